@@ -1,0 +1,11 @@
+"""Placeholder page (being built)."""
+
+import panel as pn
+
+from pages import shell
+
+if __name__.startswith("bokeh_app"):
+    shell.extension()
+    shell.notebook_page(
+        "kl_vs_wasserstein", figure=pn.pane.Markdown("Figure coming."), controls=pn.Column()
+    ).servable()

@@ -1,0 +1,27 @@
+"""One home for the look: colours shared by every figure and the Bokeh options they use."""
+
+from __future__ import annotations
+
+#: Source p and target q keep these colours on every page (Okabe-Ito, colour-blind safe).
+SOURCE_COLOR = "#0072B2"
+TARGET_COLOR = "#D55E00"
+#: Mass moved, plans and other "coupling" ink.
+PLAN_COLOR = "#009E73"
+PLAN_PALETTE = "Viridis256"
+MUTED_COLOR = "#888888"
+WARNING_COLOR = "#B00020"
+
+FONT_FAMILY = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
+
+
+def style_figure(fig) -> None:
+    """Shared Bokeh styling: quiet grid, readable axis text, no logo, no toolbar clutter."""
+    fig.toolbar.logo = None
+    fig.background_fill_alpha = 0.0
+    fig.border_fill_alpha = 0.0
+    fig.outline_line_color = None
+    for axis in (*fig.xaxis, *fig.yaxis):
+        axis.axis_label_text_font_style = "normal"
+        axis.axis_label_text_font_size = "13px"
+        axis.major_label_text_font_size = "12px"
+    fig.grid.grid_line_alpha = 0.3

@@ -1,0 +1,141 @@
+"""Shared fixtures: a served notebook and a headless Chromium that must stay offline.
+
+The browser fixtures start ``serve.sh`` (the README's serve command) once per test run on a free
+loopback port and drive Debian's ``chromium`` through Playwright. Every request to a host other
+than the server is aborted and fails the test; so does any console error or page error.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_http(url: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"server did not answer {url}")
+        time.sleep(0.25)
+
+
+@pytest.fixture(scope="session")
+def server() -> Iterator[str]:
+    """Base URL of the notebook served by ``serve.sh`` on a free port."""
+    port = _free_port()
+    env = dict(
+        os.environ,
+        PORT=str(port),
+        ADDRESS="127.0.0.1",
+        ALLOWED_ORIGINS=f"127.0.0.1:{port},localhost:{port}",
+    )
+    env.pop("BOKEH_SECRET_KEY", None)
+    log = (ROOT / ".pytest_cache").joinpath("server.log")
+    log.parent.mkdir(exist_ok=True)
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            ["bash", str(ROOT / "serve.sh")], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_http(base + "/liveness", timeout=60)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if CHROMIUM is None:
+        if os.environ.get("CI"):
+            pytest.fail("Debian chromium is not installed (.ci/run installs it)")
+        pytest.skip("chromium not installed")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+class PageWatch:
+    """What a test page did that it should not have: outside requests, console errors."""
+
+    def __init__(self) -> None:
+        self.outside_requests: list[str] = []
+        self.console_errors: list[str] = []
+
+
+@pytest.fixture
+def page(browser, server):
+    """A fresh browser page on the served notebook. Fails the test on any outside request or
+    console error. ``page.watch`` holds what was seen; ``page.base`` is the server URL."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    pg = context.new_page()
+    watch = PageWatch()
+
+    def route(route_obj):
+        host = urlparse(route_obj.request.url).hostname or ""
+        if route_obj.request.url.startswith(("data:", "blob:")) or host in LOCAL_HOSTS:
+            route_obj.continue_()
+        else:
+            watch.outside_requests.append(route_obj.request.url)
+            route_obj.abort()
+
+    pg.route("**/*", route)
+    pg.on("console", lambda m: m.type == "error" and watch.console_errors.append(m.text))
+    pg.on("pageerror", lambda e: watch.console_errors.append(str(e)))
+    pg.watch = watch
+    pg.base = server
+    pg.wait_for_bokeh = lambda timeout=20_000: wait_for_bokeh(pg, timeout)
+    yield pg
+    context.close()
+    assert not watch.outside_requests, f"requests to other hosts: {watch.outside_requests}"
+    assert not watch.console_errors, f"console errors: {watch.console_errors}"
+
+
+def wait_for_bokeh(pg, timeout: float = 20_000) -> None:
+    """Wait until Bokeh has rendered the document's views."""
+    pg.wait_for_function(
+        "() => window.Bokeh && Bokeh.index && Object.keys(Bokeh.index).length > 0",
+        timeout=timeout,
+    )
