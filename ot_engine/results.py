@@ -1,0 +1,157 @@
+"""Immutable result records returned by the solvers.
+
+Every record carries its own accuracy: the L1 error of both marginals of the plan it
+returns (``marginal_error``) and whether the solver met its target (``converged``).  Array
+fields are read-only views, so a page cannot change a result by accident.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["ExactResult", "MonotonePlan", "SinkhornResult"]
+
+
+def frozen_array(arr) -> np.ndarray:
+    """Return a read-only float64 copy-or-view of ``arr``."""
+    out = np.array(arr, dtype=np.float64, copy=True)
+    out.setflags(write=False)
+    return out
+
+
+def marginal_error(plan: np.ndarray, a: np.ndarray, b: np.ndarray) -> float:
+    """``|plan 1 - a|_1 + |plan^T 1 - b|_1``."""
+    return float(np.abs(plan.sum(1) - a).sum() + np.abs(plan.sum(0) - b).sum())
+
+
+@dataclass(frozen=True, eq=False)
+class SinkhornResult:
+    """Outcome of :func:`ot_engine.sinkhorn`.
+
+    Attributes
+    ----------
+    plan : ndarray, shape (n, m)
+        Entropic transport plan; rows of ``a`` with zero mass (columns of ``b``) are zero.
+    cost : float
+        Transport cost ``<C, plan>`` (without the entropic term).
+    f, g : ndarray, shape (n,) and (m,)
+        Dual potentials in the units of ``C``, such that
+        ``plan = a[:, None] * b[None, :] * exp((f[:, None] + g[None, :] - C) / eps)``
+        (up to the final marginal error).  They are finite on empty bins too (soft
+        c-transforms), which lets a page draw them over the whole grid.
+    iterations : int
+        Sinkhorn iterations done over all ε stages.
+    marginal_error : float
+        ``|plan 1 - a|_1 + |plan^T 1 - b|_1`` of the returned plan, with ``a`` and ``b``
+        normalized to unit mass.
+    converged : bool
+        Whether ``marginal_error <= tol`` was reached within the iteration and time caps.
+    error_trace : ndarray
+        Marginal error measured at each check during the last ε stage (every few
+        iterations), then the final value.
+    eps : float
+        The regularization actually used (the target one).
+    objective : float
+        Regularized value ``<C, P> + eps KL(P | a⊗b)`` of the returned plan.
+    solve_time : float
+        Wall-clock seconds spent in the solver.
+    renormalized : bool
+        True when the inputs did not sum to 1 and were rescaled to unit mass.
+    mass_a, mass_b : float
+        Total masses of the histograms as given.
+    warm_started : bool
+        Whether the given warm start was used (False when absent or of the wrong size).
+    message : str
+        A short human-readable status.
+    """
+
+    plan: np.ndarray
+    cost: float
+    f: np.ndarray
+    g: np.ndarray
+    iterations: int
+    marginal_error: float
+    converged: bool
+    error_trace: np.ndarray
+    eps: float
+    objective: float
+    solve_time: float
+    renormalized: bool
+    mass_a: float
+    mass_b: float
+    warm_started: bool
+    message: str
+
+
+@dataclass(frozen=True, eq=False)
+class ExactResult:
+    """Outcome of :func:`ot_engine.exact` (unregularized optimal transport).
+
+    Attributes
+    ----------
+    plan : ndarray, shape (n, m)
+        An optimal plan (a vertex of the transport polytope, so at most n + m - 1 nonzeros).
+    cost : float
+        Optimal cost ``<C, plan>``.
+    f, g : ndarray, shape (n,) and (m,)
+        Kantorovich potentials with ``f_i + g_j <= C_ij`` and equality on the support of
+        the plan; on empty bins they are c-transforms of the other potential.
+    marginal_error : float
+        ``|plan 1 - a|_1 + |plan^T 1 - b|_1`` with unit-mass ``a`` and ``b``.
+    converged : bool
+        Whether the network simplex reported an optimal solution.
+    solve_time : float
+        Wall-clock seconds.
+    renormalized : bool
+        True when the inputs did not sum to 1 and were rescaled.
+    mass_a, mass_b : float
+        Total masses as given.
+    message : str
+        Status reported by the solver.
+    """
+
+    plan: np.ndarray
+    cost: float
+    f: np.ndarray
+    g: np.ndarray
+    marginal_error: float
+    converged: bool
+    solve_time: float
+    renormalized: bool
+    mass_a: float
+    mass_b: float
+    message: str
+
+
+@dataclass(frozen=True, eq=False)
+class MonotonePlan:
+    """The monotone (north-west corner, quantile) coupling of two 1D histograms.
+
+    Attributes
+    ----------
+    rows, cols : ndarray of int, shape (k,)
+        Indices into the *given* ``x`` and ``y`` of each moved piece of mass.
+    mass : ndarray, shape (k,)
+        Mass moved from ``x[rows[t]]`` to ``y[cols[t]]``.
+    cost : float
+        ``sum(mass * |x[rows] - y[cols]|^power)``.
+    shape : tuple of int
+        ``(n, m)``, the shape of the dense plan.
+    renormalized : bool
+        True when the inputs did not sum to 1 and were rescaled.
+    """
+
+    rows: np.ndarray
+    cols: np.ndarray
+    mass: np.ndarray
+    cost: float
+    shape: tuple
+    renormalized: bool
+
+    def to_dense(self) -> np.ndarray:
+        """Return the plan as a dense ``(n, m)`` array."""
+        plan = np.zeros(self.shape)
+        np.add.at(plan, (self.rows, self.cols), self.mass)
+        return plan

@@ -1,0 +1,212 @@
+"""Entropic optimal transport: the :func:`sinkhorn` verb."""
+
+from __future__ import annotations
+
+import numbers
+import time
+
+import numpy as np
+
+from . import _sinkhorn_core as core
+from .results import SinkhornResult, frozen_array, marginal_error
+from .validation import (
+    InvalidInput,
+    check_cost,
+    check_eps,
+    check_histogram_pair,
+    check_positive,
+)
+
+__all__ = ["DEFAULT_MAX_ITER", "DEFAULT_MAX_TIME", "sinkhorn"]
+
+#: Iteration cap (over all ε stages) when ``max_iter=None``.
+DEFAULT_MAX_ITER = 100_000
+#: Wall-clock budget in seconds when none is given; keeps a page responsive.
+DEFAULT_MAX_TIME = 0.5
+
+
+def _read_warm_start(warm_start, n, m):
+    """Return ``(f, g)`` arrays of shapes (n,), (m,), or ``None`` if unusable."""
+    if warm_start is None:
+        return None
+    if isinstance(warm_start, SinkhornResult):
+        f, g = warm_start.f, warm_start.g
+    else:
+        try:
+            f, g = warm_start
+        except (TypeError, ValueError):
+            raise InvalidInput(
+                "warm_start must be a previous sinkhorn result or an (f, g) pair"
+            ) from None
+    try:
+        f = np.asarray(f, dtype=np.float64)
+        g = np.asarray(g, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise InvalidInput("warm_start potentials must be arrays of numbers") from None
+    if f.shape != (n,) or g.shape != (m,):
+        return None  # the grid changed size: start cold
+    if not (np.isfinite(f).all() and np.isfinite(g).all()):
+        return None
+    return f, g
+
+
+def sinkhorn(
+    a,
+    b,
+    C,
+    eps,
+    *,
+    warm_start=None,
+    tol=1e-9,
+    max_iter=None,
+    max_time=DEFAULT_MAX_TIME,
+    normalize=True,
+) -> SinkhornResult:
+    r"""Entropy-regularized optimal transport between two histograms.
+
+    Solves
+
+    .. math::
+
+        \min_{P \ge 0,\ P 1 = a,\ P^T 1 = b} \langle C, P\rangle
+        + \varepsilon\, \mathrm{KL}(P \,\|\, a \otimes b),
+        \qquad \mathrm{KL}(P\|Q) = \sum_{ij} P_{ij} \log \frac{P_{ij}}{Q_{ij}} .
+
+    On the set of couplings, ``KL(P | a⊗b) = sum P log P + const``, so the minimizer is the
+    same plan as POT's ``ot.sinkhorn(a, b, C, reg=eps)`` (objective
+    ``<C, P> + reg sum P log P``): ``eps`` has POT's ``reg`` meaning and the units of ``C``.
+    The plan is ``P_ij = a_i b_j exp((f_i + g_j - C_ij) / eps)``; POT's scalings relate to
+    these potentials by ``eps log u_i = f_i + eps log a_i`` (+ a constant).
+
+    The solver works in the log/stabilized domain with ε-scaling, over-relaxation and
+    absorption, so it stays correct down to ``eps = 1e-4 max(C)`` and below, where POT's
+    default method silently fails.  Bars with zero mass get zero rows/columns in the plan.
+
+    Parameters
+    ----------
+    a : array_like, shape (n,)
+        Source histogram, non-negative with positive total (zero bars are allowed).
+    b : array_like, shape (m,)
+        Target histogram, same rules.
+    C : array_like, shape (n, m)
+        Finite ground cost.
+    eps : float
+        Regularization strength ``ε > 0``, in the units of ``C``.
+    warm_start : SinkhornResult or (f, g) tuple, optional
+        Potentials from a previous solve (e.g. the last widget event).  Ignored when their
+        shapes do not match ``(n,)`` and ``(m,)``, so a page may pass it unconditionally.
+    tol : float, default 1e-9
+        Target marginal error ``|P 1 - a|_1 + |P^T 1 - b|_1`` (on unit-mass histograms).
+    max_iter : int, optional
+        Cap on the total number of iterations; default ``DEFAULT_MAX_ITER`` (100000).
+    max_time : float, default 0.5
+        Wall-clock budget in seconds.  When a cap is hit the result has
+        ``converged=False`` and its ``marginal_error`` says how far off it is.
+    normalize : bool, default True
+        Rescale ``a`` and ``b`` to unit mass (recorded as ``renormalized=True`` with the
+        original masses).  With ``False``, totals other than 1 raise ``InvalidInput``.
+
+    Returns
+    -------
+    SinkhornResult
+        Frozen record with ``plan``, ``cost = <C, plan>``, ``f``, ``g``, ``iterations``,
+        ``marginal_error``, ``converged``, ``error_trace``, ``eps``, ``objective``,
+        ``solve_time``, ``renormalized``, ``mass_a``, ``mass_b``.
+
+    Raises
+    ------
+    InvalidInput
+        Empty, negative, NaN/inf or massless histograms; ``C`` not of shape ``(n, m)`` or
+        not finite; ``eps``, ``tol`` or ``max_time`` not positive and finite; sizes above
+        ``MAX_SIZE`` (2048); a malformed ``warm_start``.
+
+    Examples
+    --------
+    >>> import numpy as np, ot
+    >>> from ot_engine import sinkhorn, uniform_grid, cost_matrix
+    >>> x = uniform_grid(5)
+    >>> a = np.array([0.3, 0.3, 0.2, 0.1, 0.1])
+    >>> b = np.array([0.1, 0.1, 0.2, 0.3, 0.3])
+    >>> C = cost_matrix(x, x)
+    >>> res = sinkhorn(a, b, C, eps=0.01)
+    >>> bool(res.converged), res.marginal_error < 1e-9
+    (True, True)
+    >>> P_pot = ot.sinkhorn(a, b, C, 0.01, method="sinkhorn_log", stopThr=1e-13)
+    >>> bool(np.allclose(res.plan, P_pot, atol=1e-9))      # same plan as POT's reg=eps
+    True
+    >>> empty = sinkhorn([0.5, 0.5, 0.0, 0.0, 0.0], b, C, eps=0.01)   # empty bars are fine
+    >>> float(empty.plan[2:].sum()), bool(np.isfinite(empty.f).all())
+    (0.0, True)
+    """
+    t0 = time.perf_counter()
+    a, b, mass_a, mass_b, renormalized = check_histogram_pair(a, b, normalize=normalize)
+    n, m = a.size, b.size
+    C = check_cost(C, n, m)
+    eps = check_eps(eps)
+    tol = check_positive("tol", tol)
+    max_time = check_positive("max_time", max_time)
+    if max_iter is None:
+        max_iter = DEFAULT_MAX_ITER
+    elif isinstance(max_iter, bool) or not isinstance(max_iter, numbers.Integral) or max_iter < 1:
+        raise InvalidInput(f"max_iter must be a positive whole number, got {max_iter!r}")
+    max_iter = int(max_iter)
+    warm = _read_warm_start(warm_start, n, m)
+
+    ia = np.flatnonzero(a > 0)
+    jb = np.flatnonzero(b > 0)
+    full = ia.size == n and jb.size == m
+    Cs = C if full else np.ascontiguousarray(C[np.ix_(ia, jb)])
+    a_s, b_s = a[ia], b[jb]
+    f0 = g0 = None
+    if warm is not None:
+        f0, g0 = warm[0][ia], warm[1][jb]
+    plan_s, f_s, g_s, iterations, trace = core.solve(
+        a_s, b_s, Cs, eps, f0, g0, tol=tol, max_iter=max_iter, deadline=t0 + max_time
+    )
+
+    if full:
+        plan, f, g = plan_s, f_s, g_s
+    else:
+        plan = np.zeros((n, m))
+        plan[np.ix_(ia, jb)] = plan_s
+        f = np.empty(n)
+        g = np.empty(m)
+        f[ia], g[jb] = f_s, g_s
+        # Empty bars: extend the potentials by soft c-transforms of the other side.
+        if ia.size < n:
+            rest = np.setdiff1d(np.arange(n), ia)
+            f[rest] = core.softmin_rows(g_s, np.log(b_s), C[np.ix_(rest, jb)], eps)
+        if jb.size < m:
+            rest = np.setdiff1d(np.arange(m), jb)
+            g[rest] = core.softmin_cols(f_s, np.log(a_s), C[np.ix_(ia, rest)], eps)
+
+    err = marginal_error(plan, a, b)
+    trace.append(err)
+    converged = bool(err <= tol)
+    cost = float(np.sum(plan * C))
+    objective = float(f @ plan.sum(1) + g @ plan.sum(0))
+    if converged:
+        message = f"converged: marginal error {err:.2e} after {iterations} iterations"
+    else:
+        message = (
+            f"NOT converged: marginal error {err:.2e} > tol {tol:.1e} after {iterations} "
+            "iterations (iteration or time cap reached)"
+        )
+    return SinkhornResult(
+        plan=frozen_array(plan),
+        cost=cost,
+        f=frozen_array(f),
+        g=frozen_array(g),
+        iterations=int(iterations),
+        marginal_error=err,
+        converged=converged,
+        error_trace=frozen_array(trace),
+        eps=eps,
+        objective=objective,
+        solve_time=time.perf_counter() - t0,
+        renormalized=renormalized,
+        mass_a=mass_a,
+        mass_b=mass_b,
+        warm_started=warm is not None,
+        message=message,
+    )
