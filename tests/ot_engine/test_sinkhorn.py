@@ -1,0 +1,217 @@
+import dataclasses
+
+import numpy as np
+import ot
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from ot_engine import InvalidInput, cost_matrix, exact, sinkhorn, uniform_grid
+
+
+def random_problem(n, m, seed):
+    rng = np.random.default_rng(seed)
+    a = rng.random(n) + 0.05
+    b = rng.random(m) + 0.05
+    C = rng.random((n, m))
+    return a / a.sum(), b / b.sum(), C
+
+
+def pot_log(a, b, C, eps):
+    # sinkhorn_log is POT's stable method; run it to round-off so it is a tight oracle.
+    P, log = ot.sinkhorn(
+        a, b, C, eps, method="sinkhorn_log", stopThr=1e-14, numItermax=100_000, log=True
+    )
+    return P, log
+
+
+@pytest.mark.parametrize("eps", [0.5, 0.05, 0.01])
+def test_plan_and_cost_match_pot_sinkhorn_log(eps):
+    a, b, C = random_problem(30, 40, seed=1)
+    res = sinkhorn(a, b, C, eps, tol=1e-13)
+    P, _ = pot_log(a, b, C, eps)
+    assert res.converged
+    # Both plans satisfy the marginals to ~1e-13 and are the unique minimizer of a strictly
+    # convex problem, so they agree up to the same order (entries are O(1/(n m)) ~ 1e-3).
+    np.testing.assert_allclose(res.plan, P, atol=1e-11, rtol=0)
+    assert res.cost == pytest.approx(float(np.sum(P * C)), abs=1e-11)
+
+
+def test_potentials_relate_to_pot_scalings():
+    a, b, C = random_problem(20, 25, seed=2)
+    eps = 0.05
+    res = sinkhorn(a, b, C, eps, tol=1e-13)
+    _, log = pot_log(a, b, C, eps)
+    # POT: P = diag(u) K diag(v).  Here: P = a b^T exp((f + g - C)/eps).
+    # Hence eps log u = f + eps log a + c and eps log v = g + eps log b - c.
+    df = eps * log["log_u"] - (res.f + eps * np.log(a))
+    dg = eps * log["log_v"] - (res.g + eps * np.log(b))
+    assert np.ptp(df) < 1e-9 and np.ptp(dg) < 1e-9
+    assert df.mean() + dg.mean() == pytest.approx(0.0, abs=1e-9)
+
+
+def test_plan_is_given_by_potentials_and_objective_is_kl_form():
+    a, b, C = random_problem(15, 12, seed=3)
+    eps = 0.1
+    res = sinkhorn(a, b, C, eps, tol=1e-13)
+    P = a[:, None] * b[None, :] * np.exp((res.f[:, None] + res.g[None, :] - C) / eps)
+    np.testing.assert_allclose(res.plan, P, atol=1e-13)
+    kl = np.sum(P * np.log(P / np.outer(a, b)))
+    assert res.objective == pytest.approx(res.cost + eps * kl, abs=1e-12)
+    # Dual value equals primal value at the optimum.
+    assert res.objective == pytest.approx(res.f @ a + res.g @ b, abs=1e-12)
+
+
+@pytest.mark.parametrize("n", [64, 256, 512])
+@pytest.mark.parametrize("rel_eps", [1e-1, 1e-2, 1e-3, 1e-4])
+def test_marginals_at_every_page_eps(n, rel_eps, bumps):
+    x, a, b = bumps(n)
+    C = cost_matrix(x, x)
+    res = sinkhorn(a, b, C, rel_eps * C.max(), tol=1e-9, max_time=5.0)
+    assert res.converged, res.message
+    assert res.marginal_error <= 1e-9
+    # The record's error is the honest error of the returned plan.
+    err = np.abs(res.plan.sum(1) - a).sum() + np.abs(res.plan.sum(0) - b).sum()
+    assert err == pytest.approx(res.marginal_error, abs=1e-15)
+    assert np.isfinite(res.f).all() and np.isfinite(res.g).all()
+
+
+def test_small_eps_where_pot_default_fails(bumps):
+    x, a, b = bumps(256)
+    C = cost_matrix(x, x)
+    eps = 1e-4 * C.max()
+    res = sinkhorn(a, b, C, eps, tol=1e-6, max_time=5.0)
+    assert res.converged
+    ex = exact(a, b, C)
+    # Entropic cost exceeds the exact one by O(eps log(1/eps)) -> well under 5e-4 here.
+    assert 0 <= res.cost - ex.cost < 5e-4
+
+
+def test_tends_to_exact_cost_as_eps_goes_to_zero(bumps):
+    x, a, b = bumps(128)
+    C = cost_matrix(x, x)
+    ex = exact(a, b, C).cost
+    epss = (1e-1, 1e-2, 1e-3, 1e-4)
+    gaps = [sinkhorn(a, b, C, e, tol=1e-9, max_time=5).cost - ex for e in epss]
+    assert gaps[0] > gaps[1] > gaps[2] > gaps[3] > -1e-12
+    # <C,P_eps> + eps KL(P_eps|a⊗b) <= <C,P_0> + eps KL(P_0|a⊗b) and KL(P_0|a⊗b) <= H(a)
+    # (P_0 is a coupling), so 0 <= gap <= eps H(a): a proof-backed bound, not a fit.
+    entropy_a = -np.sum(a * np.log(a))
+    for e, gap in zip(epss, gaps, strict=True):
+        assert gap <= e * entropy_a
+
+
+def test_zero_bars_get_zero_plan_and_no_nan(bumps):
+    x, a, b = bumps(128)
+    a[10:40] = 0.0
+    b[-5:] = 0.0
+    b[0] = 0.0
+    C = cost_matrix(x, x)
+    for eps in (1e-1, 1e-3, 1e-4):
+        res = sinkhorn(a, b, C, eps, max_time=5)
+        assert res.converged
+        assert not np.isnan(res.plan).any()
+        assert res.plan[10:40].sum() == 0.0 and res.plan[:, -5:].sum() == 0.0
+        assert np.isfinite(res.f).all() and np.isfinite(res.g).all()
+
+
+def test_single_bar_histograms():
+    C = cost_matrix(uniform_grid(8), uniform_grid(8))
+    a = np.zeros(8)
+    a[2] = 1.0
+    res = sinkhorn(a, np.full(8, 1 / 8), C, 1e-3)
+    assert res.converged
+    np.testing.assert_allclose(res.plan[2], 1 / 8, atol=1e-12)
+
+
+def test_symmetric_under_swap():
+    a, b, C = random_problem(20, 30, seed=4)
+    r1 = sinkhorn(a, b, C, 0.02, tol=1e-12)
+    r2 = sinkhorn(b, a, C.T, 0.02, tol=1e-12)
+    assert r1.cost == pytest.approx(r2.cost, abs=1e-11)
+    np.testing.assert_allclose(r1.plan, r2.plan.T, atol=1e-12)
+
+
+def test_warm_start_gives_same_answer_faster(bumps):
+    x, a, b = bumps(256)
+    C = cost_matrix(x, x)
+    eps = 1e-3
+    cold = sinkhorn(a, b, C, eps)
+    a2 = a.copy()
+    a2[100] *= 1.5
+    a2 /= a2.sum()
+    warm = sinkhorn(a2, b, C, eps, warm_start=cold)
+    ref = sinkhorn(a2, b, C, eps)
+    assert warm.warm_started and warm.converged
+    assert warm.iterations < ref.iterations
+    np.testing.assert_allclose(warm.plan, ref.plan, atol=1e-9)
+    via_tuple = sinkhorn(a2, b, C, eps, warm_start=(cold.f, cold.g))
+    assert via_tuple.warm_started and via_tuple.converged
+
+
+def test_warm_start_of_another_size_is_ignored(bumps):
+    x, a, b = bumps(64)
+    old = sinkhorn(a, b, cost_matrix(x, x), 0.01)
+    x2, a2, b2 = bumps(80)
+    res = sinkhorn(a2, b2, cost_matrix(x2, x2), 0.01, warm_start=old)
+    assert not res.warm_started and res.converged
+
+
+def test_bad_warm_start_raises(bumps):
+    x, a, b = bumps(16)
+    with pytest.raises(InvalidInput):
+        sinkhorn(a, b, cost_matrix(x, x), 0.01, warm_start=3.0)
+
+
+def test_caps_report_non_convergence(bumps):
+    x, a, b = bumps(256)
+    C = cost_matrix(x, x)
+    res = sinkhorn(a, b, C, 1e-4, max_iter=5)
+    assert not res.converged
+    assert res.marginal_error > res.error_trace.min() * 0 + 1e-9
+    assert "NOT converged" in res.message
+    assert not np.isnan(res.plan).any()
+    res = sinkhorn(a, b, C, 1e-5, max_time=1e-3)
+    assert not res.converged and res.solve_time < 0.2
+
+
+def test_renormalization_is_recorded(bumps):
+    x, a, b = bumps(32)
+    C = cost_matrix(x, x)
+    res = sinkhorn(3 * a, b, C, 0.01)
+    ref = sinkhorn(a, b, C, 0.01)
+    assert res.renormalized and not ref.renormalized
+    assert res.mass_a == pytest.approx(3.0) and res.mass_b == pytest.approx(1.0)
+    np.testing.assert_allclose(res.plan, ref.plan, atol=1e-12)
+    with pytest.raises(InvalidInput, match="sum to 1"):
+        sinkhorn(3 * a, b, C, 0.01, normalize=False)
+
+
+def test_result_is_immutable(bumps):
+    x, a, b = bumps(16)
+    res = sinkhorn(a, b, cost_matrix(x, x), 0.01)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        res.cost = 0.0
+    with pytest.raises(ValueError):
+        res.plan[0, 0] = 1.0
+    assert res.eps == 0.01 and len(res.error_trace) >= 1
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    a=arrays(np.float64, 24, elements=st.sampled_from([0.0, 0.0, 1e-6, 0.3, 1.0, 5.0])),
+    b=arrays(np.float64, 17, elements=st.floats(0.0, 10.0)),
+    log_eps=st.floats(-4.0, 0.0),
+)
+def test_property_marginals_and_no_nan(a, b, log_eps):
+    if a.sum() == 0 or b.sum() == 0:
+        with pytest.raises(InvalidInput, match="no mass"):
+            sinkhorn(a, b, np.zeros((24, 17)), 1.0)
+        return
+    C = cost_matrix(np.linspace(0, 1, 24), np.linspace(0, 1, 17))
+    res = sinkhorn(a, b, C, 10.0**log_eps, tol=1e-9, max_time=2.0)
+    assert res.converged, res.message
+    assert np.isfinite(res.plan).all() and np.isfinite(res.f).all() and np.isfinite(res.g).all()
+    assert res.plan.min() >= 0.0
+    assert res.plan[a == 0].sum() == 0.0 and res.plan[:, b == 0].sum() == 0.0
