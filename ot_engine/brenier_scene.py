@@ -8,9 +8,9 @@ honest about it).
 
 from __future__ import annotations
 
-import numpy as np
-
 from dataclasses import dataclass
+
+import numpy as np
 
 from .exact import exact
 from .gaussian import sample_gaussian

@@ -1,0 +1,47 @@
+"""The Canvas-2D surface component of the Brenier page (no WebGL needed).
+
+The drawing code lives in ``assets/js/brenier_surface.js``; Panel reads that file and ships it
+inside the page's own model, so nothing is fetched from anywhere else. Python sends the numbers
+(float32 arrays, sent only when they change); the browser draws every frame of a rotation or
+of the ``t`` animation itself and reports the view angles, ``t`` and a dragged separation back
+on release.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import panel as pn
+import param
+
+from pages import theme
+
+ESM_PATH = Path(__file__).resolve().parent.parent / "assets" / "js" / "brenier_surface.js"
+
+
+class BrenierSurface(pn.custom.JSComponent):
+    """A rotatable height field with layers drawn on its base plane."""
+
+    heights = param.Array(default=np.zeros(4, dtype=np.float32), doc="grid_n**2 potential values")
+    grid_n = param.Integer(default=2, bounds=(2, None))
+    half_width = param.Number(default=5.0, bounds=(0, None))
+    arrows = param.Array(default=np.zeros(0, dtype=np.float32), doc="flat [x1, x2, T1, T2, ...]")
+    samples = param.Array(default=np.zeros(0, dtype=np.float32), doc="flat [x1, x2, T1, T2, ...]")
+    rings = param.Array(default=np.zeros(0, dtype=np.float32), doc="flat [x1, x2, T1, T2, ...]")
+    ring_size = param.Integer(default=0, bounds=(0, None))
+    mean_p = param.List(default=[0.0, 0.0])
+    mean_q = param.List(default=[0.0, 0.0])
+    layers = param.List(default=[])
+    t = param.Number(default=0.0, bounds=(0, 1))
+    az = param.Number(default=-35.0)
+    el = param.Number(default=35.0)
+    el_min = param.Number(default=5.0, constant=True)
+    dx = param.Number(default=0.0)
+    dy = param.Number(default=0.0)
+    separation_limit = param.Number(default=3.5, constant=True)
+    source_color = param.String(default=theme.SOURCE_COLOR, constant=True)
+    target_color = param.String(default=theme.TARGET_COLOR, constant=True)
+    arrow_color = param.String(default=theme.PLAN_COLOR, constant=True)
+
+    _esm = ESM_PATH
