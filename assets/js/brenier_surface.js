@@ -22,7 +22,7 @@ const SYNC_MS = 80;
 const PLAY_SECONDS = 2.0;
 const Z_GAP = 0.3;
 const Z_SPAN = 0.7;
-const FIT = 1.3; // half-width of the view box, in units of the plane's half-width
+const FIT = 1.5; // half-width of the view box, in units of the plane's half-width
 
 function hexToRgb(hex) {
   const v = parseInt(hex.replace("#", ""), 16);

@@ -1,0 +1,244 @@
+"""The Brenier page: its potential, map and W2 against independent checks; links; building."""
+
+from __future__ import annotations
+
+import numpy as np
+import ot
+import pytest
+
+import pages.brenier as page
+from pages import query
+
+ISOTROPIC = {"sigma_p": 0.8, "sigma_q": 1.3, "dx": 1.5, "dy": 1.0}
+ANISOTROPIC = {
+    "sigma_p": 1.1,
+    "dx": -2.0,
+    "dy": 0.5,
+    "anisotropic": True,
+    "q_sx": 1.8,
+    "q_sy": 0.4,
+    "q_angle": 40.0,
+}
+CASES = [ISOTROPIC, ANISOTROPIC, {"sigma_p": 0.3, "sigma_q": 2.0, "dx": 3.5, "dy": -3.5}]
+
+
+def model(**values) -> page.BrenierModel:
+    m = page.BrenierModel()
+    m.param.update(**values)
+    return m
+
+
+def probed_matrix(m: page.BrenierModel) -> np.ndarray:
+    """The linear part of T, read off the map itself: column k is T(m_p + e_k) - T(m_p)."""
+    base = m.transport_map(m.mean_p[None, :])[0]
+    return np.stack([m.transport_map((m.mean_p + e)[None, :])[0] - base for e in np.eye(2)], 1)
+
+
+@pytest.mark.parametrize("values", CASES)
+def test_map_is_the_gradient_of_the_potential(values):
+    m = model(**values)
+    x = np.random.default_rng(0).uniform(-5, 5, size=(40, 2))
+    h = 1e-5
+    grad = np.stack(
+        [(m.potential(x + h * e) - m.potential(x - h * e)) / (2 * h) for e in np.eye(2)], 1
+    )
+    # Central differences of a quadratic are exact up to rounding: values of phi are O(10)
+    # and cancel in the difference, leaving ~1e-15 * 10 / 1e-5 = 1e-9.
+    np.testing.assert_allclose(grad, m.transport_map(x), atol=1e-7)
+
+
+@pytest.mark.parametrize("values", CASES)
+def test_potential_is_convex_and_the_map_pushes_p_onto_q(values):
+    m = model(**values)
+    A = probed_matrix(m)
+    # T sends the mean of p to the mean of q and cov p to A cov_p A^T = cov q.
+    np.testing.assert_allclose(m.transport_map(m.mean_p[None, :])[0], m.mean_q, atol=1e-12)
+    np.testing.assert_allclose(A @ m.cov_p @ A.T, m.cov_q, atol=1e-12)
+    np.testing.assert_allclose(A, A.T, atol=1e-12)  # a gradient has a symmetric Jacobian
+    assert np.linalg.eigvalsh(A).min() > 0  # the Hessian of phi: convex
+    # ... and the page's readout matrix is that same A.
+    np.testing.assert_allclose(m.map_matrix(), A, atol=1e-12)
+
+
+@pytest.mark.parametrize("values", CASES)
+def test_w2_matches_pot_and_the_cost_of_the_map(values):
+    m = model(**values)
+    w2 = m.closed_form_w2()
+    pot = ot.gaussian.bures_wasserstein_distance(m.mean_p, m.mean_q, m.cov_p, m.cov_q)
+    # Both evaluate the same closed form with matrix square roots: agree to ~1e-12.
+    assert w2 == pytest.approx(float(pot), rel=1e-9)
+    # A second route: the cost of the map, E|T(X) - X|^2 = |m_q - m_p|^2 + tr((A-I) S_p (A-I)).
+    B = probed_matrix(m) - np.eye(2)
+    cost = np.sum((m.mean_q - m.mean_p) ** 2) + np.trace(B @ m.cov_p @ B.T)
+    assert w2 == pytest.approx(np.sqrt(cost), rel=1e-9)
+
+
+def test_isotropic_closed_form_is_the_textbook_one():
+    m = model(**ISOTROPIC)
+    expected = np.sqrt(1.5**2 + 1.0**2 + 2 * (0.8 - 1.3) ** 2)
+    assert m.closed_form_w2() == pytest.approx(expected, rel=1e-12)
+
+
+def test_the_printed_potential_is_wrong_and_ours_is_not():
+    """A potential often printed, s/(2) |x - m_p|^2 + (m_q - s m_p).x, misplaces the centre."""
+    mp, mq, sp, sq = np.array([1.0, -2.0]), np.array([3.0, 0.5]), 0.7, 1.6
+    s = sq / sp
+
+    def printed(x):
+        return 0.5 * s * np.sum((x - mp) ** 2, axis=-1) + x @ (mq - s * mp)
+
+    import ot_engine as oe
+
+    h = 1e-5
+    grad_printed = [(printed(mp + h * e) - printed(mp - h * e)) / (2 * h) for e in np.eye(2)]
+    assert not np.allclose(grad_printed, mq, atol=1e-3)  # it sends m_p to m_q - s m_p
+    np.testing.assert_allclose(grad_printed, mq - s * mp, atol=1e-6)
+    ours = [
+        (
+            oe.brenier_potential(mp + h * e, mp, sp, mq, sq)
+            - oe.brenier_potential(mp - h * e, mp, sp, mq, sq)
+        )
+        / (2 * h)
+        for e in np.eye(2)
+    ]
+    np.testing.assert_allclose(ours, mq, atol=1e-6)
+
+
+@pytest.mark.parametrize("values", CASES)
+def test_drawn_target_contours_are_contours_of_q(values):
+    m = model(**values)
+    rings = m.source_rings()
+    images = m.transport_map(rings)
+    d = images - m.mean_q
+    radius2 = np.einsum("ni,ij,nj->n", d, np.linalg.inv(m.cov_q), d)
+    expected = np.repeat(np.array(page.RING_LEVELS) ** 2, page.RING_SIZE)
+    np.testing.assert_allclose(radius2, expected, rtol=1e-10)
+
+
+@pytest.mark.parametrize("values", CASES)
+def test_the_map_is_monotone_and_the_motion_never_folds(values):
+    m = model(**values)
+    rng = np.random.default_rng(1)
+    x, y = rng.normal(size=(500, 2)) * 2, rng.normal(size=(500, 2)) * 2
+    tx, ty = m.transport_map(x), m.transport_map(y)
+    assert np.all(np.sum((tx - ty) * (x - y), axis=1) >= -1e-12)
+    # At any t < 1, x -> (1-t) x + t T(x) has a positive definite Jacobian: injective.
+    A = probed_matrix(m)
+    for t in np.linspace(0, 0.99, 12):
+        assert np.linalg.eigvalsh((1 - t) * np.eye(2) + t * A).min() > 0
+
+
+def test_isotropic_arrows_lie_on_rays_from_one_centre():
+    m = model(**ISOTROPIC)
+    x = m.arrow_starts()
+    disp = m.transport_map(x) - x
+    c = m.sigma_q / m.sigma_p
+    centre = (m.mean_q - c * m.mean_p) / (1 - c)  # the fixed point of T
+    cross = disp[:, 0] * (x - centre)[:, 1] - disp[:, 1] * (x - centre)[:, 0]
+    np.testing.assert_allclose(cross, 0.0, atol=1e-12)  # parallel: no two arrows cross
+
+
+def test_anisotropic_arrows_can_cross_but_not_at_the_same_time():
+    """What the prose claims: segments may cross, the grains get there at different times."""
+    m = model(**ANISOTROPIC)
+    A = probed_matrix(m)
+    s, u = 0.2, 0.8
+    x2 = m.mean_p + np.array([0.5, -0.3])
+    # The point reached at time u from x2 is reached at time s from x1 (solve for x1).
+    meet = (1 - u) * x2 + u * m.transport_map(x2[None, :])[0]
+    x1 = np.linalg.solve((1 - s) * np.eye(2) + s * A, meet - s * (m.mean_q - A @ m.mean_p))
+    d1 = m.transport_map(x1[None, :])[0] - x1
+    d2 = m.transport_map(x2[None, :])[0] - x2
+    np.testing.assert_allclose((1 - s) * x1 + s * (x1 + d1), meet, atol=1e-12)
+    assert abs(d1[0] * d2[1] - d1[1] * d2[0]) > 0.1  # not parallel: a real crossing
+
+
+def test_sampled_estimate_is_honest_and_near_the_closed_form():
+    m = model(**ISOTROPIC, n_samples=1000)
+    est = m.estimate()
+    assert est.converged and est.n == 1000
+    # Deterministic seed; sampling error at n = 1000 in 2D is a few hundredths.
+    assert est.w2 == pytest.approx(m.closed_form_w2(), abs=0.1)
+    np.testing.assert_array_equal(est.source, m.source_samples())  # the drawn samples
+
+
+# --- deep links ---------------------------------------------------------------------------
+
+
+def test_good_link_values_are_applied():
+    raw = {
+        "sigma_p": "1.2",
+        "sigma_q": "0.5",
+        "dx": "-2",
+        "dy": "0.25",
+        "t": "0.4",
+        "layers": "surface,arrows",
+        "az": "120",
+        "el": "70",
+        "n": "1000",
+        "aniso": "1",
+        "q_sx": "1.5",
+        "q_sy": "0.35",
+        "q_rot": "-45",
+    }
+    values, notices = query.parse_query(raw, page.QUERY_KEYS)
+    assert notices == []
+    m = page.BrenierModel()
+    m.param.update(**values)
+    assert (m.sigma_p, m.sigma_q, m.dx, m.dy, m.t) == (1.2, 0.5, -2.0, 0.25, 0.4)
+    assert m.layers == ["surface", "arrows"] and (m.az, m.el) == (120.0, 70.0)
+    assert m.n_samples == 1000 and m.anisotropic and m.q_angle == -45.0
+
+
+@pytest.mark.parametrize(
+    ("key", "raw"),
+    [
+        ("sigma_p", "0"),
+        ("sigma_p", "-1"),
+        ("sigma_q", "nan"),
+        ("sigma_q", "1e308"),
+        ("dx", "inf"),
+        ("dy", "99"),
+        ("t", "2"),
+        ("el", "0"),
+        ("az", "x"),
+        ("n", "7"),
+        ("n", "50"),
+        ("layers", "surface,<script>"),
+        ("aniso", "yes"),
+        ("q_rot", "360"),
+        ("sigma_p", "9" * 400),
+    ],
+)
+def test_bad_link_values_are_ignored_with_a_notice(key, raw):
+    values, notices = query.parse_query({key: raw}, page.QUERY_KEYS)
+    assert values == {}
+    assert len(notices) == 1 and key in notices[0] and "<script>" not in notices[0]
+
+
+# --- the page -----------------------------------------------------------------------------
+
+
+def test_page_builds_without_a_server_and_sends_compact_data():
+    p = page.BrenierPage()
+    p.__panel__()
+    s, m = p.surface, p.model
+    assert s.heights.dtype == np.float32 and s.heights.size == page.GRID_N**2
+    expected = m.potential(m.base_grid()).ravel()
+    np.testing.assert_allclose(s.heights, expected, rtol=1e-6)  # float32 rounding
+    assert s.samples.size == 4 * m.n_samples and s.samples.dtype == np.float32
+    assert f"{m.closed_form_w2():.4f}" in p.readout.object
+    assert "converged" in p.readout.object
+
+
+def test_page_follows_the_model_and_the_view():
+    p = page.BrenierPage()
+    before = p.surface.heights.copy()
+    p.model.sigma_q = 0.5
+    assert not np.allclose(before, p.surface.heights)
+    # The browser reports angles and a dragged separation; out-of-range values are clamped.
+    p.surface.param.update(az=75.0, el=1.0, dx=9.0)
+    assert (p.model.az, p.model.el, p.model.dx) == (75.0, page.EL_MIN, page.SEPARATION_LIMIT)
+    assert p.surface.mean_q == [page.SEPARATION_LIMIT, p.model.dy]
+    p.model.layers = ["surface"]
+    assert p.surface.layers == ["surface"]
