@@ -25,8 +25,12 @@ ABSORB_LOG = 30.0
 OMEGA = None
 #: Constant of the per-stage over-relaxation rule.
 OMEGA_C = 4.0
-#: Largest over-relaxation used.
+#: Largest over-relaxation picked from ε alone at the start of a stage.
 OMEGA_MAX = 1.95
+#: Largest over-relaxation reached by the in-stage adaptation.
+OMEGA_MAX_ADAPTIVE = 1.95
+#: Number of error checks between two adaptations of the over-relaxation.
+ADAPT_WINDOW = 10
 #: Measure the marginal error every this many iterations.
 CHECK_EVERY = 2
 #: When warm started, first ε stage is this multiple of the target ε.
@@ -73,6 +77,26 @@ def stage_omega(eps, spread):
     return float(min(OMEGA_MAX, max(1.0, 2.0 / (1.0 + OMEGA_C * np.sqrt(eps / spread)))))
 
 
+def adapt_omega(w, err_before, err_now, err_best):
+    """Update the over-relaxation from the contraction observed over the last window.
+
+    For over-relaxed alternating scalings, an observed rate ``rho`` at relaxation ``w`` (below
+    the optimum) corresponds to a plain Sinkhorn rate ``kappa = (rho + w - 1)^2 / (rho w^2)``
+    (Young's SOR relation); the best relaxation for it is ``2 / (1 + sqrt(1 - kappa))``.
+    Only increases ``w``; falls back to plain Sinkhorn if the error grows.
+    """
+    if not (np.isfinite(err_now) and err_before > 0.0 and err_now > 0.0):
+        return w
+    if err_now > 10.0 * err_best:
+        return 1.0
+    rho = (err_now / err_before) ** (1.0 / (ADAPT_WINDOW * CHECK_EVERY))
+    if not (0.5 < rho < 1.0) or rho <= (w - 1.0) * 1.05:
+        return w  # fast already, or in the oscillating regime where rho ~ w - 1
+    kappa = min((rho + w - 1.0) ** 2 / (rho * w * w), 1.0 - 1e-12)
+    w_new = min(OMEGA_MAX_ADAPTIVE, 2.0 / (1.0 + np.sqrt(1.0 - kappa)))
+    return w_new if w_new > w + 0.005 else w
+
+
 def eps_schedule(eps_start, eps):
     stages = []
     e = eps_start
@@ -116,6 +140,7 @@ def solve(a, b, C, eps, f, g, *, tol, max_iter, deadline, omega=None):
         v = np.ones(b.size)
         Mv = M @ v
         it = 0
+        errs: list[float] = []
         while True:
             u_new = a / Mv
             u = u_new if w == 1.0 else u * (u_new / u) ** w
@@ -125,6 +150,9 @@ def solve(a, b, C, eps, f, g, *, tol, max_iter, deadline, omega=None):
                 err = float(np.abs(u * Mv - a).sum() + np.abs(v * MTu - b).sum())
                 if last:
                     trace.append(err)
+                errs.append(err)
+                if omega is None and len(errs) % ADAPT_WINDOW == 0 and len(errs) > ADAPT_WINDOW:
+                    w = adapt_omega(w, errs[-1 - ADAPT_WINDOW], err, min(errs))
                 if not np.isfinite(err):
                     # A scaling blew up: restart the stage from the log domain.
                     break

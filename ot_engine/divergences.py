@@ -35,7 +35,7 @@ def _kl(p, q):
     support = p > 0
     if np.any(q[support] == 0):
         return float("inf")
-    return float(max(np.sum(p[support] * np.log(p[support] / q[support])), 0.0))
+    return float(max(np.sum(p[support] * (np.log(p[support]) - np.log(q[support]))), 0.0))
 
 
 def kl(p, q, *, normalize=True) -> float:

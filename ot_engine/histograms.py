@@ -77,6 +77,7 @@ def preset_pair(name: str, n: int) -> tuple[np.ndarray, np.ndarray]:
     elif name == "uniform to spike":
         p, q = np.ones(n), _bump(x, 0.6, 0.015)
     elif name == "shifted copy":
+
         def shape(s):
             return _bump(x, 0.2 + s, 0.05) + 0.5 * _bump(x, 0.38 + s, 0.04)
 

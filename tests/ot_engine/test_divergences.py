@@ -1,0 +1,98 @@
+import math
+
+import numpy as np
+import ot
+import pytest
+import scipy.spatial.distance
+import scipy.stats
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from ot_engine import (
+    hellinger,
+    js,
+    kantorovich_critic_1d,
+    kl,
+    tv,
+    uniform_grid,
+    wasserstein_1d,
+)
+
+hist = arrays(np.float64, 20, elements=st.floats(0.0, 5.0)).filter(lambda h: h.sum() > 1e-3)
+
+
+def test_disjoint_conventions():
+    p, q = [1, 1, 0, 0], [0, 0, 1, 1]
+    assert kl(p, q) == math.inf
+    assert js(p, q) == pytest.approx(math.log(2), abs=1e-15)
+    assert tv(p, q) == 1.0
+    assert hellinger(p, q) == pytest.approx(1.0, abs=1e-15)
+
+
+def test_identical_histograms_give_zero():
+    p = [0.1, 0.0, 0.4, 0.5]
+    for fn in (kl, js, tv, hellinger):
+        assert fn(p, p) == pytest.approx(0.0, abs=1e-15)
+    assert wasserstein_1d(uniform_grid(4), p, p) == pytest.approx(0.0, abs=1e-15)
+
+
+@settings(max_examples=50, deadline=None)
+@given(p=hist, q=hist)
+def test_against_scipy(p, q):
+    pn, qn = p / p.sum(), q / q.sum()
+    # scipy.stats.entropy(p, q) is KL in nats (inf on missing support), same conventions.
+    assert kl(p, q) == pytest.approx(scipy.stats.entropy(pn, qn), rel=1e-9, abs=1e-12)
+    # scipy's jensenshannon is the square root of JS (natural log by default).
+    ref_js = scipy.spatial.distance.jensenshannon(pn, qn) ** 2
+    assert js(p, q) == pytest.approx(ref_js, rel=1e-7, abs=1e-12)
+    assert 0.0 <= js(p, q) <= math.log(2) + 1e-15
+    assert tv(p, q) == pytest.approx(0.5 * np.abs(pn - qn).sum(), abs=1e-15)
+    bc = np.sum(np.sqrt(pn * qn))  # Bhattacharyya coefficient: H^2 = 1 - BC
+    assert hellinger(p, q) ** 2 == pytest.approx(1 - bc, abs=1e-12)
+
+
+@settings(max_examples=50, deadline=None)
+@given(p=hist, q=hist, order=st.sampled_from([1, 1.5, 2, 3]))
+def test_wasserstein_1d_against_pot_and_scipy(p, q, order):
+    x = np.linspace(-1.0, 2.0, 20)
+    w = wasserstein_1d(x, p, q, order=order)
+    pn, qn = p / p.sum(), q / q.sum()
+    ref = ot.wasserstein_1d(x, x, pn, qn, p=order) ** (1.0 / order)  # POT returns W_p^p
+    assert w == pytest.approx(ref, rel=1e-8, abs=1e-10)
+    if order == 1:
+        assert w == pytest.approx(scipy.stats.wasserstein_distance(x, x, pn, qn), abs=1e-12)
+
+
+def test_w1_grows_linearly_while_kl_saturates():
+    x = uniform_grid(100)
+    p = np.zeros(100)
+    p[10] = 1
+    dists = []
+    for shift in (10, 20, 40):
+        q = np.zeros(100)
+        q[10 + shift] = 1
+        dists.append(wasserstein_1d(x, p, q))
+        assert kl(p, q) == math.inf and tv(p, q) == 1.0
+    np.testing.assert_allclose(dists, [0.1, 0.2, 0.4], rtol=1e-12)
+
+
+@settings(max_examples=50, deadline=None)
+@given(p=hist, q=hist)
+def test_critic_attains_w1_and_is_1_lipschitz(p, q):
+    rng = np.random.default_rng(0)
+    x = np.sort(rng.random(20)) * 3
+    perm = rng.permutation(20)  # unsorted grid: the critic follows the given order
+    xs, ps, qs = x[perm], p[perm], q[perm]
+    f = kantorovich_critic_1d(xs, ps, qs)
+    pn, qn = ps / ps.sum(), qs / qs.sum()
+    assert f @ (pn - qn) == pytest.approx(wasserstein_1d(xs, ps, qs), rel=1e-9, abs=1e-12)
+    slopes = np.abs(np.diff(f[np.argsort(xs)])) / np.diff(np.sort(xs))
+    assert slopes.max(initial=0.0) <= 1 + 1e-9
+    assert f.max() == pytest.approx(-f.min(), abs=1e-12)
+
+
+def test_critic_sign_convention():
+    # p sits left of q: mass moves right, the critic decreases (f' = -1 between them).
+    f = kantorovich_critic_1d([0, 1, 2, 3], [1, 0, 0, 0], [0, 0, 0, 1])
+    assert list(np.diff(f)) == [-1, -1, -1]
