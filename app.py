@@ -7,19 +7,13 @@ import panel as pn
 from pages import contents, shell
 
 
-def create_home() -> pn.viewable.Viewable:
-    toc = "\n".join(
-        f"- [{info.title}]({contents.url(info.slug)}): {info.promise}" for info in contents.PAGES
-    )
-    return pn.Column(
-        pn.pane.Markdown(f"# {contents.HOME.title}"),
-        shell.prose(contents.HOME.slug),
-        pn.pane.Markdown("## Contents\n\n" + toc),
-        sizing_mode="stretch_width",
-        max_width=900,
+def create_page() -> pn.viewable.Viewable:
+    """The introduction (assets/prose/app.md) and the table of contents, in the page frame."""
+    return shell.text_page(
+        contents.HOME.slug, shell.prose(contents.HOME.slug), shell.contents_list()
     )
 
 
 if __name__.startswith("bokeh_app"):
     shell.extension()
-    create_home().servable(title=contents.HOME.title)
+    create_page().servable(title=contents.HOME.title)

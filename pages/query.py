@@ -21,6 +21,9 @@ import param
 #: Longest raw query value we even look at; anything longer is refused unparsed.
 MAX_VALUE_LENGTH = 4000
 
+#: Longest reason from a parser that a notice repeats.
+MAX_REASON_LENGTH = 80
+
 #: Keys the shell itself reads; pages must not reuse them.
 SHELL_KEYS = ("embed", "theme")
 
@@ -147,10 +150,17 @@ def session_query() -> dict[str, str]:
     return query
 
 
-def parse_query(query: dict[str, str], keys: Sequence[QueryKey]) -> tuple[dict[str, Any], list[str]]:
+def parse_query(
+    query: dict[str, str], keys: Sequence[QueryKey]
+) -> tuple[dict[str, Any], list[str]]:
     """Validate ``query`` against ``keys``: returns ``(param values, notices)``.
 
-    Pure function, so each page's validation is unit-tested without a server.
+    Pure function, so each page's validation is unit-tested without a server. Keys the page does
+    not declare are ignored silently (they may belong to the shell or to a link tracker).
+
+    >>> keys = [QueryKey("n", "bins", int_in(2, 512)), QueryKey("eps", "eps", float_in(1e-4, 1))]
+    >>> parse_query({"n": "64", "eps": "nan", "<b>": "x"}, keys)
+    ({'bins': 64}, ["Ignored the link's 'eps': not a finite number."])
     """
     values: dict[str, Any] = {}
     notices: list[str] = []
@@ -163,36 +173,94 @@ def parse_query(query: dict[str, str], keys: Sequence[QueryKey]) -> tuple[dict[s
             continue
         try:
             values[spec.param] = spec.parse(raw)
-        except ValueError as err:
-            notices.append(f"Ignored the link's '{spec.key}': {err}.")
+        except (ValueError, TypeError, ArithmeticError) as err:
+            notices.append(f"Ignored the link's '{spec.key}': {_short(str(err))}.")
     return values, notices
+
+
+def _short(reason: str) -> str:
+    """A parser's reason, cut short: a notice must stay one line even if a parser is chatty."""
+    return reason if len(reason) <= MAX_REASON_LENGTH else reason[: MAX_REASON_LENGTH - 1] + "…"
+
+
+def apply_values(model: param.Parameterized, values: dict[str, Any]) -> list[str]:
+    """Set ``values`` on ``model``; a value the model refuses is skipped with a notice.
+
+    ``param.update`` is not atomic (it keeps the values set before the one that raised), so on
+    any refusal the model is restored and the values are applied one by one instead.
+    """
+    if not values:
+        return []
+    before = {name: getattr(model, name) for name in values}
+    try:
+        model.param.update(**values)
+        return []
+    except Exception:  # a page's own validation may raise anything: never crash a session
+        model.param.update(**before)
+    notices = []
+    for name, value in values.items():
+        try:
+            model.param.update(**{name: value})
+        except Exception:
+            model.param.update(**{name: before[name]})
+            notices.append(f"Ignored the link's value for '{name}': the page refused it.")
+    return notices
+
+
+def url_search(state: dict[str, str]) -> str:
+    """The ``?...`` part of a URL for ``state`` (commas kept readable), or ``""`` if empty.
+
+    >>> url_search({"eps": "0.1", "p": "1,2"})
+    '?eps=0.1&p=1,2'
+    """
+    return "?" + urllib.parse.urlencode(state, safe=",") if state else ""
+
+
+#: Runs in the browser whenever the hidden writer's value changes: swap the query in place.
+#: ``replaceState`` (not Panel's ``location``, which calls ``pushState``) so moving a slider
+#: does not fill the back button's history, and nothing reloads.
+_REPLACE_QUERY_JS = """
+const url = new URL(window.location.href);
+url.search = cb_obj.value;
+if (url.href !== window.location.href) {
+  window.history.replaceState(window.history.state, "", url.href);
+}
+"""
+
+
+def _url_writer() -> pn.widgets.TextInput:
+    """A hidden widget whose value, set from Python, becomes the page's URL query."""
+    writer = pn.widgets.TextInput(visible=False, sizing_mode="fixed", width=0, height=0, margin=0)
+    writer.jscallback(value=_REPLACE_QUERY_JS)
+    return writer
 
 
 def bind_query(model: param.Parameterized, keys: Sequence[QueryKey]) -> list[str]:
     """Apply the session's query to ``model`` and keep the URL in step with it.
 
     Returns the notices for rejected keys (plain text, for the page to show). Outside a server
-    session this does nothing and returns no notices.
+    session this does nothing and returns no notices. The URL is rewritten with
+    ``history.replaceState`` (no reload, no new history entry) each time a bound parameter
+    changes, and once on load if the link carried values that were ignored.
     """
+    if pn.state.curdoc is None or pn.state.curdoc.session_context is None:
+        return []
     query = session_query()
     values, notices = parse_query(query, keys)
-    if values:
-        try:
-            model.param.update(**values)
-        except (ValueError, TypeError):
-            # A combination the model refuses (each value was fine alone): keep the defaults.
-            notices.append("Ignored the link's settings: they do not fit together.")
-    location = pn.state.location
-    if location is None:
-        return notices
-    by_param = {spec.param: spec for spec in keys}
+    notices += apply_values(model, values)
     kept = {k: v for k, v in query.items() if k in SHELL_KEYS and len(v) < 20}
+    writer = _url_writer()
+    # Its own document root: the page layout need not know about it.
+    writer.servable()
 
     def write_url(*_events: Any) -> None:
         state = dict(kept)
         for spec in keys:
             state[spec.key] = spec.format(getattr(model, spec.param))
-        location.search = "?" + urllib.parse.urlencode(state, safe=",")
+        writer.value = url_search(state)
 
-    model.param.watch(write_url, list(by_param))
+    model.param.watch(write_url, [spec.param for spec in keys])
+    if notices:
+        # Drop the ignored values from the address bar too, so a copied link is a clean one.
+        pn.state.onload(write_url)
     return notices

@@ -2,23 +2,54 @@
 
 A page module builds its figure and controls and hands them to :func:`notebook_page`; with
 ``?embed=1`` in the URL only the figure and its controls are shown, sized to fill an iframe.
+``?theme=dark`` switches Panel's dark theme on (Panel reads that key itself); the toggle in the
+header reloads the page with it, keeping the rest of the query, so the view is not lost.
+
+Everything here is built per session and reads only the session's own query.
 """
 
 from __future__ import annotations
 
+import html
+from functools import cache
 from pathlib import Path
+from typing import Any
 
 import panel as pn
+from mdit_py_plugins.dollarmath import dollarmath_plugin
 
-from pages import contents
+from pages import contents, theme
 from pages.query import session_query
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 
+#: The notebook's stylesheet, relative to the page so it also works behind a path prefix.
+#: Served by ``panel serve --static-dirs assets=./assets``.
+NOTEBOOK_CSS = "assets/css/notebook.css"
+
+#: Widest the page frame grows; prose keeps its own narrower measure (see notebook.css).
+PAGE_MAX_WIDTH = 1200
+
 
 def extension() -> None:
-    """Load Panel's extensions once per page module (math renders offline via MathJax)."""
+    """Load Panel's extensions for a page (math renders offline through Bokeh's MathJax)."""
     pn.extension("mathjax", sizing_mode="stretch_width", notifications=False)
+    # Panel adds config.css_files to the page head and to every component's shadow root.
+    if NOTEBOOK_CSS not in pn.config.css_files:
+        pn.config.css_files = [*pn.config.css_files, NOTEBOOK_CSS]
+    # Panel's themes colour the components but not the page around them. Inside a session
+    # these config values are the session's own, so one student's theme is not another's.
+    name = "dark" if is_dark() else "default"
+    background, text = theme.PAGE_COLORS[name]
+    pn.config.global_css = [
+        f"body {{ background-color: {background}; color: {text}; "
+        f"color-scheme: {'dark' if name == 'dark' else 'light'}; }}"
+    ]
+    doc = pn.state.curdoc
+    if doc is not None and name == "dark":
+        # Panel themes a figure before it joins the document, and joining re-applies the
+        # document's own (light) theme; setting it on the document first keeps figures dark.
+        doc.theme = theme.dark_bokeh_theme()
 
 
 def is_embed() -> bool:
@@ -26,27 +57,182 @@ def is_embed() -> bool:
     return session_query().get("embed") in ("1", "true")
 
 
+def is_dark() -> bool:
+    """True when the session uses the dark theme (``?theme=dark``, read by Panel itself)."""
+    return pn.config.theme == "dark"
+
+
+# --- Markdown with math ---------------------------------------------------------------------
+
+
+def _mathjax_source(tex: str, options: dict[str, Any]) -> str:
+    """Hand math to Bokeh's MathJax in the two delimiters it looks for: ``$$..$$``, ``\\(..\\)``.
+
+    The TeX arrives untouched by Markdown (so ``\\,`` and ``\\{`` survive). ``<`` and ``>`` are
+    spelled as TeX macros because this text sits inside HTML until MathJax replaces it.
+    """
+    tex = tex.strip().replace("<", r"\lt ").replace(">", r"\gt ")
+    return f"$${tex}$$" if options.get("display_mode") else rf"\({tex}\)"
+
+
+def math_plugin(md) -> None:
+    """markdown-it plugin: ``$...$`` inline and ``$$...$$`` display math, for MathJax."""
+    dollarmath_plugin(
+        md,
+        allow_labels=False,
+        allow_digits=False,  # "costs 5$" is not math
+        double_inline=True,  # $$...$$ inside a paragraph is display math too
+        renderer=_mathjax_source,
+    )
+
+
+def markdown(text: str, **params: Any) -> pn.pane.Markdown:
+    """A Markdown pane in which ``$...$`` and ``$$...$$`` render as math (for short snippets)."""
+    params.setdefault("sizing_mode", "stretch_width")
+    params["css_classes"] = ["ot-math", *params.get("css_classes", [])]
+    return pn.pane.Markdown(
+        text, renderer="markdown-it", plugins=[math_plugin], disable_anchors=True, **params
+    )
+
+
+@cache
+def _read_prose(slug: str) -> str:
+    # Bounded: one entry per page file.
+    return (ASSETS / "prose" / f"{slug}.md").read_text(encoding="utf-8")
+
+
 def prose(slug: str) -> pn.pane.Markdown:
     """The page's text, from ``assets/prose/<slug>.md`` (the one home of a page's prose)."""
-    text = (ASSETS / "prose" / f"{slug}.md").read_text(encoding="utf-8")
-    return pn.pane.Markdown(text, sizing_mode="stretch_width")
+    return markdown(_read_prose(slug), css_classes=["ot-prose"])
+
+
+# --- Pieces of the frame --------------------------------------------------------------------
 
 
 def notices_pane(notices: list[str]) -> pn.viewable.Viewable:
-    """Plain-text notices (never HTML) about ignored link values and similar."""
+    """Plain-text notices (escaped, never HTML) about ignored link values and similar."""
     if not notices:
-        return pn.Spacer(height=0)
-    return pn.pane.Alert("\n\n".join(notices), alert_type="warning", sizing_mode="stretch_width")
+        return pn.Spacer(height=0, sizing_mode="fixed", width=0)
+    paragraphs = "".join(f"<p>{html.escape(n)}</p>" for n in notices)
+    return pn.pane.HTML(
+        f'<div class="ot-notice" role="status">{paragraphs}</div>', sizing_mode="stretch_width"
+    )
 
 
-def _nav(slug: str) -> pn.viewable.Viewable:
+def page_href(slug: str) -> str:
+    """Link to a page, keeping the dark theme if this session uses it."""
+    return contents.url(slug) + ("?theme=dark" if is_dark() else "")
+
+
+def _info(slug: str) -> contents.PageInfo:
+    return next(p for p in (contents.HOME, *contents.PAGES) if p.slug == slug)
+
+
+def _link(info: contents.PageInfo, text: str, rel: str | None = None) -> str:
+    rel_attr = f' rel="{rel}"' if rel else ""
+    return f'<a href="{html.escape(page_href(info.slug))}"{rel_attr}>{html.escape(text)}</a>'
+
+
+def _nav_links(slug: str) -> str:
     prev_page, next_page = contents.neighbours(slug)
-    links = [f"[Contents]({contents.url(contents.HOME.slug)})"]
+    links = []
     if prev_page is not None:
-        links.insert(0, f"[← {prev_page.title}]({contents.url(prev_page.slug)})")
+        links.append(_link(prev_page, f"← {prev_page.title}", "prev"))
+    if slug != contents.HOME.slug:
+        links.append(_link(contents.HOME, "Contents"))
     if next_page is not None:
-        links.append(f"[{next_page.title} →]({contents.url(next_page.slug)})")
-    return pn.pane.Markdown(" · ".join(links), sizing_mode="stretch_width")
+        links.append(_link(next_page, f"{next_page.title} →", "next"))
+    return "".join(links)
+
+
+_TOGGLE_JS = """
+const url = new URL(window.location.href);
+if (url.searchParams.get("theme") === "dark") { url.searchParams.delete("theme"); }
+else { url.searchParams.set("theme", "dark"); }
+window.location.assign(url.href);
+"""
+
+
+def theme_toggle() -> pn.widgets.Button:
+    """Button that reloads the page in the other theme, keeping the rest of the query."""
+    button = pn.widgets.Button(
+        name="Light theme" if is_dark() else "Dark theme",
+        button_type="default",
+        sizing_mode="fixed",
+        width=112,
+        height=34,
+        margin=(6, 0, 0, 8),
+        description=None,
+    )
+    button.js_on_click(code=_TOGGLE_JS)
+    return button
+
+
+def _topbar(slug: str) -> pn.viewable.Viewable:
+    brand = _link(contents.HOME, "Optimal transport notebook")
+    brand = brand.replace("<a ", '<a class="ot-brand" ', 1)
+    nav = f'<nav class="ot-nav" aria-label="Pages">{_nav_links(slug)}</nav>'
+    bar = pn.pane.HTML(f'<header class="ot-topbar">{brand}{nav}</header>', margin=(0, 5))
+    return pn.Row(bar, theme_toggle(), css_classes=["ot-topbar-row"], sizing_mode="stretch_width")
+
+
+def _bottom_nav(slug: str) -> pn.viewable.Viewable:
+    links = _nav_links(slug)
+    nav = f'<nav class="ot-nav ot-nav-bottom" aria-label="Previous and next">{links}</nav>'
+    return pn.pane.HTML(nav, sizing_mode="stretch_width", margin=(0, 5))
+
+
+def _title(slug: str) -> pn.viewable.Viewable:
+    info = _info(slug)
+    return pn.pane.HTML(
+        f'<div class="ot-title"><h1>{html.escape(info.title)}</h1>'
+        f'<p class="ot-promise">{html.escape(info.promise)}</p></div>',
+        sizing_mode="stretch_width",
+        margin=(0, 5),
+    )
+
+
+class LabelledFigure(pn.Column):
+    """A Column that screen readers announce as a figure with the given label."""
+
+    def __init__(self, *objects: Any, label: str = "", **params: Any) -> None:
+        self._label = label
+        super().__init__(*objects, **params)
+
+    def _get_model(self, doc, root=None, parent=None, comm=None):
+        model = super()._get_model(doc, root, parent, comm)
+        if self._label:
+            model.html_attributes = {"role": "figure", "aria-label": self._label}
+        return model
+
+
+def _is_empty(viewable: pn.viewable.Viewable | None) -> bool:
+    return viewable is None or (isinstance(viewable, pn.layout.ListLike) and not viewable.objects)
+
+
+def _body(
+    controls: pn.viewable.Viewable | None,
+    figure: pn.viewable.Viewable,
+    figure_label: str,
+    **params: Any,
+) -> pn.viewable.Viewable:
+    """Controls beside the figure; stacked above it in a narrow window (notebook.css)."""
+    labelled = LabelledFigure(figure, label=figure_label, sizing_mode="stretch_width")
+    if _is_empty(controls):
+        return pn.Row(labelled, css_classes=["ot-body", "ot-no-controls"], **params)
+    panel = pn.Column(controls, css_classes=["ot-controls"], sizing_mode="stretch_width")
+    return pn.Row(panel, labelled, css_classes=["ot-body"], **params)
+
+
+def _frame(slug: str, *parts: pn.viewable.Viewable) -> pn.viewable.Viewable:
+    return pn.Column(
+        _topbar(slug),
+        *parts,
+        _bottom_nav(slug),
+        css_classes=["ot-page"],
+        sizing_mode="stretch_width",
+        max_width=PAGE_MAX_WIDTH,
+    )
 
 
 def notebook_page(
@@ -56,16 +242,48 @@ def notebook_page(
     controls: pn.viewable.Viewable,
     prose_pane: pn.viewable.Viewable | None = None,
     notices: list[str] | None = None,
+    figure_label: str | None = None,
 ) -> pn.viewable.Viewable:
-    """Compose one page: full notebook frame, or figure + controls only in embed mode."""
+    """Compose one page: full notebook frame, or figure + controls only in embed mode.
+
+    ``figure_label`` is what a screen reader announces for the figure (defaults to the page's
+    one-line promise); ``notices`` are plain-text messages shown above the figure.
+    """
+    info = _info(slug)
+    label = figure_label or f"{info.title}: {info.promise}"
     notice = notices_pane(notices or [])
     if is_embed():
-        return pn.Row(controls, pn.Column(notice, figure), sizing_mode="stretch_both")
-    info = next(p for p in (contents.HOME, *contents.PAGES) if p.slug == slug)
-    header = pn.pane.Markdown(f"# {info.title}", sizing_mode="stretch_width")
-    body = pn.Row(controls, pn.Column(notice, figure), sizing_mode="stretch_width")
-    parts = [_nav(slug), header, body]
+        # Width fills the iframe; height is the figure's own (stretch_both needs a sized parent
+        # and left stretch_width figures at their default width).
+        body = _body(controls, figure, label, sizing_mode="stretch_width")
+        return pn.Column(notice, body, css_classes=["ot-embed"], sizing_mode="stretch_width")
+    body = _body(controls, figure, label, sizing_mode="stretch_width")
+    parts = [_title(slug), notice, body]
     if prose_pane is not None:
         parts.append(prose_pane)
-    parts.append(_nav(slug))
-    return pn.Column(*parts, sizing_mode="stretch_width", max_width=1400)
+    return _frame(slug, *parts)
+
+
+def text_page(slug: str, *parts: pn.viewable.Viewable) -> pn.viewable.Viewable:
+    """A page of text only (the home page): the frame without a figure.
+
+    In embed mode the text alone is shown, without header and navigation.
+    """
+    if is_embed():
+        return pn.Column(*parts, css_classes=["ot-embed"], sizing_mode="stretch_width")
+    return _frame(slug, _title(slug), *parts)
+
+
+def contents_list() -> pn.viewable.Viewable:
+    """The table of contents: each page's title as a link, and its one-line promise."""
+    items = "".join(
+        f"<li>{_link(info, info.title)}"
+        f'<span class="ot-promise">{html.escape(info.promise)}</span></li>'
+        for info in contents.PAGES
+    )
+    return pn.pane.HTML(
+        f'<nav aria-label="Contents"><h2 class="ot-toc-title">Contents</h2>'
+        f'<ol class="ot-toc">{items}</ol></nav>',
+        sizing_mode="stretch_width",
+        margin=(0, 5),
+    )

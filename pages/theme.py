@@ -11,7 +11,18 @@ PLAN_PALETTE = "Viridis256"
 MUTED_COLOR = "#888888"
 WARNING_COLOR = "#B00020"
 
+#: Page background and text colour per Panel theme (``?theme=dark``); they match Panel's own
+#: component colours so the page and its components read as one surface.
+PAGE_COLORS = {"default": ("#ffffff", "#212529"), "dark": ("#212529", "#f1f3f5")}
+
 FONT_FAMILY = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
+
+
+def dark_bokeh_theme():
+    """Panel's dark Bokeh theme (axes, grid and text light on dark), bundled, no network."""
+    from panel.theme import DarkTheme
+
+    return DarkTheme().bokeh_theme
 
 
 def style_figure(fig) -> None:
