@@ -1,11 +1,539 @@
-"""Placeholder page (being built)."""
+"""Page /transport_plan: drag two histograms and watch the optimal transport plan recompute.
 
+The model (:class:`TransportPlan`) holds the state a link can carry (bars, bins, ε, cost) and
+the last valid solution from :mod:`ot_engine`. The view (:class:`TransportPlanPage`) draws it
+with Bokeh; the bars are dragged in the browser (``assets/js/transport_plan_drag.js``) and
+reach the server through a latest-wins queue, so the figure never falls behind the pointer.
+
+Deep-link keys: ``p``, ``q`` (comma-separated bar heights in [0, 1]), ``eps`` (fraction of the
+largest cost, 1e-4 to 1, or ``0`` for the exact LP), ``cost`` (``1`` or ``2``), ``n`` (bins,
+16 to 256). ``n`` sets the number of bins; a ``p`` or ``q`` of another length is rebinned to
+``n`` bins (mass kept) with a notice. Without ``n`` the default 64 applies.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
 import panel as pn
+import param
+from bokeh.models import CustomJSTickFormatter
 
+from ot_engine import InvalidInput, cost_matrix, exact, sinkhorn, uniform_grid
+from ot_engine.histograms import PRESETS, preset_pair, rebin
 from pages import shell
+from pages import transport_plan_plots as plots
+from pages.query import (
+    QueryKey,
+    bind_query,
+    float_in,
+    float_list,
+    format_float,
+    format_list,
+    int_in,
+    parse_query,
+    session_query,
+)
+
+SLUG = "transport_plan"
+TITLE = "Transport plans"
+DEFAULT_N = 64
+DEFAULT_PRESET = PRESETS[0]
+#: Sinkhorn's target marginal error (L1, both marginals, unit masses).
+SINKHORN_TOL = 1e-9
+#: Heights are kept to this many significant digits, so that a link and the code box
+#: reproduce the view exactly (the URL writes heights with the same precision).
+HEIGHT_DIGITS = 4
+#: Preset bars below this height are set to zero (short links, true empty bins).
+PRESET_FLOOR = 1e-3
+
+
+def _round_heights(h) -> np.ndarray:
+    """Heights as the page keeps them: in [0, 1], ``HEIGHT_DIGITS`` significant digits."""
+    h = np.clip(np.nan_to_num(np.asarray(h, dtype=np.float64), nan=0.0), 0.0, plots.YMAX)
+    return np.array([float(f"{v:.{HEIGHT_DIGITS}g}") for v in h])
+
+
+def _preset(name: str, n: int) -> tuple[np.ndarray, np.ndarray]:
+    p, q = preset_pair(name, n)
+    p[p < PRESET_FLOOR] = 0.0
+    q[q < PRESET_FLOOR] = 0.0
+    return _round_heights(p), _round_heights(q)
+
+
+def _fit(h: np.ndarray, n: int) -> np.ndarray:
+    """``h`` on ``n`` bins (rebinned, mass kept); an empty histogram stays empty."""
+    if h.size == n:
+        return h
+    if not h.any():
+        return np.zeros(n)
+    return _round_heights(rebin(h, n))
+
+
+# --- the state a link can carry ----------------------------------------------------------
+
+
+def _parse_heights(raw: str) -> np.ndarray:
+    values = np.asarray(float_list(2, 1024, 0.0, plots.YMAX)(raw))
+    if not values.any():
+        raise ValueError("it has no mass (every bar is zero)")
+    return _round_heights(values)
+
+
+def _parse_eps(raw: str) -> float:
+    """``0`` (the exact LP) or a fraction of the largest cost in [1e-4, 1]."""
+    if raw.strip() in ("0", "0.0"):
+        return 0.0
+    return float_in(1e-4, 1.0)(raw)
+
+
+QUERY_KEYS = (
+    QueryKey("n", "n", int_in(16, 256)),
+    QueryKey("p", "p", _parse_heights, format_list),
+    QueryKey("q", "q", _parse_heights, format_list),
+    QueryKey("eps", "eps", _parse_eps, format_float),
+    QueryKey("cost", "cost", int_in(1, 2)),
+)
+
+
+@dataclass(frozen=True)
+class Solution:
+    """One solved state: the inputs as solved and what ot_engine returned."""
+
+    x: np.ndarray
+    C: np.ndarray
+    a: np.ndarray  # p normalized to unit mass
+    b: np.ndarray
+    power: int
+    eps_fraction: float  # 0 = exact LP
+    eps: float  # in the units of C
+    result: object  # SinkhornResult or ExactResult
+    exact_plan: np.ndarray | None  # exact plan for the support overlay (when asked and eps > 0)
+    compute_time: float
+
+    @property
+    def solver(self) -> str:
+        if self.eps_fraction == 0:
+            return "exact LP (network simplex, POT ot.emd)"
+        return "Sinkhorn (log-stabilized, ε-scaling, warm start)"
+
+    @property
+    def distance(self) -> float:
+        """W_p of the plan's cost: ``<C, π>^(1/p)`` (exact W_p when the plan is exact)."""
+        return self.result.cost ** (1.0 / self.power)
+
+    def readout_rows(self) -> list[tuple[str, str, bool]]:
+        r = self.result
+        p = self.power
+        exact_lp = self.eps_fraction == 0
+        w_label = f"W{p} distance" if exact_lp else f"W{p} from this plan (≥ exact)"
+        iterations = "— (simplex pivots)" if exact_lp else f"{r.iterations}"
+        objective = r.cost if exact_lp else r.objective
+        status = "yes" if r.converged else f"NO: marginal error {r.marginal_error:.1e}"
+        eps_text = "0 (exact)" if exact_lp else f"{self.eps_fraction:.3g} × max C = {self.eps:.3g}"
+        return [
+            ("transport cost ⟨C, π⟩", f"{r.cost:.6g}", False),
+            (w_label, f"{self.distance:.6g}", False),
+            ("regularized objective", f"{objective:.6g}", False),
+            ("ε", eps_text, False),
+            ("solver", self.solver, False),
+            ("iterations", iterations, False),
+            ("marginal error (L1)", f"{r.marginal_error:.2e}", not r.converged),
+            ("converged", status, not r.converged),
+            ("compute time", f"{1000 * self.compute_time:.1f} ms", False),
+        ]
+
+    def plan_csv(self) -> str:
+        """The plan as CSV, one row per cell with mass."""
+        plan = self.result.plan
+        i, j = np.nonzero(plan)
+        out = io.StringIO()
+        out.write("source_bin,target_bin,source_x,target_y,mass\n")
+        for ii, jj in zip(i.tolist(), j.tolist(), strict=True):
+            out.write(f"{ii},{jj},{self.x[ii]:.6g},{self.x[jj]:.6g},{plan[ii, jj]:.10g}\n")
+        return out.getvalue()
+
+
+def pot_snippet(p: np.ndarray, q: np.ndarray, power: int, eps_fraction: float) -> str:
+    """A few lines of POT that recompute the page's plan and cost (shown in the code box)."""
+    n = p.size
+
+    def vec(h):
+        return "np.array([" + ", ".join(f"{v:.{HEIGHT_DIGITS}g}" for v in h) + "])"
+
+    lines = [
+        "import numpy as np",
+        "import ot",
+        "",
+        f"p = {vec(p)}",
+        f"q = {vec(q)}",
+        f"x = (np.arange({n}) + 0.5) / {n}  # bin centres on [0, 1]",
+        f"C = np.abs(x[:, None] - x[None, :]) ** {power}",
+        "a, b = p / p.sum(), q / q.sum()  # the bars are normalized to unit mass",
+    ]
+    if eps_fraction == 0:
+        lines += ["plan = ot.emd(a, b, C)  # exact linear program"]
+    else:
+        lines += [
+            f"reg = {eps_fraction:.6g} * C.max()",
+            "# empty bars carry no mass; POT's scaling would divide by them, so leave them out",
+            "i, j = a > 0, b > 0",
+            "plan = np.zeros_like(C)",
+            "plan[np.ix_(i, j)] = ot.sinkhorn(a[i], b[j], C[np.ix_(i, j)], reg,",
+            '                                 method="sinkhorn_stabilized", stopThr=1e-10,',
+            "                                 numItermax=100_000)",
+        ]
+    lines += [
+        "cost = float(np.sum(C * plan))",
+        f'print(f"<C, plan> = {{cost:.6g}}, W{power} = {{cost ** (1 / {power}):.6g}}")',
+    ]
+    return "\n".join(lines)
+
+
+class TransportPlan(param.Parameterized):
+    """State of the page and its last valid solution (no widgets, no Bokeh)."""
+
+    preset = param.Selector(default=DEFAULT_PRESET, objects=list(PRESETS), label="Preset")
+    n = param.Integer(DEFAULT_N, bounds=(16, 256), label="Bins")
+    p = param.Array(default=None, label="Source heights")
+    q = param.Array(default=None, label="Target heights")
+    eps = param.Number(
+        1e-3, bounds=(0.0, 1.0), label="ε as a fraction of the largest cost (0 = exact)"
+    )
+    cost = param.Selector(
+        default=2, objects={"|x − y|  (W1)": 1, "|x − y|²  (W2)": 2}, label="Ground cost"
+    )
+    log_color = param.Boolean(False, label="Log colour scale")
+    show_exact_support = param.Boolean(False, label="Show the exact plan's support")
+    reset = param.Action(lambda self: self.apply_preset(self.preset), label="Reset bars")
+
+    solution = param.ClassSelector(class_=Solution, default=None, constant=True)
+    problem = param.String("", constant=True, doc="Why the shown solution is not current.")
+
+    def __init__(self, **params):
+        p, q = _preset(params.get("preset", DEFAULT_PRESET), params.get("n", DEFAULT_N))
+        params["p"] = p if params.get("p") is None else params["p"]
+        params["q"] = q if params.get("q") is None else params["q"]
+        super().__init__(**params)
+        self._inputs_changed()
+
+    def apply_preset(self, name: str) -> None:
+        p, q = _preset(name, self.n)
+        self.param.update(preset=name, p=p, q=q)
+
+    @param.depends("preset", watch=True)
+    def _preset_chosen(self) -> None:
+        self.apply_preset(self.preset)
+
+    @param.depends("n", "p", "q", "eps", "cost", "show_exact_support", watch=True)
+    def _inputs_changed(self) -> None:
+        if self.p.size != self.n or self.q.size != self.n:
+            self.param.update(p=_fit(self.p, self.n), q=_fit(self.q, self.n))  # solves again
+            return
+        self._solve()
+
+    def _solve(self) -> None:
+        missing = [name for name, h in (("p", self.p), ("q", self.q)) if not np.any(h > 0)]
+        if missing:
+            with param.edit_constant(self):
+                self.problem = (
+                    " and ".join(f"add some mass to {m}" for m in missing).capitalize()
+                    + ": every bar is at zero. The plan shown is the last valid one."
+                )
+            return
+        t0 = time.perf_counter()
+        x = uniform_grid(self.n)
+        C = cost_matrix(x, x, power=self.cost)
+        previous = self.solution
+        exact_plan = None
+        try:
+            if self.eps == 0:
+                result = exact(self.p, self.q, C)
+                eps_abs = 0.0
+            else:
+                eps_abs = self.eps * float(C.max())
+                warm = None
+                if (
+                    previous is not None
+                    and previous.eps_fraction > 0
+                    and previous.power == self.cost
+                ):
+                    warm = previous.result
+                result = sinkhorn(self.p, self.q, C, eps_abs, warm_start=warm, tol=SINKHORN_TOL)
+                if self.show_exact_support:
+                    exact_plan = exact(self.p, self.q, C).plan
+        except InvalidInput as err:  # not expected after the checks above; never crash
+            with param.edit_constant(self):
+                self.problem = (
+                    f"Could not solve this state ({err}). The plan shown is the last valid one."
+                )
+            return
+        a = self.p / self.p.sum()
+        b = self.q / self.q.sum()
+        solution = Solution(
+            x=x,
+            C=C,
+            a=a,
+            b=b,
+            power=self.cost,
+            eps_fraction=self.eps,
+            eps=eps_abs,
+            result=result,
+            exact_plan=exact_plan,
+            compute_time=time.perf_counter() - t0,
+        )
+        with param.edit_constant(self):
+            self.param.update(solution=solution, problem="")
+
+    def snippet(self) -> str:
+        return pot_snippet(self.p, self.q, self.cost, self.eps)
+
+
+# --- coalescing -----------------------------------------------------------------------------
+
+
+class LatestWins:
+    """Apply only the newest pending update; never queue more than one run.
+
+    Bar syncs arrive from the browser while a solve may still be running. ``submit`` merges
+    the update into one pending dict and schedules a single run on the session's event loop;
+    whatever arrived meanwhile is merged, so a slow solve never builds a backlog.
+    """
+
+    def __init__(self, apply) -> None:
+        self._apply = apply
+        self._pending: dict = {}
+        self._scheduled = False
+
+    def submit(self, doc, **update) -> None:
+        self._pending.update(update)
+        if doc is None:  # no server (tests): apply at once
+            self._run()
+        elif not self._scheduled:
+            self._scheduled = True
+            doc.add_next_tick_callback(self._run)
+
+    def _run(self) -> None:
+        self._scheduled = False
+        update, self._pending = self._pending, {}
+        if update:
+            self._apply(update)
+
+
+class _InstantFloatSlider(pn.widgets.FloatSlider):
+    """A slider without Panel's 50 ms server-side debounce (events still merge while busy)."""
+
+    _debounce = 0
+
+
+# --- the view -------------------------------------------------------------------------------
+
+
+class TransportPlanPage(pn.viewable.Viewer):
+    """The served page: figures, controls, readouts, prose."""
+
+    model = param.ClassSelector(class_=TransportPlan)
+
+    def __init__(self, model: TransportPlan | None = None, notices: list[str] | None = None):
+        super().__init__(model=model or TransportPlan())
+        self.notices = list(notices or [])
+        m = self.model
+        self.figs = plots.build_figures(uniform_grid(m.n), m.p, m.q)
+        # What the browser holds for each histogram (never echo a drag back to it).
+        self._shown = {"p": m.p, "q": m.q}
+        self._doc = pn.state.curdoc
+        self._queue = LatestWins(self._apply_bars)
+        self.figs.p_source.on_change("data", self._bars_from_browser("p"))
+        self.figs.q_source.on_change("data", self._bars_from_browser("q"))
+        self.figs.probe_source.on_change("data", lambda attr, old, new: self._update_probe())
+        self._build_controls()
+        m.param.watch(self._bars_changed, ["p", "q"])
+        m.param.watch(lambda *_e: self._redraw(), ["solution", "problem", "log_color"])
+        self._redraw()
+
+    # browser -> model
+    def _bars_from_browser(self, name: str):
+        def on_change(attr, old, new) -> None:
+            heights = _round_heights(np.asarray(new["top"], dtype=np.float64))
+            self._shown[name] = heights
+            self._queue.submit(self._doc, **{name: heights})
+
+        return on_change
+
+    def _apply_bars(self, update: dict) -> None:
+        m = self.model
+        if any(h.size != m.n for h in update.values()):
+            return  # a sync from before a bin change: stale
+        if self._doc is not None:
+            with pn.io.hold(self._doc):
+                m.param.update(**update)
+        else:
+            m.param.update(**update)
+
+    # model -> browser
+    def _bars_changed(self, *_events) -> None:
+        m = self.model
+        x = uniform_grid(m.n)
+        for name, source in (("p", self.figs.p_source), ("q", self.figs.q_source)):
+            heights = getattr(m, name)
+            shown = self._shown[name]
+            if shown.size == heights.size and np.array_equal(shown, heights):
+                continue
+            self._shown[name] = heights
+            if source.data["x"].size != x.size:
+                plots.set_bar_width(self.figs, float(x[1] - x[0]))
+            source.data = {"x": x, "top": heights.copy()}
+
+    def _redraw(self) -> None:
+        figs, m = self.figs, self.model
+        sol = m.solution
+        figs.readouts.text = plots.readout_html(sol.readout_rows() if sol else [], m.problem)
+        stale = bool(m.problem)
+        figs.image_renderer.glyph.global_alpha = 0.25 if stale else 1.0
+        figs.line_alpha.y = [0.03, 0.2] if stale else [0.12, 0.9]
+        if sol is None:
+            return
+        plan = sol.result.plan
+        figs.image_source.data = {"image": [plots.plan_codes(plan, m.log_color)]}
+        mapper = figs.log_mapper if m.log_color else figs.linear_mapper
+        mapper.low, mapper.high = plots.colorbar_range(plan, m.log_color)
+        if figs.color_bar.color_mapper is not mapper:
+            figs.color_bar.color_mapper = mapper
+        figs.lines_source.data = plots.line_data(plan, sol.x)
+        support = sol.exact_plan if sol.exact_plan is not None else None
+        if m.show_exact_support and sol.eps_fraction == 0:
+            support = plan
+        new_support = (
+            plots.support_data(support, sol.x) if support is not None else plots.EMPTY_POINTS
+        )
+        if len(new_support["x"]) or len(figs.support_source.data["x"]):
+            figs.support_source.data = new_support
+        self._update_probe()
+
+    def _update_probe(self) -> None:
+        sol = self.model.solution
+        i = int(self.figs.probe_source.data["i"][0])
+        j = int(self.figs.probe_source.data["j"][0])
+        if sol is None or not (0 <= i < sol.x.size and 0 <= j < sol.x.size):
+            text = "Hover a cell of the plan or a line to see the mass it moves."
+        else:
+            text = (
+                f"π[{i}, {j}] = {sol.result.plan[i, j]:.4g}: from x = {sol.x[i]:.3f} "
+                f"(p holds {sol.a[i]:.4g}) to y = {sol.x[j]:.3f} (q holds {sol.b[j]:.4g})"
+            )
+        self.figs.probe.text = text
+
+    # controls
+    def _build_controls(self) -> None:
+        m = self.model
+        self.eps_slider = _InstantFloatSlider(
+            name="ε / largest cost (log scale)",
+            start=-4.0,
+            end=0.0,
+            step=0.01,
+            value=math.log10(m.eps) if m.eps > 0 else -3.0,
+            format=CustomJSTickFormatter(code="return (10 ** tick).toExponential(1);"),
+            disabled=m.eps == 0,
+        )
+        self.exact_box = pn.widgets.Checkbox(name="Exact (unregularized LP)", value=m.eps == 0)
+        self._syncing_eps = False
+        self.eps_slider.param.watch(self._eps_from_widgets, "value")
+        self.exact_box.param.watch(self._eps_from_widgets, "value")
+        m.param.watch(self._eps_to_widgets, "eps")
+        self.download = pn.widgets.FileDownload(
+            callback=self._csv,
+            filename="transport_plan.csv",
+            label="Download the plan (CSV)",
+            button_type="default",
+            embed=False,
+        )
+        self.code = pn.pane.Str(
+            m.snippet(),
+            sizing_mode="stretch_width",
+            styles={"font-size": "11px", "max-height": "260px", "overflow": "auto"},
+        )
+        self.code_card = pn.Card(
+            self.code, title="Show the code (POT)", collapsed=True, sizing_mode="stretch_width"
+        )
+        self.code_card.param.watch(lambda *_e: self._refresh_code(), "collapsed")
+        m.param.watch(lambda *_e: self._refresh_code(), ["p", "q", "cost", "eps", "n"])
+        widgets = pn.widgets
+        self.controls = pn.Column(
+            widgets.Select.from_param(m.param.preset),
+            widgets.Button.from_param(m.param.reset),
+            self.eps_slider,
+            self.exact_box,
+            widgets.RadioButtonGroup.from_param(m.param.cost),
+            widgets.IntSlider.from_param(m.param.n, step=8, throttled=True),
+            widgets.Checkbox.from_param(m.param.log_color),
+            widgets.Checkbox.from_param(m.param.show_exact_support),
+            self.download,
+            width=290,
+        )
+
+    def _eps_from_widgets(self, *_events) -> None:
+        if self._syncing_eps:
+            return
+        self.eps_slider.disabled = self.exact_box.value
+        eps = 0.0 if self.exact_box.value else float(f"{10**self.eps_slider.value:.3g}")
+        self.model.eps = eps
+
+    def _eps_to_widgets(self, event) -> None:
+        self._syncing_eps = True
+        try:
+            self.exact_box.value = event.new == 0
+            self.eps_slider.disabled = event.new == 0
+            if event.new > 0 and abs(10**self.eps_slider.value - event.new) > 1e-3 * event.new:
+                self.eps_slider.value = math.log10(event.new)
+        finally:
+            self._syncing_eps = False
+
+    def _refresh_code(self) -> None:
+        if not self.code_card.collapsed:  # only build the text someone looks at
+            self.code.object = self.model.snippet()
+
+    def _csv(self) -> io.StringIO:
+        sol = self.model.solution
+        return io.StringIO(sol.plan_csv() if sol else "")
+
+    def __panel__(self) -> pn.viewable.Viewable:
+        figure = pn.FlexBox(
+            pn.pane.Bokeh(self.figs.flow_layout),
+            pn.pane.Bokeh(self.figs.matrix_layout),
+            gap="12px",
+            sizing_mode="stretch_width",
+        )
+        controls = self.controls
+        if not shell.is_embed():
+            controls = pn.Column(self.controls, self.code_card, width=290)
+        return shell.notebook_page(
+            SLUG,
+            figure=figure,
+            controls=controls,
+            prose_pane=shell.prose(SLUG),
+            notices=self.notices,
+        )
+
+
+def create_page() -> TransportPlanPage:
+    """Build one session's page: model, deep link, view."""
+    model = TransportPlan()
+    query = session_query()
+    notices = bind_query(model, QUERY_KEYS)
+    values, _ = parse_query(query, QUERY_KEYS)
+    for name in ("p", "q"):
+        if name in values and values[name].size != model.n:
+            notices.append(
+                f"The link's '{name}' had {values[name].size} bars; it was rebinned to "
+                f"{model.n} bins (n decides the number of bins)."
+            )
+    return TransportPlanPage(model, notices)
+
 
 if __name__.startswith("bokeh_app"):
     shell.extension()
-    shell.notebook_page(
-        "transport_plan", figure=pn.pane.Markdown("Figure coming."), controls=pn.Column()
-    ).servable()
+    create_page().servable(title=TITLE)

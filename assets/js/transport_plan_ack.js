@@ -1,0 +1,15 @@
+// The server answered (new plan or new status): release the next pending bar sync.
+// args: sources (the two draggable ColumnDataSources).
+for (const source of sources) {
+  const st = source.__tp_drag;
+  if (st == null || !st.inflight) {
+    continue;
+  }
+  st.inflight = false;
+  if (st.dirty) {
+    st.inflight = true;
+    st.dirty = false;
+    st.sent = performance.now();
+    source.setv({data: source.data}, {check_eq: false});
+  }
+}

@@ -1,0 +1,53 @@
+// Keyboard path for a histogram (runs once its figure has a size; CustomJS body).
+// args: source (columns x, top), ymax, label.
+// Tab focuses the histogram; Left/Right pick a bar, Up/Down change its height
+// (Shift: bigger steps), Home/End jump to the ends. The picked bar is the selection.
+const views = cb_obj.document == null ? null : cb_obj.document.views_manager;
+const view = views == null ? null : views.find_one(cb_obj);
+if (view == null || view.el.__tp_keys) {
+  return;
+}
+const el = view.el;
+el.__tp_keys = true;
+el.tabIndex = 0;
+el.setAttribute("role", "group");
+el.setAttribute("aria-label",
+  label + ": Left and Right pick a bar, Up and Down change its height");
+el.addEventListener("focus", () => {
+  if (!el.matches(":focus-visible")) {
+    el.style.outline = "none";  // a click with the mouse: no focus ring, no keyboard cursor
+    return;
+  }
+  el.style.outline = "2px solid currentColor";
+  if (source.selected.indices.length === 0) {
+    source.selected.indices = [Math.floor(source.data.x.length / 2)];
+  }
+});
+el.addEventListener("blur", () => {
+  el.style.outline = "";
+  source.selected.indices = [];
+});
+el.addEventListener("keydown", (e) => {
+  const n = source.data.x.length;
+  const sel = source.selected.indices;
+  let i = sel.length > 0 ? sel[0] : 0;
+  const step = e.shiftKey ? 0.1 : 0.02;
+  const top = source.data.top;
+  if (e.key === "ArrowLeft") {
+    i = Math.max(0, i - 1);
+  } else if (e.key === "ArrowRight") {
+    i = Math.min(n - 1, i + 1);
+  } else if (e.key === "Home") {
+    i = 0;
+  } else if (e.key === "End") {
+    i = n - 1;
+  } else if (e.key === "ArrowUp" || e.key === "ArrowDown") {
+    const sign = e.key === "ArrowUp" ? 1 : -1;
+    top[i] = Math.min(ymax, Math.max(0, top[i] + sign * step));
+    source.setv({data: source.data}, {check_eq: false});
+  } else {
+    return;
+  }
+  e.preventDefault();
+  source.selected.indices = [i];
+});
