@@ -320,6 +320,7 @@ export function render({ model, el }) {
       ctx.arc(hx, hy, 7, 0, 2 * Math.PI);
       ctx.fill();
       ctx.stroke();
+      canvas.dataset.handle = `${hx.toFixed(1)},${hy.toFixed(1)}`; // for tests and tools
     }
 
     ctx.fillStyle = "rgba(60, 60, 60, 0.95)";
