@@ -1,11 +1,491 @@
-"""Placeholder page (being built)."""
+"""Page: slide a bump away from a fixed one and see which divergences keep counting.
 
+Top: the fixed tent ``p`` and the draggable bump ``q`` (drag it, or use the slider or the
+keyboard), their overlap shaded, and below it the optimal 1-Lipschitz critic of the
+Kantorovich-Rubinstein dual. Then every divergence against the shift (left) and its derivative
+(right), the current shift marked. All numbers come from :mod:`ot_engine.shift_family`; curves
+are cached per shape, width and floor, so a drag only moves markers and updates readouts.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
 import panel as pn
+import param
+from bokeh.events import Pan, PanEnd, PanStart
+from bokeh.layouts import column, row
+from bokeh.models import (
+    ColumnDataSource,
+    CustomJS,
+    DataRange1d,
+    Div,
+    FixedTicker,
+    Legend,
+    Range1d,
+    Span,
+)
+from bokeh.plotting import figure
+from bokeh.transform import field
 
-from pages import shell
+from ot_engine.shift_family import (
+    DIVERGENCES,
+    FIXED,
+    SHAPES,
+    SHIFT_RANGE,
+    Bump,
+    critic_at,
+    divergences_at,
+    overlap_density,
+    shift_curves,
+)
+from pages import query, shell, theme
+
+SLUG = "kl_vs_wasserstein"
+TITLE = "KL versus Wasserstein"
+JS_DIR = Path(__file__).resolve().parent.parent / "assets" / "js"
+DRAG_JS = (JS_DIR / "kl_vs_wasserstein_drag.js").read_text(encoding="utf-8")
+#: Smoothing floors offered for KL (fraction of mass spread uniformly); 0 means none.
+FLOORS = (0.0, 1e-12, 1e-9, 1e-6, 1e-3)
+FLOOR_LABELS = {"off (honest ∞)": 0.0, "1e-12": 1e-12, "1e-9": 1e-9, "1e-6": 1e-6, "1e-3": 1e-3}
+WIDTH_BOUNDS = (0.15, 1.5)
+#: The axis shown on the top panel.
+X_VIEW = (-9.0, 9.0)
+#: How often (ms) a drag sends its shift to the server; the last position is always sent.
+SYNC_EVERY_MS = 40
+
+LABELS = {
+    "kl_pq": "KL(p‖q)",
+    "kl_qp": "KL(q‖p)",
+    "js": "Jensen-Shannon",
+    "tv": "total variation",
+    "hellinger": "Hellinger",
+    "w1": "W₁",
+    "w2": "W₂",
+}
+#: Line colours (Okabe-Ito, colour-blind safe); p and q keep the theme's colours.
+COLORS = {
+    "kl_pq": theme.SOURCE_COLOR,
+    "kl_qp": theme.TARGET_COLOR,
+    "js": "#CC79A7",
+    "tv": "#E69F00",
+    "hellinger": "#56B4E9",
+    "w1": theme.PLAN_COLOR,
+    "w2": "#444444",
+}
+DASHES = {"kl_qp": "dashed", "w2": "dashed", "tv": "dotdash"}
+GROUPS = (
+    ("KL divergences", ("kl_pq", "kl_qp")),
+    ("bounded divergences", ("js", "tv", "hellinger")),
+    ("Wasserstein distances", ("w1", "w2")),
+)
+
+
+def _parse_floor(raw: str) -> float:
+    value = query.float_in(0.0, 0.5)(raw)
+    for allowed in FLOORS:
+        if math.isclose(value, allowed, rel_tol=1e-6, abs_tol=0.0):
+            return allowed
+    raise ValueError("not one of 0, 1e-12, 1e-9, 1e-6, 1e-3")
+
+
+QUERY_KEYS = (
+    query.QueryKey("shift", "shift", query.float_in(*SHIFT_RANGE), query.format_float),
+    query.QueryKey("width", "width", query.float_in(*WIDTH_BOUNDS), query.format_float),
+    query.QueryKey("shape", "shape", query.choice(*SHAPES)),
+    query.QueryKey("floor", "floor", _parse_floor, lambda v: f"{v:g}"),
+)
+
+
+class ShiftModel(param.Parameterized):
+    """What the student controls: where the bump sits, its width, shape, and the KL floor."""
+
+    shift = param.Number(
+        0.4, bounds=SHIFT_RANGE, step=0.01, doc="Centre of the sliding bump q (p sits at 0)."
+    )
+    width = param.Number(
+        0.8, bounds=WIDTH_BOUNDS, step=0.01, doc="Standard deviation of the sliding bump q."
+    )
+    shape = param.Selector(default="tent", objects=list(SHAPES), doc="Shape of the bump q.")
+    floor = param.Selector(
+        default=0.0, objects=list(FLOORS), doc="Smoothing floor applied before taking KL."
+    )
+
+
+def format_value(value: float) -> str:
+    """A readout: ``∞`` for an infinite value, four significant decimals otherwise."""
+    if math.isinf(value):
+        return "∞"
+    if math.isnan(value):
+        return "undefined"
+    return f"{value:.4f}"
+
+
+def readout_html(values: dict[str, float], slopes: dict[str, float], floor: float) -> str:
+    """The readout table (numbers and fixed labels only; nothing user-typed)."""
+    rows = []
+    for key in DIVERGENCES:
+        name = LABELS[key]
+        if key.startswith("kl") and floor > 0:
+            name += f" (floor {floor:g})"
+        rows.append(
+            f"<tr data-key='{key}'><td style='color:{COLORS[key]}'>{name}</td>"
+            f"<td class='kvw-value' style='text-align:right;padding-left:8px'>"
+            f"{format_value(values[key])}</td>"
+            f"<td class='kvw-slope' style='text-align:right;padding-left:8px'>"
+            f"{format_value(slopes[key])}</td></tr>"
+        )
+    return (
+        "<table class='kvw-readouts' style='border-collapse:collapse;font-size:14px;width:100%'>"
+        "<tr><th style='text-align:left'>divergence</th><th style='text-align:right'>value</th>"
+        "<th style='text-align:right'>d/ds</th></tr>" + "".join(rows) + "</table>"
+    )
+
+
+def _finite_or_nan(a: np.ndarray) -> np.ndarray:
+    return np.where(np.isfinite(a), a, np.nan).astype(np.float32)
+
+
+def _nice_ticks(top: float) -> list[float]:
+    """Round tick values from 0 to at least ``top`` (about four of them)."""
+    raw = top / 4
+    mag = 10 ** math.floor(math.log10(raw))
+    step = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
+    n = math.ceil(top / step - 1e-9)
+    return [round(i * step, 12) for i in range(n + 1)]
+
+
+def _inf_runs(shifts: np.ndarray, values: np.ndarray) -> list[tuple[float, float]]:
+    """Intervals of shift where ``values`` is infinite (for the ∞ bands)."""
+    inf = np.isinf(values).astype(np.int8)
+    if not inf.any():
+        return []
+    edges = np.diff(np.concatenate([[0], inf, [0]]))
+    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1) - 1
+    half = 0.5 * (shifts[1] - shifts[0])
+    pairs = zip(starts, ends, strict=True)
+    return [(float(shifts[a] - half), float(shifts[b] + half)) for a, b in pairs]
+
+
+class KLvsWassersteinPage(pn.viewable.Viewer):
+    """The figure and controls for one session, drawn from a :class:`ShiftModel`."""
+
+    def __init__(self, model: ShiftModel | None = None, **params):
+        super().__init__(**params)
+        self.model = model if model is not None else ShiftModel()
+        self._pending_drag: float | None = None
+        self._drag_scheduled = False
+        self._from_drag = False
+        self._build_figure()
+        self._build_controls()
+        self._refresh_curves()
+        self._refresh_current(move_bump=True)
+        self.model.param.watch(self._on_family, ["shape", "width", "floor"])
+        self.model.param.watch(self._on_shift, ["shift"])
+
+    # --- construction -------------------------------------------------------------------
+
+    def _build_figure(self) -> None:
+        m = self.model
+        # Top: the two densities on one axis.
+        top = figure(
+            height=230,
+            x_range=Range1d(*X_VIEW),
+            y_range=Range1d(0, 1),
+            tools="",
+            toolbar_location=None,
+            sizing_mode="stretch_width",
+            x_axis_label="x",
+            y_axis_label="density",
+            title="Drag the orange bump q (or use the slider / arrow keys)",
+            name="kvw_top",
+        )
+        px, py = FIXED.outline()
+        top.varea(x=px, y1=0, y2=py, fill_color=theme.SOURCE_COLOR, fill_alpha=0.25)
+        p_line = top.line(px, py, color=theme.SOURCE_COLOR, line_width=2)
+        self.overlap_src = ColumnDataSource({"x": np.zeros(0, np.float32), "y": np.zeros(0)})
+        overlap = top.varea(
+            x="x", y1=0, y2="y", source=self.overlap_src, fill_color="#6a3d9a", fill_alpha=0.45
+        )
+        self.bump_src = ColumnDataSource({"x0": [], "x": [], "y": []})
+        top.varea(
+            x="x",
+            y1=0,
+            y2="y",
+            source=self.bump_src,
+            fill_color=theme.TARGET_COLOR,
+            fill_alpha=0.25,
+        )
+        q_line = top.line(
+            x="x", y="y", source=self.bump_src, color=theme.TARGET_COLOR, line_width=2
+        )
+        top.add_layout(
+            Legend(
+                items=[("fixed p", [p_line]), ("sliding q", [q_line]), ("overlap", [overlap])],
+                location="top_left",
+                background_fill_alpha=0.6,
+            )
+        )
+        self.drag_src = ColumnDataSource({"shift": [float(m.shift)], "seq": [0]})
+        self.drag_src.on_change("data", self._on_drag_data)
+        lo, hi = SHIFT_RANGE
+        for event, phase in ((PanStart, "start"), (Pan, "move"), (PanEnd, "end")):
+            top.js_on_event(
+                event,
+                CustomJS(
+                    args=dict(
+                        phase=phase,
+                        bump=self.bump_src,
+                        drag=self.drag_src,
+                        lo=lo,
+                        hi=hi,
+                        every_ms=SYNC_EVERY_MS,
+                    ),
+                    code=DRAG_JS,
+                ),
+            )
+        self.top = top
+
+        # The critic f of the Kantorovich-Rubinstein dual.
+        critic = figure(
+            height=140,
+            x_range=top.x_range,
+            y_range=DataRange1d(range_padding=0.15),
+            tools="",
+            toolbar_location=None,
+            sizing_mode="stretch_width",
+            x_axis_label="x",
+            y_axis_label="f(x)",
+            title="Optimal 1-Lipschitz critic f (slope ±1; W₁ = Σ f·(p − q))",
+        )
+        critic.yaxis.ticker.desired_num_ticks = 3
+        self.critic_src = ColumnDataSource({"x": [], "f": []})
+        critic.line("x", "f", source=self.critic_src, color=theme.PLAN_COLOR, line_width=2)
+        self.critic = critic
+
+        # Curves against the shift: values (left) and derivatives (right), three groups.
+        self.curve_src = ColumnDataSource({})
+        self.inf_src = ColumnDataSource({"x0": [], "x1": [], "y": [], "color": [], "band_dash": []})
+        self.marker_src = {}
+        self.slope_marker_src = {}
+        shift_range = Range1d(*SHIFT_RANGE)
+        rows = []
+        self.value_figs = {}
+        for title, keys in GROUPS:
+            vfig = figure(
+                height=190,
+                x_range=shift_range,
+                y_range=Range1d(0, 1) if keys[0] == "kl_pq" else DataRange1d(start=0),
+                tools="",
+                toolbar_location=None,
+                sizing_mode="stretch_width",
+                x_axis_label="shift s",
+                title=f"{title}: value",
+            )
+            dfig = figure(
+                height=190,
+                x_range=shift_range,
+                y_range=DataRange1d(range_padding=0.15),
+                tools="",
+                toolbar_location=None,
+                sizing_mode="stretch_width",
+                x_axis_label="shift s",
+                title=f"{title}: derivative d/ds",
+            )
+            items = []
+            for key in keys:
+                style = dict(color=COLORS[key], line_width=2, line_dash=DASHES.get(key, "solid"))
+                r = vfig.line("shift", key, source=self.curve_src, **style)
+                dfig.line("shift", f"d_{key}", source=self.curve_src, **style)
+                items.append((LABELS[key], [r]))
+            # Legends outside the plot: inside they would hide curves or the ∞ bands.
+            vfig.add_layout(Legend(items=items, location="top_left", border_line_alpha=0), "right")
+            msrc = ColumnDataSource({"x": [], "y": [], "color": []})
+            dsrc = ColumnDataSource({"x": [], "y": [], "color": []})
+            vfig.scatter("x", "y", source=msrc, color="color", size=9, line_color="white")
+            dfig.scatter("x", "y", source=dsrc, color="color", size=9, line_color="white")
+            self.marker_src[title] = (keys, msrc)
+            self.slope_marker_src[title] = (keys, dsrc)
+            if keys[0] == "kl_pq":
+                vfig.segment(
+                    "x0",
+                    "y",
+                    "x1",
+                    "y",
+                    source=self.inf_src,
+                    color="color",
+                    line_width=4,
+                    line_dash=field("band_dash"),
+                )
+                vfig.yaxis.ticker = FixedTicker(ticks=[0.0, 1.0])
+                self.kl_fig = vfig
+            for f in (vfig, dfig):
+                f.add_layout(
+                    Span(
+                        location=m.shift,
+                        dimension="height",
+                        line_color=theme.MUTED_COLOR,
+                        line_dash="dotted",
+                    )
+                )
+            self.value_figs[title] = vfig
+            rows.append([vfig, dfig])
+        self.shift_spans = [
+            r for pair in rows for f in pair for r in f.center if isinstance(r, Span)
+        ]
+        for fig in (top, critic, *[f for pair in rows for f in pair]):
+            theme.style_figure(fig)
+        grid = [row(*pair, sizing_mode="stretch_width") for pair in rows]
+        self.figure = pn.pane.Bokeh(
+            column(top, critic, *grid, sizing_mode="stretch_width"),
+            sizing_mode="stretch_width",
+        )
+
+    def _build_controls(self) -> None:
+        m = self.model
+        self.readouts = Div(text="", sizing_mode="stretch_width", name="kvw_readouts")
+        self.controls = pn.Column(
+            pn.widgets.FloatSlider.from_param(m.param.shift, name="shift s (centre of q)"),
+            pn.widgets.Select.from_param(m.param.shape, name="shape of q"),
+            pn.widgets.FloatSlider.from_param(m.param.width, name="width of q (std. dev.)"),
+            pn.widgets.Select.from_param(
+                m.param.floor, name="KL smoothing floor", options=FLOOR_LABELS
+            ),
+            pn.pane.Bokeh(self.readouts, sizing_mode="stretch_width"),
+            width=330,
+        )
+
+    def __panel__(self) -> pn.viewable.Viewable:
+        return pn.Row(self.controls, self.figure, sizing_mode="stretch_width")
+
+    # --- updates --------------------------------------------------------------------------
+
+    def _on_drag_data(self, _attr, _old, new) -> None:
+        """Browser drag: keep only the latest shift and apply it on the next tick."""
+        try:
+            value = float(new["shift"][0])
+        except (KeyError, IndexError, TypeError, ValueError):
+            return
+        if not math.isfinite(value):
+            return
+        lo, hi = SHIFT_RANGE
+        self._pending_drag = min(hi, max(lo, value))
+        if self._drag_scheduled:
+            return
+        doc = self.drag_src.document
+        if doc is None:
+            self._apply_drag()
+            return
+        self._drag_scheduled = True
+        doc.add_next_tick_callback(self._apply_drag)
+
+    def _apply_drag(self) -> None:
+        self._drag_scheduled = False
+        value, self._pending_drag = self._pending_drag, None
+        if value is None:
+            return
+        self._from_drag = True
+        try:
+            self.model.shift = value
+        finally:
+            self._from_drag = False
+
+    def _on_family(self, *_events) -> None:
+        self._refresh_curves()
+        self._refresh_current(move_bump=True)
+
+    def _on_shift(self, *_events) -> None:
+        self._refresh_current(move_bump=not self._from_drag)
+
+    def _refresh_curves(self) -> None:
+        m = self.model
+        c = shift_curves(m.shape, float(m.width), float(m.floor))
+        data = {"shift": c.shifts.astype(np.float32)}
+        for key in DIVERGENCES:
+            data[key] = _finite_or_nan(c.values[key])
+            data[f"d_{key}"] = _finite_or_nan(c.slopes[key])
+        # KL panel: finite values fill the range; infinite stretches become bands above them.
+        finite = np.concatenate([c.values["kl_pq"], c.values["kl_qp"]])
+        finite = finite[np.isfinite(finite)]
+        top = float(finite.max()) if finite.size else 1.0
+        top = max(top, 0.1)
+        ticks = _nice_ticks(top)
+        # Infinite stretches: bands on a row above the finite values, labelled ∞ on the axis.
+        inf_y = float(ticks[-1] + (ticks[1] - ticks[0]))
+        step = ticks[1] - ticks[0]
+        self._kl_inf_y = {"kl_pq": inf_y + 0.06 * step, "kl_qp": inf_y - 0.06 * step}
+        bands = {k: [] for k in self.inf_src.column_names}
+        for key in ("kl_pq", "kl_qp"):
+            for a, b in _inf_runs(c.shifts, c.values[key]):
+                bands["x0"].append(a)
+                bands["x1"].append(b)
+                bands["y"].append(self._kl_inf_y[key])
+                bands["color"].append(COLORS[key])
+                bands["band_dash"].append(DASHES.get(key, "solid"))
+        self.kl_fig.yaxis.ticker.ticks = [*ticks, inf_y]
+        self.kl_fig.yaxis.major_label_overrides = {inf_y: "∞"}
+        self.kl_fig.y_range.update(start=0, end=inf_y + 0.3 * (ticks[1] - ticks[0]))
+        self.curve_src.data = data
+        self.inf_src.data = bands
+        bump = Bump(m.shape, float(m.width))
+        self.top.y_range.update(start=0, end=1.12 * max(FIXED.peak, bump.peak))
+        z, y = bump.outline()
+        self._outline = (z, y)
+
+    def _refresh_current(self, move_bump: bool) -> None:
+        m = self.model
+        s = float(m.shift)
+        values, slopes = divergences_at(m.shape, float(m.width), s, float(m.floor))
+        for keys, src in self.marker_src.values():
+            ys = [
+                self._kl_inf_y[k] if (k.startswith("kl") and math.isinf(values[k])) else values[k]
+                for k in keys
+            ]
+            src.data = {"x": [s] * len(keys), "y": ys, "color": [COLORS[k] for k in keys]}
+        for keys, src in self.slope_marker_src.values():
+            pts = [(k, slopes[k]) for k in keys if math.isfinite(slopes[k])]
+            src.data = {
+                "x": [s] * len(pts),
+                "y": [v for _, v in pts],
+                "color": [COLORS[k] for k, _ in pts],
+            }
+        for span in self.shift_spans:
+            span.location = s
+        crit = critic_at(m.shape, float(m.width), s)
+        inside = (crit.x > X_VIEW[0] - 1) & (crit.x < X_VIEW[1] + 1)
+        keep = inside | np.roll(inside, 1) | np.roll(inside, -1)
+        self.critic_src.data = {
+            "x": crit.x[keep].astype(np.float32),
+            "f": crit.f[keep].astype(np.float32),
+        }
+        grid = np.linspace(*X_VIEW, 1801)
+        ox, oy = overlap_density(m.shape, float(m.width), s, grid)
+        self.overlap_src.data = {"x": ox.astype(np.float32), "y": oy.astype(np.float32)}
+        self.readouts.text = readout_html(values, slopes, float(m.floor))
+        if move_bump:
+            z, y = self._outline
+            self.bump_src.data = {"x0": z, "x": z + s, "y": y}
+        self.current_values, self.current_slopes = values, slopes
+
+
+def create_page() -> pn.viewable.Viewable:
+    """Build the page for one session (also works without a server, for tests)."""
+    model = ShiftModel()
+    notices = query.bind_query(model, QUERY_KEYS)
+    view = KLvsWassersteinPage(model)
+    page = shell.notebook_page(
+        SLUG,
+        figure=view.figure,
+        controls=view.controls,
+        prose_pane=shell.prose(SLUG),
+        notices=notices,
+    )
+    page.kvw_view = view  # for tests
+    return page
+
 
 if __name__.startswith("bokeh_app"):
     shell.extension()
-    shell.notebook_page(
-        "kl_vs_wasserstein", figure=pn.pane.Markdown("Figure coming."), controls=pn.Column()
-    ).servable()
+    create_page().servable(title=TITLE)
