@@ -251,7 +251,7 @@ def bind_query(model: param.Parameterized, keys: Sequence[QueryKey]) -> list[str
     kept = {k: v for k, v in query.items() if k in SHELL_KEYS and len(v) < 20}
     writer = _url_writer()
     # Its own document root: the page layout need not know about it.
-    writer.servable()
+    writer.servable(location=False)
 
     def write_url(*_events: Any) -> None:
         state = dict(kept)

@@ -156,8 +156,7 @@ window.location.assign(url.href);
 def theme_toggle() -> pn.widgets.Button:
     """Button that reloads the page in the other theme, keeping the rest of the query."""
     button = pn.widgets.Button(
-        name="Light theme" if is_dark() else "Dark theme",
-        button_type="default",
+        label="Light theme" if is_dark() else "Dark theme",
         sizing_mode="fixed",
         width=112,
         height=34,
