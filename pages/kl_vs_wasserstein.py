@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import panel as pn
 import param
+from bokeh.core.properties import field
 from bokeh.events import Pan, PanEnd, PanStart
 from bokeh.layouts import column, row
 from bokeh.models import (
@@ -28,7 +29,6 @@ from bokeh.models import (
     Span,
 )
 from bokeh.plotting import figure
-from bokeh.transform import field
 
 from ot_engine.shift_family import (
     DIVERGENCES,
@@ -374,12 +374,16 @@ class KLvsWassersteinPage(pn.viewable.Viewer):
         self._pending_drag = min(hi, max(lo, value))
         if self._drag_scheduled:
             return
-        doc = self.drag_src.document
-        if doc is None:
-            self._apply_drag()
-            return
         self._drag_scheduled = True
-        doc.add_next_tick_callback(self._apply_drag)
+        self._schedule(self._apply_drag)
+
+    def _schedule(self, callback) -> None:
+        """Run ``callback`` on the session's next tick (at once outside a server)."""
+        doc = self.drag_src.document
+        if doc is None or doc.session_context is None:
+            callback()
+        else:
+            doc.add_next_tick_callback(callback)
 
     def _apply_drag(self) -> None:
         self._drag_scheduled = False

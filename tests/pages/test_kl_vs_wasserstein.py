@@ -1,0 +1,135 @@
+"""The KL-versus-Wasserstein page builds without a server and shows the engine's numbers."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from ot_engine import shift_family as sf
+from pages import kl_vs_wasserstein as page
+from pages.query import parse_query
+
+
+def test_page_builds_without_a_server():
+    built = page.create_page()
+    view = built.kvw_view
+    assert view.model.shift == pytest.approx(0.4)
+    assert "KL(p‖q)" in view.readouts.text
+
+
+def test_query_keys_accept_good_values():
+    values, notices = parse_query(
+        {"shift": "-2.5", "width": "0.3", "shape": "box", "floor": "1e-6"}, page.QUERY_KEYS
+    )
+    assert values == {"shift": -2.5, "width": 0.3, "shape": "box", "floor": 1e-6}
+    assert notices == []
+
+
+@pytest.mark.parametrize(
+    ("query", "key"),
+    [
+        ({"shift": "nan"}, "shift"),
+        ({"shift": "99"}, "shift"),
+        ({"width": "0"}, "width"),
+        ({"width": "abc"}, "width"),
+        ({"shape": "<script>"}, "shape"),
+        ({"floor": "0.3"}, "floor"),
+        ({"floor": "inf"}, "floor"),
+    ],
+)
+def test_query_keys_refuse_bad_values_with_a_notice(query, key):
+    values, notices = parse_query(query, page.QUERY_KEYS)
+    assert values == {}
+    assert len(notices) == 1 and f"'{key}'" in notices[0]
+    assert "<script>" not in notices[0]
+
+
+def test_zero_width_is_refused_by_the_model_bounds():
+    model = page.ShiftModel()
+    with pytest.raises(ValueError):
+        model.width = 0.0
+    assert model.width == pytest.approx(0.8)
+
+
+def test_readouts_and_markers_are_the_engine_numbers():
+    view = page.KLvsWassersteinPage()
+    view.model.param.update(shape="epanechnikov", width=0.6, shift=1.3)
+    values, _ = sf.divergences_at("epanechnikov", 0.6, 1.3)
+    assert view.current_values == values
+    for key in sf.DIVERGENCES:
+        assert page.format_value(values[key]) in view.readouts.text
+    keys, src = view.marker_src["Wasserstein distances"]
+    assert src.data["y"] == [values[k] for k in keys]
+    crit = sf.critic_at("epanechnikov", 0.6, 1.3)
+    shown = view.critic_src.data
+    assert np.allclose(shown["f"], np.interp(shown["x"], crit.x, crit.f), atol=1e-6)
+
+
+def test_infinity_is_shown_never_a_large_number():
+    view = page.KLvsWassersteinPage()
+    view.model.param.update(shape="box", width=0.3, shift=5.0)
+    assert math.isinf(view.current_values["kl_pq"])
+    assert view.readouts.text.count(">∞<") == 2
+    # The KL curves break (NaN) where infinite, and bands mark those stretches.
+    data = view.curve_src.data
+    assert np.isnan(data["kl_pq"][np.abs(data["shift"]) > 3]).all()
+    assert len(view.inf_src.data["x0"]) >= 2
+    # The ∞ label sits on the KL axis at the bands' row.
+    assert "∞" in view.kl_fig.yaxis.major_label_overrides.values()
+
+
+def test_floor_makes_kl_finite_in_the_readouts():
+    view = page.KLvsWassersteinPage()
+    view.model.param.update(shape="box", width=0.3, shift=5.0, floor=1e-6)
+    assert math.isfinite(view.current_values["kl_pq"])
+    assert "floor 1e-06" in view.readouts.text
+    assert view.inf_src.data["x0"] == []
+
+
+def test_format_value():
+    assert page.format_value(math.inf) == "∞"
+    assert page.format_value(math.nan) == "undefined"
+    assert page.format_value(0.693147) == "0.6931"
+
+
+class FakeDoc:
+    def __init__(self):
+        self.callbacks = []
+
+    def add_next_tick_callback(self, cb):
+        self.callbacks.append(cb)
+
+
+def test_drag_events_coalesce_latest_wins(monkeypatch):
+    view = page.KLvsWassersteinPage()
+    doc = FakeDoc()
+    monkeypatch.setattr(view, "_schedule", doc.add_next_tick_callback)
+    bump_x = list(view.bump_src.data["x"])
+    for value in (1.0, 2.0, 3.5):
+        view._on_drag_data("data", None, {"shift": [value], "seq": [1]})
+    assert len(doc.callbacks) == 1  # one update scheduled for three events
+    doc.callbacks.pop()()
+    assert view.model.shift == pytest.approx(3.5)
+    # A drag never rewrites the source the browser is moving.
+    assert list(view.bump_src.data["x"]) == bump_x
+    # Garbage from the browser is ignored; out-of-range values are clamped.
+    view._on_drag_data("data", None, {"shift": ["nan"], "seq": [2]})
+    view._on_drag_data("data", None, {"shift": [1e9], "seq": [3]})
+    doc.callbacks.pop()()
+    assert view.model.shift == pytest.approx(sf.SHIFT_RANGE[1])
+
+
+def test_slider_moves_the_bump_on_the_server():
+    view = page.KLvsWassersteinPage()
+    view.model.shift = -3.0
+    x0 = np.asarray(view.bump_src.data["x0"])
+    assert np.allclose(view.bump_src.data["x"], x0 - 3.0)
+
+
+def test_curve_payload_is_float32_and_small():
+    view = page.KLvsWassersteinPage()
+    data = view.curve_src.data
+    assert all(np.asarray(v).dtype == np.float32 for v in data.values())
+    assert sum(np.asarray(v).nbytes for v in data.values()) < 40_000
