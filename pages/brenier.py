@@ -38,8 +38,8 @@ SAMPLE_SIZES = (10, 30, 100, 300, 1000)
 #: Density contours drawn for p (and, through T, for q): Mahalanobis radii 1 and 2.
 RING_LEVELS = (1.0, 2.0)
 RING_SIZE = 72
-#: Arrows start on a 9 x 9 grid over p's 2-sigma box, kept inside 2.2 sigma.
-ARROW_GRID = 9
+#: Arrows start on a 7 x 7 grid over p's 2-sigma box, kept inside 2.2 sigma.
+ARROW_GRID = 7
 SAMPLE_SEED = 7
 
 
@@ -141,6 +141,11 @@ class BrenierModel(param.Parameterized):
         return sampled_w2(int(self.n_samples), *self.gaussians(), seed=SAMPLE_SEED)
 
 
+def _small(value: float) -> str:
+    """A tiny error as text: rounding-level values are shown as a bound, not as 0e+00."""
+    return "below 1e-12" if value < 1e-12 else f"{value:.1e}"
+
+
 def _pairs(x: np.ndarray, tx: np.ndarray) -> np.ndarray:
     """Flat float32 [x1, x2, T1, T2, ...]: compact for the wire, easy to walk in JS."""
     return np.concatenate([x, tx], axis=1).astype(np.float32).ravel()
@@ -214,11 +219,12 @@ class BrenierPage(pn.viewable.Viewer):
             mean_p=list(MEAN_P),
             separation_limit=SEPARATION_LIMIT,
             el_min=EL_MIN,
+            dark=shell.is_dark(),
             sizing_mode="stretch_width",
             height=600,
             min_width=320,
         )
-        self.readout = pn.pane.Markdown(sizing_mode="stretch_width", min_height=90)
+        self.readout = pn.pane.Markdown(sizing_mode="stretch_width", min_height=50)
         self.map_readout = pn.pane.Markdown(sizing_mode="stretch_width")
         self._estimate_generation = 0
         self._push_view()
@@ -318,7 +324,8 @@ class BrenierPage(pn.viewable.Viewer):
             lines.append(
                 f"**From {n} samples of each, exact solve:** {estimate.w2:.4f} "
                 f"(off by {estimate.w2 - w2:+.4f}; solver converged, marginal error "
-                f"{estimate.marginal_error:.0e}, {1e3 * estimate.solve_time:.0f} ms)"
+                f"{_small(estimate.marginal_error)}, {1e3 * estimate.solve_time:.0f} ms). "
+                "The source samples are the dots drawn in the figure."
             )
         return "  \n".join(lines)
 
@@ -354,9 +361,7 @@ class BrenierPage(pn.viewable.Viewer):
             pn.pane.Markdown("**Motion**", margin=(0, 10)),
             slider(m.param.t),
             pn.pane.Markdown("**Layers**", margin=(0, 10)),
-            pn.widgets.CheckButtonGroup.from_param(
-                m.param.layers, orientation="vertical", name="", sizing_mode="stretch_width"
-            ),
+            pn.widgets.CheckBoxGroup.from_param(m.param.layers, name="", inline=False),
             pn.pane.Markdown("**Estimate from samples**", margin=(0, 10)),
             pn.widgets.DiscreteSlider.from_param(m.param.n_samples, sizing_mode="stretch_width"),
             width=290,

@@ -43,5 +43,6 @@ class BrenierSurface(pn.custom.JSComponent):
     source_color = param.String(default=theme.SOURCE_COLOR, constant=True)
     target_color = param.String(default=theme.TARGET_COLOR, constant=True)
     arrow_color = param.String(default=theme.PLAN_COLOR, constant=True)
+    dark = param.Boolean(default=False, constant=True, doc="page uses the dark theme")
 
     _esm = ESM_PATH

@@ -15,7 +15,11 @@
 const DEG = Math.PI / 180;
 const SURFACE_LOW = [236, 232, 244];
 const SURFACE_HIGH = [96, 80, 140];
-const LEVEL_COLOR = "rgba(80, 64, 128, 0.85)";
+// Ink for text, plane edges and level curves, per page theme.
+const INK = {
+  light: { text: "rgba(60, 60, 60, 0.95)", edge: "rgba(128, 128, 128, 0.55)", level: "rgba(80, 64, 128, 0.85)", play: "rgba(255, 255, 255, 0.85)", playText: "#222" },
+  dark: { text: "rgba(225, 225, 225, 0.95)", edge: "rgba(190, 190, 190, 0.6)", level: "rgba(190, 175, 240, 0.9)", play: "rgba(40, 40, 40, 0.85)", playText: "#eee" },
+};
 const LEVEL_COUNT = 9;
 const HANDLE_RADIUS_PX = 14;
 const SYNC_MS = 80;
@@ -79,6 +83,9 @@ export function render({ model, el }) {
   play.style.cssText =
     "position:absolute;left:8px;bottom:8px;font:13px system-ui,sans-serif;padding:3px 10px;" +
     "border:1px solid #999;border-radius:4px;background:rgba(255,255,255,0.85);cursor:pointer;";
+  const ink = model.dark ? INK.dark : INK.light;
+  play.style.background = ink.play;
+  play.style.color = ink.playText;
   wrap.append(canvas, play);
   const ctx = canvas.getContext("2d");
 
@@ -87,6 +94,7 @@ export function render({ model, el }) {
   let quadColors = null;   // per-quad fill colours, rebuilt when the heights change
   let levelCache = null;   // level-curve segments, rebuilt when the heights change
   let frame = null;
+  let heightsPending = false; // set when new heights arrive, cleared once they are drawn
   const frameTimes = [];
   window.brenierFrameTimes = frameTimes;
 
@@ -191,7 +199,7 @@ export function render({ model, el }) {
 
     // Base plane and a light unit grid.
     ctx.fillStyle = "rgba(128, 128, 128, 0.07)";
-    ctx.strokeStyle = "rgba(128, 128, 128, 0.55)";
+    ctx.strokeStyle = ink.edge;
     ctx.lineWidth = 1;
     ctx.beginPath();
     ctx.moveTo(cam.x(-L, -L), cam.y(-L, -L, 0));
@@ -210,13 +218,13 @@ export function render({ model, el }) {
       ctx.lineTo(cam.x(L, g), cam.y(L, g, 0));
     }
     ctx.stroke();
-    ctx.fillStyle = "rgba(90, 90, 90, 0.9)";
+    ctx.fillStyle = ink.text;
     ctx.font = "12px system-ui, sans-serif";
     ctx.fillText("x₁", cam.x(L + 0.5, -L), cam.y(L + 0.5, -L, 0));
     ctx.fillText("x₂", cam.x(-L, L + 0.5), cam.y(-L, L + 0.5, 0));
 
     if (show.has("levels") && levelCache) {
-      ctx.strokeStyle = LEVEL_COLOR;
+      ctx.strokeStyle = ink.level;
       ctx.lineWidth = 1;
       ctx.beginPath();
       const s = levelCache;
@@ -323,11 +331,16 @@ export function render({ model, el }) {
       canvas.dataset.handle = `${hx.toFixed(1)},${hy.toFixed(1)}`; // for tests and tools
     }
 
-    ctx.fillStyle = "rgba(60, 60, 60, 0.95)";
+    ctx.fillStyle = ink.text;
     ctx.font = "13px system-ui, sans-serif";
     ctx.fillText(`t = ${t.toFixed(2)}   azimuth ${local.az.toFixed(0)}°, elevation ${local.el.toFixed(0)}°`, 10, 18);
 
-    const elapsed = performance.now() - start;
+    const end = performance.now();
+    const elapsed = end - start;
+    if (heightsPending) {
+      heightsPending = false;
+      window.brenierHeightsDrawnAt = end; // when the last surface from the server hit the screen
+    }
     frameTimes.push(elapsed);
     if (frameTimes.length > 1000) frameTimes.splice(0, frameTimes.length - 1000);
     canvas.dataset.frames = String(Number(canvas.dataset.frames || 0) + 1);
@@ -337,6 +350,22 @@ export function render({ model, el }) {
 
   function requestDraw() {
     if (frame === null) frame = requestAnimationFrame(draw);
+  }
+
+  // New data from the server: draw as soon as every property of the same message has been
+  // applied (a microtask), not at the next animation frame, so a slider feels immediate.
+  let dataDrawQueued = false;
+  function drawSoon() {
+    if (dataDrawQueued) return;
+    dataDrawQueued = true;
+    queueMicrotask(() => {
+      dataDrawQueued = false;
+      if (frame !== null) {
+        cancelAnimationFrame(frame);
+        frame = null;
+      }
+      draw();
+    });
   }
 
   // Screen point -> base-plane point (inverse of the z = 0 projection; fine for el >= 5 deg).
@@ -438,11 +467,15 @@ export function render({ model, el }) {
     requestAnimationFrame(step);
   });
 
-  model.on(["heights", "grid_n", "half_width"], () => { rebuildCaches(); requestDraw(); });
+  model.on(["heights", "grid_n", "half_width"], () => {
+    heightsPending = true;
+    rebuildCaches();
+    drawSoon();
+  });
   model.on(["mean_q"], () => {
     // The server has caught up with the handle once it answers with the value we sent last.
     if (!drag) local.handle = null;
-    requestDraw();
+    drawSoon();
   });
   model.on(["az", "el"], () => {
     if (drag && drag.kind === "rotate") return;
@@ -453,7 +486,7 @@ export function render({ model, el }) {
   model.on(["t"], () => {
     if (!local.playing) { local.t = model.t; requestDraw(); }
   });
-  model.on(["layers", "arrows", "samples", "rings", "mean_p"], requestDraw);
+  model.on(["layers", "arrows", "samples", "rings", "mean_p"], drawSoon);
   model.on("resize", requestDraw);
   model.on("after_layout", requestDraw);
   model.on("remove", () => { local.playing = false; });
