@@ -41,6 +41,8 @@ RING_SIZE = 72
 #: Arrows start on a 7 x 7 grid over p's 2-sigma box, kept inside 2.2 sigma.
 ARROW_GRID = 7
 SAMPLE_SEED = 7
+#: The sampled estimate waits for the controls to rest this long (ms) before it solves.
+ESTIMATE_DELAY_MS = 150
 
 
 class BrenierModel(param.Parameterized):
@@ -286,19 +288,23 @@ class BrenierPage(pn.viewable.Viewer):
     # --- readouts -----------------------------------------------------------------------
 
     def _request_estimate(self) -> None:
-        """Schedule the sampled W2 after the surface has gone out (latest request wins)."""
+        """Schedule the sampled W2 once the controls rest for ESTIMATE_DELAY_MS.
+
+        The exact solve takes ~15 ms at n = 300 and ~120 ms at n = 1000: run on every event of
+        a slider drag it would hold up the surface. Only the latest request runs.
+        """
         self._estimate_generation += 1
         generation = self._estimate_generation
         self.readout.object = self._readout_text(None)
         doc = pn.state.curdoc
         if doc is not None and doc.session_context is not None:
-            doc.add_next_tick_callback(partial(self._run_estimate, generation))
+            doc.add_timeout_callback(partial(self._run_estimate, generation), ESTIMATE_DELAY_MS)
         else:
             self._run_estimate(generation)
 
     def _run_estimate(self, generation: int) -> None:
         if generation != self._estimate_generation:
-            return  # a newer request is queued behind this one
+            return  # a newer request superseded this one
         try:
             estimate = self.model.estimate()
         except oe.InvalidInput as err:

@@ -71,6 +71,8 @@ def test_slider_change_repaints_the_surface(page):
     )
     page.wait_for_function("() => location.search.includes('sigma_q=0.4')")
     wait_until(lambda: pixels(canvas) != before)
+    # The sampled estimate follows once the controls rest, with the solver's verdict.
+    page.get_by_text("solver converged").wait_for()
 
 
 def test_dragging_the_target_handle_moves_the_separation(page):
