@@ -13,6 +13,7 @@ largest cost, 1e-4 to 1, or ``0`` for the exact LP), ``cost`` (``1`` or ``2``), 
 
 from __future__ import annotations
 
+import html
 import io
 import math
 import time
@@ -346,6 +347,11 @@ class TransportPlanPage(pn.viewable.Viewer):
         # What the browser holds for each histogram (never echo a drag back to it).
         self._shown = {"p": m.p, "q": m.q}
         self._doc = pn.state.curdoc
+        self._answers = 0  # results sent; the browser releases its next bar sync on each
+        self.readouts = pn.pane.HTML(
+            "", stylesheets=[plots.READOUT_CSS], width=400, sizing_mode="fixed"
+        )
+        self.probe = pn.pane.HTML("", width=plots.FLOW_WIDTH, height=44, sizing_mode="fixed")
         self._queue = LatestWins(self._apply_bars)
         self.figs.p_source.on_change("data", self._bars_from_browser("p"))
         self.figs.q_source.on_change("data", self._bars_from_browser("q"))
@@ -391,7 +397,7 @@ class TransportPlanPage(pn.viewable.Viewer):
     def _redraw(self) -> None:
         figs, m = self.figs, self.model
         sol = m.solution
-        figs.readouts.text = plots.readout_html(sol.readout_rows() if sol else [], m.problem)
+        self.readouts.object = plots.readout_html(sol.readout_rows() if sol else [], m.problem)
         stale = bool(m.problem)
         figs.image_renderer.glyph.global_alpha = 0.25 if stale else 1.0
         figs.line_alpha.y = [0.03, 0.2] if stale else [0.12, 0.9]
@@ -400,7 +406,6 @@ class TransportPlanPage(pn.viewable.Viewer):
         plan = sol.result.plan
         figs.image_source.data = {"image": [plots.plan_codes(plan, m.log_color)]}
         mapper = figs.log_mapper if m.log_color else figs.linear_mapper
-        mapper.low, mapper.high = plots.colorbar_range(plan, m.log_color)
         if figs.color_bar.color_mapper is not mapper:
             figs.color_bar.color_mapper = mapper
         figs.lines_source.data = plots.line_data(plan, sol.x)
@@ -413,6 +418,8 @@ class TransportPlanPage(pn.viewable.Viewer):
         if len(new_support["x"]) or len(figs.support_source.data["x"]):
             figs.support_source.data = new_support
         self._update_probe()
+        self._answers += 1
+        figs.answer_source.data = {"seq": [self._answers], "eps": [sol.eps_fraction]}
 
     def _update_probe(self) -> None:
         sol = self.model.solution
@@ -425,7 +432,7 @@ class TransportPlanPage(pn.viewable.Viewer):
                 f"π[{i}, {j}] = {sol.result.plan[i, j]:.4g}: from x = {sol.x[i]:.3f} "
                 f"(p holds {sol.a[i]:.4g}) to y = {sol.x[j]:.3f} (q holds {sol.b[j]:.4g})"
             )
-        self.figs.probe.text = text
+        self.probe.object = html.escape(text)
 
     # controls
     def _build_controls(self) -> None:
@@ -502,8 +509,8 @@ class TransportPlanPage(pn.viewable.Viewer):
 
     def __panel__(self) -> pn.viewable.Viewable:
         figure = pn.FlexBox(
-            pn.pane.Bokeh(self.figs.flow_layout),
-            pn.pane.Bokeh(self.figs.matrix_layout),
+            pn.Column(pn.pane.Bokeh(self.figs.flow_layout), self.probe, sizing_mode="fixed"),
+            pn.Column(pn.pane.Bokeh(self.figs.matrix_layout), self.readouts, sizing_mode="fixed"),
             gap="12px",
             sizing_mode="stretch_width",
         )

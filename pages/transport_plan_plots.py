@@ -22,7 +22,6 @@ from bokeh.models import (
     ColorBar,
     ColumnDataSource,
     CustomJS,
-    Div,
     FixedTicker,
     HoverTool,
     LinearColorMapper,
@@ -50,8 +49,8 @@ LOG_DECADES = 6
 LINE_THRESHOLD = 5e-3
 MAX_LINES = 300
 #: Figure sizes in pixels: both blocks fit side by side next to the controls at 1280 px.
-FLOW_WIDTH = 340
-HEAT_SIZE = 256
+FLOW_WIDTH = 330
+HEAT_SIZE = 240
 #: Exact plan's support drawn over the entropic plan (reads on every Viridis colour).
 SUPPORT_COLOR = "#ff3d7f"
 PALETTE = Viridis256  # theme.PLAN_PALETTE, as a list of 256 colours
@@ -75,14 +74,6 @@ def plan_codes(plan: np.ndarray, log_scale: bool) -> np.ndarray:
         with np.errstate(divide="ignore"):
             rel = (np.log10(rel) + LOG_DECADES) / LOG_DECADES
     return np.rint(np.clip(rel, 0.0, 1.0) * 255).astype(np.uint8)
-
-
-def colorbar_range(plan: np.ndarray, log_scale: bool) -> tuple[float, float]:
-    """The mass range the colour bar labels for :func:`plan_codes`' palette indices."""
-    top = float(plan.max())
-    if top <= 0.0:
-        top = 1.0
-    return (top * 10.0**-LOG_DECADES if log_scale else 0.0), top
 
 
 def line_data(plan: np.ndarray, x: np.ndarray) -> dict[str, np.ndarray]:
@@ -144,6 +135,9 @@ table.tp-readouts td { font-variant-numeric: tabular-nums; padding: 1px 0; }
 
 
 # --- the Bokeh models of one session ---------------------------------------------------------
+# The colour bar is relative (entry / largest entry) so it never changes during a drag: any
+# change to a layout-bearing model (axis ticks, a Div's text) makes BokehJS lay out the whole
+# page again, which cost ~8 ms a frame here. Numbers go to Panel HTML panes instead.
 
 
 @dataclass
@@ -156,6 +150,7 @@ class PlanFigures:
     lines_source: ColumnDataSource
     support_source: ColumnDataSource
     probe_source: ColumnDataSource
+    answer_source: ColumnDataSource
     p_mark: ColumnDataSource
     q_mark: ColumnDataSource
     linear_mapper: LinearColorMapper
@@ -165,8 +160,6 @@ class PlanFigures:
     lines_renderer: object
     line_alpha: LinearInterpolator
     bar_glyphs: list
-    readouts: Div
-    probe: Div
     flow_layout: object
     matrix_layout: object
 
@@ -279,7 +272,7 @@ def build_figures(x: np.ndarray, p: np.ndarray, q: np.ndarray) -> PlanFigures:
 
     # Right: the plan, p along its left side (rows), q along its top (columns).
     linear_mapper = LinearColorMapper(palette=PALETTE, low=0, high=1)
-    log_mapper = LogColorMapper(palette=PALETTE, low=1e-6, high=1)
+    log_mapper = LogColorMapper(palette=PALETTE, low=10.0**-LOG_DECADES, high=1)
     # Frames are sized explicitly and borders matched, so the marginals line up with the plan.
     heat = figure(
         frame_width=HEAT_SIZE,
@@ -289,7 +282,7 @@ def build_figures(x: np.ndarray, p: np.ndarray, q: np.ndarray) -> PlanFigures:
         tools="",
         toolbar_location=None,
         name="tp_heat",
-        x_axis_label="target position y (columns, q)",
+        x_axis_label="target y (columns, q)",
         min_border_left=4,
         min_border_top=4,
         min_border_bottom=48,
@@ -315,7 +308,7 @@ def build_figures(x: np.ndarray, p: np.ndarray, q: np.ndarray) -> PlanFigures:
     color_bar = ColorBar(
         color_mapper=linear_mapper,
         width=12,
-        title="mass π_ij",
+        title="π_ij / largest π_ij",
         title_text_font_style="normal",
         padding=6,
     )
@@ -331,7 +324,7 @@ def build_figures(x: np.ndarray, p: np.ndarray, q: np.ndarray) -> PlanFigures:
         x_range=Range1d(YMAX * 1.04, 0),
         tools="",
         toolbar_location=None,
-        y_axis_label="source position x (rows, p)",
+        y_axis_label="source x (rows, p)",
         min_border_top=4,
         min_border_bottom=48,
         min_border_right=4,
@@ -380,20 +373,13 @@ def build_figures(x: np.ndarray, p: np.ndarray, q: np.ndarray) -> PlanFigures:
         bar_glyphs.append(r.glyph)
 
     ack = CustomJS(args={"sources": [p_source, q_source]}, code=_JS["ack"])
-    image_source.js_on_change("data", ack)
-    readouts = Div(text="", width=HEAT_SIZE + 150, stylesheets=[READOUT_CSS], name="tp_readouts")
-    readouts.js_on_change("text", ack)
-    probe = Div(
-        text="Hover a cell of the plan or a line to see the mass it moves.",
-        width=FLOW_WIDTH,
-        render_as_text=True,
-        name="tp_probe_text",
-    )
+    answer_source = ColumnDataSource({"seq": [0], "eps": [0.0]}, name="tp_answer")
+    answer_source.js_on_change("data", ack)
+    heat.tags = [answer_source]  # a model must be referenced from the layout to be synced
 
-    flow_layout = column(p_fig, flow, q_fig, probe)
-    matrix_layout = column(
-        gridplot([[None, top_q], [side_p, heat]], toolbar_location=None, merge_tools=False),
-        readouts,
+    flow_layout = column(p_fig, flow, q_fig)
+    matrix_layout = gridplot(
+        [[None, top_q], [side_p, heat]], toolbar_location=None, merge_tools=False
     )
     return PlanFigures(
         p_source=p_source,
@@ -402,6 +388,7 @@ def build_figures(x: np.ndarray, p: np.ndarray, q: np.ndarray) -> PlanFigures:
         lines_source=lines_source,
         support_source=support_source,
         probe_source=probe_source,
+        answer_source=answer_source,
         p_mark=p_mark,
         q_mark=q_mark,
         linear_mapper=linear_mapper,
@@ -411,8 +398,6 @@ def build_figures(x: np.ndarray, p: np.ndarray, q: np.ndarray) -> PlanFigures:
         lines_renderer=lines_renderer,
         line_alpha=line_alpha,
         bar_glyphs=bar_glyphs,
-        readouts=readouts,
-        probe=probe,
         flow_layout=flow_layout,
         matrix_layout=matrix_layout,
     )

@@ -1,0 +1,310 @@
+"""Drag-to-repaint latency of /transport_plan in headless Chromium on loopback.
+
+Measures, on the served page (serve.sh, one process) at n = 128 bins and ε = 1e-3 of the
+largest cost:
+
+* bar drag: from a pointer move that changes a bar of p to the plan heat map painted with a
+  result that includes that move, over a continuous drag of about 2.5 s; and the catch-up
+  after the pointer is released (pointer up to the final result painted);
+* regularization slider: from a slider value change (the handle dragged with the mouse) to
+  the heat map painted with a result for that value (or a later one), same statistics;
+* bytes per update: websocket frames received by the browser (Chrome DevTools Protocol,
+  ``Network.webSocketFrameReceived``; binary frames counted as decoded bytes) divided by the
+  number of plan updates, and the bytes sent per bar sync.
+
+"Painted" is the first ``requestAnimationFrame`` after the heat map's data source changed
+(BokehJS re-renders in that same frame: its own frame request is queued first). A move is
+matched to its result through the page's flow control: a bar sync is only sent once the
+previous answer arrived, so the first plan after a sync is that sync's answer.
+
+Usage::
+
+    python3 bench/bench_transport_plan_latency.py            # starts serve.sh on a free port
+    python3 bench/bench_transport_plan_latency.py --url http://127.0.0.1:5081  # a running one
+    python3 bench/bench_transport_plan_latency.py --repeat 3 --json out.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+QUERY = "?n=128&eps=0.001&cost=2"
+
+HOOKS = r"""
+() => {
+  const doc = Bokeh.documents[0];
+  const rec = window.__bench = {moves: [], ups: [], syncs: [], paints: [], values: []};
+  const p = doc.get_model_by_name("tp_p");
+  const answer = doc.get_model_by_name("tp_answer");
+  document.addEventListener("pointermove", (e) => {
+    if (e.buttons) rec.moves.push(performance.now());
+  }, true);
+  document.addEventListener("pointerup", () => rec.ups.push(performance.now()), true);
+  p.properties.data.change.connect(() => rec.syncs.push(performance.now()));
+  // The answer (sequence number, ε) is the last change of each update, after the image.
+  answer.properties.data.change.connect(() => {
+    const eps = answer.data.eps[0];
+    requestAnimationFrame(() => rec.paints.push([performance.now(), eps]));
+  });
+  for (const m of doc.all_models) {
+    if (m.type === "Slider" && String(m.title).startsWith("ε")) {
+      m.properties.value.change.connect(() => rec.values.push([performance.now(), m.value]));
+    }
+  }
+  return true;
+}
+"""
+
+FRAME_POS = r"""
+([name, x, y]) => {
+  for (const v of Bokeh.index.all_views()) {
+    if (v.model.name === name) {
+      const r = v.el.getBoundingClientRect();
+      return [r.left + v.frame.x_scale.compute(x), r.top + v.frame.y_scale.compute(y)];
+    }
+  }
+  return null;
+}
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server() -> tuple[subprocess.Popen, str]:
+    port = _free_port()
+    env = dict(
+        os.environ,
+        PORT=str(port),
+        ADDRESS="127.0.0.1",
+        ALLOWED_ORIGINS=f"127.0.0.1:{port},localhost:{port}",
+    )
+    proc = subprocess.Popen(
+        ["bash", str(ROOT / "serve.sh")],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(base + "/liveness", timeout=2):
+                return proc, base
+        except OSError:
+            time.sleep(0.25)
+    proc.terminate()
+    raise SystemExit("server did not start")
+
+
+def percentile(values: list[float], q: float) -> float:
+    s = sorted(values)
+    k = (len(s) - 1) * q
+    lo, hi = int(k), min(int(k) + 1, len(s) - 1)
+    return s[lo] + (s[hi] - s[lo]) * (k - lo)
+
+
+def summary(latencies: list[float]) -> dict:
+    return {
+        "count": len(latencies),
+        "median_ms": round(statistics.median(latencies), 1),
+        "p95_ms": round(percentile(latencies, 0.95), 1),
+        "max_ms": round(max(latencies), 1),
+    }
+
+
+class FrameCounter:
+    """Bytes of websocket frames seen by the browser (CDP Network domain)."""
+
+    def __init__(self, cdp) -> None:
+        self.received = 0
+        self.sent = 0
+        self.sent_frames: list[int] = []
+        cdp.send("Network.enable")
+        cdp.on("Network.webSocketFrameReceived", lambda e: self._add(e, "received"))
+        cdp.on("Network.webSocketFrameSent", lambda e: self._add(e, "sent"))
+
+    @staticmethod
+    def _size(event) -> int:
+        resp = event["response"]
+        data = resp.get("payloadData", "")
+        if resp.get("opcode") == 2:  # binary frames arrive base64-encoded
+            return len(base64.b64decode(data))
+        return len(data.encode("utf-8"))
+
+    def _add(self, event, kind: str) -> None:
+        size = self._size(event)
+        if kind == "received":
+            self.received += size
+        else:
+            self.sent += size
+            self.sent_frames.append(size)
+
+    def reset(self) -> None:
+        self.received = self.sent = 0
+        self.sent_frames = []
+
+
+def drag_bars(page, frames: FrameCounter, seconds: float) -> dict:
+    """Drag across p's bars for ``seconds`` (heights following a wave), then release."""
+    page.evaluate("() => { const r = window.__bench; for (const k in r) r[k].length = 0; }")
+    frames.reset()
+    pos = lambda x, y: page.evaluate(FRAME_POS, ["tp_p_fig", x, y])  # noqa: E731
+    x0, y0 = pos(0.05, 0.3)
+    x1, y_top = pos(0.95, 0.9)
+    _, y_low = pos(0.95, 0.1)
+    page.mouse.move(x0, y0)
+    page.mouse.down()
+    t_end = time.monotonic() + seconds
+    k = 0
+    while time.monotonic() < t_end:
+        k += 1
+        s = (k % 120) / 120  # sweep the bars back and forth
+        frac = s * 2 if s < 0.5 else 2 - s * 2
+        height = y_low + (y_top - y_low) * (0.5 + 0.5 * ((k // 7) % 2))
+        page.mouse.move(x0 + frac * (x1 - x0), height)
+        page.wait_for_timeout(12)
+    page.mouse.up()
+    page.wait_for_timeout(600)  # let the last answer arrive
+    rec = page.evaluate("() => window.__bench")
+    moves, syncs = rec["moves"], rec["syncs"]
+    paints = [t for t, _ in rec["paints"]]
+    latencies = []
+    for t in moves:
+        sync = next((s for s in syncs if s >= t), None)
+        paint = next((p for p in paints if sync is not None and p > sync), None)
+        if paint is not None:
+            latencies.append(paint - t)
+    # Catch-up: pointer up to the paint of the answer to the last sync (the final state).
+    up = rec["ups"][-1]
+    catch_up = max(paints[-1] - up, 0.0) if paints else float("nan")
+    out = summary(latencies)
+    out.update(
+        moves=len(moves),
+        syncs=len(syncs),
+        updates=len(paints),
+        catch_up_ms=round(catch_up, 1),
+        bytes_per_update=round(frames.received / max(len(paints), 1)),
+        bytes_per_sync_sent=round(frames.sent / max(len(syncs), 1)),
+    )
+    return out
+
+
+def drag_slider(page, frames: FrameCounter, seconds: float) -> dict:
+    """Drag the ε slider's handle for ``seconds`` (down, then up, at a steady pace)."""
+    page.evaluate("() => { const r = window.__bench; for (const k in r) r[k].length = 0; }")
+    frames.reset()
+    handle = page.locator(".noUi-handle").first
+    box = handle.bounding_box()
+    track = page.locator(".noUi-base").first.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    left = track["x"] + 2
+    t_start = time.monotonic()
+    while time.monotonic() < t_start + seconds:
+        s = ((time.monotonic() - t_start) / seconds) * 2
+        frac = s if s < 1 else 2 - s  # to the left end (small ε) and back
+        page.mouse.move(x + frac * (left - x), y)
+        page.wait_for_timeout(12)
+    page.mouse.up()
+    page.wait_for_timeout(600)
+    rec = page.evaluate("() => window.__bench")
+    values = rec["values"]  # [time, log10 fraction]
+    paints = [(t, float(f"{e:.3g}")) for t, e in rec["paints"]]
+    wanted = [(t, float(f"{10**v:.3g}")) for t, v in values]
+    latencies = []
+    for idx, (t, _eps) in enumerate(wanted):
+        # the first paint showing this value or one set after it
+        later = {e for _, e in wanted[idx:]}
+        paint = next((pt for pt, e in paints if pt > t and e in later), None)
+        if paint is not None:
+            latencies.append(paint - t)
+    up = rec["ups"][-1]
+    final = wanted[-1][1] if wanted else None
+    catch_up = next((pt for pt, e in paints if pt > up - 50 and e == final), None)
+    out = summary(latencies)
+    out.update(
+        value_changes=len(values),
+        updates=len(paints),
+        catch_up_ms=round(max(catch_up - up, 0.0), 1) if catch_up is not None else None,
+        bytes_per_update=round(frames.received / max(len(paints), 1)),
+    )
+    return out
+
+
+def run(base: str, seconds: float) -> dict:
+    from playwright.sync_api import sync_playwright
+
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 1000})
+        cdp = page.context.new_cdp_session(page)
+        frames = FrameCounter(cdp)
+        page.goto(base + "/transport_plan" + QUERY)
+        page.wait_for_function(
+            "() => window.Bokeh && Bokeh.documents.length > 0 && "
+            "Bokeh.documents[0].get_model_by_name('tp_answer') != null"
+        )
+        page.wait_for_timeout(1000)
+        page.evaluate(HOOKS)
+        drag = drag_bars(page, frames, seconds)
+        slider = drag_slider(page, frames, seconds)
+        browser.close()
+    return {"drag": drag, "slider": slider}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--url", help="a running server (default: start serve.sh)")
+    parser.add_argument("--seconds", type=float, default=2.5, help="length of each drag")
+    parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--json", help="write the results here")
+    args = parser.parse_args()
+    proc = None
+    base = args.url
+    if base is None:
+        proc, base = start_server()
+    try:
+        runs = [run(base, args.seconds) for _ in range(args.repeat)]
+    finally:
+        if proc is not None:
+            proc.terminate()
+            proc.wait(timeout=10)
+    for k, r in enumerate(runs):
+        print(f"run {k + 1}:")
+        for what in ("drag", "slider"):
+            print(f"  {what:6s} {json.dumps(r[what])}")
+    if args.json:
+        Path(args.json).write_text(json.dumps(runs, indent=2))
+    sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()
