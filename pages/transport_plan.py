@@ -438,7 +438,7 @@ class TransportPlanPage(pn.viewable.Viewer):
     def _build_controls(self) -> None:
         m = self.model
         self.eps_slider = _InstantFloatSlider(
-            name="ε / largest cost (log scale)",
+            label="ε / largest cost (log scale)",
             start=-4.0,
             end=0.0,
             step=0.01,
@@ -446,7 +446,7 @@ class TransportPlanPage(pn.viewable.Viewer):
             format=CustomJSTickFormatter(code="return (10 ** tick).toExponential(1);"),
             disabled=m.eps == 0,
         )
-        self.exact_box = pn.widgets.Checkbox(name="Exact (unregularized LP)", value=m.eps == 0)
+        self.exact_box = pn.widgets.Checkbox(label="Exact (unregularized LP)", value=m.eps == 0)
         self._syncing_eps = False
         self.eps_slider.param.watch(self._eps_from_widgets, "value")
         self.exact_box.param.watch(self._eps_from_widgets, "value")
@@ -455,7 +455,6 @@ class TransportPlanPage(pn.viewable.Viewer):
             callback=self._csv,
             filename="transport_plan.csv",
             label="Download the plan (CSV)",
-            button_type="default",
             embed=False,
         )
         self.code = pn.pane.Str(

@@ -1,0 +1,355 @@
+"""Page /transport_plan without a server: model, numbers shown, deep links, bad input."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import warnings
+
+import numpy as np
+import ot
+import pytest
+
+from pages import transport_plan as tp
+from pages import transport_plan_plots as plots
+from pages.query import parse_query
+
+
+def _grid_cost(n: int, power: int) -> np.ndarray:
+    # Independent of ot_engine: bin centres on [0, 1] and |x - y|^power by hand.
+    x = (np.arange(n) + 0.5) / n
+    return np.abs(x[:, None] - x[None, :]) ** power
+
+
+def _pot_sinkhorn(a, b, C, reg):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # POT warns about log(0) on empty bars
+        return ot.sinkhorn(a, b, C, reg, method="sinkhorn_log", stopThr=1e-13, numItermax=200_000)
+
+
+def _shown(page) -> dict[str, str]:
+    sol = page.model.solution
+    return {label: value for label, value, _ in sol.readout_rows()}
+
+
+@pytest.fixture
+def page():
+    return tp.TransportPlanPage(tp.TransportPlan(n=32, eps=0.05))
+
+
+# --- recomputation ---------------------------------------------------------------------------
+
+
+def test_bar_change_recomputes_through_the_engine(page):
+    before = page.model.solution
+    p = page.model.p.copy()
+    p[5] = 0.7
+    page._queue.submit(None, p=p)  # as a browser sync arrives (no server: applied at once)
+    after = page.model.solution
+    assert after is not before
+    assert after.a[5] == pytest.approx(0.7 / p.sum(), rel=1e-12)
+    assert after.result.converged
+    # the heat map and the lines were redrawn from the new plan
+    codes = page.figs.image_source.data["image"][0]
+    assert codes.dtype == np.uint8 and codes.shape == (32, 32)
+    assert np.array_equal(codes, plots.plan_codes(after.result.plan, False))
+
+
+def test_eps_change_recomputes_and_warm_starts(page):
+    first = page.model.solution
+    page.model.eps = 0.02
+    second = page.model.solution
+    assert second.eps == pytest.approx(0.02 * second.C.max())
+    assert second.result.warm_started and second.result.converged
+    assert second.result.cost < first.result.cost  # less blur, cheaper plan
+
+
+def test_cost_change_recomputes(page):
+    page.model.cost = 1
+    sol = page.model.solution
+    assert sol.power == 1
+    np.testing.assert_allclose(sol.C, _grid_cost(32, 1), rtol=0, atol=1e-15)
+
+
+def test_bin_change_rebins_and_keeps_the_shape(page):
+    page.model.n = 48
+    sol = page.model.solution
+    assert page.model.p.size == page.model.q.size == 48 == sol.x.size
+    assert page.figs.p_source.data["x"].size == 48
+    # mass stays where it was: the mean position of p barely moves
+    assert sol.x @ sol.a == pytest.approx(0.3, abs=0.01)
+
+
+# --- every displayed number against POT -------------------------------------------------------
+
+STATES = [
+    # (preset, n, eps fraction, cost power)
+    ("two Gaussians", 32, 0.05, 2),
+    ("bimodal to unimodal", 48, 0.01, 1),
+    ("uniform to spike", 40, 0.02, 2),
+    ("split atom", 24, 0.0, 1),
+    ("shifted copy", 64, 0.0, 2),
+]
+
+
+@pytest.mark.parametrize(("preset", "n", "eps", "power"), STATES)
+def test_readouts_match_pot(preset, n, eps, power):
+    model = tp.TransportPlan(preset=preset, n=n, eps=eps, cost=power)
+    page = tp.TransportPlanPage(model)
+    sol = model.solution
+    shown = _shown(page)
+    a, b = model.p / model.p.sum(), model.q / model.q.sum()
+    C = _grid_cost(n, power)
+    if eps == 0:
+        cost = ot.emd2(a, b, C)
+        # emd2 is exact up to the simplex's round-off (~1e-15 relative)
+        assert sol.result.cost == pytest.approx(cost, rel=1e-10, abs=1e-14)
+        assert shown[f"W{power} distance"] == f"{cost ** (1 / power):.6g}"
+        assert shown["regularized objective"] == f"{cost:.6g}"
+    else:
+        reg = eps * C.max()
+        plan = _pot_sinkhorn(a, b, C, reg)
+        cost = float(np.sum(C * plan))
+        # Both solvers stop at marginal errors <= 1e-9, which bounds the plan difference by
+        # ~1e-9 in L1, so costs (C <= 1) agree to ~1e-9.
+        assert sol.result.cost == pytest.approx(cost, abs=5e-9)
+        np.testing.assert_allclose(sol.result.plan, plan, atol=5e-9)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where(plan > 0, plan / np.outer(a, b), 1.0)
+        kl = float(np.sum(plan * np.log(ratio)))
+        objective = cost + reg * kl
+        assert sol.result.objective == pytest.approx(objective, abs=1e-8)
+        assert shown["regularized objective"] == f"{objective:.6g}"
+        assert shown[f"W{power} from this plan (≥ exact)"] == f"{cost ** (1 / power):.6g}"
+        assert shown["ε"] == f"{eps:.3g} × max C = {reg:.3g}"
+        assert int(shown["iterations"]) == sol.result.iterations
+    assert shown["transport cost ⟨C, π⟩"] == f"{cost:.6g}"
+    # the marginal error shown is the plan's own, recomputed here
+    err = np.abs(sol.result.plan.sum(1) - a).sum() + np.abs(sol.result.plan.sum(0) - b).sum()
+    assert float(shown["marginal error (L1)"]) == pytest.approx(err, rel=0.01, abs=1e-15)
+    assert shown["converged"] == "yes"
+
+
+def test_probe_reports_the_cell_under_the_pointer(page):
+    page.figs.probe_source.data = {"i": [9], "j": [20]}
+    page._update_probe()
+    sol = page.model.solution
+    text = page.probe.object
+    assert f"{sol.result.plan[9, 20]:.4g}" in text
+    assert f"{sol.a[9]:.4g}" in text and f"{sol.b[20]:.4g}" in text
+
+
+def test_not_converged_is_shown_with_the_error(page):
+    sol = page.model.solution
+    forced = tp.Solution(**{**sol.__dict__, "result": _unconverged(sol.result)})
+    rows = {label: (value, warn) for label, value, warn in forced.readout_rows()}
+    value, warn = rows["converged"]
+    assert value.startswith("NO: marginal error") and warn
+    html = plots.readout_html(forced.readout_rows(), "")
+    assert plots.theme.WARNING_COLOR in html
+
+
+def _unconverged(result):
+    from dataclasses import replace
+
+    return replace(result, converged=False, marginal_error=3.2e-4)
+
+
+# --- exports ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("preset", "n", "eps", "power"), STATES)
+def test_code_snippet_runs_and_reproduces_the_cost(preset, n, eps, power):
+    model = tp.TransportPlan(preset=preset, n=n, eps=eps, cost=power)
+    out = io.StringIO()
+    namespace: dict = {}
+    with contextlib.redirect_stdout(out), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        exec(model.snippet(), namespace)
+    # POT's stabilized Sinkhorn stops at 1e-10 and the page's at 1e-9 marginal error.
+    assert namespace["cost"] == pytest.approx(model.solution.result.cost, abs=5e-9)
+    assert f"{model.solution.result.cost:.6g}" in out.getvalue() or eps > 0
+
+
+def test_csv_holds_the_plan(page):
+    text = page._csv().getvalue()
+    rows = text.strip().split("\n")
+    assert rows[0] == "source_bin,target_bin,source_x,target_y,mass"
+    plan = page.model.solution.result.plan
+    assert len(rows) - 1 == np.count_nonzero(plan)
+    total = sum(float(r.split(",")[-1]) for r in rows[1:])
+    assert total == pytest.approx(1.0, abs=1e-8)
+    i, j, _, _, mass = rows[1].split(",")
+    assert float(mass) == pytest.approx(plan[int(i), int(j)], rel=1e-9)
+
+
+# --- deep links ------------------------------------------------------------------------------
+
+
+def test_query_keys_good_values_applied():
+    query = {
+        "n": "16",
+        "p": ",".join(["0.5"] * 16),
+        "q": ",".join(["0", "1"] * 8),
+        "eps": "0.01",
+        "cost": "1",
+    }
+    values, notices = parse_query(query, tp.QUERY_KEYS)
+    assert notices == []
+    model = tp.TransportPlan()
+    model.param.update(**values)
+    assert model.n == 16 and model.cost == 1 and model.eps == 0.01
+    assert np.array_equal(model.p, np.full(16, 0.5))
+    assert model.solution.x.size == 16
+
+
+def test_query_eps_zero_means_exact():
+    values, notices = parse_query({"eps": "0"}, tp.QUERY_KEYS)
+    assert values == {"eps": 0.0} and notices == []
+
+
+@pytest.mark.parametrize(
+    ("key", "raw"),
+    [
+        ("p", "0.1,abc,0.3"),
+        ("p", "0,0,0,0"),  # no mass
+        ("p", "0.5,-1,0.2"),
+        ("q", "0.2,nan,0.1"),
+        ("eps", "1e-7"),
+        ("eps", "inf"),
+        ("cost", "3"),
+        ("n", "4096"),
+        ("n", "12"),
+    ],
+)
+def test_query_bad_values_ignored_with_notice(key, raw):
+    values, notices = parse_query({key: raw}, tp.QUERY_KEYS)
+    assert key not in values
+    assert len(notices) == 1 and f"'{key}'" in notices[0]
+    assert raw not in notices[0]  # the raw value is never echoed
+
+
+def test_query_p_of_another_length_is_rebinned():
+    values, _ = parse_query({"p": "0,1,1,0"}, tp.QUERY_KEYS)
+    model = tp.TransportPlan(n=16)
+    model.param.update(**values)
+    assert model.p.size == 16
+    assert np.array_equal(model.p[:4], np.zeros(4)) and np.all(model.p[4:12] == 1.0)
+
+
+def test_query_round_trip_reproduces_the_state():
+    model = tp.TransportPlan(preset="bimodal to unimodal", n=40, eps=0.003, cost=1)
+    query = {spec.key: spec.format(getattr(model, spec.param)) for spec in tp.QUERY_KEYS}
+    values, notices = parse_query(query, tp.QUERY_KEYS)
+    assert notices == []
+    other = tp.TransportPlan()
+    other.param.update(**values)
+    assert np.array_equal(other.p, model.p) and np.array_equal(other.q, model.q)
+    assert other.solution.result.cost == pytest.approx(model.solution.result.cost, abs=1e-9)
+
+
+# --- bad input -------------------------------------------------------------------------------
+
+
+def test_zero_mass_keeps_the_last_plan_and_says_so(page):
+    last = page.model.solution
+    page._queue.submit(None, p=np.zeros(32))
+    assert page.model.solution is last
+    assert "add some mass to p" in page.model.problem.lower()
+    assert page.figs.image_renderer.glyph.global_alpha < 1  # greyed
+    assert "add some mass to p" in page.readouts.object.lower()
+    # adding mass back recovers
+    p = np.zeros(32)
+    p[3] = 0.4
+    page._queue.submit(None, p=p)
+    assert page.model.problem == ""
+    assert page.model.solution is not last
+    assert page.figs.image_renderer.glyph.global_alpha == 1
+
+
+def test_stale_sync_from_before_a_bin_change_is_dropped(page):
+    page.model.n = 40
+    before = page.model.solution
+    page._queue.submit(None, p=np.full(32, 0.5))  # 32 bars: sent before the change
+    assert page.model.solution is before
+
+
+def test_latest_wins_queue_merges_pending_updates():
+    applied = []
+
+    class FakeDoc:
+        def __init__(self):
+            self.callbacks = []
+
+        def add_next_tick_callback(self, cb):
+            self.callbacks.append(cb)
+
+    doc = FakeDoc()
+    queue = tp.LatestWins(applied.append)
+    for k in range(5):
+        queue.submit(doc, p=k)
+    queue.submit(doc, q="last")
+    assert len(doc.callbacks) == 1  # one run scheduled, whatever arrived
+    doc.callbacks.pop()()
+    assert applied == [{"p": 4, "q": "last"}]
+
+
+def test_browser_sync_is_not_echoed_back(page):
+    p = page.model.p.copy()
+    p[2] = 0.9
+    source = page.figs.p_source
+    before = source.data
+    page._bars_from_browser("p")("data", None, {"x": source.data["x"], "top": p})
+    assert source.data is before  # the dragged source is never written by the server
+    assert page.model.p[2] == 0.9
+
+
+def test_preset_and_reset_push_bars_to_the_browser(page):
+    page.model.preset = "split atom"
+    top = page.figs.p_source.data["top"]
+    assert np.count_nonzero(top) == 1
+    p = page.model.p.copy()
+    p[0] = 0.5
+    page.model.p = p
+    page.model.reset(page.model)  # what the Reset button calls
+    assert np.count_nonzero(page.figs.p_source.data["top"]) == 1
+
+
+# --- drawing data ----------------------------------------------------------------------------
+
+
+def test_plan_codes_linear_and_log():
+    plan = np.array([[1.0, 0.5], [1e-3, 0.0]])
+    lin = plots.plan_codes(plan, log_scale=False)
+    assert lin.tolist() == [[255, 128], [0, 0]]
+    log = plots.plan_codes(plan, log_scale=True)
+    # log10 of 1, 0.5, 1e-3 over 6 decades: 1, 0.9498, 0.5 of the palette
+    assert log.tolist() == [[255, 242], [128, 0]]
+
+
+def test_lines_keep_the_heaviest_entries_only():
+    rng = np.random.default_rng(0)
+    plan = rng.random((64, 64)) ** 8
+    x = (np.arange(64) + 0.5) / 64
+    lines = plots.line_data(plan, x)
+    assert lines["mass"].size == plots.MAX_LINES
+    assert lines["mass"].dtype == np.float32
+    assert lines["mass"].min() >= np.sort(plan.ravel())[-plots.MAX_LINES] * (1 - 1e-6)
+    k = int(np.argmax(lines["mass"]))
+    assert plan[lines["i"][k], lines["j"][k]] == pytest.approx(plan.max(), rel=1e-6)
+
+
+def test_exact_support_overlay(page):
+    page.model.show_exact_support = True
+    sol = page.model.solution
+    assert sol.exact_plan is not None
+    support = page.figs.support_source.data
+    assert len(support["x"]) == np.count_nonzero(sol.exact_plan)
+    assert len(support["x"]) <= 2 * 32 - 1  # a vertex of the transport polytope
+
+
+def test_page_builds_without_a_server():
+    page = tp.create_page()
+    layout = page.__panel__()
+    assert layout is not None
+    assert page.model.solution.result.converged
