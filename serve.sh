@@ -1,20 +1,63 @@
 #!/usr/bin/env bash
 # Serve the whole notebook: / lands on the home page, every page at its own URL.
 # Server settings come from the environment (see README "Deploying for a course"):
-#   PORT (5006), ADDRESS (all interfaces when unset), ALLOWED_ORIGINS (comma-separated host[:port],
-#   default localhost:$PORT), NUM_PROCS (1), BOKEH_SECRET_KEY (set => signed session ids).
+#   PORT             port to listen on (5006)
+#   ADDRESS          interface to bind (all interfaces when unset; 127.0.0.1 behind a proxy)
+#   ALLOWED_ORIGINS  comma-separated host[:port] list allowed to open the websocket, i.e. the
+#                    public host(s) of the notebook (default localhost:$PORT,127.0.0.1:$PORT)
+#   NUM_PROCS        worker processes (1); see the README before raising it
+#   PREFIX           URL path prefix when the proxy serves the notebook under e.g. /ot
+#   USE_XHEADERS     1 behind a proxy that sets X-Forwarded-For / X-Forwarded-Proto
+#   BOKEH_SECRET_KEY set => signed session ids (read by Bokeh from the environment, never
+#                    passed on the command line where `ps` would show it)
+#   SERVE_DRY_RUN    1 => print the command instead of running it (tests, debugging)
+# Extra arguments are passed on to `panel serve`.
 set -euo pipefail
 cd "$(dirname "$0")"
+
+fail() {
+  echo "serve.sh: $*" >&2
+  exit 2
+}
+
 PORT="${PORT:-5006}"
+NUM_PROCS="${NUM_PROCS:-1}"
+[[ "$PORT" =~ ^[0-9]{1,5}$ ]] && ((PORT > 0 && PORT < 65536)) || fail "PORT must be 1-65535, got '$PORT'"
+[[ "$NUM_PROCS" =~ ^[0-9]{1,3}$ ]] || fail "NUM_PROCS must be a whole number, got '$NUM_PROCS'"
+
 args=(app.py pages/transport_plan.py pages/brenier.py pages/kl_vs_wasserstein.py
       --index app --port "$PORT" --static-dirs assets=./assets
-      --num-procs "${NUM_PROCS:-1}" --liveness)
+      --num-procs "$NUM_PROCS" --liveness)
 [ -n "${ADDRESS:-}" ] && args+=(--address "$ADDRESS")
-IFS=',' read -r -a origins <<< "${ALLOWED_ORIGINS:-localhost:$PORT}"
-for o in "${origins[@]}"; do args+=(--allow-websocket-origin "$o"); done
+if [ -n "${PREFIX:-}" ]; then
+  [[ "$PREFIX" =~ ^/?[A-Za-z0-9._~/-]+$ ]] || fail "PREFIX may hold only a URL path, got '$PREFIX'"
+  args+=(--prefix "$PREFIX")
+fi
+[ "${USE_XHEADERS:-0}" = "1" ] && args+=(--use-xheaders)
+
+# One flag per allowed origin; spaces around commas and empty entries are ignored.
+IFS=',' read -r -a origins <<< "${ALLOWED_ORIGINS:-localhost:$PORT,127.0.0.1:$PORT}"
+origin_re='^[][A-Za-z0-9.*:-]+$'  # host, *.host, [::1], with an optional :port
+n_origins=0
+for origin in "${origins[@]}"; do
+  origin="${origin//[[:space:]]/}"
+  [ -z "$origin" ] && continue
+  [[ "$origin" =~ $origin_re ]] || fail "ALLOWED_ORIGINS entry is not host[:port]: '$origin'"
+  args+=(--allow-websocket-origin "$origin")
+  n_origins=$((n_origins + 1))
+done
+((n_origins > 0)) || fail "ALLOWED_ORIGINS names no origin"
+
 if [ -n "${BOKEH_SECRET_KEY:-}" ]; then
+  # Signed session ids: a client cannot forge a session (or its arguments and headers).
   args+=(--session-ids signed)
   export BOKEH_SIGN_SESSIONS=true
+fi
+
+if [ "${SERVE_DRY_RUN:-0}" = "1" ]; then
+  printf '%q ' python3 -m panel serve "${args[@]}" "$@"
+  printf '\n'
+  exit 0
 fi
 # `python -m` puts this folder on sys.path, so pages can import ot_engine and pages.*
 exec python3 -m panel serve "${args[@]}" "$@"

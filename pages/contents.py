@@ -12,7 +12,9 @@ class PageInfo:
     promise: str
 
 
-HOME = PageInfo("app", "Optimal transport, by hand", "What optimal transport is, and where to start.")
+HOME = PageInfo(
+    "app", "Optimal transport, by hand", "What optimal transport is, and where to start."
+)
 
 PAGES: tuple[PageInfo, ...] = (
     PageInfo(

@@ -17,6 +17,7 @@ from typing import Any
 
 import panel as pn
 import param
+from panel.io.location import Location
 
 #: Longest raw query value we even look at; anything longer is refused unparsed.
 MAX_VALUE_LENGTH = 4000
@@ -235,6 +236,40 @@ def _url_writer() -> pn.widgets.TextInput:
     return writer
 
 
+class _RawLocation(Location):
+    """Panel's ``Location`` without its loose query parsing.
+
+    Panel builds a ``Location`` for every served page and parses the query whenever it changes:
+    digits become ``int`` (a 5000-digit value raises and aborts the page's script), ``[...]``
+    goes through ``ast.literal_eval``, and failures are logged with the whole value. This one
+    returns the raw strings; pages read their values through :func:`parse_query` anyway.
+    """
+
+    @property
+    def query_params(self) -> dict[str, Any]:
+        return dict(urllib.parse.parse_qsl(self.search[1:], max_num_fields=MAX_KEYS))
+
+
+#: Most query keys looked at; a longer query is treated as carrying none (and logged once).
+MAX_KEYS = 200
+
+
+def protect_location() -> None:
+    """Give this session a :class:`_RawLocation` before Panel creates its own.
+
+    Called by ``shell.extension()`` and :func:`bind_query`, i.e. before any ``.servable()``.
+    Panel keeps per-session locations in ``pn.state._locations`` and reuses one it finds there.
+    """
+    doc = pn.state.curdoc
+    if doc is None or doc.session_context is None or doc in pn.state._locations:
+        return
+    try:
+        location = _RawLocation.from_request(doc.session_context.request)
+    except ValueError:  # more than MAX_KEYS keys
+        location = _RawLocation()
+    pn.state._locations[doc] = location
+
+
 def bind_query(model: param.Parameterized, keys: Sequence[QueryKey]) -> list[str]:
     """Apply the session's query to ``model`` and keep the URL in step with it.
 
@@ -245,6 +280,7 @@ def bind_query(model: param.Parameterized, keys: Sequence[QueryKey]) -> list[str
     """
     if pn.state.curdoc is None or pn.state.curdoc.session_context is None:
         return []
+    protect_location()
     query = session_query()
     values, notices = parse_query(query, keys)
     notices += apply_values(model, values)

@@ -19,7 +19,7 @@ import panel as pn
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 
 from pages import contents, theme
-from pages.query import session_query
+from pages.query import protect_location, session_query
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 
@@ -33,6 +33,7 @@ PAGE_MAX_WIDTH = 1200
 
 def extension() -> None:
     """Load Panel's extensions for a page (math renders offline through Bokeh's MathJax)."""
+    protect_location()  # before anything can make Panel parse a hostile query
     pn.extension("mathjax", sizing_mode="stretch_width", notifications=False)
     # Panel adds config.css_files to the page head and to every component's shadow root.
     if NOTEBOOK_CSS not in pn.config.css_files:

@@ -14,6 +14,7 @@ import subprocess
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -54,22 +55,16 @@ def _wait_http(url: str, timeout: float) -> None:
         time.sleep(0.25)
 
 
-@pytest.fixture(scope="session")
-def server() -> Iterator[str]:
-    """Base URL of the notebook served by ``serve.sh`` on a free port."""
-    port = _free_port()
-    env = dict(
-        os.environ,
-        PORT=str(port),
-        ADDRESS="127.0.0.1",
-        ALLOWED_ORIGINS=f"127.0.0.1:{port},localhost:{port}",
-    )
-    env.pop("BOKEH_SECRET_KEY", None)
-    log = (ROOT / ".pytest_cache").joinpath("server.log")
+@contextmanager
+def serve_process(
+    command: list[str], port: int, env: dict[str, str] | None = None, log_name: str = "server.log"
+) -> Iterator[str]:
+    """Run a notebook server command until the block ends; yields its base URL."""
+    log = (ROOT / ".pytest_cache").joinpath(log_name)
     log.parent.mkdir(exist_ok=True)
     with log.open("w") as out:
         proc = subprocess.Popen(
-            ["bash", str(ROOT / "serve.sh")], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
+            command, cwd=ROOT, env=env or dict(os.environ), stdout=out, stderr=subprocess.STDOUT
         )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -81,6 +76,28 @@ def server() -> Iterator[str]:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+def serve_env(port: int, **extra: str) -> dict[str, str]:
+    """serve.sh's environment for a loopback test server on ``port`` (no secret key)."""
+    env = dict(
+        os.environ,
+        PORT=str(port),
+        ADDRESS="127.0.0.1",
+        ALLOWED_ORIGINS=f"127.0.0.1:{port},localhost:{port}",
+        **extra,
+    )
+    if "BOKEH_SECRET_KEY" not in extra:
+        env.pop("BOKEH_SECRET_KEY", None)
+    return env
+
+
+@pytest.fixture(scope="session")
+def server() -> Iterator[str]:
+    """Base URL of the notebook served by ``serve.sh`` (as the README says) on a free port."""
+    port = _free_port()
+    with serve_process(["bash", str(ROOT / "serve.sh")], port, serve_env(port)) as base:
+        yield base
 
 
 @pytest.fixture(scope="session")
@@ -131,6 +148,28 @@ def page(browser, server):
     context.close()
     assert not watch.outside_requests, f"requests to other hosts: {watch.outside_requests}"
     assert not watch.console_errors, f"console errors: {watch.console_errors}"
+
+
+#: JS: all text of the page, including text inside (nested) shadow roots, where Panel renders.
+DEEP_TEXT_JS = """() => {
+  const parts = [];
+  const walk = (root) => {
+    for (const el of root.querySelectorAll("*")) {
+      if (el.shadowRoot) walk(el.shadowRoot);
+      for (const node of el.childNodes) {
+        if (node.nodeType === Node.TEXT_NODE && el.tagName !== "STYLE" && el.tagName !== "SCRIPT")
+          parts.push(node.textContent);
+      }
+    }
+  };
+  walk(document);
+  return parts.join(" ");
+}"""
+
+
+def deep_text(pg) -> str:
+    """The visible text of the page, shadow roots included (Panel renders into them)."""
+    return pg.evaluate(DEEP_TEXT_JS)
 
 
 def wait_for_bokeh(pg, timeout: float = 20_000) -> None:

@@ -1,0 +1,199 @@
+"""serve.sh as the README runs it: every URL answers, origins are enforced, its environment
+handling (checked through SERVE_DRY_RUN) is right, signed sessions work; the Dockerfile is sane.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import shlex
+import subprocess
+import urllib.request
+
+import pytest
+from conftest import ROOT, _free_port, serve_env, serve_process
+from tornado.httpclient import HTTPClientError, HTTPRequest
+from tornado.ioloop import IOLoop
+from tornado.websocket import websocket_connect
+
+from pages import contents
+
+SERVE = ["bash", str(ROOT / "serve.sh")]
+PAGE_PATHS = ["/", *(f"/{info.slug}" for info in contents.PAGES)]
+
+
+def get(url: str) -> tuple[int, str]:
+    with urllib.request.urlopen(url, timeout=30) as response:
+        return response.status, response.read().decode("utf-8", "replace")
+
+
+# --- the running server -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", [*PAGE_PATHS, "/liveness", "/assets/css/notebook.css"])
+def test_every_url_answers_200(server, path):
+    status, _ = get(server + path)
+    assert status == 200
+
+
+def test_root_is_the_notebook_home_not_panels_index(server):
+    _, body = get(server + "/")
+    assert f"<title>{contents.HOME.title}</title>" in body
+
+
+def test_pages_reference_no_other_host(server):
+    # The offline promise at the HTML level (the browser tests check every request too).
+    for path in PAGE_PATHS:
+        _, body = get(server + path)
+        hosts = set(re.findall(r"""(?:src|href)=["']https?://([^/"']+)""", body))
+        assert hosts <= {"127.0.0.1", "localhost"}, (path, hosts)
+
+
+def _websocket_status(url: str, origin: str) -> int:
+    """HTTP status of a websocket upgrade from ``origin`` (101 if it was accepted)."""
+
+    async def attempt() -> int:
+        try:
+            conn = await websocket_connect(
+                HTTPRequest(url, headers={"Origin": origin}, request_timeout=10)
+            )
+        except HTTPClientError as err:
+            return err.code
+        conn.close()
+        return 101
+
+    return IOLoop.current().run_sync(attempt, timeout=20)
+
+
+def test_websocket_from_a_foreign_origin_is_refused(server):
+    ws = server.replace("http://", "ws://") + f"/{contents.PAGES[0].slug}/ws"
+    assert _websocket_status(ws, "http://evil.example.org") == 403
+    assert _websocket_status(ws, server) != 403  # the server's own origin is let through
+
+
+# --- serve.sh's environment handling ----------------------------------------------------------
+
+
+SETTINGS = ("PORT", "ADDRESS", "ALLOWED_ORIGINS", "NUM_PROCS", "PREFIX", "USE_XHEADERS")
+
+
+def run_dry(*args: str, **env: str) -> subprocess.CompletedProcess:
+    """serve.sh with SERVE_DRY_RUN=1 and only the given settings (none from this shell)."""
+    clean = {k: v for k, v in os.environ.items() if k not in SETTINGS and k != "BOKEH_SECRET_KEY"}
+    return subprocess.run(
+        [*SERVE, *args], env={**clean, "SERVE_DRY_RUN": "1", **env}, capture_output=True, text=True
+    )
+
+
+def dry_run(*args: str, **env: str) -> list[str]:
+    out = run_dry(*args, **env)
+    assert out.returncode == 0, out.stderr
+    return shlex.split(out.stdout)
+
+
+def flag_values(argv: list[str], flag: str) -> list[str]:
+    return [argv[i + 1] for i, a in enumerate(argv) if a == flag]
+
+
+def test_defaults_serve_every_page_with_home_as_index():
+    argv = dry_run()
+    assert argv[:4] == ["python3", "-m", "panel", "serve"]
+    assert ["app.py", *(f"pages/{info.slug}.py" for info in contents.PAGES)] == argv[4:8]
+    assert flag_values(argv, "--index") == ["app"]
+    assert flag_values(argv, "--port") == ["5006"]
+    assert flag_values(argv, "--allow-websocket-origin") == ["localhost:5006", "127.0.0.1:5006"]
+    assert flag_values(argv, "--static-dirs") == ["assets=./assets"]
+    assert "--liveness" in argv
+    assert "--session-ids" not in argv and "--address" not in argv
+
+
+def test_allowed_origins_become_one_flag_each():
+    argv = dry_run(ALLOWED_ORIGINS=" ot.example.edu, ,course.example.edu:8443,[::1]:5006 ")
+    assert flag_values(argv, "--allow-websocket-origin") == [
+        "ot.example.edu",
+        "course.example.edu:8443",
+        "[::1]:5006",
+    ]
+
+
+def test_production_settings_map_to_flags():
+    argv = dry_run(PORT="8080", ADDRESS="127.0.0.1", NUM_PROCS="2", PREFIX="/ot", USE_XHEADERS="1")
+    assert flag_values(argv, "--port") == ["8080"]
+    assert flag_values(argv, "--address") == ["127.0.0.1"]
+    assert flag_values(argv, "--num-procs") == ["2"]
+    assert flag_values(argv, "--prefix") == ["/ot"]
+    assert "--use-xheaders" in argv
+    assert flag_values(argv, "--allow-websocket-origin") == ["localhost:8080", "127.0.0.1:8080"]
+
+
+def test_secret_key_signs_sessions_and_never_reaches_the_command_line():
+    key = secrets.token_urlsafe(32)
+    argv = dry_run(BOKEH_SECRET_KEY=key)
+    assert flag_values(argv, "--session-ids") == ["signed"]
+    assert key not in " ".join(argv)
+
+
+def test_extra_arguments_pass_through():
+    assert dry_run("--check-unused-sessions", "5000")[-2:] == ["--check-unused-sessions", "5000"]
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"PORT": "abc"},
+        {"PORT": "70000"},
+        {"PORT": "5006; rm -rf /"},
+        {"NUM_PROCS": "two"},
+        {"ALLOWED_ORIGINS": ","},
+        {"ALLOWED_ORIGINS": "ok.example.edu,bad host;x"},
+        {"PREFIX": "/ot x"},
+    ],
+)
+def test_bad_settings_stop_with_a_message(env):
+    out = run_dry(**env)
+    assert out.returncode == 2
+    assert out.stderr.startswith("serve.sh: ") and out.stdout == ""
+
+
+# --- signed sessions, for real ----------------------------------------------------------------
+
+
+@pytest.mark.browser
+def test_signed_sessions_serve_working_pages(page):
+    port = _free_port()
+    env = serve_env(port, BOKEH_SECRET_KEY=secrets.token_urlsafe(32))
+    with serve_process(SERVE, port, env, log_name="signed_server.log") as base:
+        for path in PAGE_PATHS:
+            assert get(base + path)[0] == 200
+        page.goto(base + "/")
+        page.wait_for_bokeh()
+        page.locator("mjx-container").first.wait_for(timeout=15_000)  # the session is live
+        # A forged (unsigned) session id is refused.
+        forged = urllib.request.Request(base + "/?bokeh-session-id=forged-session-id")
+        with pytest.raises(urllib.error.HTTPError) as err:
+            urllib.request.urlopen(forged, timeout=10)
+        assert err.value.code == 403
+
+
+# --- the Docker image, read (docker build cannot run here) ------------------------------------
+
+
+def test_dockerfile_is_slim_pinned_non_root_healthchecked_and_secret_free():
+    text = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    assert re.search(r"^FROM python:3\.11-slim\b", text, flags=re.M)
+    assert "pip install --no-cache-dir -r requirements.txt" in text
+    users = re.findall(r"^USER (\S+)", text, flags=re.M)
+    assert users and users[-1] not in ("root", "0")
+    assert re.search(r"^HEALTHCHECK .*\n?.*liveness", text, flags=re.M)
+    assert re.search(r'^CMD \["bash", "serve.sh"\]', text, flags=re.M)
+    assert not re.search(r"^(ENV|ARG)\b.*(SECRET|KEY|TOKEN|PASSWORD)", text, flags=re.M | re.I)
+    for needed in ["serve.sh", "app.py", "pages", "ot_engine", "assets"]:
+        assert re.search(rf"^COPY .*\b{re.escape(needed)}\b", text, flags=re.M), needed
+
+
+def test_requirements_are_pinned_exactly():
+    for line in (ROOT / "requirements.txt").read_text().splitlines():
+        line = line.split("#")[0].strip()
+        if line:
+            assert re.fullmatch(r"[A-Za-z0-9_.\-\[\]]+==[0-9][A-Za-z0-9.]*", line), line
