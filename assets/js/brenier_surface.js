@@ -489,8 +489,12 @@ export function render({ model, el }) {
   model.on(["layers", "arrows", "samples", "rings", "mean_p"], drawSoon);
   model.on("resize", requestDraw);
   model.on("after_layout", requestDraw);
-  model.on("remove", () => { local.playing = false; });
-  if (typeof ResizeObserver !== "undefined") new ResizeObserver(requestDraw).observe(wrap);
+  const resize = typeof ResizeObserver !== "undefined" ? new ResizeObserver(requestDraw) : null;
+  if (resize) resize.observe(wrap);
+  model.on("remove", () => {
+    local.playing = false;
+    if (resize) resize.disconnect();
+  });
 
   rebuildCaches();
   requestDraw();
