@@ -418,8 +418,14 @@ export function render({ model, el }) {
   function endDrag() {
     if (!drag) return;
     if (drag.kind === "rotate") {
-      model.az = Math.round(local.az * 10) / 10;
-      model.el = Math.round(local.el * 10) / 10;
+      // Commit to a tenth of a degree: the view, its data attributes and the URL agree.
+      local.az = Math.round(local.az * 10) / 10;
+      local.el = Math.round(local.el * 10) / 10;
+      canvas.dataset.az = local.az.toFixed(1);
+      canvas.dataset.el = local.el.toFixed(1);
+      model.az = local.az;
+      model.el = local.el;
+      requestDraw();
     } else {
       sendSeparation();
       const mq = model.mean_q;
