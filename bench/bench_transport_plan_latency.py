@@ -245,14 +245,16 @@ def drag_slider(page, frames: FrameCounter, seconds: float) -> dict:
         paint = next((pt for pt, e in paints if pt > t and e in later), None)
         if paint is not None:
             latencies.append(paint - t)
+    # Catch-up: pointer up to the paint of the final value (0 if it was painted before).
     up = rec["ups"][-1]
-    final = wanted[-1][1] if wanted else None
-    catch_up = next((pt for pt, e in paints if pt > up - 50 and e == final), None)
+    final_t, final = wanted[-1] if wanted else (up, None)
+    catch_up = next((pt for pt, e in paints if pt > final_t and e == final), None)
     out = summary(latencies)
     out.update(
         value_changes=len(values),
         updates=len(paints),
         catch_up_ms=round(max(catch_up - up, 0.0), 1) if catch_up is not None else None,
+        final_value_painted=catch_up is not None,
         bytes_per_update=round(frames.received / max(len(paints), 1)),
     )
     return out
@@ -292,13 +294,19 @@ def main() -> None:
     if base is None:
         proc, base = start_server()
     try:
-        runs = [run(base, args.seconds) for _ in range(args.repeat)]
+        runs = []
+        for _ in range(args.repeat):
+            load_before = os.getloadavg()[0]
+            result = run(base, args.seconds)
+            # Other work on the machine shows up in every figure: record the 1-minute load.
+            result["load_avg_1min"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
+            runs.append(result)
     finally:
         if proc is not None:
             proc.terminate()
             proc.wait(timeout=10)
     for k, r in enumerate(runs):
-        print(f"run {k + 1}:")
+        print(f"run {k + 1} (load average before/after: {r['load_avg_1min']}):")
         for what in ("drag", "slider"):
             print(f"  {what:6s} {json.dumps(r[what])}")
     if args.json:
