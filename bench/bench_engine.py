@@ -4,6 +4,10 @@ Run from the repository root:
 
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python bench/bench_engine.py [--quick]
 
+With ``--stress`` it instead runs the stress suite (:func:`stress`): page-like histograms with
+empty bars, gaps, spikes, shifted copies and noise, both costs, n = 128 and 256, eps / max C
+from 1 down to 1e-4, and prints iterations, time and error of a cold solve for each.
+
 Problems: two smooth two-bump histograms on a uniform grid of [0, 1] with squared cost
 (max C ~ 1), n = 64, 128, 256, 512 bins, eps / max C in 1e-1 ... 1e-4; target marginal
 error (L1, both marginals) 1e-6.  For every solver the achieved error is measured on the
@@ -28,6 +32,7 @@ import ot
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from ot_engine import cost_matrix, sinkhorn, uniform_grid
+from ot_engine.histograms import PRESETS, preset_pair
 
 TARGET = 1e-6
 POT_METHODS = ("sinkhorn", "sinkhorn_log", "sinkhorn_stabilized", "sinkhorn_epsilon_scaling")
@@ -85,11 +90,87 @@ def fmt(seconds, err):
     return f"{seconds * 1e3:.1f} ({err:.0e}){mark}"
 
 
+STRESS_RELS = (1.0, 1e-1, 1e-2, 3e-3, 1e-3, 3e-4, 1e-4)
+
+
+def _bump(x, center, width):
+    return np.exp(-0.5 * ((x - center) / width) ** 2)
+
+
+def stress_cases(n):
+    """Histogram pairs (bar heights, unnormalized) a student can produce on n bins of [0, 1]."""
+    x = uniform_grid(n)
+    rng = np.random.default_rng(n)
+    two = _bump(x, 0.3, 0.07) + 0.5 * _bump(x, 0.7, 0.05) + 0.01
+    one = _bump(x, 0.55, 0.12) + 0.01
+    gap = two.copy()
+    gap[(x > 0.35) & (x < 0.65)] = 0.0  # bars dragged to zero, leaving a gap
+    left = (x < 0.25) / np.sum(x < 0.25)
+    right = (x > 0.75) / np.sum(x > 0.75)
+    spike = 0.002 * rng.random(n)
+    spike[n // 3] = 1.0
+    noisy_zeros = [rng.random(n) * (rng.random(n) > 0.3) for _ in range(2)]
+    cases = {
+        "gap (bars dragged to 0)": (gap, one),
+        "clusters 60/40 -> 40/60": (0.6 * left + 0.4 * right, 0.4 * left + 0.6 * right),
+        "spike + dust": (spike, one),
+        **{f"preset: {name}": preset_pair(name, n) for name in PRESETS},
+        "noisy": (rng.random(n), rng.random(n)),
+        "noisy, 30% zero bars": tuple(noisy_zeros),
+    }
+    return x, cases
+
+
+def stress(sizes=(128, 256), repeats=3, tol=TARGET):
+    """Cold solves of :func:`stress_cases`; returns the number of solves that did not converge.
+
+    A cell is ``wall ms (CPU ms) / iterations`` of the run with the least wall time out of
+    ``repeats`` (the machine is shared: that run is the least disturbed one; the process CPU
+    time, at 1-10 ms resolution, shows how much of the wall time was waiting for a core);
+    ``iterations`` counts matrix-vector product pairs (Sinkhorn and Newton); ``✗ error``
+    marks a solve that stopped at the 0.5 s default time cap (the page's budget) without
+    reaching ``tol``.
+    """
+    print(f"\nstress suite: cold solves, cost |x-y|^p, tol {tol:g}; wall ms (CPU ms) / iters")
+    header = ["n", "p", "case", *(f"{rel:g}" for rel in STRESS_RELS)]
+    print("| " + " | ".join(header) + " |")
+    print("|" + "---|" * len(header))
+    failures, worst = 0, 0.0
+    for n in sizes:
+        x, cases = stress_cases(n)
+        for power in (1, 2):
+            C = cost_matrix(x, x, power=power)
+            for name, (a, b) in cases.items():
+                cells = [str(n), str(power), name]
+                for rel in STRESS_RELS:
+                    runs = []
+                    for _ in range(repeats):
+                        cpu = time.process_time()
+                        res = sinkhorn(a, b, C, rel * C.max(), tol=tol)
+                        runs.append((res.solve_time, time.process_time() - cpu, res))
+                    wall, cpu, res = min(runs, key=lambda run: run[0])
+                    worst = max(worst, wall)
+                    cell = f"{wall * 1e3:.1f} ({cpu * 1e3:.0f}) / {res.iterations}"
+                    if not res.converged:
+                        failures += 1
+                        cell += f" ✗ {res.marginal_error:.0e}"
+                    cells.append(cell)
+                print("| " + " | ".join(cells) + " |", flush=True)
+    print(f"\nnot converged: {failures}; slowest best-of-{repeats} solve: {worst * 1e3:.1f} ms")
+    return failures
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="n in (64, 256) and short budgets")
     parser.add_argument("--pot-budget", type=float, default=None, help="seconds per POT solve")
+    parser.add_argument("--stress", action="store_true", help="run the stress suite only")
     args = parser.parse_args()
+    if args.stress:
+        load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+        print(f"# python {platform.python_version()}, numpy {np.__version__}, load avg {load}")
+        stress()
+        return
     sizes = (64, 256) if args.quick else (64, 128, 256, 512)
     budget = args.pot_budget or (0.5 if args.quick else 3.0)
     repeats = 5 if args.quick else 11

@@ -12,6 +12,8 @@ from __future__ import annotations
 import time
 
 import numpy as np
+from scipy import sparse
+from scipy.sparse import linalg as sparse_linalg
 
 #: Geometric factor between two successive ε stages.
 EPS_FACTOR = 0.5
@@ -33,6 +35,29 @@ OMEGA_MAX_ADAPTIVE = 1.95
 ADAPT_WINDOW = 10
 #: Measure the marginal error every this many iterations.
 CHECK_EVERY = 2
+#: Largest change of f_i + g_j, in units of eps, that one Newton step may make.
+NEWTON_MAX_EXPONENT = 20.0
+#: Sufficient increase of the dual (Armijo constant) for accepting a Newton step.
+NEWTON_ARMIJO = 1e-4
+#: Largest number of halvings of a Newton step before it is given up.
+NEWTON_BACKTRACK = 12
+#: Switch from Sinkhorn to Newton steps when more iterations than this are predicted.
+NEWTON_AFTER = 200
+#: Newton steps per Newton phase, and Newton phases per ε stage, at most.
+NEWTON_MAX_STEPS = 20
+NEWTON_ROUNDS = 2
+#: A cold start begins the ε-scaling at this multiple of the target ε (or at max C - min C).
+COLD_EPS_MULTIPLE = np.inf
+#: Off-diagonal plan entries below this fraction of their row mass are dropped (sparse Newton).
+SPARSE_DROP = 1e-12
+#: Use the sparse direct Newton solve only when at most this fraction of entries is kept.
+SPARSE_MAX_DENSITY = 0.2
+#: Work of one sparse Newton solve counted in matrix-vector product pairs (measured roughly).
+SPARSE_WORK = 10
+#: Relative residual at which the conjugate gradients of a Newton step stop.
+NEWTON_CG_RTOL = 1e-2
+#: Cap on conjugate-gradient iterations per Newton step.
+NEWTON_CG_MAX_ITER = 300
 #: When warm started, first ε stage is this multiple of the target ε.
 WARM_EPS_MULTIPLE = 1.0
 
@@ -97,6 +122,144 @@ def adapt_omega(w, err_before, err_now, err_best):
     return w_new if w_new > w + 0.005 else w
 
 
+def conjugate_gradient(apply, rhs, inv_diag, *, rtol, max_iter):
+    """Jacobi-preconditioned conjugate gradients for ``apply(x) = rhs`` (``apply`` SPD).
+
+    Written out instead of ``scipy.sparse.linalg.cg`` to keep the per-iteration cost at two
+    matrix-vector products (these systems are small and solved to a loose tolerance).
+    """
+    x = np.zeros_like(rhs)
+    res = rhs.copy()
+    z = inv_diag * res
+    d = z.copy()
+    rz = res @ z
+    stop = (rtol * np.linalg.norm(rhs)) ** 2
+    it = 0
+    while it < max_iter:
+        it += 1
+        Ad = apply(d)
+        dAd = d @ Ad
+        if not dAd > 0.0:
+            break
+        step = rz / dAd
+        x += step * d
+        res -= step * Ad
+        if res @ res <= stop:
+            break
+        z = inv_diag * res
+        rz_new = res @ z
+        d = z + (rz_new / rz) * d
+        rz = rz_new
+    return x, it
+
+
+def cg_newton_direction(P, r, a, b, eps):
+    """``df`` of the Newton system by conjugate gradients; returns ``(df, iterations)``.
+
+    Scaled by ``diag(r)^{-1/2}`` on both sides, the Schur complement becomes ``I - Q Q^T``
+    with eigenvalues in [0, 1] and kernel ``sqrt(r)``; adding ``sqrt(r) sqrt(r)^T`` makes it
+    definite without changing the solution (the right side is orthogonal to that kernel).
+    Matrix-vector products only: a dense Cholesky (threaded BLAS-3) stalled for 100+ ms on
+    the shared machine.
+    """
+    root_r = np.sqrt(r)
+    Q = P * (1.0 / root_r)[:, None] * (1.0 / np.sqrt(b))[None, :]
+    diag = 1.0 - np.einsum("ij,ij->i", Q, Q) + r
+    y, iterations = conjugate_gradient(
+        lambda y: y - Q @ (Q.T @ y) + root_r * (root_r @ y),
+        eps * (a - r) / root_r,
+        1.0 / np.maximum(diag, 1e-3),
+        rtol=NEWTON_CG_RTOL,
+        max_iter=NEWTON_CG_MAX_ITER,
+    )
+    return y / root_r, iterations
+
+
+def sparse_newton_direction(P, r, a, b, eps):
+    """``df`` of the Newton system by a sparse direct solve, or ``(None, 0)`` if P is dense.
+
+    At small ε the plan is numerically sparse (entries fall off like ``exp(-dC/ε)`` away
+    from the optimal support).  Entries below ``SPARSE_DROP`` times their row's mass are
+    dropped from the off-diagonal part of the Schur complement (the diagonal keeps the
+    exact row sums), the gauge is fixed by pinning ``df`` at the heaviest row to 0, and
+    SuperLU solves the rest.  The dropped entries perturb the Hessian by about
+    ``SPARSE_DROP`` relative, so Newton keeps converging, just not exactly quadratically.
+    """
+    keep = P > SPARSE_DROP * r[:, None]
+    if np.count_nonzero(keep) > SPARSE_MAX_DENSITY * P.size:
+        return None, 0
+    Ps = sparse.csr_array(np.where(keep, P, 0.0))
+    S = (sparse.diags_array(r) - Ps @ sparse.diags_array(1.0 / b) @ Ps.T).tocsc()
+    pin = int(np.argmax(a))
+    rest = np.delete(np.arange(a.size), pin)
+    df = np.zeros(a.size)
+    try:
+        df[rest] = sparse_linalg.splu(S[rest][:, rest]).solve(eps * (a - r)[rest])
+    except RuntimeError:  # exactly singular (a block of the plan cut off entirely)
+        return None, 0
+    if not np.isfinite(df).all():
+        return None, 0
+    # Work in matrix-vector product pairs: forming and factoring costs about this much.
+    return df, SPARSE_WORK
+
+
+def newton_step(f, g, a, b, log_a, log_b, C, eps):
+    """One damped Newton step on the dual potentials.
+
+    Returns ``(f, g, plan, work)``: the new potentials, their plan, and the work done counted
+    in matrix-vector product pairs (the unit of a Sinkhorn iteration).
+
+    First ``g`` is made exact for the columns (a soft c-transform, so ``P^T 1 = b``).  With
+    ``r = P 1`` the Newton system of the dual ``<f, a> + <g, b> - eps sum P`` is
+
+        [[diag(r), P], [P^T, diag(b)]] [df; dg] = eps [a - r; 0].
+
+    Eliminating ``dg = -P^T df / b`` leaves the Schur complement ``S = diag(r) - P diag(1/b)
+    P^T``, symmetric positive semi-definite with the constant vector in its kernel (the gauge
+    ``f + c, g - c``); it is solved sparsely (:func:`sparse_newton_direction`) or, for a
+    dense plan, by conjugate gradients (:func:`cg_newton_direction`).  The step moves weakly
+    coupled blocks of the plan (clusters of mass separated by a gap, nearly flat directions
+    of the dual) against each other in one go: the mode plain Sinkhorn crawls along.  It is
+    damped by a trust region and backtracking on the (concave) dual, which never decreases.
+    """
+    g = softmin_cols(f, log_a, C, eps)
+    P = _kernel(f, g, log_a, log_b, C, eps)
+    r = np.maximum(P.sum(1), 1e-300)
+    value = f @ a + g @ b - eps * P.sum()
+    df, work = sparse_newton_direction(P, r, a, b, eps)
+    if df is None:
+        df, work = cg_newton_direction(P, r, a, b, eps)
+    dg = -(P.T @ df) / b
+    slope = df @ (a - r)  # directional derivative of the dual along (df, dg), >= 0
+    # Trust region: a nearly flat direction of the dual (two blocks of the plan coupled by
+    # almost no mass) gets a huge Newton step that the quadratic model does not justify.
+    # Cap the largest change of an exponent (f_i + g_j) / eps at NEWTON_MAX_EXPONENT: every
+    # plan entry then changes by a bounded factor, and the following steps walk on.
+    largest = max(abs(df.max() + dg.max()), abs(df.min() + dg.min()))
+    t = min(1.0, NEWTON_MAX_EXPONENT * eps / largest) if largest > 0 else 1.0
+    for trial in range(NEWTON_BACKTRACK):
+        f_t, g_t = f + t * df, g + t * dg
+        with np.errstate(over="ignore"):
+            P_t = _kernel(f_t, g_t, log_a, log_b, C, eps)
+        value_t = f_t @ a + g_t @ b - eps * P_t.sum()
+        if np.isfinite(value_t) and value_t >= value + NEWTON_ARMIJO * t * slope:
+            return f_t, g_t, P_t, work + trial + 2
+        t *= 0.5
+    return f, g, P, work + NEWTON_BACKTRACK + 1
+
+
+def slow(err_before, err_now, tol):
+    """Whether the Sinkhorn rate seen over the last window needs many more iterations.
+
+    True when the error did not shrink, or when extrapolating its geometric decrease over
+    the window predicts more than ``NEWTON_AFTER`` further iterations to reach ``tol``.
+    """
+    if not err_now < err_before:
+        return True
+    per_iteration = np.log(err_now / err_before) / (ADAPT_WINDOW * CHECK_EVERY)
+    return np.log(tol / err_now) / per_iteration > NEWTON_AFTER
+
+
 def eps_schedule(eps_start, eps):
     stages = []
     e = eps_start
@@ -107,10 +270,36 @@ def eps_schedule(eps_start, eps):
     return stages
 
 
+def row_col_error(P, a, b):
+    return float(np.abs(P.sum(1) - a).sum() + np.abs(P.sum(0) - b).sum())
+
+
+def newton_phase(f, g, a, b, log_a, log_b, C, eps, *, tol, max_work, deadline, trace):
+    """Newton steps until the marginal error is below ``tol`` or progress stops.
+
+    Returns ``(f, g, plan, error, work)``.
+    """
+    work = 0
+    P = None
+    err = np.inf
+    for _ in range(NEWTON_MAX_STEPS):
+        f_new, g_new, P, step_work = newton_step(f, g, a, b, log_a, log_b, C, eps)
+        work += step_work
+        stalled = f_new is f  # every trial step was rejected
+        f, g = f_new, g_new
+        err = row_col_error(P, a, b)
+        if trace is not None:
+            trace.append(err)
+        if stalled or err <= tol or work >= max_work or time.perf_counter() > deadline:
+            break
+    return f, g, P, err, work
+
+
 def solve(a, b, C, eps, f, g, *, tol, max_iter, deadline, omega=None):
     """Run the solver on strictly positive ``a``, ``b``.
 
-    Returns ``(plan, f, g, iterations, error, trace, reached)``.
+    Returns ``(plan, f, g, iterations, trace)``; ``iterations`` counts Sinkhorn iterations
+    plus the matrix-vector product pairs of the Newton phases (same cost each).
     """
     if omega is None:
         omega = OMEGA
@@ -119,7 +308,7 @@ def solve(a, b, C, eps, f, g, *, tol, max_iter, deadline, omega=None):
     if f is None or g is None:
         f = np.zeros(a.size)
         g = np.zeros(b.size)
-        eps_start = max(spread, eps)
+        eps_start = max(min(spread, COLD_EPS_MULTIPLE * eps), eps)
     else:
         eps_start = eps * WARM_EPS_MULTIPLE
     stages = eps_schedule(eps_start, eps)
@@ -140,6 +329,7 @@ def solve(a, b, C, eps, f, g, *, tol, max_iter, deadline, omega=None):
         v = np.ones(b.size)
         Mv = M @ v
         it = 0
+        newton_rounds = 0
         errs: list[float] = []
         while True:
             u_new = a / Mv
@@ -151,13 +341,44 @@ def solve(a, b, C, eps, f, g, *, tol, max_iter, deadline, omega=None):
                 if last:
                     trace.append(err)
                 errs.append(err)
-                if omega is None and len(errs) % ADAPT_WINDOW == 0 and len(errs) > ADAPT_WINDOW:
-                    w = adapt_omega(w, errs[-1 - ADAPT_WINDOW], err, min(errs))
                 if not np.isfinite(err):
                     # A scaling blew up: restart the stage from the log domain.
                     break
                 if err <= stage_tol or it >= stage_cap or time.perf_counter() > deadline:
                     break
+                if len(errs) % ADAPT_WINDOW == 0 and len(errs) > ADAPT_WINDOW:
+                    w_old = w
+                    if omega is None:
+                        w = adapt_omega(w, errs[-1 - ADAPT_WINDOW], err, min(errs))
+                    if (
+                        w == w_old
+                        and newton_rounds < NEWTON_ROUNDS
+                        and slow(errs[-1 - ADAPT_WINDOW], err, stage_tol)
+                    ):
+                        # Sinkhorn is crawling along a flat direction: Newton steps instead.
+                        newton_rounds += 1
+                        f, g, M, err, work = newton_phase(
+                            f + e * np.log(u),
+                            g + e * np.log(v),
+                            a,
+                            b,
+                            log_a,
+                            log_b,
+                            C,
+                            e,
+                            tol=stage_tol,
+                            max_work=stage_cap - it,
+                            deadline=deadline,
+                            trace=trace if last else None,
+                        )
+                        it += work
+                        u = np.ones(a.size)
+                        v = np.ones(b.size)
+                        Mv = M @ v
+                        if err <= stage_tol or it >= stage_cap:
+                            break
+                        errs = [err]
+                        continue
                 lu = np.abs(np.log(u)).max()
                 lv = np.abs(np.log(v)).max()
                 if lu > ABSORB_LOG or lv > ABSORB_LOG:
