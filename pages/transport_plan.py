@@ -297,6 +297,11 @@ class TransportPlan(param.Parameterized):
 # --- coalescing -----------------------------------------------------------------------------
 
 
+def _code_html(code: str) -> str:
+    """The snippet as an escaped ``<pre>`` block (it contains ``<`` and ``>``)."""
+    return f"<pre style='margin:0'><code>{html.escape(code)}</code></pre>"
+
+
 class LatestWins:
     """Apply only the newest pending update; never queue more than one run.
 
@@ -457,10 +462,10 @@ class TransportPlanPage(pn.viewable.Viewer):
             label="Download the plan (CSV)",
             embed=False,
         )
-        self.code = pn.pane.Str(
-            m.snippet(),
+        self.code = pn.pane.HTML(
+            _code_html(m.snippet()),
             sizing_mode="stretch_width",
-            styles={"font-size": "11px", "max-height": "260px", "overflow": "auto"},
+            styles={"font-size": "12px", "max-height": "320px", "overflow": "auto"},
         )
         self.code_card = pn.Card(
             self.code, title="Show the code (POT)", collapsed=True, sizing_mode="stretch_width"
@@ -500,7 +505,7 @@ class TransportPlanPage(pn.viewable.Viewer):
 
     def _refresh_code(self) -> None:
         if not self.code_card.collapsed:  # only build the text someone looks at
-            self.code.object = self.model.snippet()
+            self.code.object = _code_html(self.model.snippet())
 
     def _csv(self) -> io.StringIO:
         sol = self.model.solution
@@ -513,13 +518,12 @@ class TransportPlanPage(pn.viewable.Viewer):
             gap="12px",
             sizing_mode="stretch_width",
         )
-        controls = self.controls
         if not shell.is_embed():
-            controls = pn.Column(self.controls, self.code_card, width=290)
+            figure = pn.Column(figure, self.code_card, sizing_mode="stretch_width")
         return shell.notebook_page(
             SLUG,
             figure=figure,
-            controls=controls,
+            controls=self.controls,
             prose_pane=shell.prose(SLUG),
             notices=self.notices,
         )
