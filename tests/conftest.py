@@ -16,6 +16,7 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import SimpleNamespace
 from urllib.parse import urlparse
 
 import pytest
@@ -33,6 +34,14 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
+
+
+def pytest_configure(config):
+    # tests/browser and tests/pages hold modules with the same names (test_shell.py, ...), and
+    # the default "prepend" import mode cannot import two modules of one name. The proper home
+    # of this setting is pyproject's addopts (--import-mode=importlib); until then, set it here,
+    # which takes effect before any test module is collected.
+    config.option.importmode = "importlib"
 
 
 def _free_port() -> int:
@@ -93,6 +102,20 @@ def serve_env(port: int, **extra: str) -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
+def serving() -> SimpleNamespace:
+    """Helpers for tests that start their own server (test modules cannot import conftest
+    under pytest's importlib import mode): ``root``, ``free_port()``, ``serve_process(...)``,
+    ``serve_env(port, **extra)``, ``deep_text(page)``."""
+    return SimpleNamespace(
+        root=ROOT,
+        free_port=_free_port,
+        serve_process=serve_process,
+        serve_env=serve_env,
+        deep_text=deep_text,
+    )
+
+
+@pytest.fixture(scope="session")
 def server() -> Iterator[str]:
     """Base URL of the notebook served by ``serve.sh`` (as the README says) on a free port."""
     port = _free_port()
@@ -144,6 +167,7 @@ def page(browser, server):
     pg.watch = watch
     pg.base = server
     pg.wait_for_bokeh = lambda timeout=20_000: wait_for_bokeh(pg, timeout)
+    pg.deep_text = lambda: deep_text(pg)
     yield pg
     context.close()
     assert not watch.outside_requests, f"requests to other hosts: {watch.outside_requests}"

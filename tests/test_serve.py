@@ -4,21 +4,21 @@ handling (checked through SERVE_DRY_RUN) is right, signed sessions work; the Doc
 
 from __future__ import annotations
 
+import base64
+import http.client
 import os
 import re
 import secrets
 import shlex
 import subprocess
 import urllib.request
+from pathlib import Path
 
 import pytest
-from conftest import ROOT, _free_port, serve_env, serve_process
-from tornado.httpclient import HTTPClientError, HTTPRequest
-from tornado.ioloop import IOLoop
-from tornado.websocket import websocket_connect
 
 from pages import contents
 
+ROOT = Path(__file__).resolve().parent.parent
 SERVE = ["bash", str(ROOT / "serve.sh")]
 PAGE_PATHS = ["/", *(f"/{info.slug}" for info in contents.PAGES)]
 
@@ -50,26 +50,34 @@ def test_pages_reference_no_other_host(server):
         assert hosts <= {"127.0.0.1", "localhost"}, (path, hosts)
 
 
-def _websocket_status(url: str, origin: str) -> int:
-    """HTTP status of a websocket upgrade from ``origin`` (101 if it was accepted)."""
+def _websocket_status(base: str, path: str, origin: str) -> int:
+    """HTTP status of a websocket upgrade request from ``origin`` (101 if accepted).
 
-    async def attempt() -> int:
-        try:
-            conn = await websocket_connect(
-                HTTPRequest(url, headers={"Origin": origin}, request_timeout=10)
-            )
-        except HTTPClientError as err:
-            return err.code
+    A plain HTTP/1.1 upgrade request: no asyncio, so it cannot clash with Playwright's loop.
+    """
+    host, port = base.removeprefix("http://").split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=10)
+    try:
+        conn.request(
+            "GET",
+            path,
+            headers={
+                "Upgrade": "websocket",
+                "Connection": "Upgrade",
+                "Sec-WebSocket-Key": base64.b64encode(secrets.token_bytes(16)).decode(),
+                "Sec-WebSocket-Version": "13",
+                "Origin": origin,
+            },
+        )
+        return conn.getresponse().status
+    finally:
         conn.close()
-        return 101
-
-    return IOLoop.current().run_sync(attempt, timeout=20)
 
 
 def test_websocket_from_a_foreign_origin_is_refused(server):
-    ws = server.replace("http://", "ws://") + f"/{contents.PAGES[0].slug}/ws"
-    assert _websocket_status(ws, "http://evil.example.org") == 403
-    assert _websocket_status(ws, server) != 403  # the server's own origin is let through
+    ws = f"/{contents.PAGES[0].slug}/ws"
+    assert _websocket_status(server, ws, "http://evil.example.org") == 403
+    assert _websocket_status(server, ws, server) == 101  # the server's own origin gets through
 
 
 # --- serve.sh's environment handling ----------------------------------------------------------
@@ -160,10 +168,10 @@ def test_bad_settings_stop_with_a_message(env):
 
 
 @pytest.mark.browser
-def test_signed_sessions_serve_working_pages(page):
-    port = _free_port()
-    env = serve_env(port, BOKEH_SECRET_KEY=secrets.token_urlsafe(32))
-    with serve_process(SERVE, port, env, log_name="signed_server.log") as base:
+def test_signed_sessions_serve_working_pages(page, serving):
+    port = serving.free_port()
+    env = serving.serve_env(port, BOKEH_SECRET_KEY=secrets.token_urlsafe(32))
+    with serving.serve_process(SERVE, port, env, log_name="signed_server.log") as base:
         for path in PAGE_PATHS:
             assert get(base + path)[0] == 200
         page.goto(base + "/")

@@ -14,7 +14,6 @@ import sys
 import textwrap
 
 import pytest
-from conftest import ROOT, _free_port, deep_text, serve_process
 
 from pages import contents
 
@@ -52,7 +51,7 @@ def test_home_page_math_is_typeset(page):
     mathjax.first.wait_for(timeout=15_000)
     assert mathjax.count() > 20
     assert page.locator('mjx-container[display="true"]').count() >= 4
-    text = deep_text(page)
+    text = page.deep_text()
     assert "Kantorovich" in text
     assert "$$" not in text and "\\(" not in text and "\\int" not in text
 
@@ -100,7 +99,7 @@ def test_hostile_query_leaves_the_page_working(page, path):
         }"""
     )
     assert injected == 0
-    assert HOSTILE not in deep_text(page)
+    assert HOSTILE not in page.deep_text()
 
 
 def test_theme_toggle_reloads_dark_and_back_keeping_the_query(page):
@@ -189,14 +188,14 @@ STAND_IN = textwrap.dedent(
 
 
 @pytest.fixture(scope="module")
-def stand_in(tmp_path_factory):
+def stand_in(tmp_path_factory, serving):
     app = tmp_path_factory.mktemp("stand_in") / "stand_in.py"
     app.write_text(STAND_IN)
-    port = _free_port()
+    port = serving.free_port()
     command = [sys.executable, "-m", "panel", "serve", str(app), "--port", str(port),
                "--address", "127.0.0.1", "--allow-websocket-origin", f"127.0.0.1:{port}",
-               "--static-dirs", f"assets={ROOT / 'assets'}", "--liveness"]  # fmt: skip
-    with serve_process(command, port, log_name="stand_in.log") as base:
+               "--static-dirs", f"assets={serving.root / 'assets'}", "--liveness"]  # fmt: skip
+    with serving.serve_process(command, port, log_name="stand_in.log") as base:
         yield base + "/stand_in"
 
 
@@ -204,7 +203,7 @@ def test_deep_link_is_applied_validated_and_written_back_with_replace_state(page
     page.goto(stand_in + "?n=40&eps=nan&embed=0")
     page.wait_for_bokeh()
     page.locator(".ot-notice").wait_for()
-    assert "Ignored the link's 'eps': not a finite number." in deep_text(page)
+    assert "Ignored the link's 'eps': not a finite number." in page.deep_text()
     # The ignored value is dropped from the address bar, without a reload or a history entry.
     page.wait_for_url(re.compile(r"\?embed=0&eps=0\.5&n=40$"))
     length = page.evaluate("() => history.length")
@@ -252,8 +251,8 @@ def test_narrow_window_stacks_controls_above_the_figure(page, stand_in):
     )
 
 
-def test_readme_iframe_snippet_shows_one_figure(page):
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+def test_readme_iframe_snippet_shows_one_figure(page, serving):
+    readme = (serving.root / "README.md").read_text(encoding="utf-8")
     snippet = re.search(r"<iframe[^>]*>\s*</iframe>", readme, flags=re.S)
     assert snippet, "README must hold an <iframe> snippet"
     html = snippet.group(0).replace("https://ot.example.edu", page.base)

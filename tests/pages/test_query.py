@@ -222,3 +222,16 @@ def test_bind_query_with_a_clean_link_schedules_nothing(session):
         query.bind_query(Model(), KEYS)
         assert doc not in pn.state._onload
         assert _writer_value(doc) == ""
+
+
+def test_protect_location_keeps_panel_from_parsing_hostile_values(session):
+    cm, _doc = session({})
+    with cm:
+        query.protect_location()
+        location = pn.state.location
+        assert isinstance(location, query._RawLocation)
+        # Panel's own parser raises on this (int() of > 4300 digits) and literal_evals "[".
+        location.search = "?n=" + "9" * 6000 + "&x=[[[[&e=nan"
+        assert location.query_params == {"n": "9" * 6000, "x": "[[[[", "e": "nan"}
+        query.protect_location()  # idempotent: the session keeps the same object
+        assert pn.state.location is location
