@@ -246,8 +246,13 @@ def drag_slider(page, frames: FrameCounter, seconds: float) -> dict:
         if paint is not None:
             latencies.append(paint - t)
     # Catch-up: pointer up to the paint of the final value (0 if it was painted before).
+    # Neighbouring slider positions can round to the same ε; the first of them counts.
     up = rec["ups"][-1]
     final_t, final = wanted[-1] if wanted else (up, None)
+    for t, e in reversed(wanted):
+        if e != final:
+            break
+        final_t = t
     catch_up = next((pt for pt, e in paints if pt > final_t and e == final), None)
     out = summary(latencies)
     out.update(

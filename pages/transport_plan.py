@@ -297,6 +297,11 @@ class TransportPlan(param.Parameterized):
 # --- coalescing -----------------------------------------------------------------------------
 
 
+def _slider_eps(log10_value: float) -> float:
+    """ε fraction for a slider position, kept to 3 significant digits (short, stable links)."""
+    return float(f"{10**log10_value:.3g}")
+
+
 def _code_html(code: str) -> str:
     """The snippet as an escaped ``<pre>`` block (it contains ``<`` and ``>``)."""
     return f"<pre style='margin:0'><code>{html.escape(code)}</code></pre>"
@@ -490,15 +495,16 @@ class TransportPlanPage(pn.viewable.Viewer):
         if self._syncing_eps:
             return
         self.eps_slider.disabled = self.exact_box.value
-        eps = 0.0 if self.exact_box.value else float(f"{10**self.eps_slider.value:.3g}")
-        self.model.eps = eps
+        self.model.eps = 0.0 if self.exact_box.value else _slider_eps(self.eps_slider.value)
 
     def _eps_to_widgets(self, event) -> None:
         self._syncing_eps = True
         try:
             self.exact_box.value = event.new == 0
             self.eps_slider.disabled = event.new == 0
-            if event.new > 0 and abs(10**self.eps_slider.value - event.new) > 1e-3 * event.new:
+            # Move the slider only if it shows another ε: never push a value back into a
+            # slider that is being dragged (it would jump under the pointer).
+            if event.new > 0 and _slider_eps(self.eps_slider.value) != event.new:
                 self.eps_slider.value = math.log10(event.new)
         finally:
             self._syncing_eps = False

@@ -353,3 +353,13 @@ def test_page_builds_without_a_server():
     layout = page.__panel__()
     assert layout is not None
     assert page.model.solution.result.converged
+
+
+def test_slider_drag_is_not_pushed_back_to_the_slider(page):
+    page.eps_slider.value = -2.2345  # a position between two 3-digit ε values
+    assert page.model.eps == float(f"{10**-2.2345:.3g}")
+    assert page.eps_slider.value == -2.2345  # untouched: it may be under the pointer
+    page.model.eps = 0.3  # from elsewhere (a link): the slider follows
+    assert page.eps_slider.value == pytest.approx(np.log10(0.3))
+    page.exact_box.value = True
+    assert page.model.eps == 0 and page.eps_slider.disabled
