@@ -1,10 +1,18 @@
 """Numerical kernel of the Sinkhorn solver (no validation here; see ``sinkhorn.py``).
 
-Scheme: ε-scaling from a large ε down to the target; within each stage, Sinkhorn scaling
-iterations on a *stabilized kernel* ``M = a b^T exp((f + g - C)/ε)`` (plain matrix-vector
-products) with over-relaxation, and absorption of the scalings into the potentials
-``f, g`` whenever they drift far from 1 (Schmitzer 2016).  Each stage starts from a soft
-c-transform in the log domain, which bounds the kernel and keeps it from overflowing.
+Scheme: ε-scaling from ``COLD_EPS_START * (max C - min C)`` (or from the target ε when warm
+started) down to the target; within each stage, Sinkhorn scaling iterations on a
+*stabilized kernel* ``M = a b^T exp((f + g - C)/ε)`` (plain matrix-vector products) with
+over-relaxation, and absorption of the scalings into the potentials ``f, g`` whenever they
+drift far from 1 (Schmitzer 2016).  Each stage starts from a soft c-transform in the log
+domain, which bounds the kernel and keeps it from overflowing.
+
+Sinkhorn alone crawls when the plan is made of weakly coupled blocks (mass on both sides
+of a gap, noisy histograms under the ``|x - y|`` cost at small ε): its error then shrinks
+by a factor close to 1 per iteration.  When the rate observed over a window predicts more
+than ``NEWTON_AFTER`` further iterations, the stage switches to damped Newton steps on the
+dual (:func:`newton_step`), which converge in a handful of steps there.  The choice of
+every constant was measured with ``python bench/bench_engine.py --stress``.
 """
 
 from __future__ import annotations
@@ -46,8 +54,10 @@ NEWTON_AFTER = 200
 #: Newton steps per Newton phase, and Newton phases per ε stage, at most.
 NEWTON_MAX_STEPS = 20
 NEWTON_ROUNDS = 2
-#: A cold start begins the ε-scaling at this multiple of the target ε (or at max C - min C).
-COLD_EPS_MULTIPLE = np.inf
+#: A cold start begins the ε-scaling at this fraction of max C - min C (or at the target ε
+#: if larger).  Sinkhorn from zero potentials converges in a few tens of iterations at
+#: ε >= 0.03 max C, so larger stages are wasted work (bench/README.md).
+COLD_EPS_START = 0.03
 #: Off-diagonal plan entries below this fraction of their row mass are dropped (sparse Newton).
 SPARSE_DROP = 1e-12
 #: Use the sparse direct Newton solve only when at most this fraction of entries is kept.
@@ -230,6 +240,8 @@ def newton_step(f, g, a, b, log_a, log_b, C, eps):
     if df is None:
         df, work = cg_newton_direction(P, r, a, b, eps)
     dg = -(P.T @ df) / b
+    if not (np.isfinite(df).all() and np.isfinite(dg).all()):
+        return f, g, P, work
     slope = df @ (a - r)  # directional derivative of the dual along (df, dg), >= 0
     # Trust region: a nearly flat direction of the dual (two blocks of the plan coupled by
     # almost no mass) gets a huge Newton step that the quadratic model does not justify.
@@ -239,8 +251,7 @@ def newton_step(f, g, a, b, log_a, log_b, C, eps):
     t = min(1.0, NEWTON_MAX_EXPONENT * eps / largest) if largest > 0 else 1.0
     for trial in range(NEWTON_BACKTRACK):
         f_t, g_t = f + t * df, g + t * dg
-        with np.errstate(over="ignore"):
-            P_t = _kernel(f_t, g_t, log_a, log_b, C, eps)
+        P_t = _kernel(f_t, g_t, log_a, log_b, C, eps)
         value_t = f_t @ a + g_t @ b - eps * P_t.sum()
         if np.isfinite(value_t) and value_t >= value + NEWTON_ARMIJO * t * slope:
             return f_t, g_t, P_t, work + trial + 2
@@ -283,7 +294,10 @@ def newton_phase(f, g, a, b, log_a, log_b, C, eps, *, tol, max_work, deadline, t
     P = None
     err = np.inf
     for _ in range(NEWTON_MAX_STEPS):
-        f_new, g_new, P, step_work = newton_step(f, g, a, b, log_a, log_b, C, eps)
+        # Trial steps may overflow (rejected by the line search); subnormal masses may make
+        # the direction non-finite (the step is then skipped): no warnings for those.
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+            f_new, g_new, P, step_work = newton_step(f, g, a, b, log_a, log_b, C, eps)
         work += step_work
         stalled = f_new is f  # every trial step was rejected
         f, g = f_new, g_new
@@ -308,7 +322,7 @@ def solve(a, b, C, eps, f, g, *, tol, max_iter, deadline, omega=None):
     if f is None or g is None:
         f = np.zeros(a.size)
         g = np.zeros(b.size)
-        eps_start = max(min(spread, COLD_EPS_MULTIPLE * eps), eps)
+        eps_start = max(COLD_EPS_START * spread, eps)
     else:
         eps_start = eps * WARM_EPS_MULTIPLE
     stages = eps_schedule(eps_start, eps)

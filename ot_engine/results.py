@@ -42,7 +42,9 @@ class SinkhornResult:
         (up to the final marginal error).  They are finite on empty bins too (soft
         c-transforms), which lets a page draw them over the whole grid.
     iterations : int
-        Sinkhorn iterations done over all ε stages.
+        Work done over all ε stages, in Sinkhorn iterations: each Sinkhorn iteration counts
+        one, and a Newton step counts its matrix-vector product pairs (conjugate-gradient
+        steps, kernel evaluations; a sparse factorization counts as a fixed few).
     marginal_error : float
         ``|plan 1 - a|_1 + |plan^T 1 - b|_1`` of the returned plan, with ``a`` and ``b``
         normalized to unit mass.

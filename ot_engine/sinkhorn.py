@@ -80,7 +80,10 @@ def sinkhorn(
 
     The solver works in the log/stabilized domain with ε-scaling, over-relaxation and
     absorption, so it stays correct down to ``eps = 1e-4 max(C)`` and below, where POT's
-    default method silently fails.  Bars with zero mass get zero rows/columns in the plan.
+    default method silently fails.  Where Sinkhorn's own convergence crawls (clusters of mass
+    separated by a gap, noisy histograms with the ``|x - y|`` cost at small ``eps``) it
+    switches to damped Newton steps on the dual potentials.  Bars with zero mass are removed
+    before solving and get zero rows/columns in the plan.
 
     Parameters
     ----------
@@ -98,7 +101,8 @@ def sinkhorn(
     tol : float, default 1e-9
         Target marginal error ``|P 1 - a|_1 + |P^T 1 - b|_1`` (on unit-mass histograms).
     max_iter : int, optional
-        Cap on the total number of iterations; default ``DEFAULT_MAX_ITER`` (100000).
+        Cap on the total number of iterations (see ``SinkhornResult.iterations``); default
+        ``DEFAULT_MAX_ITER`` (100000).
     max_time : float, default 0.5
         Wall-clock budget in seconds.  When a cap is hit the result has
         ``converged=False`` and its ``marginal_error`` says how far off it is.
