@@ -28,7 +28,7 @@ ASSETS = Path(__file__).resolve().parent.parent / "assets"
 NOTEBOOK_CSS = "assets/css/notebook.css"
 
 #: Widest the page frame grows; prose keeps its own narrower measure (see notebook.css).
-PAGE_MAX_WIDTH = 1200
+PAGE_MAX_WIDTH = 1320
 
 
 def extension() -> None:
