@@ -247,10 +247,13 @@ class _RawLocation(Location):
 
     @property
     def query_params(self) -> dict[str, Any]:
-        return dict(urllib.parse.parse_qsl(self.search[1:], max_num_fields=MAX_KEYS))
+        try:
+            return dict(urllib.parse.parse_qsl(self.search[1:], max_num_fields=MAX_KEYS))
+        except ValueError:  # more than MAX_KEYS keys: treat the query as carrying none
+            return {}
 
 
-#: Most query keys looked at; a longer query is treated as carrying none (and logged once).
+#: Most query keys Panel's location looks at (pages read theirs through parse_query).
 MAX_KEYS = 200
 
 
@@ -263,11 +266,7 @@ def protect_location() -> None:
     doc = pn.state.curdoc
     if doc is None or doc.session_context is None or doc in pn.state._locations:
         return
-    try:
-        location = _RawLocation.from_request(doc.session_context.request)
-    except ValueError:  # more than MAX_KEYS keys
-        location = _RawLocation()
-    pn.state._locations[doc] = location
+    pn.state._locations[doc] = _RawLocation.from_request(doc.session_context.request)
 
 
 def bind_query(model: param.Parameterized, keys: Sequence[QueryKey]) -> list[str]:

@@ -79,7 +79,11 @@ def test_hostile_query_leaves_the_page_working(page, path):
     dialogs = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     hostile = "%3Cscript%3Ealert(1)%3C%2Fscript%3E"
-    query = f"?eps=nan&n=1e999&p={'9' * 10_000}&embed=%3Cb%3E&theme={hostile}&{hostile}={hostile}"
+    many_keys = "&".join(f"k{i}=[[{i}" for i in range(250))  # past Panel's field limit
+    query = (
+        f"?eps=nan&n=1e999&p={'9' * 10_000}&embed=%3Cb%3E&theme={hostile}&{hostile}={hostile}"
+        f"&{many_keys}"
+    )
     open_page(page, path + query)
     page.wait_for_load_state("networkidle")
     assert page.locator("h1").count() == 1  # rendered, and not in embed mode

@@ -233,5 +233,7 @@ def test_protect_location_keeps_panel_from_parsing_hostile_values(session):
         # Panel's own parser raises on this (int() of > 4300 digits) and literal_evals "[".
         location.search = "?n=" + "9" * 6000 + "&x=[[[[&e=nan"
         assert location.query_params == {"n": "9" * 6000, "x": "[[[[", "e": "nan"}
+        location.search = "?" + "&".join(f"k{i}=1" for i in range(query.MAX_KEYS + 1))
+        assert location.query_params == {}
         query.protect_location()  # idempotent: the session keeps the same object
         assert pn.state.location is location
