@@ -54,6 +54,12 @@ if [ -n "${BOKEH_SECRET_KEY:-}" ]; then
   export BOKEH_SIGN_SESSIONS=true
 fi
 
+if ((NUM_PROCS != 1)); then
+  # Measured: a websocket that reaches another process than its page gets a fresh session whose
+  # stylesheets point at Panel's CDN, so the page is no longer offline (and its code runs twice).
+  echo "serve.sh: warning: NUM_PROCS=$NUM_PROCS needs internet for some page loads; see README" >&2
+fi
+
 if [ "${SERVE_DRY_RUN:-0}" = "1" ]; then
   printf '%q ' python3 -m panel serve "${args[@]}" "$@"
   printf '\n'
