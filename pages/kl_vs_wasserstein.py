@@ -19,16 +19,17 @@ from bokeh.core.properties import field
 from bokeh.events import Pan, PanEnd, PanStart
 from bokeh.layouts import column, row
 from bokeh.models import (
+    CDSView,
     ColumnDataSource,
     CustomJS,
-    DataRange1d,
     Div,
     FixedTicker,
+    GroupFilter,
     Legend,
     Range1d,
-    Span,
 )
 from bokeh.plotting import figure
+from panel.io.document import hold
 
 from ot_engine.shift_family import (
     DIVERGENCES,
@@ -53,8 +54,9 @@ FLOOR_LABELS = {"off (honest ∞)": 0.0, "1e-12": 1e-12, "1e-9": 1e-9, "1e-6": 1
 WIDTH_BOUNDS = (0.15, 1.5)
 #: The axis shown on the top panel.
 X_VIEW = (-9.0, 9.0)
-#: How often (ms) a drag sends its shift to the server; the last position is always sent.
-SYNC_EVERY_MS = 40
+#: A drag sends its shift when the previous one was answered; after this long (ms) without an
+#: answer it sends anyway. The last position is always sent.
+SYNC_EVERY_MS = 100
 
 LABELS = {
     "kl_pq": "KL(p‖q)",
@@ -76,11 +78,15 @@ COLORS = {
     "w2": "#444444",
 }
 DASHES = {"kl_qp": "dashed", "w2": "dashed", "tv": "dotdash"}
+GROUP_IDS = ("kl", "bounded", "wasserstein")
 GROUPS = (
     ("KL divergences", ("kl_pq", "kl_qp")),
     ("bounded divergences", ("js", "tv", "hellinger")),
     ("Wasserstein distances", ("w1", "w2")),
 )
+
+
+GROUP_OF = {k: g for g, (_, keys) in zip(GROUP_IDS, GROUPS, strict=True) for k in keys}
 
 
 def _parse_floor(raw: str) -> float:
@@ -157,6 +163,15 @@ def _nice_ticks(top: float) -> list[float]:
     return [round(i * step, 12) for i in range(n + 1)]
 
 
+def _padded_range(values: np.ndarray, pad: float = 0.1) -> dict[str, float]:
+    """``start``/``end`` spanning the finite ``values`` with a margin (never empty)."""
+    finite = np.asarray(values, dtype=np.float64)
+    finite = finite[np.isfinite(finite)]
+    lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+    span = max(hi - lo, 1e-3)
+    return {"start": lo - pad * span, "end": hi + pad * span}
+
+
 def _inf_runs(shifts: np.ndarray, values: np.ndarray) -> list[tuple[float, float]]:
     """Intervals of shift where ``values`` is infinite (for the ∞ bands)."""
     inf = np.isinf(values).astype(np.int8)
@@ -176,6 +191,8 @@ class KLvsWassersteinPage(pn.viewable.Viewer):
         super().__init__(**params)
         self.model = model if model is not None else ShiftModel()
         self._pending_drag: float | None = None
+        self._pending_seq = 0
+        self._ack_seq = 0
         self._drag_scheduled = False
         self._from_drag = False
         self._build_figure()
@@ -209,7 +226,7 @@ class KLvsWassersteinPage(pn.viewable.Viewer):
         overlap = top.varea(
             x="x", y1=0, y2="y", source=self.overlap_src, fill_color="#6a3d9a", fill_alpha=0.45
         )
-        self.bump_src = ColumnDataSource({"x0": [], "x": [], "y": []})
+        self.bump_src = ColumnDataSource({"x0": [], "x": [], "y": []}, name="kvw_bump")
         top.varea(
             x="x",
             y1=0,
@@ -228,31 +245,15 @@ class KLvsWassersteinPage(pn.viewable.Viewer):
                 background_fill_alpha=0.6,
             )
         )
-        self.drag_src = ColumnDataSource({"shift": [float(m.shift)], "seq": [0]})
+        self.drag_src = ColumnDataSource({"shift": [float(m.shift)], "seq": [0]}, name="kvw_drag")
         self.drag_src.on_change("data", self._on_drag_data)
-        lo, hi = SHIFT_RANGE
-        for event, phase in ((PanStart, "start"), (Pan, "move"), (PanEnd, "end")):
-            top.js_on_event(
-                event,
-                CustomJS(
-                    args=dict(
-                        phase=phase,
-                        bump=self.bump_src,
-                        drag=self.drag_src,
-                        lo=lo,
-                        hi=hi,
-                        every_ms=SYNC_EVERY_MS,
-                    ),
-                    code=DRAG_JS,
-                ),
-            )
         self.top = top
 
         # The critic f of the Kantorovich-Rubinstein dual.
         critic = figure(
             height=140,
             x_range=top.x_range,
-            y_range=DataRange1d(range_padding=0.15),
+            y_range=Range1d(-1, 1),
             tools="",
             toolbar_location=None,
             sizing_mode="stretch_width",
@@ -268,16 +269,19 @@ class KLvsWassersteinPage(pn.viewable.Viewer):
         # Curves against the shift: values (left) and derivatives (right), three groups.
         self.curve_src = ColumnDataSource({})
         self.inf_src = ColumnDataSource({"x0": [], "x1": [], "y": [], "color": [], "band_dash": []})
-        self.marker_src = {}
-        self.slope_marker_src = {}
+        # One source for every current-shift marker (value y, slope dy), filtered per panel, so
+        # a drag updates one property instead of one per panel.
+        self.marker_src = ColumnDataSource(
+            {"x": [], "y": [], "dy": [], "color": [], "group": [], "seq": []}, name="kvw_markers"
+        )
         shift_range = Range1d(*SHIFT_RANGE)
         rows = []
-        self.value_figs = {}
-        for title, keys in GROUPS:
+        self.value_figs: dict = {}
+        for group, (title, keys) in zip(GROUP_IDS, GROUPS, strict=True):
             vfig = figure(
                 height=190,
                 x_range=shift_range,
-                y_range=Range1d(0, 1) if keys[0] == "kl_pq" else DataRange1d(start=0),
+                y_range=Range1d(0, 1),
                 tools="",
                 toolbar_location=None,
                 sizing_mode="stretch_width",
@@ -287,7 +291,7 @@ class KLvsWassersteinPage(pn.viewable.Viewer):
             dfig = figure(
                 height=190,
                 x_range=shift_range,
-                y_range=DataRange1d(range_padding=0.15),
+                y_range=Range1d(-1, 1),
                 tools="",
                 toolbar_location=None,
                 sizing_mode="stretch_width",
@@ -302,12 +306,24 @@ class KLvsWassersteinPage(pn.viewable.Viewer):
                 items.append((LABELS[key], [r]))
             # Legends outside the plot: inside they would hide curves or the ∞ bands.
             vfig.add_layout(Legend(items=items, location="top_left", border_line_alpha=0), "right")
-            msrc = ColumnDataSource({"x": [], "y": [], "color": []})
-            dsrc = ColumnDataSource({"x": [], "y": [], "color": []})
-            vfig.scatter("x", "y", source=msrc, color="color", size=9, line_color="white")
-            dfig.scatter("x", "y", source=dsrc, color="color", size=9, line_color="white")
-            self.marker_src[title] = (keys, msrc)
-            self.slope_marker_src[title] = (keys, dsrc)
+            view = CDSView(filter=GroupFilter(column_name="group", group=group))
+            for f, y in ((vfig, "y"), (dfig, "dy")):
+                f.vspan(
+                    x="x",
+                    source=self.marker_src,
+                    view=view,
+                    line_color=theme.MUTED_COLOR,
+                    line_dash="dotted",
+                )
+                f.scatter(
+                    "x",
+                    y,
+                    source=self.marker_src,
+                    view=view,
+                    color="color",
+                    size=9,
+                    line_color="white",
+                )
             if keys[0] == "kl_pq":
                 vfig.segment(
                     "x0",
@@ -321,20 +337,11 @@ class KLvsWassersteinPage(pn.viewable.Viewer):
                 )
                 vfig.yaxis.ticker = FixedTicker(ticks=[0.0, 1.0])
                 self.kl_fig = vfig
-            for f in (vfig, dfig):
-                f.add_layout(
-                    Span(
-                        location=m.shift,
-                        dimension="height",
-                        line_color=theme.MUTED_COLOR,
-                        line_dash="dotted",
-                    )
-                )
-            self.value_figs[title] = vfig
+            # Explicit ranges, set from the curves when the family changes: auto-ranging would
+            # recompute (and re-lay out) every panel on every marker move.
+            self.value_figs[group] = (keys, vfig, dfig)
             rows.append([vfig, dfig])
-        self.shift_spans = [
-            r for pair in rows for f in pair for r in f.center if isinstance(r, Span)
-        ]
+        self._wire_drag()
         for fig in (top, critic, *[f for pair in rows for f in pair]):
             theme.style_figure(fig)
         grid = [row(*pair, sizing_mode="stretch_width") for pair in rows]
@@ -342,6 +349,26 @@ class KLvsWassersteinPage(pn.viewable.Viewer):
             column(top, critic, *grid, sizing_mode="stretch_width"),
             sizing_mode="stretch_width",
         )
+
+    def _wire_drag(self) -> None:
+        """Pointer events on the top plot move the bump in the browser and sync the shift."""
+        lo, hi = SHIFT_RANGE
+
+        def callback(phase: str) -> CustomJS:
+            args = dict(
+                phase=phase,
+                bump=self.bump_src,
+                drag=self.drag_src,
+                answer=self.marker_src,
+                lo=lo,
+                hi=hi,
+                every_ms=SYNC_EVERY_MS,
+            )
+            return CustomJS(args=args, code=DRAG_JS)
+
+        for event, phase in ((PanStart, "start"), (Pan, "move"), (PanEnd, "end")):
+            self.top.js_on_event(event, callback(phase))
+        self.marker_src.js_on_change("data", callback("ack"))
 
     def _build_controls(self) -> None:
         m = self.model
@@ -372,6 +399,10 @@ class KLvsWassersteinPage(pn.viewable.Viewer):
             return
         lo, hi = SHIFT_RANGE
         self._pending_drag = min(hi, max(lo, value))
+        try:
+            self._pending_seq = int(new["seq"][0])
+        except (KeyError, IndexError, TypeError, ValueError):
+            self._pending_seq = self._ack_seq
         if self._drag_scheduled:
             return
         self._drag_scheduled = True
@@ -390,18 +421,24 @@ class KLvsWassersteinPage(pn.viewable.Viewer):
         value, self._pending_drag = self._pending_drag, None
         if value is None:
             return
+        self._ack_seq = self._pending_seq
         self._from_drag = True
         try:
-            self.model.shift = value
+            # One combined patch for all the models this touches (markers, critic, overlap,
+            # readouts, slider, URL) instead of one websocket message per property.
+            with hold(self.drag_src.document):
+                self.model.shift = value
         finally:
             self._from_drag = False
 
     def _on_family(self, *_events) -> None:
-        self._refresh_curves()
-        self._refresh_current(move_bump=True)
+        with hold(self.drag_src.document):
+            self._refresh_curves()
+            self._refresh_current(move_bump=True)
 
     def _on_shift(self, *_events) -> None:
-        self._refresh_current(move_bump=not self._from_drag)
+        with hold(self.drag_src.document):
+            self._refresh_current(move_bump=not self._from_drag)
 
     def _refresh_curves(self) -> None:
         m = self.model
@@ -433,6 +470,12 @@ class KLvsWassersteinPage(pn.viewable.Viewer):
         self.kl_fig.y_range.update(start=0, end=inf_y + 0.3 * (ticks[1] - ticks[0]))
         self.curve_src.data = data
         self.inf_src.data = bands
+        for group, (keys, vfig, dfig) in self.value_figs.items():
+            slopes = np.concatenate([data[f"d_{k}"] for k in keys])
+            dfig.y_range.update(**_padded_range(slopes))
+            if group != "kl":
+                vals = np.concatenate([data[k] for k in keys])
+                vfig.y_range.update(start=0, end=_padded_range(vals)["end"])
         bump = Bump(m.shape, float(m.width))
         self.top.y_range.update(start=0, end=1.12 * max(FIXED.peak, bump.peak))
         z, y = bump.outline()
@@ -442,21 +485,16 @@ class KLvsWassersteinPage(pn.viewable.Viewer):
         m = self.model
         s = float(m.shift)
         values, slopes = divergences_at(m.shape, float(m.width), s, float(m.floor))
-        for keys, src in self.marker_src.values():
-            ys = [
-                self._kl_inf_y[k] if (k.startswith("kl") and math.isinf(values[k])) else values[k]
-                for k in keys
-            ]
-            src.data = {"x": [s] * len(keys), "y": ys, "color": [COLORS[k] for k in keys]}
-        for keys, src in self.slope_marker_src.values():
-            pts = [(k, slopes[k]) for k in keys if math.isfinite(slopes[k])]
-            src.data = {
-                "x": [s] * len(pts),
-                "y": [v for _, v in pts],
-                "color": [COLORS[k] for k, _ in pts],
-            }
-        for span in self.shift_spans:
-            span.location = s
+        self.marker_src.data = {
+            "x": [s] * len(DIVERGENCES),
+            # An infinite KL sits on its ∞ band; an undefined slope (nan) is not drawn.
+            "y": [self._kl_inf_y[k] if math.isinf(values[k]) else values[k] for k in DIVERGENCES],
+            "dy": [slopes[k] for k in DIVERGENCES],
+            "color": [COLORS[k] for k in DIVERGENCES],
+            "group": [GROUP_OF[k] for k in DIVERGENCES],
+            # Acknowledges the browser's latest applied drag sync (its flow control).
+            "seq": [self._ack_seq] * len(DIVERGENCES),
+        }
         crit = critic_at(m.shape, float(m.width), s)
         inside = (crit.x > X_VIEW[0] - 1) & (crit.x < X_VIEW[1] + 1)
         keep = inside | np.roll(inside, 1) | np.roll(inside, -1)
@@ -464,6 +502,7 @@ class KLvsWassersteinPage(pn.viewable.Viewer):
             "x": crit.x[keep].astype(np.float32),
             "f": crit.f[keep].astype(np.float32),
         }
+        self.critic.y_range.update(**_padded_range(crit.f[keep]))
         grid = np.linspace(*X_VIEW, 1801)
         ox, oy = overlap_density(m.shape, float(m.width), s, grid)
         self.overlap_src.data = {"x": ox.astype(np.float32), "y": oy.astype(np.float32)}

@@ -1,21 +1,42 @@
 // Drag the sliding bump on the "KL versus Wasserstein" page (body of a Bokeh CustomJS).
-// Args: phase ("start" | "move" | "end"), bump (the bump's ColumnDataSource: x0 offsets, x, y),
-// drag (a one-row source {shift, seq} synced to the server), lo / hi (shift bounds), every_ms.
-// The bump follows the pointer in the browser with no round trip; the shift is sent to the
-// server at most every `every_ms` and once more on release (the server keeps only the latest).
-const st = drag._kvw || (drag._kvw = {active: false, last_sent: 0, timer: null, shift: 0});
+// Args: phase ("start" | "move" | "end" | "ack"), bump (the bump's source: x0 offsets, x, y),
+// drag (a one-row source {shift, seq} synced to the server), answer (the server's marker source,
+// whose "seq" column acknowledges the last drag it applied), lo / hi (shift bounds), every_ms.
+// The bump follows the pointer in the browser with no round trip. The shift goes to the server
+// with flow control: at once when no earlier sync is waiting for its answer, otherwise the
+// latest position is kept and sent when the answer arrives (or after `every_ms`, if an answer
+// seems lost), so there is never a backlog and the server always works on the newest position.
+const st = drag._kvw || (drag._kvw = {active: false, sent_at: 0, seq: 0, acked: 0,
+                                      pending: false, timer: null, shift: 0});
 const data = bump.data;
 
 function send() {
   if (st.timer !== null) { clearTimeout(st.timer); st.timer = null; }
-  st.last_sent = Date.now();
+  st.pending = false;
+  st.sent_at = Date.now();
+  st.seq += 1;
   const d = drag.data;
   d.shift[0] = st.shift;
-  d.seq[0] = d.seq[0] + 1;
+  d.seq[0] = st.seq;
   // An in-place edit is not synced by a plain assignment: force it.
   drag.setv({data: d}, {check_eq: false});
 }
 
+function send_or_wait() {
+  const waiting = st.acked < st.seq && Date.now() - st.sent_at < every_ms;
+  if (!waiting) { send(); return; }
+  st.pending = true;
+  if (st.timer === null) {
+    st.timer = setTimeout(() => { st.timer = null; if (st.pending) { send(); } }, every_ms);
+  }
+}
+
+if (phase === "ack") {
+  const seq = answer.data.seq ? answer.data.seq[0] : 0;
+  if (seq > st.acked) { st.acked = seq; }
+  if (st.pending && st.acked >= st.seq) { send(); }
+  return;
+}
 if (phase === "start") {
   st.active = true;
   st.s0 = data.x[0] - data.x0[0];
@@ -29,10 +50,5 @@ s = Math.round(s * 1000) / 1000;
 st.shift = s;
 for (let i = 0; i < data.x.length; i++) { data.x[i] = data.x0[i] + s; }
 bump.change.emit();  // re-render only; not synced to the server
-if (phase === "end") {
-  st.active = false;
-  send();
-  return;
-}
-const wait = every_ms - (Date.now() - st.last_sent);
-if (wait <= 0) { send(); } else if (st.timer === null) { st.timer = setTimeout(send, wait); }
+if (phase === "end") { st.active = false; }
+send_or_wait();

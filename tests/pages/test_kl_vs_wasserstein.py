@@ -56,12 +56,14 @@ def test_zero_width_is_refused_by_the_model_bounds():
 def test_readouts_and_markers_are_the_engine_numbers():
     view = page.KLvsWassersteinPage()
     view.model.param.update(shape="epanechnikov", width=0.6, shift=1.3)
-    values, _ = sf.divergences_at("epanechnikov", 0.6, 1.3)
+    values, slopes = sf.divergences_at("epanechnikov", 0.6, 1.3)
     assert view.current_values == values
     for key in sf.DIVERGENCES:
         assert page.format_value(values[key]) in view.readouts.text
-    keys, src = view.marker_src["Wasserstein distances"]
-    assert src.data["y"] == [values[k] for k in keys]
+    markers = view.marker_src.data
+    on_band = {k: view._kl_inf_y[k] for k in ("kl_pq", "kl_qp") if math.isinf(values[k])}
+    assert markers["y"] == [on_band.get(k, values[k]) for k in sf.DIVERGENCES]
+    np.testing.assert_array_equal(markers["dy"], [slopes[k] for k in sf.DIVERGENCES])
     crit = sf.critic_at("epanechnikov", 0.6, 1.3)
     shown = view.critic_src.data
     assert np.allclose(shown["f"], np.interp(shown["x"], crit.x, crit.f), atol=1e-6)
