@@ -358,10 +358,20 @@ class TransportPlanPage(pn.viewable.Viewer):
         self._shown = {"p": m.p, "q": m.q}
         self._doc = pn.state.curdoc
         self._answers = 0  # results sent; the browser releases its next bar sync on each
+        # Fixed boxes with CSS containment: new numbers re-lay out only their own box, not
+        # the whole page (prose and math included) on every update.
+        contained = {"contain": "strict"}
         self.readouts = pn.pane.HTML(
-            "", stylesheets=[plots.READOUT_CSS], width=400, sizing_mode="fixed"
+            "",
+            stylesheets=[plots.READOUT_CSS],
+            width=400,
+            height=250,
+            sizing_mode="fixed",
+            styles=contained,
         )
-        self.probe = pn.pane.HTML("", width=plots.FLOW_WIDTH, height=44, sizing_mode="fixed")
+        self.probe = pn.pane.HTML(
+            "", width=plots.FLOW_WIDTH, height=44, sizing_mode="fixed", styles=contained
+        )
         self._queue = LatestWins(self._apply_bars)
         self.figs.p_source.on_change("data", self._bars_from_browser("p"))
         self.figs.q_source.on_change("data", self._bars_from_browser("q"))

@@ -10,13 +10,13 @@ if (view == null || view.el.__tp_keys) {
 const el = view.el;
 el.__tp_keys = true;
 el.tabIndex = 0;
+el.style.outline = "none";  // a ring only for keyboard focus (below)
 el.setAttribute("role", "group");
 el.setAttribute("aria-label",
   label + ": Left and Right pick a bar, Up and Down change its height");
 el.addEventListener("focus", () => {
   if (!el.matches(":focus-visible")) {
-    el.style.outline = "none";  // a click with the mouse: no focus ring, no keyboard cursor
-    return;
+    return;  // a click with the mouse: no focus ring, no keyboard cursor
   }
   el.style.outline = "2px solid currentColor";
   if (source.selected.indices.length === 0) {
@@ -24,7 +24,7 @@ el.addEventListener("focus", () => {
   }
 });
 el.addEventListener("blur", () => {
-  el.style.outline = "";
+  el.style.outline = "none";
   source.selected.indices = [];
 });
 el.addEventListener("keydown", (e) => {
