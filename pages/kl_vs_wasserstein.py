@@ -465,8 +465,9 @@ class KLvsWassersteinPage(pn.viewable.Viewer):
                 bands["y"].append(self._kl_inf_y[key])
                 bands["color"].append(COLORS[key])
                 bands["band_dash"].append(DASHES.get(key, "solid"))
-        self.kl_fig.yaxis.ticker.ticks = [*ticks, inf_y]
-        self.kl_fig.yaxis.major_label_overrides = {inf_y: "∞"}
+        any_inf = bool(bands["x0"])
+        self.kl_fig.yaxis.ticker.ticks = [*ticks, inf_y] if any_inf else ticks
+        self.kl_fig.yaxis.major_label_overrides = {inf_y: "∞"} if any_inf else {}
         self.kl_fig.y_range.update(start=0, end=inf_y + 0.3 * (ticks[1] - ticks[0]))
         self.curve_src.data = data
         self.inf_src.data = bands
