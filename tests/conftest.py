@@ -36,14 +36,6 @@ CHROMIUM_ARGS = [
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
 
 
-def pytest_configure(config):
-    # tests/browser and tests/pages hold modules with the same names (test_shell.py, ...), and
-    # the default "prepend" import mode cannot import two modules of one name. The proper home
-    # of this setting is pyproject's addopts (--import-mode=importlib); until then, set it here,
-    # which takes effect before any test module is collected.
-    config.option.importmode = "importlib"
-
-
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
