@@ -394,10 +394,7 @@ class TransportPlanPage(pn.viewable.Viewer):
         m = self.model
         if any(h.size != m.n for h in update.values()):
             return  # a sync from before a bin change: stale
-        if self._doc is not None:
-            with pn.io.hold(self._doc):
-                m.param.update(**update)
-        else:
+        with pn.io.hold(self._doc):  # one message for the whole update
             m.param.update(**update)
 
     # model -> browser
@@ -505,7 +502,9 @@ class TransportPlanPage(pn.viewable.Viewer):
         if self._syncing_eps:
             return
         self.eps_slider.disabled = self.exact_box.value
-        self.model.eps = 0.0 if self.exact_box.value else _slider_eps(self.eps_slider.value)
+        # Hold: the new plan, numbers and link go out as one message, not one per model.
+        with pn.io.hold(self._doc):
+            self.model.eps = 0.0 if self.exact_box.value else _slider_eps(self.eps_slider.value)
 
     def _eps_to_widgets(self, event) -> None:
         self._syncing_eps = True
@@ -545,8 +544,24 @@ class TransportPlanPage(pn.viewable.Viewer):
         )
 
 
+def _send_without_delay() -> None:
+    """Turn Nagle's algorithm off on this session's websocket (Bokeh leaves it on).
+
+    With it on, an update written shortly after the server's reply to the browser's change
+    waits for the browser's delayed TCP acknowledgement: ~40 ms on every slider step here.
+    Reaches into Bokeh's session internals, so it does nothing if they change.
+    """
+    session = getattr(pn.state.curdoc.session_context, "_session", None)
+    for connection in getattr(session, "_subscribed_connections", ()):
+        socket = getattr(connection, "_socket", None)
+        if socket is not None and hasattr(socket, "set_nodelay"):
+            socket.set_nodelay(True)
+
+
 def create_page() -> TransportPlanPage:
     """Build one session's page: model, deep link, view."""
+    if pn.state.curdoc is not None and pn.state.curdoc.session_context is not None:
+        pn.state.onload(_send_without_delay)
     model = TransportPlan()
     query = session_query()
     notices = bind_query(model, QUERY_KEYS)
