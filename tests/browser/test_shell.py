@@ -14,6 +14,7 @@ import sys
 import textwrap
 
 import pytest
+from playwright.sync_api import expect
 
 from pages import contents
 
@@ -71,7 +72,8 @@ def test_navigation_links_land_on_the_right_urls(page):
     page.locator('nav[aria-label="Pages"] a', has_text="Contents").click()
     page.wait_for_url(page.base + "/")
     page.wait_for_bokeh()
-    assert page.locator("h1").inner_text() == contents.HOME.title
+    # expect() retries: the old page's h1 may still be in the DOM for a moment.
+    expect(page.locator("h1")).to_have_text(contents.HOME.title)
 
 
 @pytest.mark.parametrize("path", ["/", f"/{contents.PAGES[0].slug}"])
