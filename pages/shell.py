@@ -47,10 +47,26 @@ def extension() -> None:
         f"color-scheme: {'dark' if name == 'dark' else 'light'}; }}"
     ]
     doc = pn.state.curdoc
+    if doc is not None and doc.session_context is not None:
+        pn.state.onload(_send_without_delay)
     if doc is not None and name == "dark":
         # Panel themes a figure before it joins the document, and joining re-applies the
         # document's own (light) theme; setting it on the document first keeps figures dark.
         doc.theme = theme.dark_bokeh_theme()
+
+
+def _send_without_delay() -> None:
+    """Turn Nagle's algorithm off on this session's websocket (Bokeh leaves it on).
+
+    With it on, an update written shortly after the server's reply to a browser change waits
+    for the browser's delayed TCP acknowledgement: ~40 ms on every drag or slider step.
+    Reaches into Bokeh's session internals, so it does nothing if they change.
+    """
+    session = getattr(pn.state.curdoc.session_context, "_session", None)
+    for connection in getattr(session, "_subscribed_connections", ()):
+        socket = getattr(connection, "_socket", None)
+        if socket is not None and hasattr(socket, "set_nodelay"):
+            socket.set_nodelay(True)
 
 
 def is_embed() -> bool:

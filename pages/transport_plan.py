@@ -544,24 +544,8 @@ class TransportPlanPage(pn.viewable.Viewer):
         )
 
 
-def _send_without_delay() -> None:
-    """Turn Nagle's algorithm off on this session's websocket (Bokeh leaves it on).
-
-    With it on, an update written shortly after the server's reply to the browser's change
-    waits for the browser's delayed TCP acknowledgement: ~40 ms on every slider step here.
-    Reaches into Bokeh's session internals, so it does nothing if they change.
-    """
-    session = getattr(pn.state.curdoc.session_context, "_session", None)
-    for connection in getattr(session, "_subscribed_connections", ()):
-        socket = getattr(connection, "_socket", None)
-        if socket is not None and hasattr(socket, "set_nodelay"):
-            socket.set_nodelay(True)
-
-
 def create_page() -> TransportPlanPage:
     """Build one session's page: model, deep link, view."""
-    if pn.state.curdoc is not None and pn.state.curdoc.session_context is not None:
-        pn.state.onload(_send_without_delay)
     model = TransportPlan()
     query = session_query()
     notices = bind_query(model, QUERY_KEYS)
