@@ -232,7 +232,7 @@ def _body(
     figure_label: str,
     **params: Any,
 ) -> pn.viewable.Viewable:
-    """Controls beside the figure; stacked above it in a narrow window (notebook.css)."""
+    """Controls beside the figure; below it in a narrow window, figure first (notebook.css)."""
     labelled = LabelledFigure(figure, label=figure_label, sizing_mode="stretch_width")
     if _is_empty(controls):
         return pn.Row(labelled, css_classes=["ot-body", "ot-no-controls"], **params)

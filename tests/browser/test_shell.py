@@ -229,14 +229,15 @@ def test_deep_link_is_applied_validated_and_written_back_with_replace_state(page
     assert page.locator(".noUi-handle").first.get_attribute("aria-valuenow").startswith("41")
 
 
-def test_narrow_window_stacks_controls_above_the_figure(page, stand_in):
+def test_narrow_window_puts_the_figure_first_then_its_controls(page, stand_in):
     page.set_viewport_size({"width": 700, "height": 900})
     page.goto(stand_in + "?embed=1")
     page.wait_for_bokeh()
     page.locator(".ot-controls").wait_for()
     controls = page.locator(".ot-controls").bounding_box()
     figure = page.locator('[role="figure"]').bounding_box()
-    assert controls["y"] + controls["height"] <= figure["y"] + 1
+    # Figure first: a 700 px iframe opens on the picture, the controls follow right below.
+    assert figure["y"] + figure["height"] <= controls["y"] + 1
     assert figure["width"] > 600  # the figure takes the whole iframe width
     assert page.locator('[role="figure"]').get_attribute("aria-label") == "Stand-in figure"
     page.set_viewport_size({"width": 1280, "height": 900})
