@@ -3,11 +3,13 @@
 Playwright moves the real mouse over the top plot in a continuous drag (one move every
 ~16 ms, like a 60 Hz pointer) and the page records, in the browser:
 
-* bump repaint: from a pointer move to the next animation frame (the bump itself moves in the
-  browser with no round trip);
+* bump repaint: from a pointer move to the next animation frame (the bump and the curve
+  markers move in the browser with no round trip);
 * drag-to-repaint: from the pointer move that produced a shift to the first animation frame
-  after the server's markers for that shift arrived (this includes the 40 ms sync throttle
-  for moves that had to wait for it, and the server's compute);
+  after the server's answer for that shift (readouts, critic, overlap) arrived (this includes
+  waiting for the previous answer, the flow control, and the server's compute);
+* paint time: milliseconds the browser spends in Bokeh's plot paints, per pointer move and
+  per server answer (all plots together);
 * release catch-up: pointer up to the markers of the final shift painted;
 * bytes per update: websocket frames received by the browser (Chrome DevTools Protocol)
   divided by the number of marker updates.
@@ -52,9 +54,25 @@ CHROMIUM_ARGS = [
 HOOKS = r"""
 () => {
   const doc = Bokeh.documents[0];
-  const rec = window.__bench = {moves: [], paints: [], up: null};
+  const rec = window.__bench = {moves: [], paints: [], up: null, paint_ms: 0};
   const bump = doc.get_model_by_name("kvw_bump");
-  const marks = doc.get_model_by_name("kvw_markers");
+  const answer = doc.get_model_by_name("kvw_answer");
+  const seen = new Set();
+  const wrap = (v) => {
+    if (!v || seen.has(v)) return;
+    seen.add(v);
+    if (v.frame && v.paint) {
+      const paint = v.paint.bind(v);
+      v.paint = (...a) => {
+        const t0 = performance.now();
+        const out = paint(...a);
+        rec.paint_ms += performance.now() - t0;
+        return out;
+      };
+    }
+    for (const c of (v.child_views ?? [])) wrap(c);
+  };
+  for (const v of Object.values(Bokeh.index)) wrap(v);
   const shiftNow = () => bump.data.x[0] - bump.data.x0[0];
   document.addEventListener("pointermove", (e) => {
     if (!(e.buttons & 1)) return;
@@ -67,8 +85,8 @@ HOOKS = r"""
     }, 0);
   }, true);
   document.addEventListener("pointerup", () => { rec.up = performance.now(); }, true);
-  marks.connect(marks.change, () => {
-    const s = marks.data.x[0];
+  answer.connect(answer.change, () => {
+    const s = answer.data.shift[0];
     requestAnimationFrame(() => rec.paints.push({t: performance.now(), s}));
   });
 }
@@ -139,7 +157,7 @@ def one_drag(browser, base: str, duration_s: float) -> dict:
     page.goto(base + "/kl_vs_wasserstein?shift=-4&width=0.8&shape=tent&floor=0")
     page.wait_for_function(
         "() => window.Bokeh && Bokeh.documents.length > 0 && "
-        "Bokeh.documents[0].get_model_by_name('kvw_markers')"
+        "Bokeh.documents[0].get_model_by_name('kvw_answer')"
     )
     page.wait_for_function(f"() => ({TO_PIXELS})([0, 0]) !== null")
     time.sleep(1.0)
@@ -183,6 +201,7 @@ def one_drag(browser, base: str, duration_s: float) -> dict:
         "drag_to_repaint_ms": latencies,
         "release_catch_up_ms": max(min(catch_up), 0.0) if catch_up else None,
         "bytes_per_update": received["bytes"] / max(1, len(paints)),
+        "paint_ms_per_move": rec["paint_ms"] / max(1, len(moves)),
         "console_errors": errors,
     }
 
@@ -216,6 +235,7 @@ def main() -> None:
     args = ap.parse_args()
     from playwright.sync_api import sync_playwright
 
+    load_before = os.getloadavg()
     proc = None
     base = args.url
     if base is None:
@@ -244,8 +264,10 @@ def main() -> None:
         "updates_per_drag": [r["updates"] for r in runs],
         "moves_per_drag": [r["moves"] for r in runs],
         "bytes_per_update": statistics.median(r["bytes_per_update"] for r in runs),
+        "paint_ms_per_move": statistics.median(r["paint_ms_per_move"] for r in runs),
         "console_errors": [e for r in runs for e in r["console_errors"]],
         **server_side_costs(),
+        "load_average_1_5_15_before_after": [load_before, os.getloadavg()],
     }
     print(json.dumps(summary, indent=2))
     if args.json:

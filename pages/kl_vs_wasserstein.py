@@ -223,8 +223,16 @@ class KLvsWassersteinPage(pn.viewable.Viewer):
         top.varea(x=px, y1=0, y2=py, fill_color=theme.SOURCE_COLOR, fill_alpha=0.25)
         p_line = top.line(px, py, color=theme.SOURCE_COLOR, line_width=2)
         self.overlap_src = ColumnDataSource({"x": np.zeros(0, np.float32), "y": np.zeros(0)})
+        # Overlay level (the overlap never leaves p's support, so needs no clipping): the
+        # server's overlap update repaints only the overlay canvas.
         overlap = top.varea(
-            x="x", y1=0, y2="y", source=self.overlap_src, fill_color="#6a3d9a", fill_alpha=0.45
+            x="x",
+            y1=0,
+            y2="y",
+            source=self.overlap_src,
+            fill_color="#6a3d9a",
+            fill_alpha=0.45,
+            level="overlay",
         )
         self.bump_src = ColumnDataSource({"x0": [], "x": [], "y": []}, name="kvw_bump")
         top.varea(
@@ -247,6 +255,11 @@ class KLvsWassersteinPage(pn.viewable.Viewer):
         )
         self.drag_src = ColumnDataSource({"shift": [float(m.shift)], "seq": [0]}, name="kvw_drag")
         self.drag_src.on_change("data", self._on_drag_data)
+        # The server's answer to a drag sync: the shift it applied and the sync's number (the
+        # browser's flow control waits for it). Written last in each held update.
+        self.answer_src = ColumnDataSource(
+            {"shift": [float(m.shift)], "seq": [0]}, name="kvw_answer"
+        )
         self.top = top
 
         # The critic f of the Kantorovich-Rubinstein dual.
@@ -269,11 +282,16 @@ class KLvsWassersteinPage(pn.viewable.Viewer):
         # Curves against the shift: values (left) and derivatives (right), three groups.
         self.curve_src = ColumnDataSource({})
         self.inf_src = ColumnDataSource({"x0": [], "x1": [], "y": [], "color": [], "band_dash": []})
-        # One source for every current-shift marker (value y, slope dy), filtered per panel, so
-        # a drag updates one property instead of one per panel.
+        # One source for every current-shift marker (value y, slope dy), filtered per panel. While
+        # the bump is dragged the browser moves the markers itself along the drawn curves (no
+        # round trip); the server writes it for slider, keyboard and family changes. ``inf_y`` is
+        # the ∞ band row a KL marker sits on when KL is infinite; ``rev`` makes each server write
+        # differ from the last, so it is never skipped as unchanged after browser-side moves.
         self.marker_src = ColumnDataSource(
-            {"x": [], "y": [], "dy": [], "color": [], "group": [], "seq": []}, name="kvw_markers"
+            {"x": [], "y": [], "dy": [], "color": [], "group": [], "inf_y": [], "rev": []},
+            name="kvw_markers",
         )
+        self._marker_rev = 0
         shift_range = Range1d(*SHIFT_RANGE)
         rows = []
         self.value_figs: dict = {}
@@ -308,12 +326,15 @@ class KLvsWassersteinPage(pn.viewable.Viewer):
             vfig.add_layout(Legend(items=items, location="top_left", border_line_alpha=0), "right")
             view = CDSView(filter=GroupFilter(column_name="group", group=group))
             for f, y in ((vfig, "y"), (dfig, "dy")):
+                # Overlay level: a marker move repaints only the plot's small overlay canvas,
+                # not its curves, axes and legend.
                 f.vspan(
                     x="x",
                     source=self.marker_src,
                     view=view,
                     line_color=theme.MUTED_COLOR,
                     line_dash="dotted",
+                    level="overlay",
                 )
                 f.scatter(
                     "x",
@@ -323,6 +344,7 @@ class KLvsWassersteinPage(pn.viewable.Viewer):
                     color="color",
                     size=9,
                     line_color="white",
+                    level="overlay",
                 )
             if keys[0] == "kl_pq":
                 vfig.segment(
@@ -359,7 +381,10 @@ class KLvsWassersteinPage(pn.viewable.Viewer):
                 phase=phase,
                 bump=self.bump_src,
                 drag=self.drag_src,
-                answer=self.marker_src,
+                answer=self.answer_src,
+                markers=self.marker_src,
+                curves=self.curve_src,
+                keys=list(DIVERGENCES),
                 lo=lo,
                 hi=hi,
                 every_ms=SYNC_EVERY_MS,
@@ -368,7 +393,7 @@ class KLvsWassersteinPage(pn.viewable.Viewer):
 
         for event, phase in ((PanStart, "start"), (Pan, "move"), (PanEnd, "end")):
             self.top.js_on_event(event, callback(phase))
-        self.marker_src.js_on_change("data", callback("ack"))
+        self.answer_src.js_on_change("data", callback("ack"))
 
     def _build_controls(self) -> None:
         m = self.model
@@ -439,6 +464,8 @@ class KLvsWassersteinPage(pn.viewable.Viewer):
     def _on_shift(self, *_events) -> None:
         with hold(self.drag_src.document):
             self._refresh_current(move_bump=not self._from_drag)
+            # The answer goes last, so the browser sees it after everything it acknowledges.
+            self.answer_src.data = {"shift": [float(self.model.shift)], "seq": [self._ack_seq]}
 
     def _refresh_curves(self) -> None:
         m = self.model
@@ -483,19 +510,29 @@ class KLvsWassersteinPage(pn.viewable.Viewer):
         self._outline = (z, y)
 
     def _refresh_current(self, move_bump: bool) -> None:
+        """Readouts, critic and overlap for the current shift; bump and markers unless dragged.
+
+        ``move_bump`` is False for a drag sync: the browser has already moved the bump and the
+        markers, and an answer for an older position must not pull them back.
+        """
         m = self.model
         s = float(m.shift)
         values, slopes = divergences_at(m.shape, float(m.width), s, float(m.floor))
-        self.marker_src.data = {
-            "x": [s] * len(DIVERGENCES),
-            # An infinite KL sits on its ∞ band; an undefined slope (nan) is not drawn.
-            "y": [self._kl_inf_y[k] if math.isinf(values[k]) else values[k] for k in DIVERGENCES],
-            "dy": [slopes[k] for k in DIVERGENCES],
-            "color": [COLORS[k] for k in DIVERGENCES],
-            "group": [GROUP_OF[k] for k in DIVERGENCES],
-            # Acknowledges the browser's latest applied drag sync (its flow control).
-            "seq": [self._ack_seq] * len(DIVERGENCES),
-        }
+        if move_bump:
+            self._marker_rev += 1
+            n = len(DIVERGENCES)
+            self.marker_src.data = {
+                "x": [s] * n,
+                # An infinite KL sits on its ∞ band; an undefined slope (nan) is not drawn.
+                "y": [
+                    self._kl_inf_y[k] if math.isinf(values[k]) else values[k] for k in DIVERGENCES
+                ],
+                "dy": [slopes[k] for k in DIVERGENCES],
+                "color": [COLORS[k] for k in DIVERGENCES],
+                "group": [GROUP_OF[k] for k in DIVERGENCES],
+                "inf_y": [self._kl_inf_y.get(k, math.nan) for k in DIVERGENCES],
+                "rev": [self._marker_rev] * n,
+            }
         crit = critic_at(m.shape, float(m.width), s)
         inside = (crit.x > X_VIEW[0] - 1) & (crit.x < X_VIEW[1] + 1)
         keep = inside | np.roll(inside, 1) | np.roll(inside, -1)

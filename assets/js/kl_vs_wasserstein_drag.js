@@ -1,11 +1,15 @@
 // Drag the sliding bump on the "KL versus Wasserstein" page (body of a Bokeh CustomJS).
 // Args: phase ("start" | "move" | "end" | "ack"), bump (the bump's source: x0 offsets, x, y),
-// drag (a one-row source {shift, seq} synced to the server), answer (the server's marker source,
-// whose "seq" column acknowledges the last drag it applied), lo / hi (shift bounds), every_ms.
-// The bump follows the pointer in the browser with no round trip. The shift goes to the server
-// with flow control: at once when no earlier sync is waiting for its answer, otherwise the
-// latest position is kept and sent when the answer arrives (or after `every_ms`, if an answer
-// seems lost), so there is never a backlog and the server always works on the newest position.
+// drag (a one-row source {shift, seq} synced to the server), answer (the server's {shift, seq}
+// answer, which acknowledges the last drag sync it applied), markers (the current-shift markers:
+// x, y, dy, inf_y, one row per divergence in `keys` order), curves (the drawn curves: shift,
+// each key and d_<key>), keys, lo / hi (shift bounds), every_ms.
+// The bump and the markers follow the pointer in the browser with no round trip: a marker is
+// placed on the curve as drawn (straight between the curve's samples). The server sends the
+// readouts, critic and overlap. The shift goes to the server with flow control: at once when no
+// earlier sync is waiting for its answer, otherwise the latest position is kept and sent when the
+// answer arrives (or after `every_ms`, if an answer seems lost), so there is never a backlog and
+// the server always works on the newest position.
 const st = drag._kvw || (drag._kvw = {active: false, sent_at: 0, seq: 0, acked: 0,
                                       pending: false, timer: null, shift: 0});
 const data = bump.data;
@@ -31,6 +35,35 @@ function send_or_wait() {
   }
 }
 
+// The drawn curve `col` at shift s: straight between samples, as the line glyph draws it. Next
+// to a gap (NaN: infinite value or undefined slope) the nearest sample is used instead, so a
+// marker never sits halfway between a finite value and the ∞ band.
+function on_curve(col, s) {
+  const xs = curves.data.shift, ys = curves.data[col];
+  const n = xs.length;
+  const step = (xs[n - 1] - xs[0]) / (n - 1);
+  const u = Math.min(n - 1, Math.max(0, (s - xs[0]) / step));
+  const i = Math.min(n - 2, Math.floor(u));
+  const t = u - i;
+  const a = ys[i], b = ys[i + 1];
+  if (Number.isFinite(a) && Number.isFinite(b)) { return a + t * (b - a); }
+  return t < 0.5 ? a : b;
+}
+
+function move_markers(s) {
+  const m = markers.data;
+  if (!curves.data.shift || m.x.length !== keys.length) { return; }
+  for (let k = 0; k < keys.length; k++) {
+    m.x[k] = s;
+    let y = on_curve(keys[k], s);
+    // The curves leave infinite KL out (NaN); its marker sits on the ∞ band instead.
+    if (!Number.isFinite(y) && Number.isFinite(m.inf_y[k])) { y = m.inf_y[k]; }
+    m.y[k] = y;
+    m.dy[k] = on_curve("d_" + keys[k], s);
+  }
+  markers.change.emit();  // re-render only; not synced to the server
+}
+
 if (phase === "ack") {
   const seq = answer.data.seq ? answer.data.seq[0] : 0;
   if (seq > st.acked) { st.acked = seq; }
@@ -50,5 +83,6 @@ s = Math.round(s * 1000) / 1000;
 st.shift = s;
 for (let i = 0; i < data.x.length; i++) { data.x[i] = data.x0[i] + s; }
 bump.change.emit();  // re-render only; not synced to the server
+move_markers(s);
 if (phase === "end") { st.active = false; }
 send_or_wait();
