@@ -24,6 +24,12 @@ W2 uses the translation identity ``W2(p, q_s)^2 = s^2 + W2(p, q_0)^2`` (both sha
 symmetric about their centres, so the means differ by exactly ``s``), with ``W2(p, q_0)`` from the
 histograms once per shape and width.
 
+Speed: the curves' shifts step by whole cells, so :func:`shift_curves` computes the bump's cell
+masses once on an extended lattice and sums cell by cell only where ``p`` is positive, with
+closed forms and prefix sums elsewhere (see ``_lattice_values``; ~10 ms instead of ~200 ms per
+family). :func:`divergences_at` works at any real shift and sums every cell directly; the two
+agree to rounding (tested).
+
 Derivatives: W1 and W2 analytically (for the continuous distributions); KL, JS, TV and
 Hellinger by central differences with the curve's own shift step (the same formula for the
 curve and for the current-shift marker).
@@ -413,6 +419,131 @@ def _central(values_plus: np.ndarray, values_minus: np.ndarray, step: float) -> 
 _CENTRAL_KEYS = ("kl_pq", "kl_qp", "js", "tv", "hellinger")
 
 
+def _lattice_values(bump: Bump, shifts: np.ndarray, floor: float) -> tuple[dict, np.ndarray]:
+    """Values and the W1 slope on a shift grid that steps by whole cells (the curves' grid).
+
+    Same quantities as :func:`_values_at` plus :func:`_w1_derivative`, computed in a fraction of
+    the time with two facts:
+
+    * A shift by a whole number of cells moves every cell mass by whole cells, so the bump's
+      masses are computed once on an extended lattice and each shift reads a window of it
+      (only the Gaussian's row normalization, for its truncated tail, differs per row).
+    * ``p`` is zero outside its own few hundred cells ``W``. Outside ``W`` every term is known in
+      closed form (KL(p||q): nothing; JS: ``q log 2 / 2``; TV: ``q / 2``; Hellinger: nothing;
+      W1: the CDF of ``p`` is 0 or 1 there), and KL(q||p) is finite only when ``q`` lives
+      inside ``W``. So only ``W`` is summed cell by cell, plus prefix sums of ``q``'s masses.
+
+    With a floor, KL needs every cell (the floor makes ``p`` positive everywhere): those two
+    sums run over the full windows. Agrees with the direct computation to rounding (tested).
+    """
+    h = 2 * DOMAIN / N_CELLS
+    cells_per_step = np.rint(np.diff(shifts) / h)
+    if shifts.size < 2 or not np.allclose(np.diff(shifts) / h, cells_per_step, atol=1e-9):
+        raise ValueError("shifts must step by a whole number of cells")
+    step = int(cells_per_step[0])
+    if not np.all(cells_per_step == step):
+        raise ValueError("shifts must be evenly spaced")
+    first = int(np.rint(shifts[0] / h))
+    if not math.isclose(first * h, shifts[0], abs_tol=1e-9):
+        raise ValueError("shifts must lie on the cell lattice")
+    n_shift = shifts.size
+    # Row k's cell j is lattice cell u = j + offset_k, offset_k = span - first - step*k, where
+    # the extended lattice starts at the grid's left edge minus the largest shift.
+    span = max(0, first + step * (n_shift - 1))
+    low_extra = max(0, -first)
+    n_ext = N_CELLS + span + low_extra
+    ext_edges = -DOMAIN - span * h + h * np.arange(n_ext + 1)
+    offsets = span - first - step * np.arange(n_shift)
+    lo, hi = ext_edges[:-1] - bump.centre, ext_edges[1:] - bump.centre
+    if bump.shape == "gaussian":
+        ext_log = _log_gauss_cell(lo / bump.width, hi / bump.width)
+    else:
+        a = bump.half_support
+        left = (lo + hi) < 0
+        m_left = _std_cdf(bump.shape, hi / a) - _std_cdf(bump.shape, lo / a)
+        m_right = _std_cdf(bump.shape, -lo / a) - _std_cdf(bump.shape, -hi / a)
+        with np.errstate(divide="ignore"):
+            ext_log = np.log(np.maximum(np.where(left, m_left, m_right), 0.0))
+    ext_mass = np.exp(ext_log)
+    cum = np.concatenate([[0.0], np.cumsum(ext_mass)])  # mass left of each lattice edge
+    cum2 = np.concatenate([[0.0], np.cumsum(cum)])  # prefix sums of that
+    total = cum[offsets + N_CELLS] - cum[offsets]  # row normalizers (1 for compact shapes)
+    log_total = np.log(total)
+
+    logp = _logp_fixed()
+    inside = np.flatnonzero(np.isfinite(logp))
+    wa, wb = int(inside[0]), int(inside[-1]) + 1  # W = cells wa..wb-1 (p > 0 only there)
+    lp = logp[wa:wb][None, :]
+    p_w = np.exp(lp)
+    idx = offsets[:, None] + np.arange(wa, wb)[None, :]
+    lq = ext_log[idx] - log_total[:, None]
+    q_w = np.exp(lq)
+    q_in = q_w.sum(axis=1)
+    q_out = np.clip(1.0 - q_in, 0.0, None)
+
+    finite_pq = _kl_support_finite(FIXED, bump, shifts)
+    finite_qp = _kl_support_finite(bump, FIXED, -shifts)
+    if floor > 0:
+        full = ext_log[offsets[:, None] + np.arange(N_CELLS)[None, :]] - log_total[:, None]
+        logp_full = logp[None, :]
+        lp_f, lq_f = _floored(logp_full, floor), _floored(full, floor)
+        kl_pq = kl_divergence(lp_f, lq_f)
+        kl_qp = kl_divergence(lq_f, lp_f)
+    else:
+        kl_pq = np.where(finite_pq, _xlogx_ratio(lp, lq), np.inf)
+        kl_qp = np.where(finite_qp, _xlogx_ratio(lq, lp), np.inf)
+    lm = np.logaddexp(lp, lq) - math.log(2.0)
+    js = 0.5 * (_xlogx_ratio(lp, lm) + _xlogx_ratio(lq, lm)) + 0.5 * math.log(2.0) * q_out
+    tv = 0.5 * (np.abs(p_w - q_w).sum(axis=1) + q_out)
+    hellinger = np.sqrt(np.clip(1.0 - np.sqrt(p_w * q_w).sum(axis=1), 0.0, None))
+
+    # W1 = h * sum over the inner edges 1..N-1 of |P - Q| (P, Q: CDFs of the histograms at the
+    # edges). Left of W, P = 0; from W's right edge on, P = 1; in between, cell by cell.
+    def q_cdf(edge):  # Q at grid edge(s) ``edge`` for every row (broadcasts)
+        return (cum[offsets[:, None] + edge] - cum[offsets][:, None]) / total[:, None]
+
+    def q_cdf_sum(e0, e1):  # sum of Q over grid edges e0..e1-1, every row
+        rows = cum2[offsets + e1] - cum2[offsets + e0] - (e1 - e0) * cum[offsets]
+        return rows / total
+
+    cp_edges = np.concatenate([[0.0], np.cumsum(np.exp(logp))])
+    mid_edges = np.arange(wa + 1, wb)
+    middle = np.abs(cp_edges[mid_edges][None, :] - q_cdf(mid_edges)).sum(axis=1)
+    left_sum = q_cdf_sum(1, wa + 1)
+    right_sum = (N_CELLS - wb) - q_cdf_sum(wb, N_CELLS)
+    w1 = h * (left_sum + middle + right_sum)
+
+    # dW1/ds: the cell-by-cell integral of sign(P - Q) q_s on W's edges, as _w1_derivative; left
+    # of W the sign is -1 and right of it +1 wherever q_s has mass, giving its CDF there.
+    edges = grid_edges()
+    w_edges = np.arange(wa, wb + 1)
+    diff = cp_edges[w_edges][None, :] - q_cdf(w_edges)
+    diff[:, -1] = 1.0 - q_cdf(np.array([wb]))[:, 0]
+    sign = np.where(np.abs(diff) < CDF_TIE, 0.0, np.sign(diff))
+    x_lo = edges[None, wa:wb] - shifts[:, None]
+    x_hi = edges[None, wa + 1 : wb + 1] - shifts[:, None]
+    d_lo, d_hi = diff[:, :-1], diff[:, 1:]
+    s_lo, s_hi = sign[:, :-1], sign[:, 1:]
+    changes = s_lo != s_hi
+    g_lo, g_hi = bump.cdf(x_lo), bump.cdf(x_hi)
+    w1_slope = (s_lo * (g_hi - g_lo)).sum(axis=1)
+    rows, cols = np.nonzero(changes)
+    if rows.size:
+        dl, dh = d_lo[rows, cols], d_hi[rows, cols]
+        denom = np.where(dl != dh, dl - dh, 1.0)
+        frac = np.clip(dl / denom, 0.0, 1.0)
+        xm = x_lo[rows, cols] + frac * (x_hi[rows, cols] - x_lo[rows, cols])
+        extra = (s_hi[rows, cols] - s_lo[rows, cols]) * (g_hi[rows, cols] - bump.cdf(xm))
+        np.add.at(w1_slope, rows, extra)
+    outside_left = bump.cdf(edges[wa] - shifts)
+    outside_right = 1.0 - bump.cdf(edges[wb] - shifts)
+    w1_slope += -outside_left + outside_right
+
+    vals = {"kl_pq": kl_pq, "kl_qp": kl_qp, "js": js, "tv": tv, "hellinger": hellinger, "w1": w1}
+    vals["w2"] = np.sqrt(shifts**2 + w2_at_zero(bump.shape, bump.width) ** 2)
+    return vals, w1_slope
+
+
 @functools.lru_cache(maxsize=32)
 def shift_curves(shape: str, width: float, floor: float = 0.0) -> ShiftCurves:
     """All divergences and their derivatives over the shift grid, for one bump.
@@ -442,7 +573,7 @@ def shift_curves(shape: str, width: float, floor: float = 0.0) -> ShiftCurves:
     bump = Bump(shape, float(width))
     floor = _check_floor(floor)
     shifts = _shift_grid()
-    vals, logq = _values_at(bump, shifts, floor)
+    vals, w1_slope = _lattice_values(bump, shifts, floor)
     slopes = {}
     for k in _CENTRAL_KEYS:
         v = vals[k]
@@ -452,7 +583,7 @@ def shift_curves(shape: str, width: float, floor: float = 0.0) -> ShiftCurves:
         s[0] = _central(v[1:2], v[0:1], SHIFT_STEP / 2)[0]
         s[-1] = _central(v[-1:], v[-2:-1], SHIFT_STEP / 2)[0]
         slopes[k] = s
-    slopes["w1"] = _w1_derivative(bump, shifts, logq)
+    slopes["w1"] = w1_slope
     slopes["w2"] = _w2_slope(shifts, vals["w2"])
     for arr in (*vals.values(), *slopes.values(), shifts):
         arr.flags.writeable = False
