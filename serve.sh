@@ -5,7 +5,7 @@
 #   ADDRESS          interface to bind (all interfaces when unset; 127.0.0.1 behind a proxy)
 #   ALLOWED_ORIGINS  comma-separated host[:port] list allowed to open the websocket, i.e. the
 #                    public host(s) of the notebook (default localhost:$PORT,127.0.0.1:$PORT)
-#   NUM_PROCS        worker processes (1); see the README before raising it
+#   NUM_PROCS        server processes (1); see the README before raising it
 #   PREFIX           URL path prefix when the proxy serves the notebook under e.g. /ot
 #   USE_XHEADERS     1 behind a proxy that sets X-Forwarded-For / X-Forwarded-Proto
 #   BOKEH_SECRET_KEY set => signed session ids (read by Bokeh from the environment, never
@@ -54,16 +54,20 @@ if [ -n "${BOKEH_SECRET_KEY:-}" ]; then
   export BOKEH_SIGN_SESSIONS=true
 fi
 
-if ((NUM_PROCS != 1)); then
-  # Measured: a websocket that reaches another process than its page gets a fresh session whose
-  # stylesheets point at Panel's CDN, so the page is no longer offline (and its code runs twice).
-  echo "serve.sh: warning: NUM_PROCS=$NUM_PROCS needs internet for some page loads; see README" >&2
-fi
-
 if [ "${SERVE_DRY_RUN:-0}" = "1" ]; then
   printf '%q ' python3 -m panel serve "${args[@]}" "$@"
   printf '\n'
   exit 0
 fi
 # `python -m` puts this folder on sys.path, so pages can import ot_engine and pages.*
-exec python3 -m panel serve "${args[@]}" "$@"
+if ((NUM_PROCS == 1)); then
+  exec python3 -m panel serve "${args[@]}" "$@"
+fi
+# Several processes: Tornado's forking parent dies on SIGTERM without passing it on, and its
+# workers would keep serving (and holding the port). Run the server in its own process group
+# and hand every stop signal to the whole group.
+set -m
+python3 -m panel serve "${args[@]}" "$@" &
+server=$!
+trap 'kill -TERM -- "-$server" 2>/dev/null || true; wait "$server" || true; exit 143' TERM INT HUP
+wait "$server"

@@ -48,11 +48,31 @@ def extension() -> None:
     ]
     doc = pn.state.curdoc
     if doc is not None and doc.session_context is not None:
+        _serve_panel_css_locally(doc)
         pn.state.onload(_send_without_delay)
     if doc is not None and name == "dark":
         # Panel themes a figure before it joins the document, and joining re-applies the
         # document's own (light) theme; setting it on the document first keeps figures dark.
         doc.theme = theme.dark_bokeh_theme()
+
+
+def _serve_panel_css_locally(doc) -> None:
+    """Point this session's Panel stylesheets at this server, never at Panel's CDN.
+
+    Panel's components name their stylesheets by CDN URL and rewrite them to the server's own
+    ``static/extensions/panel/`` only when a process renders the page's HTML (it then stores
+    ``dist_url`` in the document's template variables). With ``panel serve --num-procs N`` a
+    websocket may reach another process than the page did; that process builds a fresh session
+    without rendering HTML, so its stylesheets kept the CDN URLs and the page went online.
+    Setting ``dist_url`` before any model is built makes every process use local URLs
+    (the value is the one Panel's HTML handler computes; relative, so PREFIX still works).
+    """
+    from panel.io.resources import LOCAL_DIST
+
+    rel_path = pn.state.rel_path
+    doc.template_variables.setdefault(
+        "dist_url", f"{rel_path}/{LOCAL_DIST}" if rel_path else LOCAL_DIST
+    )
 
 
 def _send_without_delay() -> None:

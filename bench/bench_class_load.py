@@ -1,0 +1,588 @@
+"""A class on one server: simulated students move a slider, the server answers each change.
+
+Each simulated student is a small websocket client that speaks Bokeh's protocol directly (no
+browser, no ``bokeh.client``, which stalls after ~100 updates and adds ~40 ms per round trip):
+
+1. ``GET /<page>`` creates the session, exactly as a browser's page load does; the session
+   token is read from the page's HTML;
+2. ``ws://127.0.0.1:PORT/<page>/ws`` with subprotocols ``["bokeh", token]``; the server's
+   ``ACK``, then ``PULL-DOC-REQ`` -> ``PULL-DOC-REPLY`` (the whole document, to find the slider's
+   model id), then the ``document_ready`` event the browser sends (Panel's onload hooks run on it);
+3. twice a second (open loop, each student at its own phase) a ``PATCH-DOC`` that sets the
+   slider's ``value`` and ``value_throttled``, as Chromium sends on a slider step; the reply
+   latency is the time until the server's next ``PATCH-DOC``. If a student's changes are still
+   unanswered when a reply comes, that reply answers all of them (the page coalesces: latest
+   value wins), each with its own waiting time.
+
+``--validate`` checks the client against a real headless Chromium page: both move the slider to
+the same value on a fresh session, and the server's reply must change the same model types and
+properties with the same readout text.
+
+Bounded and local: the server is this checkout's ``serve.sh`` on 127.0.0.1 only, users and
+duration are capped, every session is closed at the end of its run.
+
+    python3 bench/bench_class_load.py                      # the README table (~3 min)
+    python3 bench/bench_class_load.py --users 25 --seconds 5 --pages transport_plan
+    python3 bench/bench_class_load.py --validate
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tornado.httpclient import HTTPRequest
+from tornado.websocket import websocket_connect
+
+ROOT = Path(__file__).resolve().parent.parent
+HOST = "127.0.0.1"  # loopback only, on purpose
+MAX_USERS = 300
+MAX_SECONDS = 60.0
+
+#: Page -> (how to find its slider in the document, values a student moves it between).
+SLIDERS = {
+    # ε slider (log10 of ε / max C) between 10^-3 and 10^-1.
+    "transport_plan": ({"start": -4.0, "end": 0.0}, (-3.0, -1.0)),
+    "kl_vs_wasserstein": ({"title": "shift s (centre of q)"}, None),
+}
+
+
+# --- Bokeh's wire protocol ---------------------------------------------------------------------
+
+
+def message_frames(msgtype: str, content: dict) -> list[str]:
+    """The three text frames of a client message: header, metadata, content."""
+    header = {"msgid": uuid.uuid4().hex.upper(), "msgtype": msgtype}
+    return [json.dumps(header), "{}", json.dumps(content)]
+
+
+def patch_value(model_id: str, value: float) -> list[list[str]]:
+    """What Chromium sends for one slider step: ``value``, then ``value_throttled``."""
+    return [
+        message_frames(
+            "PATCH-DOC",
+            {
+                "events": [
+                    {"kind": "ModelChanged", "model": {"id": model_id}, "attr": a, "new": value}
+                ]
+            },
+        )
+        for a in ("value", "value_throttled")
+    ]
+
+
+DOCUMENT_READY = {
+    "events": [
+        {
+            "kind": "MessageSent",
+            "msg_type": "bokeh_event",
+            "msg_data": {
+                "type": "event",
+                "name": "document_ready",
+                "values": {"type": "map"},
+            },
+        }
+    ]
+}
+
+
+@dataclass
+class Message:
+    header: dict
+    content: dict
+    nbytes: int  # every frame of the message, buffers included
+
+
+class Assembler:
+    """Turns websocket frames back into whole messages: header, metadata, content, then a
+    text buffer header and a binary payload per buffer (``num_buffers`` in the header)."""
+
+    def __init__(self) -> None:
+        self._frames: list[str | bytes] = []
+        self._expected = 3
+
+    def feed(self, frame: str | bytes) -> Message | None:
+        self._frames.append(frame)
+        if len(self._frames) == 1:
+            self._expected = 3 + 2 * int(json.loads(frame).get("num_buffers", 0))
+        if len(self._frames) < self._expected:
+            return None
+        frames, self._frames = self._frames, []
+        return to_message(frames)
+
+
+def to_message(frames: list[str | bytes]) -> Message:
+    nbytes = sum(len(f.encode() if isinstance(f, str) else f) for f in frames)
+    return Message(json.loads(frames[0]), json.loads(frames[2]), nbytes)
+
+
+def split_recorded(frames: list[str | bytes]) -> list[Message]:
+    """Messages from frames recorded by Playwright, which leaves out empty binary frames (so
+    buffers cannot be counted): a new message starts at each header frame."""
+    messages, current = [], []
+    for frame in frames:
+        if isinstance(frame, str) and frame.startswith('{"msgid"') and current:
+            messages.append(to_message(current))
+            current = []
+        current.append(frame)
+    if current:
+        messages.append(to_message(current))
+    return messages
+
+
+def walk_models(node, found: dict[str, dict]) -> None:
+    """Every model defined in a document JSON: id -> {"name": ..., "attributes": ...}."""
+    if isinstance(node, dict):
+        if node.get("type") == "object" and "id" in node and "name" in node:
+            found[node["id"]] = node
+        for value in node.values():
+            walk_models(value, found)
+    elif isinstance(node, list):
+        for value in node:
+            walk_models(value, found)
+
+
+def find_slider(models: dict[str, dict], match: dict) -> dict:
+    for model in models.values():
+        attrs = model.get("attributes", {})
+        if model["name"] == "Slider" and all(attrs.get(k) == v for k, v in match.items()):
+            return model
+    raise LookupError(f"no Slider with {match} in the document")
+
+
+TOKEN_RE = re.compile(r'"token":\s*"([A-Za-z0-9_\-.]+)"')
+
+
+def fetch_token(port: int, page: str) -> tuple[str, int]:
+    """GET the page (this creates the session) and read its token from the HTML."""
+    with urllib.request.urlopen(f"http://{HOST}:{port}/{page}", timeout=60) as response:
+        html = response.read().decode("utf-8", "replace")
+    match = TOKEN_RE.search(html)
+    if match is None:
+        raise RuntimeError("no session token in the page HTML")
+    return match.group(1), len(html)
+
+
+# --- one student ---------------------------------------------------------------------------
+
+
+@dataclass
+class Student:
+    port: int
+    page: str
+    latencies: list[float] = field(default_factory=list)
+    reply_bytes: list[int] = field(default_factory=list)
+    replies: int = 0
+    sent: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    async def connect(self) -> None:
+        loop = asyncio.get_running_loop()
+        token, _ = await loop.run_in_executor(None, fetch_token, self.port, self.page)
+        request = HTTPRequest(
+            f"ws://{HOST}:{self.port}/{self.page}/ws",
+            headers={"Origin": f"http://{HOST}:{self.port}"},
+        )
+        self.ws = await websocket_connect(
+            request, subprotocols=["bokeh", token], max_message_size=64 * 2**20
+        )
+        self.ws.protocol.stream.set_nodelay(True)  # as a browser does
+        self.assembler = Assembler()
+        ack = await self.read_message()
+        assert ack.header["msgtype"] == "ACK", ack.header
+        await self.send(message_frames("PULL-DOC-REQ", {}))
+        doc = await self.read_message()
+        assert doc.header["msgtype"] == "PULL-DOC-REPLY", doc.header
+        self.models: dict[str, dict] = {}
+        walk_models(doc.content["doc"], self.models)
+        match, values = SLIDERS[self.page]
+        slider = find_slider(self.models, match)
+        self.slider_id = slider["id"]
+        attrs = slider["attributes"]
+        self.values = values or (attrs["start"], attrs["end"])
+        await self.send(message_frames("PATCH-DOC", DOCUMENT_READY))
+        self.outstanding: list[float] = []
+
+    async def send(self, frames: list[str]) -> None:
+        for frame in frames:
+            await self.ws.write_message(frame)
+
+    async def read_message(self) -> Message:
+        while True:
+            frame = await self.ws.read_message()
+            if frame is None:
+                raise ConnectionError("websocket closed")
+            message = self.assembler.feed(frame)
+            if message is not None:
+                return message
+
+    def is_answer(self, message: Message) -> bool:
+        """A PATCH-DOC that redraws the figure (new data for a plot), not just a URL sync."""
+        return any(
+            event.get("attr") == "data"
+            and self.models.get(event.get("model", {}).get("id", ""), {}).get("name")
+            == "ColumnDataSource"
+            for event in message.content.get("events", [])
+        )
+
+    async def reader(self, measuring: asyncio.Event) -> None:
+        pending_bytes = 0
+        try:
+            while True:
+                message = await self.read_message()
+                if message.header["msgtype"] != "PATCH-DOC":
+                    continue  # OK acknowledgements of our own patches
+                pending_bytes += message.nbytes
+                if not self.is_answer(message):
+                    continue
+                now = time.perf_counter()
+                if self.outstanding and measuring.is_set():
+                    self.latencies.extend(now - t for t in self.outstanding)
+                    self.replies += 1
+                    self.reply_bytes.append(pending_bytes)
+                self.outstanding.clear()
+                pending_bytes = 0
+        except (ConnectionError, asyncio.CancelledError):
+            pass
+
+    async def move(self, rate: float, until: float, rng: random.Random) -> None:
+        low, high = self.values
+        await asyncio.sleep(rng.uniform(0, 1 / rate))  # each student at its own phase
+        next_at = time.perf_counter()
+        value = None
+        while next_at < until:
+            previous, value = value, round(rng.uniform(low, high), 2)
+            if value == previous:  # an unchanged value gets no reply
+                value = round(value + 0.01 if value < high else value - 0.01, 2)
+            self.outstanding.append(time.perf_counter())
+            for frames in patch_value(self.slider_id, value):
+                await self.send(frames)
+            self.sent += 1
+            next_at += 1 / rate
+            await asyncio.sleep(max(0.0, next_at - time.perf_counter()))
+
+    def close(self) -> None:
+        self.ws.close()
+
+
+# --- the server ----------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+def start_server(port: int, num_procs: int) -> subprocess.Popen:
+    env = dict(
+        os.environ,
+        PORT=str(port),
+        ADDRESS=HOST,
+        ALLOWED_ORIGINS=f"{HOST}:{port}",
+        NUM_PROCS=str(num_procs),
+    )
+    env.pop("BOKEH_SECRET_KEY", None)
+    proc = subprocess.Popen(
+        ["bash", str(ROOT / "serve.sh")],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # one process group: stopping it stops every worker
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"http://{HOST}:{port}/liveness", timeout=2)
+            return proc
+        except OSError:
+            time.sleep(0.3)
+    stop_server(proc)
+    raise TimeoutError("server did not start")
+
+
+def stop_server(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=10)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
+def server_pids(root_pid: int) -> list[int]:
+    """serve.sh and all its descendants (the panel process and any forked workers)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(ppid, []).append(int(stat.parent.name))
+    found, todo = [], [root_pid]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo.extend(children.get(pid, []))
+    return found
+
+
+def server_usage(root_pid: int) -> tuple[float, float]:
+    """(RSS in MB summed over the server's python processes, their CPU seconds so far)."""
+    rss_kb, ticks = 0, 0
+    for pid in server_pids(root_pid):
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+            if "python" not in Path(f"/proc/{pid}/comm").read_text():
+                continue
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        rss_kb += int(re.search(r"VmRSS:\s+(\d+)", status).group(1))
+        ticks += int(fields[11]) + int(fields[12])  # utime + stime
+    return rss_kb / 1024, ticks / os.sysconf("SC_CLK_TCK")
+
+
+# --- one run -------------------------------------------------------------------------------
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+async def run_class(
+    proc: subprocess.Popen, port: int, page: str, users: int, rate: float, seconds: float
+) -> dict:
+    students = [Student(port, page) for _ in range(users)]
+    gate = asyncio.Semaphore(8)  # page loads a few at a time, as a class arriving
+
+    async def join(student: Student) -> None:
+        async with gate:
+            await student.connect()
+
+    t0 = time.perf_counter()
+    await asyncio.gather(*(join(s) for s in students))
+    join_s = time.perf_counter() - t0
+    rss_idle, _ = server_usage(proc.pid)
+
+    measuring = asyncio.Event()
+    readers = [asyncio.create_task(s.reader(measuring)) for s in students]
+    await asyncio.sleep(1.0)  # let onload work and first renders settle
+    measuring.set()
+    rss_peak = 0.0
+    _, cpu0 = server_usage(proc.pid)
+    start = time.perf_counter()
+    until = start + seconds
+    rng = random.Random(1)
+    movers = [
+        asyncio.create_task(s.move(rate, until, random.Random(rng.random()))) for s in students
+    ]
+    while time.perf_counter() < until:
+        await asyncio.sleep(0.5)
+        rss_peak = max(rss_peak, server_usage(proc.pid)[0])
+    await asyncio.gather(*movers)
+    await asyncio.sleep(min(5.0, 1.0 + seconds / 4))  # answers still on their way count
+    elapsed = time.perf_counter() - start
+    _, cpu1 = server_usage(proc.pid)
+    for task in readers:
+        task.cancel()
+    for s in students:
+        s.close()
+
+    latencies = [x for s in students for x in s.latencies]
+    sent = sum(s.sent for s in students)
+    nbytes = [b for s in students for b in s.reply_bytes]
+    replies = sum(s.replies for s in students)
+    return {
+        "page": page,
+        "users": users,
+        "rate": rate,
+        "seconds": seconds,
+        "changes": sent,
+        "answered": len(latencies),
+        "p50_ms": 1000 * percentile(latencies, 50),
+        "p95_ms": 1000 * percentile(latencies, 95),
+        "max_ms": 1000 * max(latencies, default=float("nan")),
+        "replies_per_s": replies / elapsed,
+        "kb_per_reply": statistics.fmean(nbytes) / 1024 if nbytes else float("nan"),
+        "cpu_pct": 100 * (cpu1 - cpu0) / elapsed,
+        "rss_idle_mb": rss_idle,
+        "rss_peak_mb": rss_peak,
+        "join_s": join_s,
+    }
+
+
+def row(r: dict) -> str:
+    return (
+        f"| {r['page']} | {r['users']} | {r['rate']:g}/s | {r['changes']} | {r['answered']} | "
+        f"{r['p50_ms']:.0f} | {r['p95_ms']:.0f} | {r['max_ms']:.0f} | {r['replies_per_s']:.0f} | "
+        f"{r['kb_per_reply']:.1f} | {r['cpu_pct']:.0f} | {r['rss_idle_mb']:.0f} | "
+        f"{r['rss_peak_mb']:.0f} |"
+    )
+
+
+HEADER = (
+    "| page | users | changes each | changes sent | answered | p50 ms | p95 ms | max ms | "
+    "replies/s | KB per reply | server CPU % | RSS after joining MB | RSS peak MB |\n"
+    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+)
+
+
+# --- validation against Chromium ----------------------------------------------------------
+
+
+def reply_signature(models: dict[str, dict], replies: list[Message]) -> tuple:
+    """What the server's replies to one change changed, independent of model ids: the
+    (model type, attribute) pairs and the new value of every text attribute (timings masked)."""
+    changed, texts = set(), set()
+    for reply in replies:
+        for event in reply.content.get("events", []):
+            model = models.get(event.get("model", {}).get("id", ""), {})
+            changed.add((model.get("name", "?"), event.get("attr", event.get("kind"))))
+            if isinstance(event.get("new"), str):  # timings differ run to run
+                texts.add(re.sub(r"[0-9.]+ ms", "<t> ms", event["new"]))
+    return tuple(sorted(changed)), tuple(sorted(texts))
+
+
+def browser_reply(port: int, page: str, value: float) -> tuple:
+    """Chromium sets the slider to ``value``; the signature of the server's reply."""
+    from playwright.sync_api import sync_playwright
+
+    frames: list[str | bytes] = []
+    args = ["--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run"]
+    args += ["--disable-background-networking", "--disable-component-update", "--disable-sync"]
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=args)
+        pg = browser.new_page()
+        pg.on("websocket", lambda ws: ws.on("framereceived", lambda f: frames.append(f)))
+        pg.goto(f"http://{HOST}:{port}/{page}")
+        pg.wait_for_function("() => window.Bokeh && Object.keys(Bokeh.index).length > 0")
+        pg.wait_for_timeout(1500)
+        mark = len(frames)
+        match, _ = SLIDERS[page]
+        # Change the slider's value in the browser's document: Bokeh sends it as a user's drag.
+        pg.evaluate(
+            """([match, value]) => {
+              for (const m of Bokeh.documents[0].all_models) {
+                if (m.type !== "Slider") continue;
+                if (Object.entries(match).every(([k, v]) => m[k] === v)) {
+                  m.value = value; m.value_throttled = value; return;
+                }
+              }
+              throw new Error("slider not found");
+            }""",
+            [match, value],
+        )
+        pg.wait_for_timeout(1500)
+        browser.close()
+    models: dict[str, dict] = {}
+    messages = split_recorded(frames[:mark])
+    for message in messages:
+        if message.header["msgtype"] == "PULL-DOC-REPLY":
+            walk_models(message.content["doc"], models)
+    replies = [m for m in split_recorded(frames[mark:]) if m.header["msgtype"] == "PATCH-DOC"]
+    return reply_signature(models, replies)
+
+
+async def client_reply(port: int, page: str, value: float) -> tuple:
+    student = Student(port, page)
+    await student.connect()
+    await asyncio.sleep(1.5)
+    while True:  # drain what onload sent
+        try:
+            await asyncio.wait_for(student.read_message(), timeout=0.3)
+        except TimeoutError:
+            break
+    for frames in patch_value(student.slider_id, value):
+        await student.send(frames)
+    replies = []
+    deadline = time.perf_counter() + 1.5  # the same window as the browser's
+    while (left := deadline - time.perf_counter()) > 0:
+        try:
+            message = await asyncio.wait_for(student.read_message(), timeout=left)
+        except TimeoutError:
+            break
+        if message.header["msgtype"] == "PATCH-DOC":
+            replies.append(message)
+    student.close()
+    return reply_signature(student.models, replies)
+
+
+def validate(port: int, pages: list[str]) -> bool:
+    ok = True
+    for page in pages:
+        value = -2.5 if page == "transport_plan" else 0.9
+        from_browser = browser_reply(port, page, value)
+        from_client = asyncio.run(client_reply(port, page, value))
+        same = from_browser == from_client
+        ok &= same
+        print(
+            f"{page}: value {value}: reply from Chromium and from the client "
+            f"{'match' if same else 'DIFFER'}; changed {list(from_client[0])}"
+        )
+        if not same:
+            print("  chromium:", from_browser)
+            print("  client:  ", from_client)
+    return ok
+
+
+# --- main ----------------------------------------------------------------------------------
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--users", type=int, nargs="+", default=[25, 50, 100])
+    parser.add_argument("--rate", type=float, default=2.0, help="changes per second per user")
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--pages", nargs="+", default=list(SLIDERS), choices=list(SLIDERS))
+    parser.add_argument("--num-procs", type=int, default=1)
+    parser.add_argument("--validate", action="store_true", help="compare with real Chromium")
+    parser.add_argument("--json", type=Path, help="also write the results here")
+    args = parser.parse_args()
+    if max(args.users) > MAX_USERS or args.seconds > MAX_SECONDS or args.rate > 20:
+        parser.error(f"bounded: at most {MAX_USERS} users, {MAX_SECONDS:g} s, 20 changes/s")
+
+    port = free_port()
+    proc = start_server(port, args.num_procs)
+    try:
+        if args.validate:
+            return 0 if validate(port, args.pages) else 1
+        results = []
+        print(
+            f"# {args.rate:g} changes/s per user, {args.seconds:g} s per run, "
+            f"NUM_PROCS={args.num_procs}, {os.cpu_count()} CPUs, "
+            f"load average {os.getloadavg()[0]:.1f} at start"
+        )
+        print(HEADER)
+        for page in args.pages:
+            for users in args.users:
+                r = asyncio.run(run_class(proc, port, page, users, args.rate, args.seconds))
+                results.append(r)
+                print(row(r), flush=True)
+                time.sleep(2.0)  # closed sessions are cleaned up between classes
+        if args.json:
+            args.json.write_text(json.dumps(results, indent=1))
+    finally:
+        stop_server(proc)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
