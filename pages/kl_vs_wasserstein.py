@@ -52,6 +52,10 @@ DRAG_JS = (JS_DIR / "kl_vs_wasserstein_drag.js").read_text(encoding="utf-8")
 FLOORS = (0.0, 1e-12, 1e-9, 1e-6, 1e-3)
 FLOOR_LABELS = {"off (honest ∞)": 0.0, "1e-12": 1e-12, "1e-9": 1e-9, "1e-6": 1e-6, "1e-3": 1e-3}
 WIDTH_BOUNDS = (0.15, 1.5)
+#: Height of each curve panel, and the room kept left of every frame so that the shift axes of
+#: all panels in a column line up whatever their tick labels.
+CURVE_HEIGHT = 215
+CURVE_BORDER_LEFT = 48
 #: The axis shown on the top panel.
 X_VIEW = (-9.0, 9.0)
 #: A drag sends its shift when the previous one was answered; after this long (ms) without an
@@ -67,6 +71,9 @@ LABELS = {
     "w1": "W₁",
     "w2": "W₂",
 }
+#: Shorter names in the panels' legends, which must fit one row of a 300 px wide panel (the
+#: readout table beside the figure gives the full names in the same colours).
+LEGEND_LABELS = {**LABELS, "js": "JS", "tv": "TV"}
 #: Line colours (Okabe-Ito, colour-blind safe); p and q keep the theme's colours.
 COLORS = {
     "kl_pq": theme.SOURCE_COLOR,
@@ -297,7 +304,8 @@ class KLvsWassersteinPage(pn.viewable.Viewer):
         self.value_figs: dict = {}
         for group, (title, keys) in zip(GROUP_IDS, GROUPS, strict=True):
             vfig = figure(
-                height=190,
+                height=CURVE_HEIGHT,
+                min_border_left=CURVE_BORDER_LEFT,
                 x_range=shift_range,
                 y_range=Range1d(0, 1),
                 tools="",
@@ -307,7 +315,8 @@ class KLvsWassersteinPage(pn.viewable.Viewer):
                 title=f"{title}: value",
             )
             dfig = figure(
-                height=190,
+                height=CURVE_HEIGHT,
+                min_border_left=CURVE_BORDER_LEFT,
                 x_range=shift_range,
                 y_range=Range1d(-1, 1),
                 tools="",
@@ -316,14 +325,28 @@ class KLvsWassersteinPage(pn.viewable.Viewer):
                 x_axis_label="shift s",
                 title=f"{title}: derivative d/ds",
             )
-            items = []
+            items = {id(vfig): [], id(dfig): []}
             for key in keys:
                 style = dict(color=COLORS[key], line_width=2, line_dash=DASHES.get(key, "solid"))
                 r = vfig.line("shift", key, source=self.curve_src, **style)
-                dfig.line("shift", f"d_{key}", source=self.curve_src, **style)
-                items.append((LABELS[key], [r]))
-            # Legends outside the plot: inside they would hide curves or the ∞ bands.
-            vfig.add_layout(Legend(items=items, location="top_left", border_line_alpha=0), "right")
+                items[id(vfig)].append((LEGEND_LABELS[key], [r]))
+                r = dfig.line("shift", f"d_{key}", source=self.curve_src, **style)
+                items[id(dfig)].append((LEGEND_LABELS[key], [r]))
+            # Legends in a row above each plot, the same on both sides: inside they would hide
+            # curves or the ∞ bands, and beside the plot they would make the frames of a column
+            # differ in width, so the shift axes of the panels would not line up.
+            for f in (vfig, dfig):
+                legend = Legend(
+                    items=items[id(f)],
+                    orientation="horizontal",
+                    location="top_left",
+                    border_line_alpha=0,
+                    padding=0,
+                    margin=2,
+                    spacing=12,
+                    label_text_font_size="12px",
+                )
+                f.add_layout(legend, "above")
             view = CDSView(filter=GroupFilter(column_name="group", group=group))
             for f, y in ((vfig, "y"), (dfig, "dy")):
                 # Overlay level: a marker move repaints only the plot's small overlay canvas,
@@ -406,7 +429,7 @@ class KLvsWassersteinPage(pn.viewable.Viewer):
                 m.param.floor, name="KL smoothing floor", options=FLOOR_LABELS
             ),
             pn.pane.Bokeh(self.readouts, sizing_mode="stretch_width"),
-            width=330,
+            sizing_mode="stretch_width",
         )
 
     def __panel__(self) -> pn.viewable.Viewable:
@@ -481,7 +504,8 @@ class KLvsWassersteinPage(pn.viewable.Viewer):
         top = max(top, 0.1)
         ticks = _nice_ticks(top)
         # Infinite stretches: bands on a row above the finite values, labelled ∞ on the axis.
-        inf_y = float(ticks[-1] + (ticks[1] - ticks[0]))
+        # 1.5 steps up: the ∞ label stands apart from the last finite tick.
+        inf_y = float(ticks[-1] + 1.5 * (ticks[1] - ticks[0]))
         step = ticks[1] - ticks[0]
         self._kl_inf_y = {"kl_pq": inf_y + 0.06 * step, "kl_qp": inf_y - 0.06 * step}
         bands = {k: [] for k in self.inf_src.column_names}
