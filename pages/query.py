@@ -73,7 +73,10 @@ def int_in(low: int, high: int) -> Callable[[str], int]:
 
     def parse(raw: str) -> int:
         text = raw.strip()
-        if not text.lstrip("+-").isdigit() or len(text) > 10:
+        # ASCII digits with at most one sign: int() alone accepts other scripts' digits and
+        # its error message would echo the raw value.
+        digits = text[1:] if text[:1] in "+-" else text
+        if not (digits.isascii() and digits.isdigit()) or len(text) > 10:
             raise ValueError("not a whole number")
         value = int(text)
         if not low <= value <= high:

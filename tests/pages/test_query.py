@@ -55,6 +55,13 @@ def test_int_in_rejects(raw):
         query.int_in(2, 512)(raw)
 
 
+@pytest.mark.parametrize("raw", ["+-5", "--7", "\u00b2", "\u0663", "6\u0664", "+"])
+def test_int_in_rejects_odd_signs_and_digits_without_echoing_them(raw):
+    with pytest.raises(ValueError) as err:
+        query.int_in(2, 512)(raw)
+    assert str(err.value) == "not a whole number"
+
+
 def test_choice_and_word_set():
     assert query.choice("exact", "sinkhorn")("exact") == "exact"
     with pytest.raises(ValueError):
