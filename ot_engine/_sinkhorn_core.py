@@ -1,11 +1,18 @@
 """Numerical kernel of the Sinkhorn solver (no validation here; see ``sinkhorn.py``).
 
-Scheme: ε-scaling from ``COLD_EPS_START * (max C - min C)`` (or from the target ε when warm
-started) down to the target; within each stage, Sinkhorn scaling iterations on a
+Scheme: ε-scaling from ``COLD_EPS_START * (max C - min C)`` down to the target (from a
+warm start: from the ε of the warm start when it was larger, capped at the same value; see
+:func:`first_eps`); within each stage, Sinkhorn scaling iterations on a
 *stabilized kernel* ``M = a b^T exp((f + g - C)/ε)`` (plain matrix-vector products) with
 over-relaxation, and absorption of the scalings into the potentials ``f, g`` whenever they
 drift far from 1 (Schmitzer 2016).  Each stage starts from a soft c-transform in the log
 domain, which bounds the kernel and keeps it from overflowing.
+
+Far from the solution (a warm start from another ε), over-relaxed scalings can still
+overflow.  A stage whose scalings blow up is run again from its starting potentials with
+plain Sinkhorn (``omega = 1``) and absorption at every check; if that blows up too, the
+solve restarts cold with what is left of the budget.  Whatever happens, the returned matrix
+is a finite non-negative plan whose error is measured, never an overflowed kernel.
 
 Sinkhorn alone crawls when the plan is made of weakly coupled blocks (mass on both sides
 of a gap, noisy histograms under the ``|x - y|`` cost at small ε): its error then shrinks
@@ -68,8 +75,16 @@ SPARSE_WORK = 10
 NEWTON_CG_RTOL = 1e-2
 #: Cap on conjugate-gradient iterations per Newton step.
 NEWTON_CG_MAX_ITER = 300
-#: When warm started, first ε stage is this multiple of the target ε.
-WARM_EPS_MULTIPLE = 1.0
+#: Log-domain steps that a stage rerun after a blow-up starts with, at most.
+SAFE_LOG_STEPS = 30
+#: Column error at which those log-domain steps hand over to scaling iterations.
+SAFE_LOG_TOL = 1e-2
+#: Work of one log-domain step, counted in matrix-vector product pairs (measured roughly).
+LOG_STEP_WORK = 10
+#: Masses (of a unit-mass histogram) at or below this are treated as empty bars by
+#: :func:`ot_engine.sinkhorn`: they change no printed digit, and subnormal floats (below
+#: ~2.2e-308) carry too few bits for ``a / (K v)`` to be computed reliably.
+TINY_MASS = 1e-300
 
 
 def softmin_rows(g, log_b, C, eps):
@@ -309,9 +324,130 @@ def newton_phase(f, g, a, b, log_a, log_b, C, eps, *, tol, max_work, deadline, t
     return f, g, P, err, work
 
 
-def solve(a, b, C, eps, f, g, *, tol, max_iter, deadline, omega=None):
+def first_eps(eps, spread, warm_eps):
+    """First ε of the schedule.
+
+    Cold (``warm_eps`` is ``None`` and no potentials): ``max(eps, COLD_EPS_START * spread)``.
+    Warm from a solve at ``warm_eps``: ``max(eps, min(warm_eps, COLD_EPS_START * spread))``,
+    i.e. the target itself when ε grew or stayed, and a short annealing from the old ε when it
+    dropped (jumping straight to a much smaller ε from far-off potentials overflows or
+    crawls).  Potentials of unknown ε (an ``(f, g)`` tuple) start at the target.
+    """
+    cold = max(COLD_EPS_START * spread, eps)
+    if warm_eps is None:
+        return eps
+    return max(eps, min(float(warm_eps), cold))
+
+
+def log_domain_steps(f, g, a, log_a, log_b, C, e, *, steps, tol, deadline):
+    """Sinkhorn in the log domain: alternate soft c-transforms (never overflows).
+
+    Each step costs two exponentials of the whole cost matrix (about ten matrix-vector
+    product pairs), so it is only used to bring far-off potentials (after a blow-up) close
+    enough for the scaling iterations.  Returns ``(f, g, err, work)``; the plan of ``f, g``
+    has exact row sums and column error ``err``.
+    """
+    err = np.inf
+    work = 0
+    for _ in range(steps):
+        g = softmin_cols(f, log_a, C, e)
+        f = softmin_rows(g, log_b, C, e)
+        work += LOG_STEP_WORK
+        err = row_col_error(_kernel(f, g, log_a, log_b, C, e), a, np.exp(log_b))
+        if err <= tol or time.perf_counter() > deadline:
+            break
+    return f, g, err, work
+
+
+def run_stage(f, g, a, b, log_a, log_b, C, e, *, w, adaptive, tol, cap, deadline, trace):
+    """Sinkhorn (and Newton) iterations at one ε until ``tol``, ``cap`` or ``deadline``.
+
+    Starts from the soft c-transforms of ``f``.  Returns ``(f, g, M, u, v, err, it)`` with
+    the plan ``u M v`` (``M`` the stabilized kernel of ``f, g``).  If the scalings blew up,
+    ``err`` is ``inf`` and ``f, g, M`` are the last finite potentials and their kernel.
+    ``adaptive=False`` keeps ``w`` fixed and checks (and absorbs) at every iteration: the
+    safe mode used to rerun a stage that blew up.
+    """
+    check_every = CHECK_EVERY if adaptive else 1  # (ADAPT_WINDOW counts checks)
+    g = softmin_cols(f, log_a, C, e)
+    f = softmin_rows(g, log_b, C, e)
+    M = _kernel(f, g, log_a, log_b, C, e)
+    u = np.ones(a.size)
+    v = np.ones(b.size)
+    Mv = M @ v
+    it = 0
+    newton_rounds = 0
+    err = np.inf
+    errs: list[float] = []
+    while True:
+        u_new = a / Mv
+        u = u_new if w == 1.0 else u * (u_new / u) ** w
+        MTu = M.T @ u
+        it += 1
+        if it % check_every == 0 or it >= cap:
+            err = float(np.abs(u * Mv - a).sum() + np.abs(v * MTu - b).sum())
+            if trace is not None:
+                trace.append(err)
+            errs.append(err)
+            if not np.isfinite(err):
+                return f, g, M, np.ones(a.size), np.ones(b.size), np.inf, it
+            if err <= tol or it >= cap or time.perf_counter() > deadline:
+                break
+            if adaptive and len(errs) % ADAPT_WINDOW == 0 and len(errs) > ADAPT_WINDOW:
+                w_old = w
+                w = adapt_omega(w, errs[-1 - ADAPT_WINDOW], err, min(errs))
+                if (
+                    w == w_old
+                    and newton_rounds < NEWTON_ROUNDS
+                    and slow(errs[-1 - ADAPT_WINDOW], err, tol)
+                ):
+                    # Sinkhorn is crawling along a flat direction: Newton steps instead.
+                    newton_rounds += 1
+                    f, g, M, err, work = newton_phase(
+                        f + e * np.log(u),
+                        g + e * np.log(v),
+                        a,
+                        b,
+                        log_a,
+                        log_b,
+                        C,
+                        e,
+                        tol=tol,
+                        max_work=cap - it,
+                        deadline=deadline,
+                        trace=trace,
+                    )
+                    it += work
+                    u = np.ones(a.size)
+                    v = np.ones(b.size)
+                    Mv = M @ v
+                    if err <= tol or it >= cap:
+                        break
+                    errs = [err]
+                    continue
+            lu = np.abs(np.log(u)).max()
+            lv = np.abs(np.log(v)).max()
+            if lu > ABSORB_LOG or lv > ABSORB_LOG:
+                f_abs = f + e * np.log(u)
+                g_abs = g + e * np.log(v)
+                if not (np.isfinite(f_abs).all() and np.isfinite(g_abs).all()):
+                    return f, g, M, np.ones(a.size), np.ones(b.size), np.inf, it
+                f, g = f_abs, g_abs
+                M = _kernel(f, g, log_a, log_b, C, e)
+                u = np.ones(a.size)
+                v = np.ones(b.size)
+                Mv = M @ v
+                continue
+        v_new = b / MTu
+        v = v_new if w == 1.0 else v * (v_new / v) ** w
+        Mv = M @ v
+    return f, g, M, u, v, err, it
+
+
+def solve(a, b, C, eps, f, g, *, tol, max_iter, deadline, omega=None, warm_eps=None):
     """Run the solver on strictly positive ``a``, ``b``.
 
+    ``f, g`` are warm-start potentials (or ``None``), computed at ``warm_eps`` when known.
     Returns ``(plan, f, g, iterations, trace)``; ``iterations`` counts Sinkhorn iterations
     plus the matrix-vector product pairs of the Newton phases (same cost each).
     """
@@ -319,112 +455,115 @@ def solve(a, b, C, eps, f, g, *, tol, max_iter, deadline, omega=None):
         omega = OMEGA
     log_a, log_b = np.log(a), np.log(b)
     spread = float(C.max() - C.min())
-    if f is None or g is None:
+    cold = f is None or g is None
+    if cold:
         f = np.zeros(a.size)
         g = np.zeros(b.size)
         eps_start = max(COLD_EPS_START * spread, eps)
     else:
-        eps_start = eps * WARM_EPS_MULTIPLE
+        eps_start = first_eps(eps, spread, warm_eps)
     stages = eps_schedule(eps_start, eps)
     total = 0
     trace: list[float] = []
     err = np.inf
-    u = v = None
+    u = np.ones(a.size)
+    v = np.ones(b.size)
     M = None
-    for k, e in enumerate(stages):
+    k = 0
+    # Attempt at stage k: 0 normal; 1 after a blow-up (log-domain steps, then scalings that
+    # start unrelaxed); 2 after a second one (log-domain steps, then plain Sinkhorn checked
+    # at every iteration).
+    attempt = 0
+    while k < len(stages):
+        e = stages[k]
         last = k == len(stages) - 1
-        w = stage_omega(e, spread) if omega is None else omega
         stage_tol = tol if last else max(tol, STAGE_TOL)
         stage_cap = max_iter - total if last else min(STAGE_MAX_ITER, max_iter - total)
-        g = softmin_cols(f, log_a, C, e)
-        f = softmin_rows(g, log_b, C, e)
-        M = _kernel(f, g, log_a, log_b, C, e)
-        u = np.ones(a.size)
-        v = np.ones(b.size)
-        Mv = M @ v
-        it = 0
-        newton_rounds = 0
-        errs: list[float] = []
-        while True:
-            u_new = a / Mv
-            u = u_new if w == 1.0 else u * (u_new / u) ** w
-            MTu = M.T @ u
-            it += 1
-            if it % CHECK_EVERY == 0 or it >= stage_cap:
-                err = float(np.abs(u * Mv - a).sum() + np.abs(v * MTu - b).sum())
-                if last:
-                    trace.append(err)
-                errs.append(err)
-                if not np.isfinite(err):
-                    # A scaling blew up: restart the stage from the log domain.
-                    break
-                if err <= stage_tol or it >= stage_cap or time.perf_counter() > deadline:
-                    break
-                if len(errs) % ADAPT_WINDOW == 0 and len(errs) > ADAPT_WINDOW:
-                    w_old = w
-                    if omega is None:
-                        w = adapt_omega(w, errs[-1 - ADAPT_WINDOW], err, min(errs))
-                    if (
-                        w == w_old
-                        and newton_rounds < NEWTON_ROUNDS
-                        and slow(errs[-1 - ADAPT_WINDOW], err, stage_tol)
-                    ):
-                        # Sinkhorn is crawling along a flat direction: Newton steps instead.
-                        newton_rounds += 1
-                        f, g, M, err, work = newton_phase(
-                            f + e * np.log(u),
-                            g + e * np.log(v),
-                            a,
-                            b,
-                            log_a,
-                            log_b,
-                            C,
-                            e,
-                            tol=stage_tol,
-                            max_work=stage_cap - it,
-                            deadline=deadline,
-                            trace=trace if last else None,
-                        )
-                        it += work
-                        u = np.ones(a.size)
-                        v = np.ones(b.size)
-                        Mv = M @ v
-                        if err <= stage_tol or it >= stage_cap:
-                            break
-                        errs = [err]
-                        continue
-                lu = np.abs(np.log(u)).max()
-                lv = np.abs(np.log(v)).max()
-                if lu > ABSORB_LOG or lv > ABSORB_LOG:
-                    f = f + e * np.log(u)
-                    g = g + e * np.log(v)
-                    M = _kernel(f, g, log_a, log_b, C, e)
-                    u = np.ones(a.size)
-                    v = np.ones(b.size)
-                    Mv = M @ v
-                    continue
-            v_new = b / MTu
-            v = v_new if w == 1.0 else v * (v_new / v) ** w
-            Mv = M @ v
+        if attempt > 0:
+            # Far-off potentials: log-domain steps first, then unrelaxed scalings.
+            with np.errstate(under="ignore"):
+                f, g, _, work = log_domain_steps(
+                    f,
+                    g,
+                    a,
+                    log_a,
+                    log_b,
+                    C,
+                    e,
+                    steps=SAFE_LOG_STEPS,
+                    tol=max(stage_tol, SAFE_LOG_TOL),
+                    deadline=deadline,
+                )
+            total += work
+            stage_cap = max(stage_cap - work, 1)
+            w, adaptive = 1.0, (attempt == 1 and omega is None)
+        else:
+            w = stage_omega(e, spread) if omega is None else omega
+            adaptive = omega is None
+        # Scalings that overflow or underflow (a blow-up) are expected far from the solution;
+        # they are detected and handled below, so no warnings for them.
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore", under="ignore"):
+            f_s, g_s, M, u, v, err, it = run_stage(
+                f,
+                g,
+                a,
+                b,
+                log_a,
+                log_b,
+                C,
+                e,
+                w=w,
+                adaptive=adaptive,
+                tol=stage_tol,
+                cap=stage_cap,
+                deadline=deadline,
+                trace=trace if last else None,
+            )
         total += it
-        if not np.isfinite(err):
-            # Drop the scalings that blew up: the potentials f, g and kernel M stay
-            # consistent (plan = M), and the next stage starts from a soft c-transform.
-            u = np.ones(a.size)
-            v = np.ones(b.size)
-            continue
-        f = f + e * np.log(u)
-        g = g + e * np.log(v)
-        if time.perf_counter() > deadline or total >= max_iter:
-            if not last:
-                # Out of budget before the target ε: fall back to the target kernel.
-                g = softmin_cols(f, log_a, C, eps)
-                f = softmin_rows(g, log_b, C, eps)
-                M = _kernel(f, g, log_a, log_b, C, eps)
+        out_of_budget = time.perf_counter() > deadline or total >= max_iter
+        if np.isfinite(err):
+            with np.errstate(divide="ignore"):  # a scaling that underflowed to 0
+                f_new = f_s + e * np.log(u)
+                g_new = g_s + e * np.log(v)
+            if not (np.isfinite(f_new).all() and np.isfinite(g_new).all()):
+                err = np.inf
                 u = np.ones(a.size)
                 v = np.ones(b.size)
-                err = float(np.abs(M.sum(1) - a).sum() + np.abs(M.sum(0) - b).sum())
-                trace.append(err)
+        if not np.isfinite(err):
+            if out_of_budget:
+                f, g = f_s, g_s
+                break
+            if attempt < 2:
+                # Rerun the stage from where it started, more carefully.
+                attempt += 1
+                continue
+            if not cold:
+                # Plain Sinkhorn blew up too: the warm start is useless; start cold.
+                cold, attempt, k = True, 0, 0
+                f = np.zeros(a.size)
+                g = np.zeros(b.size)
+                stages = eps_schedule(max(COLD_EPS_START * spread, eps), eps)
+                continue
+            f, g = f_s, g_s
             break
+        attempt = 0
+        f, g = f_new, g_new
+        if out_of_budget:
+            if not last:
+                # Out of budget before the target ε: fall back to the target kernel.
+                err = np.inf
+            break
+        k += 1
+    if not np.isfinite(err) or e != eps:
+        # No usable scalings at the target ε (blow-up, or out of budget in an earlier stage):
+        # return the plan of the soft c-transforms at the target.  Its rows are exact and it
+        # is finite and non-negative; its column error is measured by the caller.
+        with np.errstate(under="ignore"):
+            g = softmin_cols(f, log_a, C, eps)
+            f = softmin_rows(g, log_b, C, eps)
+            M = _kernel(f, g, log_a, log_b, C, eps)
+        u = np.ones(a.size)
+        v = np.ones(b.size)
+        trace.append(row_col_error(M, a, b))
     plan = u[:, None] * M * v[None, :]
     return plan, f, g, total, trace

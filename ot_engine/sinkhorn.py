@@ -17,7 +17,10 @@ from .validation import (
     check_positive,
 )
 
-__all__ = ["DEFAULT_MAX_ITER", "DEFAULT_MAX_TIME", "sinkhorn"]
+__all__ = ["DEFAULT_MAX_ITER", "DEFAULT_MAX_TIME", "TINY_MASS", "sinkhorn"]
+
+#: Bars holding at most this fraction of their histogram's mass are treated as empty.
+TINY_MASS = core.TINY_MASS
 
 #: Iteration cap (over all ε stages) when ``max_iter=None``.
 DEFAULT_MAX_ITER = 100_000
@@ -26,11 +29,13 @@ DEFAULT_MAX_TIME = 0.5
 
 
 def _read_warm_start(warm_start, n, m):
-    """Return ``(f, g)`` arrays of shapes (n,), (m,), or ``None`` if unusable."""
+    """Return ``(f, g, eps)`` (arrays of shapes (n,), (m,); ``eps`` the regularization they
+    were computed at, ``None`` if unknown), or ``None`` if unusable."""
     if warm_start is None:
         return None
+    warm_eps = None
     if isinstance(warm_start, SinkhornResult):
-        f, g = warm_start.f, warm_start.g
+        f, g, warm_eps = warm_start.f, warm_start.g, warm_start.eps
     else:
         try:
             f, g = warm_start
@@ -47,7 +52,7 @@ def _read_warm_start(warm_start, n, m):
         return None  # the grid changed size: start cold
     if not (np.isfinite(f).all() and np.isfinite(g).all()):
         return None
-    return f, g
+    return f, g, warm_eps
 
 
 def sinkhorn(
@@ -83,7 +88,10 @@ def sinkhorn(
     default method silently fails.  Where Sinkhorn's own convergence crawls (clusters of mass
     separated by a gap, noisy histograms with the ``|x - y|`` cost at small ``eps``) it
     switches to damped Newton steps on the dual potentials.  Bars with zero mass are removed
-    before solving and get zero rows/columns in the plan.
+    before solving and get zero rows/columns in the plan; so are bars holding at most
+    ``TINY_MASS`` (1e-300) of their histogram's mass (subnormal floats cannot be divided
+    reliably, and such a bar changes no printed digit; its mass still counts in
+    ``marginal_error``).
 
     Parameters
     ----------
@@ -98,6 +106,11 @@ def sinkhorn(
     warm_start : SinkhornResult or (f, g) tuple, optional
         Potentials from a previous solve (e.g. the last widget event).  Ignored when their
         shapes do not match ``(n,)`` and ``(m,)``, so a page may pass it unconditionally.
+        From a result, whose ``eps`` is known, a drop of ε is bridged by a short ε-scaling
+        from the old value (at most from ``0.03 (max C - min C)``, where cold starts begin);
+        a tuple starts at the target ε.  If the scalings blow up from a far-off start, the
+        stage is rerun from a log-domain restart and, failing that, the solve starts cold
+        within the remaining budget.
     tol : float, default 1e-9
         Target marginal error ``|P 1 - a|_1 + |P^T 1 - b|_1`` (on unit-mass histograms).
     max_iter : int, optional
@@ -156,16 +169,26 @@ def sinkhorn(
     max_iter = int(max_iter)
     warm = _read_warm_start(warm_start, n, m)
 
-    ia = np.flatnonzero(a > 0)
-    jb = np.flatnonzero(b > 0)
+    # Bars with at most TINY_MASS (1e-300) of the unit mass count as empty (see the core).
+    ia = np.flatnonzero(a > TINY_MASS)
+    jb = np.flatnonzero(b > TINY_MASS)
     full = ia.size == n and jb.size == m
     Cs = C if full else np.ascontiguousarray(C[np.ix_(ia, jb)])
     a_s, b_s = a[ia], b[jb]
-    f0 = g0 = None
+    f0 = g0 = warm_eps = None
     if warm is not None:
-        f0, g0 = warm[0][ia], warm[1][jb]
+        f0, g0, warm_eps = warm[0][ia], warm[1][jb], warm[2]
     plan_s, f_s, g_s, iterations, trace = core.solve(
-        a_s, b_s, Cs, eps, f0, g0, tol=tol, max_iter=max_iter, deadline=t0 + max_time
+        a_s,
+        b_s,
+        Cs,
+        eps,
+        f0,
+        g0,
+        tol=tol,
+        max_iter=max_iter,
+        deadline=t0 + max_time,
+        warm_eps=warm_eps,
     )
 
     if full:
