@@ -420,7 +420,7 @@ async def run_class(
         "p50_ms": 1000 * percentile(latencies, 50),
         "p95_ms": 1000 * percentile(latencies, 95),
         "max_ms": 1000 * max(latencies, default=float("nan")),
-        "replies_per_s": replies / elapsed,
+        "replies_per_s": replies / seconds,  # answers to changes sent in the window
         "kb_per_reply": statistics.fmean(nbytes) / 1024 if nbytes else float("nan"),
         "cpu_pct": 100 * (cpu1 - cpu0) / elapsed,
         "rss_idle_mb": rss_idle,

@@ -11,6 +11,7 @@ import re
 import secrets
 import shlex
 import subprocess
+import time
 import urllib.request
 from pathlib import Path
 
@@ -182,6 +183,92 @@ def test_signed_sessions_serve_working_pages(page, serving):
         with pytest.raises(urllib.error.HTTPError) as err:
             urllib.request.urlopen(forged, timeout=10)
         assert err.value.code == 403
+
+
+# --- several processes (NUM_PROCS) stay offline -----------------------------------------------
+
+
+def _pull_doc_of_a_fresh_session(base: str, slug: str) -> dict:
+    """The document a websocket receives for a session no process rendered HTML for.
+
+    That is what happens under ``NUM_PROCS`` > 1 when a page's websocket reaches another
+    process than its page load: Bokeh creates the session from the websocket alone. A tiny
+    client of Bokeh's protocol (ACK, then PULL-DOC-REQ -> PULL-DOC-REPLY), run on its own thread
+    and event loop so it cannot clash with Playwright's.
+    """
+    import asyncio
+    import json
+    from concurrent.futures import ThreadPoolExecutor
+
+    from bokeh.util.token import generate_jwt_token, generate_session_id
+    from tornado.httpclient import HTTPRequest
+    from tornado.websocket import websocket_connect
+
+    token = generate_jwt_token(generate_session_id(), signed=False)
+    url = base.replace("http://", "ws://") + f"/{slug}/ws"
+
+    async def pull() -> dict:
+        request = HTTPRequest(url, headers={"Origin": base})
+        ws = await websocket_connect(request, subprotocols=["bokeh", token])
+        try:
+            ack = [await ws.read_message() for _ in range(3)]
+            assert json.loads(ack[0])["msgtype"] == "ACK"
+            for frame in ('{"msgid": "1", "msgtype": "PULL-DOC-REQ"}', "{}", "{}"):
+                await ws.write_message(frame)
+            header = json.loads(await ws.read_message())
+            assert header["msgtype"] == "PULL-DOC-REPLY", header
+            await ws.read_message()  # metadata
+            return json.loads(await ws.read_message())["doc"]
+        finally:
+            ws.close()
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, pull()).result(timeout=60)
+
+
+def _stylesheet_urls(node) -> list[str]:
+    urls = []
+    if isinstance(node, dict):
+        if node.get("name") == "ImportedStyleSheet":
+            urls.append(node.get("attributes", {}).get("url", ""))
+        for value in node.values():
+            urls += _stylesheet_urls(value)
+    elif isinstance(node, list):
+        for value in node:
+            urls += _stylesheet_urls(value)
+    return urls
+
+
+@pytest.mark.parametrize("path", PAGE_PATHS)
+def test_a_session_opened_by_websocket_alone_loads_css_from_this_server(server, path):
+    slug = path.strip("/") or "app"
+    urls = _stylesheet_urls(_pull_doc_of_a_fresh_session(server, slug))
+    assert any(u.startswith("static/extensions/panel/") for u in urls), urls
+    assert not [u for u in urls if "://" in u], urls  # Panel's CDN, before the fix
+
+
+@pytest.mark.browser
+def test_several_processes_serve_every_page_offline_and_stop_together(page, serving):
+    # The `page` fixture fails the test on any request to another host; with two processes
+    # many of these page loads open their websocket on the other process.
+    port = serving.free_port()
+    env = serving.serve_env(port, NUM_PROCS="2")
+    with serving.serve_process(SERVE, port, env, log_name="two_procs_server.log") as base:
+        for _ in range(3):
+            for path in PAGE_PATHS:
+                page.goto(base + path)
+                page.wait_for_bokeh()
+                page.wait_for_load_state("networkidle")
+    # serve.sh passed the stop signal on to both workers: soon nothing listens on the port.
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/liveness", timeout=2)
+        except OSError:
+            break
+        time.sleep(0.2)
+    else:
+        pytest.fail("a server process outlived serve.sh")
 
 
 # --- the Docker image, read (docker build cannot run here) ------------------------------------
