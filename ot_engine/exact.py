@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import warnings
 
 import numpy as np
 import ot
@@ -22,6 +23,31 @@ __all__ = ["empirical_w2", "exact", "monotone_plan_1d"]
 
 #: Marginal error below which an exact plan counts as feasible (float64 round-off).
 EXACT_TOL = 1e-9
+#: Pivot cap of the network simplex (far above what MAX_SIZE bars need; a solve that hits
+#: it is reported, never passed off as optimal).
+EMD_MAX_ITER = 10_000_000
+
+
+def _network_simplex(a, b, C):
+    """``ot.emd`` with its potentials; returns ``(plan, f, g, optimal, message)``.
+
+    POT signals an iteration cap or an infeasible problem with a ``UserWarning`` and a
+    result code; the code is read here and the warning, now redundant, silenced.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        plan, log = ot.emd(a, b, C, numItermax=EMD_MAX_ITER, log=True)
+    code = int(log.get("result_code", 1))
+    optimal = code == 1
+    if optimal:
+        message = "optimal"
+    elif code == 3:  # POT's MAX_ITER_REACHED
+        message = f"NOT optimal: stopped at the iteration cap ({EMD_MAX_ITER} pivots)"
+    else:
+        message = f"NOT optimal: {log.get('warning') or 'network simplex failed'}"
+    f = np.asarray(log["u"], dtype=np.float64)
+    g = np.asarray(log["v"], dtype=np.float64)
+    return plan, f, g, optimal, message
 
 
 def exact(a, b, C, *, normalize=True) -> ExactResult:
@@ -83,20 +109,18 @@ def exact(a, b, C, *, normalize=True) -> ExactResult:
     Cs = np.ascontiguousarray(C[np.ix_(ia, jb)])
     a_s = a[ia] / a[ia].sum()
     b_s = b[jb] / b[jb].sum()
-    plan_s, log = ot.emd(a_s, b_s, Cs, numItermax=10_000_000, log=True)
-    f_s = np.asarray(log["u"], dtype=np.float64)
-    g_s = np.asarray(log["v"], dtype=np.float64)
+    plan_s, f_s, g_s, optimal, message = _network_simplex(a_s, b_s, Cs)
     plan = np.zeros((n, m))
     plan[np.ix_(ia, jb)] = plan_s
-    # Extend the potentials to empty bars by (hard) c-transforms.
-    g = (C[ia, :] - f_s[:, None]).min(axis=0)
-    g[jb] = g_s
+    # Extend the potentials to empty bars by (hard) c-transforms: first f on the empty rows
+    # against the columns with mass, then g on the empty columns against *every* row, so
+    # that f_i + g_j <= C_ij also holds when row i and column j are both empty.
     f = (C[:, jb] - g_s[None, :]).min(axis=1)
     f[ia] = f_s
+    g = (C - f[:, None]).min(axis=0)
+    g[jb] = g_s
     err = marginal_error(plan, a, b)
-    code = int(log.get("result_code", 1))
-    converged = bool(code == 1 and err <= EXACT_TOL)
-    message = str(log.get("warning") or "optimal")
+    converged = bool(optimal and err <= EXACT_TOL)
     return ExactResult(
         plan=frozen_array(plan),
         cost=float(np.sum(plan * C)),
@@ -151,7 +175,8 @@ def monotone_plan_1d(x, a, y, b, *, power=2.0, normalize=True) -> MonotonePlan:
     b : array_like, shape (m,)
         Target masses.
     power : float, default 2
-        Exponent of the cost ``|x - y|^power`` used for the reported ``cost``.
+        Exponent ``>= 1`` of the cost ``|x - y|^power`` used for the reported ``cost``
+        (below 1 the cost is concave and the monotone plan is not optimal).
     normalize : bool, default True
         Rescale ``a``, ``b`` to unit mass (otherwise totals other than 1 raise).
 
@@ -164,7 +189,7 @@ def monotone_plan_1d(x, a, y, b, *, power=2.0, normalize=True) -> MonotonePlan:
     Raises
     ------
     InvalidInput
-        Bad histograms or grids, or grids and histograms of different lengths.
+        Bad histograms or grids, grids and histograms of different lengths, ``power < 1``.
 
     Examples
     --------
@@ -179,6 +204,11 @@ def monotone_plan_1d(x, a, y, b, *, power=2.0, normalize=True) -> MonotonePlan:
     x = check_grid("x", x, size=a.size)
     y = check_grid("y", y, size=b.size)
     p = check_positive("power", power)
+    if p < 1.0:
+        raise InvalidInput(
+            f"power must be at least 1, got {p}: for |x - y|^p with p < 1 the cost is concave "
+            "and the monotone coupling is no longer optimal (use exact() instead)"
+        )
     ox = np.argsort(x, kind="stable")
     oy = np.argsort(y, kind="stable")
     r, c, mass = _quantile_pieces(_cdf(a[ox]), _cdf(b[oy]))
@@ -219,7 +249,9 @@ def empirical_w2(X, Y) -> float:
     Raises
     ------
     InvalidInput
-        Empty, non-finite or too large (more than 2048 points) clouds, or different ``d``.
+        Empty, non-finite or too large (more than 2048 points) clouds, or different ``d``;
+        also if the network simplex stops at its iteration cap before optimality (then no
+        number is returned rather than a wrong one).
 
     Examples
     --------
@@ -231,7 +263,10 @@ def empirical_w2(X, Y) -> float:
     C = cost_matrix(X, Y, power=2)
     a = np.full(X.shape[0], 1.0 / X.shape[0])
     b = np.full(Y.shape[0], 1.0 / Y.shape[0])
-    value = float(ot.emd2(a, b, C, numItermax=10_000_000))
+    plan, _, _, optimal, message = _network_simplex(a, b, C)
+    if not optimal:
+        raise InvalidInput(f"the exact solver gave no answer ({message}): compare fewer points")
+    value = float(np.sum(plan * C))
     if not np.isfinite(value):
         raise InvalidInput("the point clouds could not be compared (non-finite cost)")
     return float(np.sqrt(max(value, 0.0)))

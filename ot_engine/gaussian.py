@@ -40,6 +40,16 @@ __all__ = [
 
 #: Largest number of samples :func:`sample_gaussian` draws.
 MAX_SAMPLES = 1_000_000
+#: Largest number of coordinates ``n * d`` :func:`sample_gaussian` returns (32 MB of
+#: float64; the standard normal draw needs as much again).
+MAX_SAMPLE_VALUES = 4_000_000
+#: Largest dimension ``d`` of a mean accepted here: a ``(d, d)`` eigendecomposition takes
+#: a fraction of a second at 1024 and grows like ``d^3``.
+MAX_DIM = 1024
+
+
+def _mean(name, value, dim=None):
+    return check_mean(name, value, dim=dim, max_dim=MAX_DIM)
 
 
 def _sqrtm_psd(S):
@@ -61,8 +71,8 @@ def _points(x, d):
 
 
 def _isotropic_args(x, mean_p, sigma_p, mean_q, sigma_q):
-    mp = check_mean("mean_p", mean_p)
-    mq = check_mean("mean_q", mean_q, dim=mp.size)
+    mp = _mean("mean_p", mean_p)
+    mq = _mean("mean_q", mean_q, dim=mp.size)
     sp = check_positive("sigma_p", sigma_p)
     sq = check_positive("sigma_q", sigma_q)
     return _points(x, mp.size), mp, sp, mq, sq
@@ -174,8 +184,8 @@ def gaussian_map_matrix(cov_p, cov_q) -> np.ndarray:
 
 
 def _general_args(x, mean_p, cov_p, mean_q, cov_q):
-    mp = check_mean("mean_p", mean_p)
-    mq = check_mean("mean_q", mean_q, dim=mp.size)
+    mp = _mean("mean_p", mean_p)
+    mq = _mean("mean_q", mean_q, dim=mp.size)
     Sp = check_covariance("cov_p", cov_p, dim=mp.size, definite=True)
     Sq = check_covariance("cov_q", cov_q, dim=mp.size)
     return _points(x, mp.size), mp, mq, gaussian_map_matrix(Sp, Sq)
@@ -274,8 +284,8 @@ def gaussian_w2(mean_p, cov_p, mean_q, cov_q) -> float:
     >>> 27 ** 0.5  # |m_p - m_q|^2 = 25, trace term 1 + 1 (sigma 1 vs 2 in each of 2 axes)
     5.196152422706632
     """
-    mp = check_mean("mean_p", mean_p)
-    mq = check_mean("mean_q", mean_q, dim=mp.size)
+    mp = _mean("mean_p", mean_p)
+    mq = _mean("mean_q", mean_q, dim=mp.size)
     Sp = check_covariance("cov_p", cov_p, dim=mp.size)
     Sq = check_covariance("cov_q", cov_q, dim=mp.size)
     Sp_half = _sqrtm_psd(Sp)
@@ -290,8 +300,10 @@ def sample_gaussian(n, mean, cov, seed) -> np.ndarray:
     Parameters
     ----------
     n : int
-        Number of samples, ``1 <= n <= 1_000_000``.
+        Number of samples, ``1 <= n <= 1_000_000`` and ``n * d <= MAX_SAMPLE_VALUES``
+        (4 000 000).
     mean : array_like, shape (d,)
+        ``d <= MAX_DIM`` (1024).
     cov : array_like, shape (d, d)
         Symmetric positive semi-definite covariance.
     seed : int
@@ -305,7 +317,8 @@ def sample_gaussian(n, mean, cov, seed) -> np.ndarray:
     Raises
     ------
     InvalidInput
-        Bad ``n`` or ``seed``, covariance not symmetric PSD, mismatched dimensions.
+        Bad ``n`` or ``seed``, too many values, covariance not symmetric PSD, mismatched
+        dimensions.
 
     Examples
     --------
@@ -317,7 +330,12 @@ def sample_gaussian(n, mean, cov, seed) -> np.ndarray:
         raise InvalidInput(f"n must be a whole number between 1 and {MAX_SAMPLES}, got {n!r}")
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
         raise InvalidInput(f"seed must be a non-negative whole number, got {seed!r}")
-    m = check_mean("mean", mean)
+    m = _mean("mean", mean)
+    if int(n) * m.size > MAX_SAMPLE_VALUES:
+        raise InvalidInput(
+            f"{n} samples in dimension {m.size} would be {int(n) * m.size} values; at most "
+            f"{MAX_SAMPLE_VALUES} are supported: draw fewer samples"
+        )
     S = check_covariance("cov", cov, dim=m.size)
     w, V = np.linalg.eigh(S)
     L = V * np.sqrt(np.clip(w, 0.0, None))

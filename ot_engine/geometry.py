@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .validation import InvalidInput, check_points, check_positive
+from .validation import MAX_SIZE, InvalidInput, check_points, check_positive
 
 __all__ = ["cost_matrix", "uniform_grid"]
 
@@ -15,7 +15,7 @@ def uniform_grid(n: int, low: float = 0.0, high: float = 1.0) -> np.ndarray:
     Parameters
     ----------
     n : int
-        Number of bins, ``1 <= n <= 2048``.
+        Number of bins, ``1 <= n <= MAX_SIZE`` (2048).
     low, high : float
         Ends of the interval, ``low < high``.
 
@@ -34,8 +34,8 @@ def uniform_grid(n: int, low: float = 0.0, high: float = 1.0) -> np.ndarray:
     >>> uniform_grid(4)
     array([0.125, 0.375, 0.625, 0.875])
     """
-    if isinstance(n, bool) or not isinstance(n, int | np.integer) or not 1 <= n <= 2048:
-        raise InvalidInput(f"n must be a whole number of bins between 1 and 2048, got {n!r}")
+    if isinstance(n, bool) or not isinstance(n, int | np.integer) or not 1 <= n <= MAX_SIZE:
+        raise InvalidInput(f"n must be a whole number of bins between 1 and {MAX_SIZE}, got {n!r}")
     lo, hi = float(low), float(high)
     if not (np.isfinite(lo) and np.isfinite(hi)) or hi <= lo:
         raise InvalidInput(f"the interval must satisfy low < high (finite), got [{lo}, {hi}]")

@@ -66,7 +66,13 @@ def check_histogram(name: str, value, *, max_size: int = MAX_SIZE) -> np.ndarray
     _check_finite(name, arr)
     if (arr < 0).any():
         raise InvalidInput(f"{name} has a negative bar: masses must be zero or positive")
-    total = float(arr.sum())
+    with np.errstate(over="ignore"):  # an overflowing total is reported just below
+        total = float(arr.sum())
+    if not np.isfinite(total):
+        raise InvalidInput(
+            f"{name} has a total mass too large for floating point (each bar is finite but "
+            f"their sum overflows): scale the bars down, e.g. divide by {arr.max():.3g}"
+        )
     if total <= 0.0:
         raise InvalidInput(f"{name} has no mass: add some mass to at least one bar")
     return arr
@@ -106,28 +112,37 @@ def check_cost(C, n: int, m: int, *, name: str = "C") -> np.ndarray:
     return np.ascontiguousarray(arr)
 
 
+def check_positive(name: str, value, *, meaning: str = "") -> float:
+    """Return a positive, finite scalar as a float; messages name the argument ``name``.
+
+    ``meaning`` (e.g. ``"the regularization strength"``) is added to the message about the
+    sign, for arguments whose role a student may not know by name.
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Real | np.ndarray):
+        raise InvalidInput(f"{name} must be positive: a number above 0, got {value!r}")
+    arr = np.asarray(value, dtype=np.float64)
+    if arr.ndim != 0:
+        raise InvalidInput(f"{name} must be positive: a single number, got shape {arr.shape}")
+    number = float(arr)
+    if not np.isfinite(number):
+        raise InvalidInput(f"{name} must be positive and finite, got {number}")
+    if number <= 0.0:
+        role = f" ({meaning})" if meaning else ""
+        raise InvalidInput(f"{name} must be positive{role}, got {number}")
+    return number
+
+
 def check_eps(eps, *, name: str = "eps") -> float:
     """Return a positive, finite regularization strength as a float."""
-    if isinstance(eps, bool) or not isinstance(eps, numbers.Real | np.ndarray):
-        raise InvalidInput(f"{name} must be a positive number, got {eps!r}")
-    arr = np.asarray(eps, dtype=np.float64)
-    if arr.ndim != 0:
-        raise InvalidInput(f"{name} must be a single number, got shape {arr.shape}")
-    value = float(arr)
-    if not np.isfinite(value):
-        raise InvalidInput(f"{name} must be finite, got {value}")
-    if value <= 0.0:
-        raise InvalidInput(f"{name} must be positive (the regularization strength), got {value}")
-    return value
-
-
-def check_positive(name: str, value) -> float:
-    """Return a positive, finite scalar (a standard deviation, a length) as a float."""
-    return check_eps(value, name=name)
+    return check_positive(name, eps, meaning="the regularization strength")
 
 
 def check_grid(name: str, value, *, size: int | None = None) -> np.ndarray:
-    """Return a 1D float64 grid of finite, distinct points (sorted or not)."""
+    """Return a 1D float64 grid of finite points, in any order.
+
+    Points need not be distinct: bars at the same point simply hold mass at one location
+    (the 1D solvers sort the points and treat them as the support of a discrete measure).
+    """
     arr = _as_float_array(name, value)
     if arr.ndim != 1:
         raise InvalidInput(f"{name} must be a 1D array of grid points, got shape {arr.shape}")
@@ -158,11 +173,17 @@ def check_points(name: str, value, *, dim: int | None = None) -> np.ndarray:
     return arr
 
 
-def check_mean(name: str, value, *, dim: int | None = None) -> np.ndarray:
-    """Return a mean vector as a 1D float64 array of length ``dim``."""
+def check_mean(
+    name: str, value, *, dim: int | None = None, max_dim: int | None = None
+) -> np.ndarray:
+    """Return a mean vector as a 1D float64 array of length ``dim`` (at most ``max_dim``)."""
     arr = _as_float_array(name, value)
     if arr.ndim != 1 or arr.size == 0:
         raise InvalidInput(f"{name} must be a 1D vector of coordinates, got shape {arr.shape}")
+    if max_dim is not None and arr.size > max_dim:
+        raise InvalidInput(
+            f"{name} has {arr.size} coordinates; at most {max_dim} dimensions are supported"
+        )
     _check_finite(name, arr)
     if dim is not None and arr.size != dim:
         raise InvalidInput(f"{name} has {arr.size} coordinates but {dim} were expected")

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from ot_engine import (
+    InvalidInput,
     hellinger,
     js,
     kantorovich_critic_1d,
@@ -96,3 +97,37 @@ def test_critic_sign_convention():
     # p sits left of q: mass moves right, the critic decreases (f' = -1 between them).
     f = kantorovich_critic_1d([0, 1, 2, 3], [1, 0, 0, 0], [0, 0, 0, 1])
     assert list(np.diff(f)) == [-1, -1, -1]
+
+
+def test_wasserstein_1d_large_orders_do_not_underflow_or_overflow():
+    from ot_engine.divergences import MAX_ORDER
+
+    # One unit of mass moved by D: W_r = D for every order r.  Before, |d|^r overflowed
+    # (order 300, D = 1e3 gave inf) or underflowed (D = 1e-5, order 100 gave 0).
+    for D in (1e3, 1.0, 1e-5):
+        for order in (1, 2, 50, MAX_ORDER):
+            value = wasserstein_1d([0.0, D], [1, 0], [0, 1], order=order)
+            assert value == pytest.approx(D, rel=1e-12)
+    # Half of the mass moves by 1 and half stays: W_r = (1/2)^(1/r).
+    x, p, q = [0.0, 1.0, 2.0], [0.5, 0.5, 0.0], [0.5, 0.0, 0.5]
+    for order in (3, 40, 100):
+        expected = 0.5 ** (1 / order)
+        assert wasserstein_1d(x, p, q, order=order) == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize("order", [101, 300, 1e6, np.inf])
+def test_wasserstein_1d_refuses_orders_above_the_cap(order):
+    with pytest.raises(InvalidInput, match="order"):
+        wasserstein_1d([0.0, 1.0], [1, 0], [0, 1], order=order)
+
+
+@settings(max_examples=50, deadline=None)
+@given(p=hist, q=hist, order=st.floats(1.0, 100.0), scale=st.sampled_from([1e-9, 1.0, 1e6]))
+def test_wasserstein_1d_any_order_matches_pot_on_a_unit_grid(p, q, order, scale):
+    # Independent value: POT's W_r^r on the grid rescaled to [0, 1), where every nonzero
+    # displacement is at least 1/20 and (1/20)^100 ~ 1e-130 neither underflows nor
+    # overflows; W_r is homogeneous of degree 1 in x.
+    unit = uniform_grid(20)
+    pn, qn = p / p.sum(), q / q.sum()
+    ref = scale * ot.wasserstein_1d(unit, unit, pn, qn, p=order) ** (1.0 / order)
+    assert wasserstein_1d(unit * scale, p, q, order=order) == pytest.approx(ref, rel=1e-8)

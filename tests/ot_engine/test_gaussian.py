@@ -165,3 +165,29 @@ def test_sample_gaussian_is_deterministic_and_has_right_moments():
 def test_bad_gaussian_inputs(call, match):
     with pytest.raises(InvalidInput, match=match):
         call()
+
+
+def test_sample_gaussian_caps_the_array_size_not_just_n():
+    from ot_engine.gaussian import MAX_DIM, MAX_SAMPLE_VALUES
+
+    # n = 1e6 points in d = 2000 would be 16 GB: refused before anything is allocated.
+    with pytest.raises(InvalidInput, match="values"):
+        sample_gaussian(1_000_000, np.zeros(1000), np.eye(1000), seed=0)
+    with pytest.raises(InvalidInput, match="mean"):
+        sample_gaussian(10, np.zeros(MAX_DIM + 1), np.eye(2), seed=0)
+    n = MAX_SAMPLE_VALUES // 4
+    assert sample_gaussian(n, np.zeros(4), np.eye(4), seed=0).shape == (n, 4)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda big: gaussian_w2(big, np.eye(2), big, np.eye(2)),
+        lambda big: brenier_map(np.zeros((1, big.size)), big, 1.0, big, 1.0),
+    ],
+)
+def test_means_longer_than_the_dimension_cap_are_refused(call):
+    from ot_engine.gaussian import MAX_DIM
+
+    with pytest.raises(InvalidInput, match="mean_p"):
+        call(np.zeros(MAX_DIM + 1))

@@ -6,6 +6,7 @@ import pytest
 from ot_engine import (
     MAX_SIZE,
     InvalidInput,
+    brenier_map,
     cost_matrix,
     exact,
     hellinger,
@@ -132,3 +133,54 @@ def test_bad_grids_and_points():
         cost_matrix(np.zeros((2, 2)), np.zeros((2, 3)))
     with pytest.raises(InvalidInput, match="order"):
         wasserstein_1d([0, 1], [1, 0], [0, 1], order=0.5)
+
+
+@pytest.mark.parametrize(
+    "solve",
+    [
+        lambda h: sinkhorn(h, np.full(8, 1 / 8), np.ones((8, 8)), 0.1),
+        lambda h: exact(h, np.full(8, 1 / 8), np.ones((8, 8))),
+        lambda h: kl(h, np.full(8, 1 / 8)),
+        lambda h: wasserstein_1d(uniform_grid(8), h, np.full(8, 1 / 8)),
+    ],
+)
+def test_histogram_whose_total_overflows(solve):
+    # Every bar is finite but their sum is inf: this used to slip through and crash inside
+    # the solver with numpy's "zero-size array" error.
+    with pytest.raises(InvalidInput, match="total"):
+        solve(np.full(8, 1e308))
+
+
+@pytest.mark.parametrize(
+    ("call", "name"),
+    [
+        (lambda: brenier_map([[0.0]], [0.0], 0.0, [1.0], 1.0), "sigma_p"),
+        (lambda: cost_matrix([0.0], [1.0], power=-1.0), "power"),
+        (lambda: wasserstein_1d([0, 1], [1, 0], [0, 1], order=0.0), "order"),
+        (lambda: sinkhorn(A, B, C, 0.1, tol=0.0), "tol"),
+        (lambda: sinkhorn(A, B, C, 0.1, max_time=-1.0), "max_time"),
+    ],
+)
+def test_positive_argument_messages_name_the_argument(call, name):
+    # check_positive used to reuse the eps message: "sigma_p must be positive (the
+    # regularization strength)".
+    with pytest.raises(InvalidInput) as info:
+        call()
+    message = str(info.value)
+    assert message.startswith(f"{name} must be positive")
+    assert "regularization" not in message
+
+
+def test_eps_message_still_explains_eps():
+    with pytest.raises(InvalidInput, match="regularization"):
+        sinkhorn(A, B, C, 0.0)
+
+
+def test_uniform_grid_cap_is_max_size(monkeypatch):
+    import importlib
+
+    geometry = importlib.import_module("ot_engine.geometry")
+    monkeypatch.setattr(geometry, "MAX_SIZE", 8)
+    assert uniform_grid(8).size == 8
+    with pytest.raises(InvalidInput, match="between 1 and 8"):
+        uniform_grid(9)
