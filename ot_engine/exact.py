@@ -9,7 +9,7 @@ import numpy as np
 import ot
 
 from .geometry import cost_matrix
-from .results import ExactResult, MonotonePlan, frozen_array, marginal_error
+from .results import ExactResult, MonotonePlan, frozen_array, marginal_error, solver_record
 from .validation import (
     InvalidInput,
     check_cost,
@@ -120,18 +120,16 @@ def exact(a, b, C, *, normalize=True) -> ExactResult:
     g = (C - f[:, None]).min(axis=0)
     g[jb] = g_s
     err = marginal_error(plan, a, b)
-    converged = bool(optimal and err <= EXACT_TOL)
-    return ExactResult(
-        plan=frozen_array(plan),
-        cost=float(np.sum(plan * C)),
-        f=frozen_array(f),
-        g=frozen_array(g),
+    return solver_record(
+        ExactResult,
+        plan=plan,
+        C=C,
+        f=f,
+        g=g,
+        started=t0,
+        masses=(mass_a, mass_b, renormalized),
         marginal_error=err,
-        converged=converged,
-        solve_time=time.perf_counter() - t0,
-        renormalized=renormalized,
-        mass_a=mass_a,
-        mass_b=mass_b,
+        converged=bool(optimal and err <= EXACT_TOL),
         message=message,
     )
 

@@ -7,6 +7,7 @@ fields are read-only views, so a page cannot change a result by accident.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,6 +25,29 @@ def frozen_array(arr) -> np.ndarray:
 def marginal_error(plan: np.ndarray, a: np.ndarray, b: np.ndarray) -> float:
     """``|plan 1 - a|_1 + |plan^T 1 - b|_1``."""
     return float(np.abs(plan.sum(1) - a).sum() + np.abs(plan.sum(0) - b).sum())
+
+
+def solver_record(cls, *, plan, C, f, g, started, masses, **fields):
+    """Build a :class:`SinkhornResult` or :class:`ExactResult` from a solver's arrays.
+
+    The fields both records share are derived here, once: read-only ``plan``, ``f``,
+    ``g``; ``cost = <C, plan>``; ``solve_time`` since the ``time.perf_counter()`` value
+    ``started``; ``mass_a, mass_b, renormalized`` from ``masses`` (as returned by
+    ``check_histogram_pair``).  ``fields`` are the record's own (``marginal_error``,
+    ``converged``, ``message``, ...).
+    """
+    mass_a, mass_b, renormalized = masses
+    return cls(
+        plan=frozen_array(plan),
+        cost=float(np.sum(plan * C)),
+        f=frozen_array(f),
+        g=frozen_array(g),
+        solve_time=time.perf_counter() - started,
+        renormalized=renormalized,
+        mass_a=mass_a,
+        mass_b=mass_b,
+        **fields,
+    )
 
 
 @dataclass(frozen=True, eq=False)

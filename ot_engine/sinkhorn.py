@@ -8,7 +8,7 @@ import time
 import numpy as np
 
 from . import _sinkhorn_core as core
-from .results import SinkhornResult, frozen_array, marginal_error
+from .results import SinkhornResult, frozen_array, marginal_error, solver_record
 from .validation import (
     InvalidInput,
     check_cost,
@@ -210,8 +210,6 @@ def sinkhorn(
     err = marginal_error(plan, a, b)
     trace.append(err)
     converged = bool(err <= tol)
-    cost = float(np.sum(plan * C))
-    objective = float(f @ plan.sum(1) + g @ plan.sum(0))
     if converged:
         message = f"converged: marginal error {err:.2e} after {iterations} iterations"
     else:
@@ -219,21 +217,20 @@ def sinkhorn(
             f"NOT converged: marginal error {err:.2e} > tol {tol:.1e} after {iterations} "
             "iterations (iteration or time cap reached)"
         )
-    return SinkhornResult(
-        plan=frozen_array(plan),
-        cost=cost,
-        f=frozen_array(f),
-        g=frozen_array(g),
+    return solver_record(
+        SinkhornResult,
+        plan=plan,
+        C=C,
+        f=f,
+        g=g,
+        started=t0,
+        masses=(mass_a, mass_b, renormalized),
         iterations=int(iterations),
         marginal_error=err,
         converged=converged,
         error_trace=frozen_array(trace),
         eps=eps,
-        objective=objective,
-        solve_time=time.perf_counter() - t0,
-        renormalized=renormalized,
-        mass_a=mass_a,
-        mass_b=mass_b,
+        objective=float(f @ plan.sum(1) + g @ plan.sum(0)),
         warm_started=warm is not None,
         message=message,
     )
