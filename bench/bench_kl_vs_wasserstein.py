@@ -100,6 +100,7 @@ TO_PIXELS = """([x, y]) => {
     for (const c of (v.child_views ?? [])) walk(c);
   };
   for (const v of Object.values(Bokeh.index)) walk(v);
+  if (!found) return null;
   const r = found.canvas_view.el.getBoundingClientRect();
   return [r.left + found.frame.x_scale.compute(x), r.top + found.frame.y_scale.compute(y)];
 }"""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 import panel as pn
@@ -22,7 +23,6 @@ from bokeh.models import (
     CDSView,
     ColumnDataSource,
     CustomJS,
-    Div,
     FixedTicker,
     GroupFilter,
     Legend,
@@ -136,25 +136,38 @@ def format_value(value: float) -> str:
     return f"{value:.4f}"
 
 
-def readout_html(values: dict[str, float], slopes: dict[str, float], floor: float) -> str:
-    """The readout table (numbers and fixed labels only; nothing user-typed)."""
+def readout_rows(
+    values: dict[str, float], slopes: dict[str, float], floor: float
+) -> list[list[str]]:
+    """Rows ``[key, label, colour, value, slope]`` of the readout table (fixed labels only)."""
     rows = []
     for key in DIVERGENCES:
         name = LABELS[key]
         if key.startswith("kl") and floor > 0:
             name += f" (floor {floor:g})"
-        rows.append(
-            f"<tr data-key='{key}'><td style='color:{COLORS[key]}'>{name}</td>"
-            f"<td class='kvw-value' style='text-align:right;padding-left:8px'>"
-            f"{format_value(values[key])}</td>"
-            f"<td class='kvw-slope' style='text-align:right;padding-left:8px'>"
-            f"{format_value(slopes[key])}</td></tr>"
-        )
-    return (
-        "<table class='kvw-readouts' style='border-collapse:collapse;font-size:14px;width:100%'>"
-        "<tr><th style='text-align:left'>divergence</th><th style='text-align:right'>value</th>"
-        "<th style='text-align:right'>d/ds</th></tr>" + "".join(rows) + "</table>"
-    )
+        rows.append([key, name, COLORS[key], format_value(values[key]), format_value(slopes[key])])
+    return rows
+
+
+#: The readout table's look: fixed column widths and tabular digits, so a new number never
+#: changes the size of anything.
+READOUT_CSS = """
+table.kvw-readouts { width: 100%; table-layout: fixed; border-collapse: collapse;
+  font-size: 14px; font-variant-numeric: tabular-nums; }
+table.kvw-readouts th, table.kvw-readouts td { padding: 1px 0; white-space: nowrap;
+  overflow: hidden; text-overflow: ellipsis; }
+table.kvw-readouts .kvw-name { text-align: left; width: 46%; }
+table.kvw-readouts .kvw-num { text-align: right; width: 27%; }
+"""
+
+
+class ReadoutTable(pn.custom.JSComponent):
+    """The current value and slope of every divergence; an update rewrites only cell text."""
+
+    rows = param.List(default=[], doc="[key, label, colour, value text, slope text] per row")
+
+    _esm = JS_DIR / "kl_vs_wasserstein_readouts.js"
+    _stylesheets: ClassVar[list[str]] = [READOUT_CSS]
 
 
 def _finite_or_nan(a: np.ndarray) -> np.ndarray:
@@ -420,7 +433,7 @@ class KLvsWassersteinPage(pn.viewable.Viewer):
 
     def _build_controls(self) -> None:
         m = self.model
-        self.readouts = Div(text="", sizing_mode="stretch_width", name="kvw_readouts")
+        self.readouts = ReadoutTable(sizing_mode="stretch_width", min_height=190)
         self.controls = pn.Column(
             pn.widgets.FloatSlider.from_param(m.param.shift, name="shift s (centre of q)"),
             pn.widgets.Select.from_param(m.param.shape, name="shape of q"),
@@ -428,7 +441,7 @@ class KLvsWassersteinPage(pn.viewable.Viewer):
             pn.widgets.Select.from_param(
                 m.param.floor, name="KL smoothing floor", options=FLOOR_LABELS
             ),
-            pn.pane.Bokeh(self.readouts, sizing_mode="stretch_width"),
+            self.readouts,
             sizing_mode="stretch_width",
         )
 
@@ -568,7 +581,7 @@ class KLvsWassersteinPage(pn.viewable.Viewer):
         grid = np.linspace(*X_VIEW, 1801)
         ox, oy = overlap_density(m.shape, float(m.width), s, grid)
         self.overlap_src.data = {"x": ox.astype(np.float32), "y": oy.astype(np.float32)}
-        self.readouts.text = readout_html(values, slopes, float(m.floor))
+        self.readouts.rows = readout_rows(values, slopes, float(m.floor))
         if move_bump:
             z, y = self._outline
             self.bump_src.data = {"x0": z, "x": z + s, "y": y}

@@ -16,7 +16,7 @@ def test_page_builds_without_a_server():
     built = page.create_page()
     view = built.kvw_view
     assert view.model.shift == pytest.approx(0.4)
-    assert "KL(p‖q)" in view.readouts.text
+    assert view.readouts.rows[0][:2] == ["kl_pq", "KL(p‖q)"]
 
 
 def test_query_keys_accept_good_values():
@@ -58,8 +58,9 @@ def test_readouts_and_markers_are_the_engine_numbers():
     view.model.param.update(shape="epanechnikov", width=0.6, shift=1.3)
     values, slopes = sf.divergences_at("epanechnikov", 0.6, 1.3)
     assert view.current_values == values
+    shown = {row[0]: (row[3], row[4]) for row in view.readouts.rows}
     for key in sf.DIVERGENCES:
-        assert page.format_value(values[key]) in view.readouts.text
+        assert shown[key] == (page.format_value(values[key]), page.format_value(slopes[key]))
     markers = view.marker_src.data
     on_band = {k: view._kl_inf_y[k] for k in ("kl_pq", "kl_qp") if math.isinf(values[k])}
     assert markers["y"] == [on_band.get(k, values[k]) for k in sf.DIVERGENCES]
@@ -73,7 +74,7 @@ def test_infinity_is_shown_never_a_large_number():
     view = page.KLvsWassersteinPage()
     view.model.param.update(shape="box", width=0.3, shift=5.0)
     assert math.isinf(view.current_values["kl_pq"])
-    assert view.readouts.text.count(">∞<") == 2
+    assert [row[3] for row in view.readouts.rows].count("∞") == 2
     # The KL curves break (NaN) where infinite, and bands mark those stretches.
     data = view.curve_src.data
     assert np.isnan(data["kl_pq"][np.abs(data["shift"]) > 3]).all()
@@ -86,7 +87,7 @@ def test_floor_makes_kl_finite_in_the_readouts():
     view = page.KLvsWassersteinPage()
     view.model.param.update(shape="box", width=0.3, shift=5.0, floor=1e-6)
     assert math.isfinite(view.current_values["kl_pq"])
-    assert "floor 1e-06" in view.readouts.text
+    assert view.readouts.rows[0][1] == "KL(p‖q) (floor 1e-06)"
     assert view.inf_src.data["x0"] == []
 
 
