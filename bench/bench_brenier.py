@@ -1,4 +1,5 @@
-"""Speed of the Brenier page in headless Chromium: rotation frames and slider-to-surface latency.
+"""Speed of the Brenier page in headless Chromium: rotation frames, slider-to-surface latency
+and the sampled estimate.
 
 Usage::
 
@@ -14,6 +15,12 @@ What it measures:
   browser (as a slider drag does) and the clock runs until the new surface sent back by the
   server has been drawn (``window.brenierHeightsDrawnAt``): browser -> Python -> browser ->
   canvas, on loopback.
+* **Slider -> estimate shown.** ``--estimate-repeats`` times at n = 300 and at n = 1000: the
+  same slider change, and the clock runs until the readout shows the new sampled estimate
+  (150 ms rest, then the repeated exact solves on the worker thread, then the text).
+* **Slider -> surface while the estimate solves.** At n = 1000, each slider change comes
+  0.25 s after the previous one, when that one's ~0.5 s of solves has started: the surface must
+  still come back at once (the solves run off the session's event loop).
 """
 
 from __future__ import annotations
@@ -55,6 +62,22 @@ SET_SLIDER_AND_WAIT = """async (value) => {
 }"""
 
 
+SET_SLIDER_AND_WAIT_ESTIMATE = """async (value) => {
+  const all = [...Bokeh.documents[0].all_models];
+  const slider = all.find(
+    m => typeof m.title === 'string' && m.title.startsWith('Target spread σ_q'));
+  const readout = all.find(m => typeof m.text === 'string' && m.text.includes('From samples'));
+  const before = readout.text;
+  const start = performance.now();
+  slider.value = value;
+  while (!(readout.text !== before && readout.text.includes('converged on every draw'))) {
+    if (performance.now() - start > 20000) return -1;
+    await new Promise(r => setTimeout(r, 2));
+  }
+  return performance.now() - start;
+}"""
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -90,14 +113,37 @@ def summary(values: list[float]) -> str:
     return f"{statistics.median(values):.1f} | {p95:.1f} | {max(values):.1f} | {len(values)}"
 
 
-def run(base: str, drag_steps: int, repeats: int) -> list[tuple[str, str]]:
+def slider_rounds(page, script: str, repeats: int, pause: float) -> list[float]:
+    """Alternate the sigma_q slider between two values; the script returns ms or -1."""
+    current = page.evaluate(
+        """() => [...Bokeh.documents[0].all_models].find(
+             m => typeof m.title === 'string' && m.title.startsWith('Target spread σ_q')).value"""
+    )
+    values = (1.3, 0.5) if current == 0.5 else (0.5, 1.3)  # every change is a real change
+    latencies = []
+    for k in range(repeats):
+        ms = page.evaluate(script, values[k % 2])
+        if ms < 0:
+            raise RuntimeError("the page did not answer in time")
+        latencies.append(ms)
+        time.sleep(pause)
+    return latencies
+
+
+def open_brenier(browser, url: str):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(url)
+    page.wait_for_function("() => window.brenierFrameTimes && brenierFrameTimes.length > 0")
+    page.get_by_text("converged on every draw").wait_for(timeout=20_000)
+    return page
+
+
+def run(base: str, drag_steps: int, repeats: int, estimate_repeats: int) -> list[tuple[str, str]]:
     chromium = shutil.which("chromium") or "/usr/bin/chromium"
     rows = []
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        page.goto(base + "/brenier")
-        page.wait_for_function("() => window.brenierFrameTimes && brenierFrameTimes.length > 0")
+        page = open_brenier(browser, base + "/brenier")
         time.sleep(1.0)
         canvas = page.locator("canvas.brenier-canvas")
         box = canvas.bounding_box()
@@ -124,6 +170,14 @@ def run(base: str, drag_steps: int, repeats: int) -> list[tuple[str, str]]:
             latencies.append(ms)
             time.sleep(0.15)
         rows.append(("slider sigma_q -> surface drawn, loopback (ms)", summary(latencies)))
+
+        for n in (300, 1000):
+            page = open_brenier(browser, f"{base}/brenier?n={n}")
+            shown = slider_rounds(page, SET_SLIDER_AND_WAIT_ESTIMATE, estimate_repeats, 0.1)
+            rows.append((f"slider sigma_q -> estimate shown, n = {n} (ms)", summary(shown)))
+        # The n = 1000 page is open: slider changes that land while its solves run.
+        busy = slider_rounds(page, SET_SLIDER_AND_WAIT, repeats, 0.25)
+        rows.append(("slider -> surface drawn while n = 1000 solves run (ms)", summary(busy)))
         browser.close()
     return rows
 
@@ -133,17 +187,20 @@ def main() -> int:
     parser.add_argument("--url", help="base URL of a running server (default: start one)")
     parser.add_argument("--drag-steps", type=int, default=300)
     parser.add_argument("--repeats", type=int, default=40)
+    parser.add_argument("--estimate-repeats", type=int, default=10)
     args = parser.parse_args()
+    load_before = os.getloadavg()[0]
     proc = None
     base = args.url
     if base is None:
         proc, base = start_server()
     try:
-        rows = run(base.rstrip("/"), args.drag_steps, args.repeats)
+        rows = run(base.rstrip("/"), args.drag_steps, args.repeats, args.estimate_repeats)
     finally:
         if proc is not None:
             proc.terminate()
             proc.wait(timeout=10)
+    print(f"load average (1 min): {load_before:.1f} before, {os.getloadavg()[0]:.1f} after")
     print("| measure | median | p95 | max | n |")
     print("| --- | --- | --- | --- | --- |")
     for name, stats in rows:

@@ -52,7 +52,10 @@ SEED_STRIDE = 2 * max(REPEATS.values())
 MAX_DRAW = 99_999
 #: The sampled estimate waits for the controls to rest this long (ms) before it solves.
 ESTIMATE_DELAY_MS = 150
-READOUT_HEIGHT = 150
+#: The estimate's box keeps this height while it solves, so the page does not jump.
+READOUT_MIN_HEIGHT = 110
+FIGURE_HEIGHT = 600
+EMBED_FIGURE_HEIGHT = 500
 #: The exact solves run off the session's event loop (POT's network simplex releases the GIL),
 #: so a slider moved while they run is answered at once. One worker for the whole process:
 #: the other core stays free for the event loop; a session's queued request that a newer one
@@ -260,11 +263,12 @@ class BrenierPage(pn.viewable.Viewer):
             el_min=EL_MIN,
             dark=shell.is_dark(),
             sizing_mode="stretch_width",
-            height=600,
+            # Embedded (a 700 px iframe), a lower canvas leaves the readouts in view.
+            height=EMBED_FIGURE_HEIGHT if shell.is_embed() else FIGURE_HEIGHT,
             min_width=320,
         )
-        # Fixed heights: the text changes on every estimate, the page below must not jump.
-        self.readout = pn.pane.Markdown(sizing_mode="stretch_width", height=READOUT_HEIGHT)
+        # A minimum height: the text changes length as it solves; the page below must not jump.
+        self.readout = pn.pane.Markdown(sizing_mode="stretch_width", min_height=READOUT_MIN_HEIGHT)
         self.map_readout = pn.pane.Markdown(sizing_mode="stretch_width")
         self._estimate_generation = 0
         self._estimate_future: Future | None = None
@@ -390,7 +394,7 @@ class BrenierPage(pn.viewable.Viewer):
         w2 = self.model.closed_form_w2()
         lines = [f"**W₂(p, q), closed form:** {w2:.4f}"]
         n, repeats = int(self.model.n_samples), self.model.repeats
-        head = f"**From samples** ({repeats} independent draws of n = {n} points of each):"
+        head = f"**From samples**, {repeats} independent draws of n = {n} points of each:"
         if problem is not None:
             lines.append(f"{head} not available ({problem}).")
         elif estimate is None:
@@ -401,18 +405,18 @@ class BrenierPage(pn.viewable.Viewer):
                 f"marginal error {estimate.marginal_error:.1e}); the values are not reliable."
             )
         else:
-            first = estimate.draws[0].w2
             lines.append(
-                f"{head} mean {estimate.mean:.3f} ± {estimate.sd:.3f} (one standard "
-                f"deviation of a single draw), {estimate.mean - w2:+.3f} from the closed "
-                f"form. The dots are draw 1: {first:.3f}."
+                f"{head} **mean {estimate.mean:.3f} ± {estimate.sd:.3f}** (± one standard "
+                f"deviation of a single draw; {estimate.mean - w2:+.3f} from the closed form). "
+                f"The dots are draw 1: {estimate.draws[0].w2:.3f}."
             )
             lines.append(
-                "*Each draw is random, and on average the estimate comes out too large; "
-                "both the spread and that excess shrink as n grows.* "
+                "*Each draw is random, and on average it comes out too large; "
+                "the spread and that excess shrink as n grows.*"
+            )
+            lines.append(
                 f"Exact solver converged on every draw (largest marginal error "
-                f"{_small(estimate.marginal_error)}; "
-                f"{1e3 * estimate.solve_time:.0f} ms in all)."
+                f"{_small(estimate.marginal_error)}; {1e3 * estimate.solve_time:.0f} ms in all)."
             )
         return "  \n".join(lines)
 
@@ -452,14 +456,16 @@ class BrenierPage(pn.viewable.Viewer):
             pn.pane.Markdown("**Estimate from samples**", margin=(0, 10)),
             pn.widgets.DiscreteSlider.from_param(m.param.n_samples, sizing_mode="stretch_width"),
             self._new_draws_button(),
-            width=290,
-            sizing_mode="fixed",
+            # Fills the page's controls column (beside the figure, or below it when narrow).
+            sizing_mode="stretch_width",
         )
 
     def _new_draws_button(self) -> pn.widgets.Button:
         button = pn.widgets.Button(
             label="New random draws",
             description="Draw fresh samples: new dots, new estimates",
+            color="primary",
+            variant="outline",
             sizing_mode="stretch_width",
         )
         button.on_click(self.new_draws)
@@ -473,8 +479,9 @@ class BrenierPage(pn.viewable.Viewer):
             sizing_mode="stretch_width",
             styles={"color": theme.MUTED_COLOR, "font-size": "0.9em"},
         )
+        # The estimate's text changes length as it solves: it goes last, in a fixed-height box.
         return pn.Column(
-            self.surface, caption, self.readout, self.map_readout, sizing_mode="stretch_width"
+            self.surface, caption, self.map_readout, self.readout, sizing_mode="stretch_width"
         )
 
     def __panel__(self) -> pn.viewable.Viewable:
