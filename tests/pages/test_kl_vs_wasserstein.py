@@ -136,3 +136,23 @@ def test_curve_payload_is_float32_and_small():
     data = view.curve_src.data
     assert all(np.asarray(v).dtype == np.float32 for v in data.values())
     assert sum(np.asarray(v).nbytes for v in data.values()) < 40_000
+
+
+def test_drag_answers_leave_markers_to_the_browser(monkeypatch):
+    view = page.KLvsWassersteinPage()
+    doc = FakeDoc()
+    monkeypatch.setattr(view, "_schedule", doc.add_next_tick_callback)
+    before = dict(view.marker_src.data)
+    view._on_drag_data("data", None, {"shift": [2.5], "seq": [7]})
+    doc.callbacks.pop()()
+    # The browser already drew bump and markers at 2.5; an answer must not move them.
+    assert view.marker_src.data == before
+    assert view.answer_src.data == {"shift": [2.5], "seq": [7]}
+    values, _ = sf.divergences_at("tent", 0.8, 2.5)
+    assert [row[3] for row in view.readouts.rows] == [
+        page.format_value(values[k]) for k in sf.DIVERGENCES
+    ]
+    # A slider change rewrites them, with a new revision so it is never skipped as unchanged.
+    view.model.shift = 0.4
+    assert view.marker_src.data["x"][0] == pytest.approx(0.4)
+    assert view.marker_src.data["rev"][0] > before["rev"][0]
