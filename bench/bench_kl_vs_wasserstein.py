@@ -73,7 +73,8 @@ HOOKS = r"""
     for (const c of (v.child_views ?? [])) wrap(c);
   };
   for (const v of Object.values(Bokeh.index)) wrap(v);
-  const shiftNow = () => bump.data.x[0] - bump.data.x0[0];
+  const centre = Math.floor(bump.data.x.length / 2);  // the ends may be clamped to the axis
+  const shiftNow = () => bump.data.x[centre] - bump.data.x0[centre];
   document.addEventListener("pointermove", (e) => {
     if (!(e.buttons & 1)) return;
     const t = performance.now();

@@ -242,18 +242,10 @@ class KLvsWassersteinPage(pn.viewable.Viewer):
         px, py = FIXED.outline()
         top.varea(x=px, y1=0, y2=py, fill_color=theme.SOURCE_COLOR, fill_alpha=0.25)
         p_line = top.line(px, py, color=theme.SOURCE_COLOR, line_width=2)
-        self.overlap_src = ColumnDataSource({"x": np.zeros(0, np.float32), "y": np.zeros(0)})
-        # Overlay level (the overlap never leaves p's support, so needs no clipping): the
-        # server's overlap update repaints only the overlay canvas.
-        overlap = top.varea(
-            x="x",
-            y1=0,
-            y2="y",
-            source=self.overlap_src,
-            fill_color="#6a3d9a",
-            fill_alpha=0.45,
-            level="overlay",
-        )
+        # The bump and the overlap change while dragging: on the overlay level, a drag frame
+        # repaints only the plot's overlay canvas, not p, the axes and the legend. That level
+        # is not clipped to the frame, so the bump's x are clamped to the axis (the clamped
+        # stretch lies outside it); its centre, the middle point, never leaves the axis.
         self.bump_src = ColumnDataSource({"x0": [], "x": [], "y": []}, name="kvw_bump")
         top.varea(
             x="x",
@@ -262,9 +254,25 @@ class KLvsWassersteinPage(pn.viewable.Viewer):
             source=self.bump_src,
             fill_color=theme.TARGET_COLOR,
             fill_alpha=0.25,
+            level="overlay",
         )
         q_line = top.line(
-            x="x", y="y", source=self.bump_src, color=theme.TARGET_COLOR, line_width=2
+            x="x",
+            y="y",
+            source=self.bump_src,
+            color=theme.TARGET_COLOR,
+            line_width=2,
+            level="overlay",
+        )
+        self.overlap_src = ColumnDataSource({"x": np.zeros(0, np.float32), "y": np.zeros(0)})
+        overlap = top.varea(
+            x="x",
+            y1=0,
+            y2="y",
+            source=self.overlap_src,
+            fill_color="#6a3d9a",
+            fill_alpha=0.45,
+            level="overlay",
         )
         top.add_layout(
             Legend(
@@ -423,6 +431,8 @@ class KLvsWassersteinPage(pn.viewable.Viewer):
                 keys=list(DIVERGENCES),
                 lo=lo,
                 hi=hi,
+                view_lo=X_VIEW[0],
+                view_hi=X_VIEW[1],
                 every_ms=SYNC_EVERY_MS,
             )
             return CustomJS(args=args, code=DRAG_JS)
@@ -584,7 +594,7 @@ class KLvsWassersteinPage(pn.viewable.Viewer):
         self.readouts.rows = readout_rows(values, slopes, float(m.floor))
         if move_bump:
             z, y = self._outline
-            self.bump_src.data = {"x0": z, "x": z + s, "y": y}
+            self.bump_src.data = {"x0": z, "x": np.clip(z + s, *X_VIEW), "y": y}
         self.current_values, self.current_slopes = values, slopes
 
 

@@ -3,7 +3,8 @@
 // drag (a one-row source {shift, seq} synced to the server), answer (the server's {shift, seq}
 // answer, which acknowledges the last drag sync it applied), markers (the current-shift markers:
 // x, y, dy, inf_y, one row per divergence in `keys` order), curves (the drawn curves: shift,
-// each key and d_<key>), keys, lo / hi (shift bounds), every_ms.
+// each key and d_<key>), keys, lo / hi (shift bounds), view_lo / view_hi (the x axis: the bump
+// is drawn unclipped, so its points are clamped to it), every_ms.
 // The bump and the markers follow the pointer in the browser with no round trip: a marker is
 // placed on the curve as drawn (straight between the curve's samples). The server sends the
 // readouts, critic and overlap. The shift goes to the server with flow control: at once when no
@@ -13,6 +14,8 @@
 const st = drag._kvw || (drag._kvw = {active: false, sent_at: 0, seq: 0, acked: 0,
                                       pending: false, timer: null, shift: 0});
 const data = bump.data;
+// The bump's centre: its middle point (symmetric outline), which never leaves the axis.
+const centre = Math.floor(data.x0.length / 2);
 
 function send() {
   if (st.timer !== null) { clearTimeout(st.timer); st.timer = null; }
@@ -72,7 +75,7 @@ if (phase === "ack") {
 }
 if (phase === "start") {
   st.active = true;
-  st.s0 = data.x[0] - data.x0[0];
+  st.s0 = data.x[centre] - data.x0[centre];
   st.x0 = cb_obj.x;
   return;
 }
@@ -81,7 +84,9 @@ let s = st.s0 + (cb_obj.x - st.x0);
 s = Math.min(hi, Math.max(lo, s));
 s = Math.round(s * 1000) / 1000;
 st.shift = s;
-for (let i = 0; i < data.x.length; i++) { data.x[i] = data.x0[i] + s; }
+for (let i = 0; i < data.x.length; i++) {
+  data.x[i] = Math.min(view_hi, Math.max(view_lo, data.x0[i] + s));
+}
 bump.change.emit();  // re-render only; not synced to the server
 move_markers(s);
 if (phase === "end") { st.active = false; }

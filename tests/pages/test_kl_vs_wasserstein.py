@@ -129,6 +129,14 @@ def test_slider_moves_the_bump_on_the_server():
     view.model.shift = -3.0
     x0 = np.asarray(view.bump_src.data["x0"])
     assert np.allclose(view.bump_src.data["x"], x0 - 3.0)
+    # The browser reads the shift from the middle point (the outline is symmetric about it);
+    # the ends are clamped to the axis (that level of the plot is not clipped).
+    for shape in sf.SHAPES:
+        view.model.param.update(shape=shape, width=1.5, shift=6.0)
+        x0, x = (np.asarray(view.bump_src.data[k]) for k in ("x0", "x"))
+        mid = len(x) // 2
+        assert x0[mid] == 0.0 and x[mid] == pytest.approx(6.0)
+        assert x.max() <= page.X_VIEW[1]
 
 
 def test_curve_payload_is_float32_and_small():
