@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import panel as pn
 import param
-from bokeh.models import CustomJSTickFormatter
+from bokeh.models import CustomJS, CustomJSTickFormatter, Slider
 
 from ot_engine import InvalidInput, cost_matrix, exact, sinkhorn, uniform_grid
 from ot_engine.histograms import PRESETS, preset_pair, rebin
@@ -364,12 +364,6 @@ class LatestWins:
             self._apply(update)
 
 
-class _InstantFloatSlider(pn.widgets.FloatSlider):
-    """A slider without Panel's 50 ms server-side debounce (events still merge while busy)."""
-
-    _debounce = 0
-
-
 # --- the view -------------------------------------------------------------------------------
 
 
@@ -401,7 +395,7 @@ class TransportPlanPage(pn.viewable.Viewer):
         self.probe = pn.pane.HTML(
             "", width=plots.FLOW_WIDTH, height=44, sizing_mode="fixed", styles=contained
         )
-        self._queue = LatestWins(self._apply_bars)
+        self._queue = LatestWins(self._apply_update)
         self.figs.p_source.on_change("data", self._bars_from_browser("p"))
         self.figs.q_source.on_change("data", self._bars_from_browser("q"))
         self.figs.probe_source.on_change("data", lambda attr, old, new: self._update_probe())
@@ -419,12 +413,21 @@ class TransportPlanPage(pn.viewable.Viewer):
 
         return on_change
 
-    def _apply_bars(self, update: dict) -> None:
+    def _apply_update(self, update: dict) -> None:
+        """Apply bar syncs and slider requests; always answer, so the browser sends the next."""
         m = self.model
+        answers = self._answers
+        log_eps = update.pop("log_eps", None)
         if any(h.size != m.n for h in update.values()):
-            return  # a sync from before a bin change: stale
+            update = {}  # a sync from before a bin change: stale
+        if log_eps is not None:
+            self._slider_log_eps = log_eps
+            if not self.exact_box.value:
+                update["eps"] = _slider_eps(log_eps)
         with pn.io.hold(self._doc):  # one message for the whole update
             m.param.update(**update)
+            if self._answers == answers:  # nothing changed: answer anyway
+                self._answer()
 
     # model -> browser
     def _bars_changed(self, *_events) -> None:
@@ -464,8 +467,14 @@ class TransportPlanPage(pn.viewable.Viewer):
         if len(new_support["x"]) or len(figs.support_source.data["x"]):
             figs.support_source.data = new_support
         self._update_probe()
+        self._answer()
+
+    def _answer(self) -> None:
+        """Tell the browser a result is in (it then sends its newest pending change)."""
+        sol = self.model.solution
         self._answers += 1
-        figs.answer_source.data = {"seq": [self._answers], "eps": [sol.eps_fraction]}
+        eps = sol.eps_fraction if sol is not None else self.model.eps
+        self.figs.answer_source.data = {"seq": [self._answers], "eps": [eps]}
 
     def _update_probe(self) -> None:
         sol = self.model.solution
@@ -483,18 +492,34 @@ class TransportPlanPage(pn.viewable.Viewer):
     # controls
     def _build_controls(self) -> None:
         m = self.model
-        self.eps_slider = _InstantFloatSlider(
-            label="ε / largest cost (log scale)",
+        # A plain Bokeh slider that is not synced: its moves reach the server through
+        # figs.eps_request with one-in-flight flow control (assets/js/transport_plan_eps.js).
+        self._slider_log_eps = math.log10(m.eps) if m.eps > 0 else -3.0
+        self.figs.eps_request.data = {"log_eps": [self._slider_log_eps]}
+        self.eps_slider = Slider(
+            title="ε / largest cost (log scale)",
             start=-4.0,
             end=0.0,
             step=0.01,
-            value=math.log10(m.eps) if m.eps > 0 else -3.0,
+            value=self._slider_log_eps,
             format=CustomJSTickFormatter(code="return (10 ** tick).toExponential(1);"),
             disabled=m.eps == 0,
+            syncable=False,
+            sizing_mode="stretch_width",
+            margin=(5, 10, 5, 10),  # as Panel's own widgets beside it
+            name="tp_eps_slider",
+        )
+        self.eps_slider.js_on_change(
+            "value", CustomJS(args={"request": self.figs.eps_request}, code=plots.JS["eps"])
+        )
+        self.figs.eps_request.on_change(
+            "data",
+            lambda attr, old, new: self._queue.submit(
+                self._doc, log_eps=float(np.clip(float(new["log_eps"][0]), -4.0, 0.0))
+            ),
         )
         self.exact_box = pn.widgets.Checkbox(label="Exact (unregularized LP)", value=m.eps == 0)
         self._syncing_eps = False
-        self.eps_slider.param.watch(self._eps_from_widgets, "value")
         self.exact_box.param.watch(self._eps_from_widgets, "value")
         m.param.watch(self._eps_to_widgets, "eps")
         self.download = pn.widgets.FileDownload(
@@ -517,7 +542,7 @@ class TransportPlanPage(pn.viewable.Viewer):
         self.controls = pn.Column(
             widgets.Select.from_param(m.param.preset),
             widgets.Button.from_param(m.param.reset),
-            self.eps_slider,
+            pn.pane.Bokeh(self.eps_slider, sizing_mode="stretch_width", margin=0),
             self.exact_box,
             widgets.RadioButtonGroup.from_param(m.param.cost),
             widgets.IntSlider.from_param(m.param.n, step=8, throttled=True),
@@ -533,7 +558,7 @@ class TransportPlanPage(pn.viewable.Viewer):
         self.eps_slider.disabled = self.exact_box.value
         # Hold: the new plan, numbers and link go out as one message, not one per model.
         with pn.io.hold(self._doc):
-            self.model.eps = 0.0 if self.exact_box.value else _slider_eps(self.eps_slider.value)
+            self.model.eps = 0.0 if self.exact_box.value else _slider_eps(self._slider_log_eps)
 
     def _eps_to_widgets(self, event) -> None:
         self._syncing_eps = True
@@ -542,8 +567,9 @@ class TransportPlanPage(pn.viewable.Viewer):
             self.eps_slider.disabled = event.new == 0
             # Move the slider only if it shows another ε: never push a value back into a
             # slider that is being dragged (it would jump under the pointer).
-            if event.new > 0 and _slider_eps(self.eps_slider.value) != event.new:
-                self.eps_slider.value = math.log10(event.new)
+            if event.new > 0 and _slider_eps(self._slider_log_eps) != event.new:
+                self._slider_log_eps = math.log10(event.new)
+                self.eps_slider.value = self._slider_log_eps
         finally:
             self._syncing_eps = False
 

@@ -36,9 +36,9 @@ from bokeh.transform import transform
 from pages import theme
 
 JS_DIR = Path(__file__).resolve().parent.parent / "assets" / "js"
-_JS = {
+JS = {
     name: (JS_DIR / f"transport_plan_{name}.js").read_text()
-    for name in ("drag", "ack", "keys", "hover")
+    for name in ("drag", "ack", "keys", "hover", "eps")
 }
 
 #: Bars are drawn on a fixed axis (heights are relative: the solver normalizes them).
@@ -151,6 +151,7 @@ class PlanFigures:
     support_source: ColumnDataSource
     probe_source: ColumnDataSource
     answer_source: ColumnDataSource
+    eps_request: ColumnDataSource
     p_mark: ColumnDataSource
     q_mark: ColumnDataSource
     linear_mapper: LinearColorMapper
@@ -182,10 +183,10 @@ def _bar_figure(name: str, title: str, height: int, width: int, x_range) -> figu
 
 
 def _draggable(fig: figure, source: ColumnDataSource, label: str) -> None:
-    drag = CustomJS(args={"source": source, "ymax": YMAX}, code=_JS["drag"])
+    drag = CustomJS(args={"source": source, "ymax": YMAX}, code=JS["drag"])
     for event in ("panstart", "pan", "panend", "tap"):
         fig.js_on_event(event, drag)
-    keys = CustomJS(args={"source": source, "ymax": YMAX, "label": label}, code=_JS["keys"])
+    keys = CustomJS(args={"source": source, "ymax": YMAX, "label": label}, code=JS["keys"])
     fig.js_on_change("inner_width", keys)
 
 
@@ -266,7 +267,7 @@ def build_figures(x: np.ndarray, p: np.ndarray, q: np.ndarray) -> PlanFigures:
         HoverTool(
             renderers=[lines_renderer],
             tooltips=[("from x", "@x0{0.000}"), ("to y", "@x1{0.000}"), ("mass", "@mass{0.0000e}")],
-            callback=CustomJS(args=hover_args | {"mode": "line"}, code=_JS["hover"]),
+            callback=CustomJS(args=hover_args | {"mode": "line"}, code=JS["hover"]),
         )
     )
 
@@ -313,7 +314,7 @@ def build_figures(x: np.ndarray, p: np.ndarray, q: np.ndarray) -> PlanFigures:
         padding=6,
     )
     heat.add_layout(color_bar, "right")
-    cell_hover = CustomJS(args=hover_args | {"mode": "cell"}, code=_JS["hover"])
+    cell_hover = CustomJS(args=hover_args | {"mode": "cell"}, code=JS["hover"])
     heat.js_on_event("mousemove", cell_hover)
     heat.js_on_event("mouseleave", cell_hover)
 
@@ -372,10 +373,13 @@ def build_figures(x: np.ndarray, p: np.ndarray, q: np.ndarray) -> PlanFigures:
     ):
         bar_glyphs.append(r.glyph)
 
-    ack = CustomJS(args={"sources": [p_source, q_source]}, code=_JS["ack"])
+    # The ε slider's requests go through the same one-in-flight flow control as the bars.
+    eps_request = ColumnDataSource({"log_eps": [0.0]}, name="tp_eps_request")
+    ack = CustomJS(args={"sources": [p_source, q_source, eps_request]}, code=JS["ack"])
     answer_source = ColumnDataSource({"seq": [0], "eps": [0.0]}, name="tp_answer")
     answer_source.js_on_change("data", ack)
-    heat.tags = [answer_source]  # a model must be referenced from the layout to be synced
+    # a model must be referenced from the layout to be synced
+    heat.tags = [answer_source, eps_request]
 
     flow_layout = column(p_fig, flow, q_fig)
     matrix_layout = gridplot(
@@ -389,6 +393,7 @@ def build_figures(x: np.ndarray, p: np.ndarray, q: np.ndarray) -> PlanFigures:
         support_source=support_source,
         probe_source=probe_source,
         answer_source=answer_source,
+        eps_request=eps_request,
         p_mark=p_mark,
         q_mark=q_mark,
         linear_mapper=linear_mapper,

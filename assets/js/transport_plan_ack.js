@@ -1,5 +1,5 @@
 // The server answered (new plan or new status): release the next pending bar sync.
-// args: sources (the two draggable ColumnDataSources).
+// args: sources (the two draggable ColumnDataSources and the ε slider's request source).
 for (const source of sources) {
   const st = source.__tp_drag;
   if (st == null || !st.inflight) {

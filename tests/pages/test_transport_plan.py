@@ -355,11 +355,29 @@ def test_page_builds_without_a_server():
     assert page.model.solution.result.converged
 
 
-def test_slider_drag_is_not_pushed_back_to_the_slider(page):
-    page.eps_slider.value = -2.2345  # a position between two 3-digit ε values
+def test_slider_request_is_not_pushed_back_to_the_slider(page):
+    slider = page.eps_slider
+    assert not slider.syncable  # its moves arrive as requests (flow-controlled in the browser)
+    seq = page.figs.answer_source.data["seq"][0]
+    page.figs.eps_request.data = {"log_eps": [-2.2345]}  # between two 3-digit ε values
     assert page.model.eps == float(f"{10**-2.2345:.3g}")
-    assert page.eps_slider.value == -2.2345  # untouched: it may be under the pointer
+    assert slider.value == pytest.approx(np.log10(0.05))  # untouched: it is under the pointer
+    assert page.figs.answer_source.data["seq"][0] == seq + 1
     page.model.eps = 0.3  # from elsewhere (a link): the slider follows
-    assert page.eps_slider.value == pytest.approx(np.log10(0.3))
+    assert slider.value == pytest.approx(np.log10(0.3))
     page.exact_box.value = True
-    assert page.model.eps == 0 and page.eps_slider.disabled
+    assert page.model.eps == 0 and slider.disabled
+    page.exact_box.value = False
+    assert page.model.eps == 0.3
+
+
+def test_an_unchanged_request_is_still_answered(page):
+    # the browser sends nothing more until an answer arrives: one must come every time
+    seq = page.figs.answer_source.data["seq"][0]
+    page.figs.eps_request.data = {"log_eps": [np.log10(0.05) + 1e-4]}  # shows ε = 0.05 too
+    assert page.figs.answer_source.data["seq"][0] == seq + 1
+    page.exact_box.value = True
+    seq = page.figs.answer_source.data["seq"][0]
+    page.figs.eps_request.data = {"log_eps": [-1.0]}  # exact mode: ε stays 0
+    assert page.model.eps == 0
+    assert page.figs.answer_source.data["seq"][0] == seq + 1
