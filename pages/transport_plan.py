@@ -24,7 +24,14 @@ import panel as pn
 import param
 from bokeh.models import CustomJS, CustomJSTickFormatter, Slider
 
-from ot_engine import InvalidInput, cost_matrix, exact, sinkhorn, uniform_grid
+from ot_engine import (
+    InvalidInput,
+    cost_matrix,
+    exact,
+    sinkhorn,
+    uniform_grid,
+    wasserstein_1d,
+)
 from ot_engine.histograms import PRESETS, preset_pair, rebin
 from pages import shell
 from pages import transport_plan_plots as plots
@@ -114,31 +121,38 @@ class Solution:
     eps: float  # in the units of C
     result: object  # SinkhornResult or ExactResult
     exact_plan: np.ndarray | None  # exact plan for the support overlay (when asked and eps > 0)
+    exact_distance: float  # W_power from the 1-D quantile formula (exact, cheap)
     compute_time: float
 
     @property
     def solver(self) -> str:
         if self.eps_fraction == 0:
-            return "exact LP (network simplex, POT ot.emd)"
-        return "Sinkhorn (log-stabilized, ε-scaling, warm start)"
+            return "exact LP (network simplex)"
+        return "Sinkhorn (log domain)"
 
     @property
     def distance(self) -> float:
-        """W_p of the plan's cost: ``<C, π>^(1/p)`` (exact W_p when the plan is exact)."""
+        """``<C, π>^(1/p)``: W_p when the plan is exact, an upper bound of W_p otherwise.
+
+        Any admissible plan costs at least the optimal one, so for the entropic plan this is
+        at least W_p (up to its marginal error of ≤ 1e-9).
+        """
         return self.result.cost ** (1.0 / self.power)
 
     def readout_rows(self) -> list[tuple[str, str, bool]]:
         r = self.result
         p = self.power
         exact_lp = self.eps_fraction == 0
-        w_label = f"W{p} distance" if exact_lp else f"W{p} from this plan (≥ exact)"
-        iterations = "— (simplex pivots)" if exact_lp else f"{r.iterations}"
+        root = "" if p == 1 else "√"
+        w_label = f"W{p} = {root}⟨C, π⟩" if exact_lp else f"{root}⟨C, π⟩ (≥ W{p})"
+        iterations = "— (simplex)" if exact_lp else f"{r.iterations}"
         objective = r.cost if exact_lp else r.objective
         status = "yes" if r.converged else f"NO: marginal error {r.marginal_error:.1e}"
         eps_text = "0 (exact)" if exact_lp else f"{self.eps_fraction:.3g} × max C = {self.eps:.3g}"
         return [
             ("transport cost ⟨C, π⟩", f"{r.cost:.6g}", False),
             (w_label, f"{self.distance:.6g}", False),
+            (f"W{p} exact (1-D formula)", f"{self.exact_distance:.6g}", False),
             ("regularized objective", f"{objective:.6g}", False),
             ("ε", eps_text, False),
             ("solver", self.solver, False),
@@ -285,6 +299,7 @@ class TransportPlan(param.Parameterized):
             eps=eps_abs,
             result=result,
             exact_plan=exact_plan,
+            exact_distance=wasserstein_1d(x, a, b, order=self.cost),
             compute_time=time.perf_counter() - t0,
         )
         with param.edit_constant(self):
@@ -372,11 +387,19 @@ class TransportPlanPage(pn.viewable.Viewer):
 
     model = param.ClassSelector(class_=TransportPlan)
 
-    def __init__(self, model: TransportPlan | None = None, notices: list[str] | None = None):
+    def __init__(
+        self,
+        model: TransportPlan | None = None,
+        notices: list[str] | None = None,
+        embed: bool | None = None,
+    ):
         super().__init__(model=model or TransportPlan())
         self.notices = list(notices or [])
+        #: ``?embed=1``: compact figures and controls for a 700 px iframe.
+        self.embed = shell.is_embed() if embed is None else embed
+        self.sizes = plots.COMPACT if self.embed else plots.FULL
         m = self.model
-        self.figs = plots.build_figures(uniform_grid(m.n), m.p, m.q)
+        self.figs = plots.build_figures(uniform_grid(m.n), m.p, m.q, self.sizes)
         # What the browser holds for each histogram (never echo a drag back to it).
         self._shown = {"p": m.p, "q": m.q}
         self._doc = pn.state.curdoc
@@ -384,16 +407,23 @@ class TransportPlanPage(pn.viewable.Viewer):
         # Fixed boxes with CSS containment: new numbers re-lay out only their own box, not
         # the whole page (prose and math included) on every update.
         contained = {"contain": "strict"}
+        width, height = self.sizes.readouts
         self.readouts = pn.pane.HTML(
             "",
             stylesheets=[plots.READOUT_CSS],
-            width=400,
-            height=250,
+            width=width,
+            height=height,
             sizing_mode="fixed",
-            styles=contained,
+            styles=contained | {"font-size": "12px" if self.embed else "13px"},
+            margin=(0, 5),
         )
         self.probe = pn.pane.HTML(
-            "", width=plots.FLOW_WIDTH, height=44, sizing_mode="fixed", styles=contained
+            "",
+            width=self.sizes.flow_width,
+            height=40,
+            sizing_mode="fixed",
+            styles=contained | ({"font-size": "12px"} if self.embed else {}),
+            margin=(0, 5),
         )
         self._queue = LatestWins(self._apply_update)
         self.figs.p_source.on_change("data", self._bars_from_browser("p"))
@@ -539,18 +569,56 @@ class TransportPlanPage(pn.viewable.Viewer):
         self.code_card.param.watch(lambda *_e: self._refresh_code(), "collapsed")
         m.param.watch(lambda *_e: self._refresh_code(), ["p", "q", "cost", "eps", "n"])
         widgets = pn.widgets
+        self.preset_select = widgets.Select.from_param(m.param.preset)
+        self.reset_button = widgets.Button.from_param(m.param.reset)
+        self.slider_pane = pn.pane.Bokeh(self.eps_slider, sizing_mode="stretch_width", margin=0)
+        self.cost_buttons = widgets.RadioButtonGroup.from_param(m.param.cost)
+        self.bins_slider = widgets.IntSlider.from_param(m.param.n, step=8, throttled=True)
+        self.log_box = widgets.Checkbox.from_param(m.param.log_color)
+        self.support_box = widgets.Checkbox.from_param(m.param.show_exact_support)
+        if self.embed:
+            self.controls = self._compact_controls()
+            return
         self.controls = pn.Column(
-            widgets.Select.from_param(m.param.preset),
-            widgets.Button.from_param(m.param.reset),
-            pn.pane.Bokeh(self.eps_slider, sizing_mode="stretch_width", margin=0),
+            self.preset_select,
+            self.reset_button,
+            self.slider_pane,
             self.exact_box,
-            widgets.RadioButtonGroup.from_param(m.param.cost),
-            widgets.IntSlider.from_param(m.param.n, step=8, throttled=True),
-            widgets.Checkbox.from_param(m.param.log_color),
-            widgets.Checkbox.from_param(m.param.show_exact_support),
+            self.cost_buttons,
+            self.bins_slider,
+            self.log_box,
+            self.support_box,
             self.download,
             width=290,
         )
+
+    def _compact_controls(self) -> tuple[pn.viewable.Viewable, pn.viewable.Viewable]:
+        """Embed mode: what a reader reaches for first above the figure, the rest below it."""
+        for widget, width in (
+            (self.preset_select, 150),
+            (self.slider_pane, 230),
+            (self.exact_box, 190),
+            (self.log_box, 140),
+            (self.support_box, 220),
+            (self.cost_buttons, 190),
+            (self.bins_slider, 170),
+            (self.reset_button, 100),
+            (self.download, 190),
+        ):
+            widget.param.update(width=width, sizing_mode="fixed")
+        self.eps_slider.update(sizing_mode="fixed", width=210)
+        flex = {"gap": "0 8px", "align_items": "center", "sizing_mode": "stretch_width"}
+        first = pn.FlexBox(self.preset_select, self.slider_pane, self.exact_box, **flex)
+        rest = pn.FlexBox(
+            self.cost_buttons,
+            self.bins_slider,
+            self.log_box,
+            self.support_box,
+            self.reset_button,
+            self.download,
+            **flex,
+        )
+        return first, rest
 
     def _eps_from_widgets(self, *_events) -> None:
         if self._syncing_eps:
@@ -582,18 +650,24 @@ class TransportPlanPage(pn.viewable.Viewer):
         return io.StringIO(sol.plan_csv() if sol else "")
 
     def __panel__(self) -> pn.viewable.Viewable:
-        figure = pn.FlexBox(
-            pn.Column(pn.pane.Bokeh(self.figs.flow_layout), self.probe, sizing_mode="fixed"),
-            pn.Column(pn.pane.Bokeh(self.figs.matrix_layout), self.readouts, sizing_mode="fixed"),
-            gap="12px",
-            sizing_mode="stretch_width",
+        flow = pn.Column(pn.pane.Bokeh(self.figs.flow_layout), self.probe, sizing_mode="fixed")
+        matrix = pn.Column(
+            pn.pane.Bokeh(self.figs.matrix_layout), self.readouts, sizing_mode="fixed"
         )
-        if not shell.is_embed():
+        figure = pn.FlexBox(flow, matrix, gap="0 12px", sizing_mode="stretch_width")
+        if self.embed:
+            # Figure and controls in one block, sized for a 700 x 600 iframe: the controls
+            # used most sit above the plots, the others below (shown at 900 px high).
+            first, rest = self.controls
+            figure = pn.Column(first, figure, rest, sizing_mode="stretch_width")
+            controls = None
+        else:
             figure = pn.Column(figure, self.code_card, sizing_mode="stretch_width")
+            controls = self.controls
         return shell.notebook_page(
             SLUG,
             figure=figure,
-            controls=self.controls,
+            controls=controls,
             prose_pane=shell.prose(SLUG),
             notices=self.notices,
         )

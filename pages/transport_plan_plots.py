@@ -48,9 +48,24 @@ LOG_DECADES = 6
 #: Moved-mass lines: only entries above this fraction of the largest entry, at most MAX_LINES.
 LINE_THRESHOLD = 5e-3
 MAX_LINES = 300
-#: Figure sizes in pixels: both blocks fit side by side next to the controls at 1280 px.
-FLOW_WIDTH = 330
-HEAT_SIZE = 240
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """Figure sizes in pixels."""
+
+    flow_width: int  # the two histograms and the lines between them
+    bar_height: int  # each histogram
+    lines_height: int
+    heat: int  # the plan's frame (square)
+    margin: int  # frames of the marginals beside the plan
+    readouts: tuple[int, int]  # width, height of the numbers' box
+
+
+#: Both blocks side by side next to the controls at 1280 px.
+FULL = Sizes(330, 170, 130, 240, 60, (400, 250))
+#: An iframe 700 px wide and 600 high (``?embed=1``): both blocks side by side, controls above.
+COMPACT = Sizes(300, 140, 96, 200, 44, (340, 190))
 #: Exact plan's support drawn over the entropic plan (reads on every Viridis colour).
 SUPPORT_COLOR = "#ff3d7f"
 PALETTE = Viridis256  # theme.PLAN_PALETTE, as a list of 256 colours
@@ -127,9 +142,9 @@ def readout_html(rows: list[tuple[str, str, bool]], problem: str) -> str:
 
 
 READOUT_CSS = """
-table.tp-readouts { border-collapse: collapse; font-size: 13px; }
+table.tp-readouts { border-collapse: collapse; font-size: inherit; }
 table.tp-readouts th { text-align: left; font-weight: normal; padding: 1px 10px 1px 0;
-  opacity: 0.8; }
+  opacity: 0.8; white-space: nowrap; }
 table.tp-readouts td { font-variant-numeric: tabular-nums; padding: 1px 0; }
 """
 
@@ -190,7 +205,7 @@ def _draggable(fig: figure, source: ColumnDataSource, label: str) -> None:
     fig.js_on_change("inner_width", keys)
 
 
-def build_figures(x: np.ndarray, p: np.ndarray, q: np.ndarray) -> PlanFigures:
+def build_figures(x: np.ndarray, p: np.ndarray, q: np.ndarray, sizes: Sizes = FULL) -> PlanFigures:
     """One session's figures, with the bars at heights ``p`` and ``q`` on centres ``x``."""
     width = float(x[1] - x[0]) if x.size > 1 else 1.0
     p_source = ColumnDataSource({"x": x.copy(), "top": p.copy()}, name="tp_p")
@@ -206,8 +221,12 @@ def build_figures(x: np.ndarray, p: np.ndarray, q: np.ndarray) -> PlanFigures:
     unit = Range1d(0, 1, bounds=(0, 1))
 
     # Left: p above, the moved mass, q below, on one shared x axis.
-    p_fig = _bar_figure("tp_p_fig", "source p: drag the bars", 170, FLOW_WIDTH, unit)
-    q_fig = _bar_figure("tp_q_fig", "target q: drag the bars", 170, FLOW_WIDTH, unit)
+    p_fig = _bar_figure(
+        "tp_p_fig", "source p: drag the bars", sizes.bar_height, sizes.flow_width, unit
+    )
+    q_fig = _bar_figure(
+        "tp_q_fig", "target q: drag the bars", sizes.bar_height, sizes.flow_width, unit
+    )
     bar_glyphs = []
     for fig, source, mark, color in (
         (p_fig, p_source, p_mark, theme.SOURCE_COLOR),
@@ -231,8 +250,8 @@ def build_figures(x: np.ndarray, p: np.ndarray, q: np.ndarray) -> PlanFigures:
     _draggable(q_fig, q_source, "target histogram q")
 
     flow = figure(
-        height=130,
-        width=FLOW_WIDTH,
+        height=sizes.lines_height,
+        width=sizes.flow_width,
         x_range=unit,
         y_range=Range1d(-0.02, 1.02),
         tools="",
@@ -276,8 +295,8 @@ def build_figures(x: np.ndarray, p: np.ndarray, q: np.ndarray) -> PlanFigures:
     log_mapper = LogColorMapper(palette=PALETTE, low=10.0**-LOG_DECADES, high=1)
     # Frames are sized explicitly and borders matched, so the marginals line up with the plan.
     heat = figure(
-        frame_width=HEAT_SIZE,
-        frame_height=HEAT_SIZE,
+        frame_width=sizes.heat,
+        frame_height=sizes.heat,
         x_range=Range1d(0, 1),
         y_range=Range1d(0, 1),
         tools="",
@@ -319,8 +338,8 @@ def build_figures(x: np.ndarray, p: np.ndarray, q: np.ndarray) -> PlanFigures:
     heat.js_on_event("mouseleave", cell_hover)
 
     side_p = figure(
-        frame_width=60,
-        frame_height=HEAT_SIZE,
+        frame_width=sizes.margin,
+        frame_height=sizes.heat,
         y_range=heat.y_range,
         x_range=Range1d(YMAX * 1.04, 0),
         tools="",
@@ -331,8 +350,8 @@ def build_figures(x: np.ndarray, p: np.ndarray, q: np.ndarray) -> PlanFigures:
         min_border_right=4,
     )
     top_q = figure(
-        frame_width=HEAT_SIZE,
-        frame_height=60,
+        frame_width=sizes.heat,
+        frame_height=sizes.margin,
         x_range=heat.x_range,
         y_range=Range1d(0, YMAX * 1.04),
         tools="",

@@ -11,6 +11,14 @@ const el = view.el;
 el.__tp_keys = true;
 el.tabIndex = 0;
 el.style.outline = "none";  // a ring only for keyboard focus (below)
+// Bokeh's pointer-event layer inside the figure is focusable too (tabindex 0, and a dotted
+// outline when focused): a mouse click left that dotted border on the histogram, and Tab
+// stopped there a second time. Keep it clickable, out of the Tab order, without an outline.
+const layer = view.canvas_view == null ? null : view.canvas_view.events_el;
+if (layer != null) {
+  layer.tabIndex = -1;
+  layer.style.outline = "none";
+}
 el.setAttribute("role", "group");
 el.setAttribute("aria-label",
   label + ": Left and Right pick a bar, Up and Down change its height");

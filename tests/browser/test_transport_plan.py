@@ -115,3 +115,65 @@ def test_hover_a_cell_names_the_bars_and_the_amount(page):
                      && x.data.top.length === 1).length; }"""
     )
     assert marked == 2  # one source bar and one target bar lit
+
+
+def test_slider_drag_recomputes_through_flow_control(page):
+    _open(page, "?n=32&eps=0.001")
+    seq = page.evaluate(ANSWERS)
+    handle = page.locator(".noUi-handle").first  # the ε slider comes first
+    box = handle.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    for k in range(1, 16):
+        page.mouse.move(x + 6 * k, y)  # towards larger ε
+    page.mouse.up()
+    _wait_answer_after(page, seq)
+    # the final position is computed: the last answer carries the slider's ε
+    page.wait_for_function(
+        """() => { const d = Bokeh.documents[0];
+                   const s = d.get_model_by_name('tp_eps_slider');
+                   const e = d.get_model_by_name('tp_answer').data.eps[0];
+                   return Math.abs(Math.log10(e) - s.value) < 0.01; }""",
+        timeout=10_000,
+    )
+    eps = page.evaluate("() => Bokeh.documents[0].get_model_by_name('tp_answer').data.eps[0]")
+    assert eps > 0.002
+    expect(page.locator("table.tp-readouts")).to_contain_text(f"{eps:.3g} × max C")
+
+
+def test_mouse_click_leaves_no_focus_outline(page):
+    _open(page, "?n=16&eps=0.05")
+    x, y = page.evaluate(PIXEL, ["tp_p_fig", 0.5, 0.2])
+    page.mouse.click(x, y)
+    outline = page.evaluate(
+        """() => { let a = document.activeElement; const seen = [];
+                   while (a) { const s = getComputedStyle(a);
+                     if (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0)
+                       seen.push(a.className);
+                     a = a.shadowRoot ? a.shadowRoot.activeElement : null; }
+                   return seen; }"""
+    )
+    assert outline == []
+
+
+@pytest.mark.parametrize("height", [600, 900])
+def test_embed_fits_a_700_px_iframe(page, height):
+    page.set_viewport_size({"width": 700, "height": height})
+    _open(page, "?embed=1")
+    page.wait_for_timeout(300)  # let the layout settle
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= 700  # no sideways scrolling
+    boxes = page.evaluate(
+        """() => Object.fromEntries([...Bokeh.index.all_views()]
+             .filter(v => ['tp_p_fig', 'tp_q_fig', 'tp_heat'].includes(v.model.name))
+             .map(v => { const r = v.el.getBoundingClientRect();
+                         return [v.model.name, [r.left, r.top, r.right, r.bottom]]; }))"""
+    )
+    assert set(boxes) == {"tp_p_fig", "tp_q_fig", "tp_heat"}
+    for left, top, right, bottom in boxes.values():  # both histograms and the plan in view
+        assert left >= 0 and top >= 0 and right <= 700 and bottom <= height
+    readouts = page.locator("table.tp-readouts").bounding_box()
+    assert readouts["y"] + readouts["height"] <= height
+    if height == 900:  # everything, controls included
+        assert page.evaluate("() => document.documentElement.scrollHeight") <= 900

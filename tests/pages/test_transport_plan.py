@@ -104,7 +104,8 @@ def test_readouts_match_pot(preset, n, eps, power):
         cost = ot.emd2(a, b, C)
         # emd2 is exact up to the simplex's round-off (~1e-15 relative)
         assert sol.result.cost == pytest.approx(cost, rel=1e-10, abs=1e-14)
-        assert shown[f"W{power} distance"] == f"{cost ** (1 / power):.6g}"
+        root = "" if power == 1 else "√"
+        assert shown[f"W{power} = {root}⟨C, π⟩"] == f"{cost ** (1 / power):.6g}"
         assert shown["regularized objective"] == f"{cost:.6g}"
     else:
         reg = eps * C.max()
@@ -120,10 +121,18 @@ def test_readouts_match_pot(preset, n, eps, power):
         objective = cost + reg * kl
         assert sol.result.objective == pytest.approx(objective, abs=1e-8)
         assert shown["regularized objective"] == f"{objective:.6g}"
-        assert shown[f"W{power} from this plan (≥ exact)"] == f"{cost ** (1 / power):.6g}"
+        root = "" if power == 1 else "√"
+        bound = cost ** (1 / power)
+        assert shown[f"{root}⟨C, π⟩ (≥ W{power})"] == f"{bound:.6g}"
+        # an upper bound: the entropic plan is admissible, the exact one is the cheapest
+        assert bound >= ot.emd2(a, b, C) ** (1 / power) - 1e-9
         assert shown["ε"] == f"{eps:.3g} × max C = {reg:.3g}"
         assert int(shown["iterations"]) == sol.result.iterations
     assert shown["transport cost ⟨C, π⟩"] == f"{cost:.6g}"
+    # the exact distance, from POT's linear program (not the 1-D formula the page uses)
+    w_exact = ot.emd2(a, b, C) ** (1 / power)
+    assert sol.exact_distance == pytest.approx(w_exact, rel=1e-9, abs=1e-12)
+    assert shown[f"W{power} exact (1-D formula)"] == f"{w_exact:.6g}"
     # the marginal error shown is the plan's own, recomputed here
     err = np.abs(sol.result.plan.sum(1) - a).sum() + np.abs(sol.result.plan.sum(0) - b).sum()
     assert float(shown["marginal error (L1)"]) == pytest.approx(err, rel=0.01, abs=1e-15)
