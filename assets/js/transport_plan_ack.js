@@ -6,10 +6,7 @@ for (const source of sources) {
     continue;
   }
   st.inflight = false;
-  if (st.dirty) {
-    st.inflight = true;
-    st.dirty = false;
-    st.sent = performance.now();
-    source.setv({data: source.data}, {check_eq: false});
+  if (st.dirty && st.send != null) {
+    st.send();  // the newest pending change (skipped if the server already has it)
   }
 }

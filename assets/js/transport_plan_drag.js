@@ -13,22 +13,35 @@ if (n === 0 || cb_obj.x == null || cb_obj.y == null) {
 const dx = n > 1 ? xs[1] - xs[0] : 1;
 const lo = xs[0] - dx / 2;
 const st = source.__tp_drag || (source.__tp_drag = {
-  i: null, y: null, inflight: false, dirty: false, sent: 0,
+  i: null, y: null, inflight: false, dirty: false, sent: 0, last: null, send: null,
 });
 const bin = (x) => Math.min(n - 1, Math.max(0, Math.floor((x - lo) / dx)));
 const height = (y) => Math.min(ymax, Math.max(0, y));
 
+// Send the bars unless the server already has them: the server only answers a change, and
+// a sync waiting for an answer that never comes would hold the next one back.
 function send() {
-  st.inflight = true;
+  const now = source.data.top;
+  const last = st.last;
   st.dirty = false;
+  if (last != null && last.length === now.length && last.every((v, k) => v === now[k])) {
+    st.inflight = false;
+    return;
+  }
+  st.last = Array.from(now);
+  st.inflight = true;
   st.sent = performance.now();
   source.setv({data: source.data}, {check_eq: false});
 }
+st.send = send;
 
 const ev = cb_obj.event_name;
 const i = bin(cb_obj.x);
 const y = height(cb_obj.y);
 if (ev === "panstart" || ev === "tap" || st.i === null) {
+  if (!st.inflight) {
+    st.last = Array.from(top);  // what the server holds (it may have sent new bars)
+  }
   top[i] = y;
 } else {
   // Paint every bar crossed since the last event, heights on the straight line between.

@@ -4,14 +4,24 @@
 // (transport_plan_ack.js sends the newest pending one when the answer arrives), so a fast
 // slider never queues work on the server and the newest position always gets computed.
 const st = request.__tp_drag || (request.__tp_drag = {
-  i: null, y: null, inflight: false, dirty: false, sent: 0,
+  inflight: false, dirty: false, sent: 0, last: request.data.log_eps[0], send: null,
 });
-request.data.log_eps[0] = cb_obj.value;
-if (!st.inflight || performance.now() - st.sent > 250) {
-  st.inflight = true;
+// Send the position unless it is the one last sent: the server only answers a change.
+st.send = () => {
+  const value = request.data.log_eps[0];
   st.dirty = false;
+  if (value === st.last) {
+    st.inflight = false;
+    return;
+  }
+  st.last = value;
+  st.inflight = true;
   st.sent = performance.now();
   request.setv({data: request.data}, {check_eq: false});
+};
+request.data.log_eps[0] = cb_obj.value;
+if (!st.inflight || performance.now() - st.sent > 250) {
+  st.send();
 } else {
   st.dirty = true;
 }
