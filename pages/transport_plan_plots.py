@@ -65,7 +65,7 @@ class Sizes:
 #: Both blocks side by side next to the controls at 1280 px.
 FULL = Sizes(330, 170, 130, 240, 60, (400, 250))
 #: An iframe 700 px wide and 600 high (``?embed=1``): both blocks side by side, controls above.
-COMPACT = Sizes(300, 140, 96, 200, 44, (340, 190))
+COMPACT = Sizes(290, 140, 96, 188, 44, (340, 190))
 #: Exact plan's support drawn over the entropic plan (reads on every Viridis colour).
 SUPPORT_COLOR = "#ff3d7f"
 PALETTE = Viridis256  # theme.PLAN_PALETTE, as a list of 256 colours
