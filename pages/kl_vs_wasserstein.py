@@ -42,7 +42,7 @@ from ot_engine.shift_family import (
     overlap_density,
     shift_curves,
 )
-from pages import query, shell, theme
+from pages import query, shell, sync, theme
 
 SLUG = "kl_vs_wasserstein"
 TITLE = "KL versus Wasserstein"
@@ -210,10 +210,8 @@ class KLvsWassersteinPage(pn.viewable.Viewer):
     def __init__(self, model: ShiftModel | None = None, **params):
         super().__init__(**params)
         self.model = model if model is not None else ShiftModel()
-        self._pending_drag: float | None = None
-        self._pending_seq = 0
         self._ack_seq = 0
-        self._drag_scheduled = False
+        self._drag_queue = sync.LatestWins(self._apply_drag)
         self._from_drag = False
         self._build_figure()
         self._build_controls()
@@ -461,7 +459,7 @@ class KLvsWassersteinPage(pn.viewable.Viewer):
     # --- updates --------------------------------------------------------------------------
 
     def _on_drag_data(self, _attr, _old, new) -> None:
-        """Browser drag: keep only the latest shift and apply it on the next tick."""
+        """Browser drag: the latest shift wins (pages.sync), applied on a coming tick."""
         try:
             value = float(new["shift"][0])
         except (KeyError, IndexError, TypeError, ValueError):
@@ -469,36 +467,25 @@ class KLvsWassersteinPage(pn.viewable.Viewer):
         if not math.isfinite(value):
             return
         lo, hi = SHIFT_RANGE
-        self._pending_drag = min(hi, max(lo, value))
         try:
-            self._pending_seq = int(new["seq"][0])
+            seq = int(new["seq"][0])
         except (KeyError, IndexError, TypeError, ValueError):
-            self._pending_seq = self._ack_seq
-        if self._drag_scheduled:
-            return
-        self._drag_scheduled = True
-        self._schedule(self._apply_drag)
+            seq = self._ack_seq
+        self._drag_queue.submit(self._session_doc(), shift=min(hi, max(lo, value)), seq=seq)
 
-    def _schedule(self, callback) -> None:
-        """Run ``callback`` on the session's next tick (at once outside a server)."""
+    def _session_doc(self):
+        """The session's document, or None outside a server (updates then apply at once)."""
         doc = self.drag_src.document
-        if doc is None or doc.session_context is None:
-            callback()
-        else:
-            doc.add_next_tick_callback(callback)
+        return doc if doc is not None and doc.session_context is not None else None
 
-    def _apply_drag(self) -> None:
-        self._drag_scheduled = False
-        value, self._pending_drag = self._pending_drag, None
-        if value is None:
-            return
-        self._ack_seq = self._pending_seq
+    def _apply_drag(self, update: dict) -> None:
+        self._ack_seq = update["seq"]
         self._from_drag = True
         try:
             # One combined patch for all the models this touches (markers, critic, overlap,
             # readouts, slider, URL) instead of one websocket message per property.
             with hold(self.drag_src.document):
-                self.model.shift = value
+                self.model.shift = update["shift"]
         finally:
             self._from_drag = False
 

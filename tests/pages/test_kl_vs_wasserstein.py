@@ -108,7 +108,7 @@ class FakeDoc:
 def test_drag_events_coalesce_latest_wins(monkeypatch):
     view = page.KLvsWassersteinPage()
     doc = FakeDoc()
-    monkeypatch.setattr(view, "_schedule", doc.add_next_tick_callback)
+    monkeypatch.setattr(view, "_session_doc", lambda: doc)
     bump_x = list(view.bump_src.data["x"])
     for value in (1.0, 2.0, 3.5):
         view._on_drag_data("data", None, {"shift": [value], "seq": [1]})
@@ -149,7 +149,7 @@ def test_curve_payload_is_float32_and_small():
 def test_drag_answers_leave_markers_to_the_browser(monkeypatch):
     view = page.KLvsWassersteinPage()
     doc = FakeDoc()
-    monkeypatch.setattr(view, "_schedule", doc.add_next_tick_callback)
+    monkeypatch.setattr(view, "_session_doc", lambda: doc)
     before = dict(view.marker_src.data)
     view._on_drag_data("data", None, {"shift": [2.5], "seq": [7]})
     doc.callbacks.pop()()

@@ -283,26 +283,6 @@ def test_stale_sync_from_before_a_bin_change_is_dropped(page):
     assert page.model.solution is before
 
 
-def test_latest_wins_queue_merges_pending_updates():
-    applied = []
-
-    class FakeDoc:
-        def __init__(self):
-            self.callbacks = []
-
-        def add_next_tick_callback(self, cb):
-            self.callbacks.append(cb)
-
-    doc = FakeDoc()
-    queue = tp.LatestWins(applied.append)
-    for k in range(5):
-        queue.submit(doc, p=k)
-    queue.submit(doc, q="last")
-    assert len(doc.callbacks) == 1  # one run scheduled, whatever arrived
-    doc.callbacks.pop()()
-    assert applied == [{"p": 4, "q": "last"}]
-
-
 def test_browser_sync_is_not_echoed_back(page):
     p = page.model.p.copy()
     p[2] = 0.9
