@@ -26,28 +26,11 @@ What it measures:
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import time
-import urllib.request
-from pathlib import Path
 
-from playwright.sync_api import sync_playwright
-
-ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+import _browser
 
 SET_SLIDER_AND_WAIT = """async (value) => {
   const slider = [...Bokeh.documents[0].all_models].find(
@@ -78,38 +61,8 @@ SET_SLIDER_AND_WAIT_ESTIMATE = """async (value) => {
 }"""
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server() -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    env = dict(os.environ, PORT=str(port), ADDRESS="127.0.0.1", ALLOWED_ORIGINS=f"127.0.0.1:{port}")
-    proc = subprocess.Popen(
-        ["bash", str(ROOT / "serve.sh")],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(base + "/liveness", timeout=2):
-                return proc, base
-        except OSError:
-            if time.monotonic() > deadline:
-                proc.terminate()
-                raise
-            time.sleep(0.25)
-
-
 def summary(values: list[float]) -> str:
-    ordered = sorted(values)
-    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    p95 = _browser.percentile(values, 0.95)
     return f"{statistics.median(values):.1f} | {p95:.1f} | {max(values):.1f} | {len(values)}"
 
 
@@ -139,10 +92,8 @@ def open_brenier(browser, url: str):
 
 
 def run(base: str, drag_steps: int, repeats: int, estimate_repeats: int) -> list[tuple[str, str]]:
-    chromium = shutil.which("chromium") or "/usr/bin/chromium"
     rows = []
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+    with _browser.chromium() as browser:
         page = open_brenier(browser, base + "/brenier")
         time.sleep(1.0)
         canvas = page.locator("canvas.brenier-canvas")
@@ -178,7 +129,6 @@ def run(base: str, drag_steps: int, repeats: int, estimate_repeats: int) -> list
         # The n = 1000 page is open: slider changes that land while its solves run.
         busy = slider_rounds(page, SET_SLIDER_AND_WAIT, repeats, 0.25)
         rows.append(("slider -> surface drawn while n = 1000 solves run (ms)", summary(busy)))
-        browser.close()
     return rows
 
 
@@ -189,18 +139,10 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=40)
     parser.add_argument("--estimate-repeats", type=int, default=10)
     args = parser.parse_args()
-    load_before = os.getloadavg()[0]
-    proc = None
-    base = args.url
-    if base is None:
-        proc, base = start_server()
-    try:
+    load_before = _browser.load_average()
+    with _browser.serving(args.url) as base:
         rows = run(base.rstrip("/"), args.drag_steps, args.repeats, args.estimate_repeats)
-    finally:
-        if proc is not None:
-            proc.terminate()
-            proc.wait(timeout=10)
-    print(f"load average (1 min): {load_before:.1f} before, {os.getloadavg()[0]:.1f} after")
+    print(f"load average (1 min): {load_before:.1f} before, {_browser.load_average():.1f} after")
     print("| measure | median | p95 | max | n |")
     print("| --- | --- | --- | --- | --- |")
     for name, stats in rows:

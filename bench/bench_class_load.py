@@ -34,8 +34,6 @@ import json
 import os
 import random
 import re
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -45,11 +43,11 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import _browser
 from tornado.httpclient import HTTPRequest
 from tornado.websocket import websocket_connect
 
-ROOT = Path(__file__).resolve().parent.parent
-HOST = "127.0.0.1"  # loopback only, on purpose
+HOST = _browser.HOST  # loopback only, on purpose
 MAX_USERS = 300
 MAX_SECONDS = 60.0
 
@@ -282,48 +280,6 @@ class Student:
 # --- the server ----------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
-
-
-def start_server(port: int, num_procs: int) -> subprocess.Popen:
-    env = dict(
-        os.environ,
-        PORT=str(port),
-        ADDRESS=HOST,
-        ALLOWED_ORIGINS=f"{HOST}:{port}",
-        NUM_PROCS=str(num_procs),
-    )
-    env.pop("BOKEH_SECRET_KEY", None)
-    proc = subprocess.Popen(
-        ["bash", str(ROOT / "serve.sh")],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,  # one process group: stopping it stops every worker
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"http://{HOST}:{port}/liveness", timeout=2)
-            return proc
-        except OSError:
-            time.sleep(0.3)
-    stop_server(proc)
-    raise TimeoutError("server did not start")
-
-
-def stop_server(proc: subprocess.Popen) -> None:
-    try:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=10)
-    except (ProcessLookupError, subprocess.TimeoutExpired):
-        os.killpg(proc.pid, signal.SIGKILL)
-
-
 def server_pids(root_pid: int) -> list[int]:
     """serve.sh and all its descendants (the panel process and any forked workers)."""
     children: dict[int, list[int]] = {}
@@ -358,13 +314,6 @@ def server_usage(root_pid: int) -> tuple[float, float]:
 
 
 # --- one run -------------------------------------------------------------------------------
-
-
-def percentile(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
 async def run_class(
@@ -417,8 +366,8 @@ async def run_class(
         "seconds": seconds,
         "changes": sent,
         "answered": len(latencies),
-        "p50_ms": 1000 * percentile(latencies, 50),
-        "p95_ms": 1000 * percentile(latencies, 95),
+        "p50_ms": 1000 * _browser.percentile(latencies, 0.50),
+        "p95_ms": 1000 * _browser.percentile(latencies, 0.95),
         "max_ms": 1000 * max(latencies, default=float("nan")),
         "replies_per_s": replies / seconds,  # answers to changes sent in the window
         "kb_per_reply": statistics.fmean(nbytes) / 1024 if nbytes else float("nan"),
@@ -463,13 +412,8 @@ def reply_signature(models: dict[str, dict], replies: list[Message]) -> tuple:
 
 def browser_reply(port: int, page: str, value: float) -> tuple:
     """Chromium sets the slider to ``value``; the signature of the server's reply."""
-    from playwright.sync_api import sync_playwright
-
     frames: list[str | bytes] = []
-    args = ["--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run"]
-    args += ["--disable-background-networking", "--disable-component-update", "--disable-sync"]
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=args)
+    with _browser.chromium() as browser:
         pg = browser.new_page()
         pg.on("websocket", lambda ws: ws.on("framereceived", lambda f: frames.append(f)))
         pg.goto(f"http://{HOST}:{port}/{page}")
@@ -491,7 +435,6 @@ def browser_reply(port: int, page: str, value: float) -> tuple:
             [match, value],
         )
         pg.wait_for_timeout(1500)
-        browser.close()
     models: dict[str, dict] = {}
     messages = split_recorded(frames[:mark])
     for message in messages:
@@ -559,8 +502,8 @@ def main() -> int:
     if max(args.users) > MAX_USERS or args.seconds > MAX_SECONDS or args.rate > 20:
         parser.error(f"bounded: at most {MAX_USERS} users, {MAX_SECONDS:g} s, 20 changes/s")
 
-    port = free_port()
-    proc = start_server(port, args.num_procs)
+    port = _browser.free_port()
+    proc, _ = _browser.start_server(port, args.num_procs)
     try:
         if args.validate:
             return 0 if validate(port, args.pages) else 1
@@ -580,7 +523,7 @@ def main() -> int:
         if args.json:
             args.json.write_text(json.dumps(results, indent=1))
     finally:
-        stop_server(proc)
+        _browser.stop_server(proc)
     return 0
 
 

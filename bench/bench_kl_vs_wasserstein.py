@@ -30,26 +30,14 @@ import argparse
 import base64
 import json
 import os
-import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+import _browser
+
+sys.path.insert(0, str(_browser.ROOT))
 
 HOOKS = r"""
 () => {
@@ -93,52 +81,6 @@ HOOKS = r"""
 }
 """
 
-TO_PIXELS = """([x, y]) => {
-  let found = null;
-  const walk = (v) => {
-    if (!v || found) return;
-    if (v.model && v.model.name === "kvw_top") { found = v; return; }
-    for (const c of (v.child_views ?? [])) walk(c);
-  };
-  for (const v of Object.values(Bokeh.index)) walk(v);
-  if (!found) return null;
-  const r = found.canvas_view.el.getBoundingClientRect();
-  return [r.left + found.frame.x_scale.compute(x), r.top + found.frame.y_scale.compute(y)];
-}"""
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server() -> tuple[subprocess.Popen, str]:
-    port = _free_port()
-    env = dict(
-        os.environ,
-        PORT=str(port),
-        ADDRESS="127.0.0.1",
-        ALLOWED_ORIGINS=f"127.0.0.1:{port},localhost:{port}",
-    )
-    proc = subprocess.Popen(
-        ["bash", str(ROOT / "serve.sh")],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(base + "/liveness", timeout=2):
-                return proc, base
-        except OSError:
-            time.sleep(0.25)
-    proc.terminate()
-    raise SystemExit("server did not start")
-
 
 def one_drag(browser, base: str, duration_s: float) -> dict:
     page = browser.new_page(viewport={"width": 1280, "height": 1000})
@@ -161,11 +103,11 @@ def one_drag(browser, base: str, duration_s: float) -> dict:
         "() => window.Bokeh && Bokeh.documents.length > 0 && "
         "Bokeh.documents[0].get_model_by_name('kvw_answer')"
     )
-    page.wait_for_function(f"() => ({TO_PIXELS})([0, 0]) !== null")
+    page.wait_for_function(f"() => ({_browser.DATA_TO_PAGE})(['kvw_top', 0, 0]) !== null")
     time.sleep(1.0)
     page.evaluate(HOOKS)
-    x0, y0 = page.evaluate(TO_PIXELS, [-4.0, 0.15])
-    x1, _ = page.evaluate(TO_PIXELS, [4.0, 0.15])
+    x0, y0 = _browser.data_to_page(page, "kvw_top", -4.0, 0.15)
+    x1, _ = _browser.data_to_page(page, "kvw_top", 4.0, 0.15)
     received["bytes"] = 0
     page.mouse.move(x0, y0)
     page.mouse.down()
@@ -235,32 +177,18 @@ def main() -> None:
     ap.add_argument("--duration", type=float, default=2.5, help="seconds per drag")
     ap.add_argument("--json", help="write the results here")
     args = ap.parse_args()
-    from playwright.sync_api import sync_playwright
-
     load_before = os.getloadavg()
-    proc = None
-    base = args.url
-    if base is None:
-        proc, base = start_server()
-    try:
-        chromium = shutil.which("chromium") or "/usr/bin/chromium"
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-            runs = [one_drag(browser, base, args.duration) for _ in range(args.repeat)]
-            browser.close()
-    finally:
-        if proc is not None:
-            proc.terminate()
-            proc.wait(timeout=10)
+    with _browser.serving(args.url) as base, _browser.chromium() as browser:
+        runs = [one_drag(browser, base, args.duration) for _ in range(args.repeat)]
 
     def pooled(key):
         return [v for r in runs for v in r[key]]
 
-    lat = sorted(pooled("drag_to_repaint_ms"))
-    rep = sorted(pooled("bump_repaint_ms"))
+    lat = pooled("drag_to_repaint_ms")
+    rep = pooled("bump_repaint_ms")
     summary = {
         "drag_to_repaint_median_ms": statistics.median(lat),
-        "drag_to_repaint_p95_ms": lat[int(0.95 * (len(lat) - 1))],
+        "drag_to_repaint_p95_ms": _browser.percentile(lat, 0.95, rule="lower"),
         "bump_repaint_median_ms": statistics.median(rep),
         "release_catch_up_ms": [r["release_catch_up_ms"] for r in runs],
         "updates_per_drag": [r["updates"] for r in runs],

@@ -29,26 +29,13 @@ from __future__ import annotations
 import argparse
 import base64
 import json
-import os
-import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+import _browser
+
 QUERY = "?n=128&eps=0.001&cost=2"
 
 HOOKS = r"""
@@ -76,64 +63,12 @@ HOOKS = r"""
 }
 """
 
-FRAME_POS = r"""
-([name, x, y]) => {
-  for (const v of Bokeh.index.all_views()) {
-    if (v.model.name === name) {
-      const r = v.el.getBoundingClientRect();
-      return [r.left + v.frame.x_scale.compute(x), r.top + v.frame.y_scale.compute(y)];
-    }
-  }
-  return null;
-}
-"""
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server() -> tuple[subprocess.Popen, str]:
-    port = _free_port()
-    env = dict(
-        os.environ,
-        PORT=str(port),
-        ADDRESS="127.0.0.1",
-        ALLOWED_ORIGINS=f"127.0.0.1:{port},localhost:{port}",
-    )
-    proc = subprocess.Popen(
-        ["bash", str(ROOT / "serve.sh")],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(base + "/liveness", timeout=2):
-                return proc, base
-        except OSError:
-            time.sleep(0.25)
-    proc.terminate()
-    raise SystemExit("server did not start")
-
-
-def percentile(values: list[float], q: float) -> float:
-    s = sorted(values)
-    k = (len(s) - 1) * q
-    lo, hi = int(k), min(int(k) + 1, len(s) - 1)
-    return s[lo] + (s[hi] - s[lo]) * (k - lo)
-
 
 def summary(latencies: list[float]) -> dict:
     return {
         "count": len(latencies),
         "median_ms": round(statistics.median(latencies), 1),
-        "p95_ms": round(percentile(latencies, 0.95), 1),
+        "p95_ms": round(_browser.percentile(latencies, 0.95, rule="linear"), 1),
         "max_ms": round(max(latencies), 1),
     }
 
@@ -174,7 +109,7 @@ def drag_bars(page, frames: FrameCounter, seconds: float) -> dict:
     """Drag across p's bars for ``seconds`` (heights following a wave), then release."""
     page.evaluate("() => { const r = window.__bench; for (const k in r) r[k].length = 0; }")
     frames.reset()
-    pos = lambda x, y: page.evaluate(FRAME_POS, ["tp_p_fig", x, y])  # noqa: E731
+    pos = lambda x, y: _browser.data_to_page(page, "tp_p_fig", x, y)  # noqa: E731
     x0, y0 = pos(0.05, 0.3)
     x1, y_top = pos(0.95, 0.9)
     _, y_low = pos(0.95, 0.1)
@@ -266,11 +201,7 @@ def drag_slider(page, frames: FrameCounter, seconds: float) -> dict:
 
 
 def run(base: str, seconds: float) -> dict:
-    from playwright.sync_api import sync_playwright
-
-    chromium = shutil.which("chromium") or "/usr/bin/chromium"
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+    with _browser.chromium() as browser:
         page = browser.new_page(viewport={"width": 1280, "height": 1000})
         cdp = page.context.new_cdp_session(page)
         frames = FrameCounter(cdp)
@@ -283,7 +214,6 @@ def run(base: str, seconds: float) -> dict:
         page.evaluate(HOOKS)
         drag = drag_bars(page, frames, seconds)
         slider = drag_slider(page, frames, seconds)
-        browser.close()
     return {"drag": drag, "slider": slider}
 
 
@@ -294,22 +224,13 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--json", help="write the results here")
     args = parser.parse_args()
-    proc = None
-    base = args.url
-    if base is None:
-        proc, base = start_server()
-    try:
+    with _browser.serving(args.url) as base:
         runs = []
         for _ in range(args.repeat):
-            load_before = os.getloadavg()[0]
+            load_before = _browser.load_average()
             result = run(base, args.seconds)
-            # Other work on the machine shows up in every figure: record the 1-minute load.
-            result["load_avg_1min"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
+            result["load_avg_1min"] = [round(load_before, 2), round(_browser.load_average(), 2)]
             runs.append(result)
-    finally:
-        if proc is not None:
-            proc.terminate()
-            proc.wait(timeout=10)
     for k, r in enumerate(runs):
         print(f"run {k + 1} (load average before/after: {r['load_avg_1min']}):")
         for what in ("drag", "slider"):

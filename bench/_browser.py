@@ -1,0 +1,150 @@
+"""What the bench scripts share: serve.sh on a free loopback port, Debian Chromium through
+Playwright with the offline flags, latency percentiles, and data -> pixel for drags.
+
+The scripts are run as ``python bench/bench_x.py`` from the repository root, so this folder is
+``sys.path[0]`` and ``import _browser`` finds this module.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+HOST = "127.0.0.1"  # loopback only, on purpose
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# Headless and offline: no GPU, no background downloads, updates, sync or first-run pages.
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+#: Page pixel of data point (x, y) in the Bokeh plot whose model is named ``name``, from the
+#: plot frame's own scales and its canvas's place on the page; null until the plot is drawn.
+DATA_TO_PAGE = """([name, x, y]) => {
+  for (const v of Bokeh.index.all_views()) {
+    if (v.model.name === name && v.frame && v.canvas_view) {
+      const r = v.canvas_view.el.getBoundingClientRect();
+      return [r.left + v.frame.x_scale.compute(x), r.top + v.frame.y_scale.compute(y)];
+    }
+  }
+  return null;
+}"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+def start_server(port: int | None = None, num_procs: int = 1) -> tuple[subprocess.Popen, str]:
+    """Start this checkout's serve.sh on ``port`` (a free one by default) and wait until its
+    /liveness answers; return the process and the base URL. Stop it with :func:`stop_server`."""
+    port = free_port() if port is None else port
+    env = dict(
+        os.environ,
+        PORT=str(port),
+        ADDRESS=HOST,
+        ALLOWED_ORIGINS=f"{HOST}:{port},localhost:{port}",
+        NUM_PROCS=str(num_procs),
+    )
+    env.pop("BOKEH_SECRET_KEY", None)  # measure the plain setup, unsigned session ids
+    proc = subprocess.Popen(
+        ["bash", str(ROOT / "serve.sh")],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # one process group: stopping it stops every worker
+    )
+    base = f"http://{HOST}:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(base + "/liveness", timeout=2):
+                return proc, base
+        except OSError:
+            time.sleep(0.25)
+    stop_server(proc)
+    raise TimeoutError(f"serve.sh did not answer on {base}/liveness within 60 s")
+
+
+def stop_server(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=10)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
+@contextlib.contextmanager
+def serving(url: str | None = None) -> Iterator[str]:
+    """The base URL of ``url`` (a running server) or of serve.sh started for the block."""
+    if url is not None:
+        yield url
+        return
+    proc, base = start_server()
+    try:
+        yield base
+    finally:
+        stop_server(proc)
+
+
+@contextlib.contextmanager
+def chromium():
+    """A headless Debian Chromium (Playwright's sync API), closed at the end of the block."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def data_to_page(page, name: str, x: float, y: float) -> list[float] | None:
+    """Page pixel of data point (x, y) in the Bokeh plot named ``name`` (None if not drawn)."""
+    return page.evaluate(DATA_TO_PAGE, [name, x, y])
+
+
+def percentile(values: list[float], q: float, rule: str = "nearest") -> float:
+    """The ``q`` quantile (0 <= q <= 1) of ``values``; NaN when there are none.
+
+    The benches' published tables use different rules, kept so their figures stay comparable:
+    ``"nearest"`` (the value at rank round(q (n - 1))), ``"lower"`` (rank floor(q (n - 1))) and
+    ``"linear"`` (interpolated between the two neighbouring ranks).
+    """
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    k = q * (len(ordered) - 1)
+    if rule == "nearest":
+        return ordered[min(len(ordered) - 1, round(k))]
+    if rule == "lower":
+        return ordered[int(k)]
+    if rule == "linear":
+        lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
+        return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
+    raise ValueError(f"unknown percentile rule {rule!r}")
+
+
+def load_average() -> float:
+    """The 1-minute load average: other work on the machine shows up in every figure."""
+    return os.getloadavg()[0]
