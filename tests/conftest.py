@@ -20,6 +20,13 @@ from types import SimpleNamespace
 from urllib.parse import urlparse
 
 import pytest
+from hypothesis import settings
+
+# CI replays the same hypothesis examples on every run (a red CI must mean a change broke
+# something, not that a new random example was drawn); locally the search stays random.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
