@@ -298,3 +298,15 @@ def test_lattice_curves_equal_the_direct_computation_everywhere(shape, floor):
         np.testing.assert_allclose(got[fin], want[fin], rtol=1e-11, atol=1e-13)
     slope = sf._w1_derivative(bump, c.shifts, logq)
     np.testing.assert_allclose(c.slopes["w1"], slope, rtol=0, atol=1e-11)
+
+
+@pytest.mark.parametrize("floor", [1e-3, 1e-6])
+def test_floored_kl_plateau_matches_the_prose(floor):
+    # The prose: once disjoint, floored KL(p||q) sits near log(L / floor) - h(p), with L = 32
+    # the domain length and h(tent) = 1/2 + log(a), a = 0.5 * sqrt(6) the tent's half-width.
+    # The gap comes from the floor's own share of p's mass, O(floor * log(1/floor)), and h(p)
+    # on 0.01-wide cells: 0.0105 at floor 1e-3, 6e-5 at 1e-6, so 0.02 is tight enough to catch
+    # a wrong formula (log(1/floor) alone is off by 2.76).
+    values, _ = sf.divergences_at("box", 0.5, 6.0, floor)
+    tent_entropy = 0.5 + math.log(0.5 * math.sqrt(6.0))
+    assert values["kl_pq"] == pytest.approx(math.log(32.0 / floor) - tent_entropy, abs=0.02)
