@@ -8,15 +8,25 @@ browser, no ``bokeh.client``, which stalls after ~100 updates and adds ~40 ms pe
 2. ``ws://127.0.0.1:PORT/<page>/ws`` with subprotocols ``["bokeh", token]``; the server's
    ``ACK``, then ``PULL-DOC-REQ`` -> ``PULL-DOC-REPLY`` (the whole document, to find the slider's
    model id), then the ``document_ready`` event the browser sends (Panel's onload hooks run on it);
-3. twice a second (open loop, each student at its own phase) a ``PATCH-DOC`` that sets the
-   slider's ``value`` and ``value_throttled``, as Chromium sends on a slider step; the reply
-   latency is the time until the server's next ``PATCH-DOC``. If a student's changes are still
-   unanswered when a reply comes, that reply answers all of them (the page coalesces: latest
-   value wins), each with its own waiting time.
+3. twice a second (each student at its own phase) the student moves the slider, and the client
+   sends what the page's JavaScript sends for that move:
+
+   - ``/kl_vs_wasserstein`` (a synced Panel slider): a ``PATCH-DOC`` setting the slider's
+     ``value`` and one setting ``value_throttled``, open loop; a change is answered by the next
+     ``PATCH-DOC`` carrying new plot data, and that reply answers every change still waiting
+     (the page coalesces: latest value wins), each with its own waiting time;
+   - ``/transport_plan`` (an unsynced Bokeh slider, assets/js/transport_plan_eps.js): a
+     ``PATCH-DOC`` setting the request source ``tp_eps_request``'s ``data`` to
+     ``{log_eps: [value]}``, with the page's flow control: one request in flight; a move made
+     while one waits is kept (newest wins) and sent when the server's answer (a change of
+     ``tp_answer``'s ``data``) arrives, or at once if the request in flight is older than
+     250 ms. A change is answered by the answer whose ``eps`` is its value's (or a later
+     value's) ε, so a move held back by flow control waits for the answer to its own request.
 
 ``--validate`` checks the client against a real headless Chromium page: both move the slider to
-the same value on a fresh session, and the server's reply must change the same model types and
-properties with the same readout text.
+the same value on a fresh session; what they send must be the same events (models named by
+type, not id), and the server's reply must change the same model types and properties with the
+same readout text.
 
 Bounded and local: the server is this checkout's ``serve.sh`` on 127.0.0.1 only, users and
 duration are capped, every session is closed at the end of its run.
@@ -54,9 +64,20 @@ MAX_SECONDS = 60.0
 #: Page -> (how to find its slider in the document, values a student moves it between).
 SLIDERS = {
     # ε slider (log10 of ε / max C) between 10^-3 and 10^-1.
-    "transport_plan": ({"start": -4.0, "end": 0.0}, (-3.0, -1.0)),
+    "transport_plan": ({"name": "tp_eps_slider"}, (-3.0, -1.0)),
     "kl_vs_wasserstein": ({"title": "shift s (centre of q)"}, None),
 }
+#: Pages whose slider is not synced: its moves go through a request source (by model name),
+#: with one request in flight, and the server answers on an answer source.
+REQUESTS = {"transport_plan": ("tp_eps_request", "tp_answer")}
+#: transport_plan_eps.js sends the pending move anyway once the request in flight is this old.
+RESEND_AFTER_S = 0.25
+
+
+def transport_plan_eps(log10_value: float) -> float:
+    """The ε fraction the server answers for a slider position (pages/transport_plan.py's
+    ``_slider_eps``: 3 significant digits), to tell which request an answer is for."""
+    return float(f"{10**log10_value:.3g}")
 
 
 # --- Bokeh's wire protocol ---------------------------------------------------------------------
@@ -81,6 +102,25 @@ def patch_value(model_id: str, value: float) -> list[list[str]]:
         )
         for a in ("value", "value_throttled")
     ]
+
+
+def patch_request(source_id: str, value: float) -> list[list[str]]:
+    """What transport_plan_eps.js sends for one request: the source's whole ``data``."""
+    event = {
+        "kind": "ModelChanged",
+        "model": {"id": source_id},
+        "attr": "data",
+        "new": {"type": "map", "entries": [["log_eps", [value]]]},
+    }
+    return [message_frames("PATCH-DOC", {"events": [event]})]
+
+
+def decode_data(new) -> dict:
+    """A ``ColumnDataSource.data`` as sent in a ``ModelChanged`` event (a map of plain lists
+    for the small sources read here)."""
+    if isinstance(new, dict) and new.get("type") == "map":
+        return dict(new.get("entries", []))
+    return new if isinstance(new, dict) else {}
 
 
 DOCUMENT_READY = {
@@ -154,6 +194,13 @@ def walk_models(node, found: dict[str, dict]) -> None:
             walk_models(value, found)
 
 
+def find_named(models: dict[str, dict], name: str) -> dict:
+    for model in models.values():
+        if model.get("attributes", {}).get("name") == name:
+            return model
+    raise LookupError(f"no model named {name!r} in the document")
+
+
 def find_slider(models: dict[str, dict], match: dict) -> dict:
     for model in models.values():
         attrs = model.get("attributes", {})
@@ -185,7 +232,8 @@ class Student:
     latencies: list[float] = field(default_factory=list)
     reply_bytes: list[int] = field(default_factory=list)
     replies: int = 0
-    sent: int = 0
+    sent: int = 0  # moves of the slider
+    requests: int = 0  # change messages sent for them (fewer under flow control)
     errors: list[str] = field(default_factory=list)
 
     async def connect(self) -> None:
@@ -212,8 +260,30 @@ class Student:
         self.slider_id = slider["id"]
         attrs = slider["attributes"]
         self.values = values or (attrs["start"], attrs["end"])
+        self.request_id = self.answer_id = None
+        if self.page in REQUESTS:
+            request_name, answer_name = REQUESTS[self.page]
+            self.request_id = find_named(self.models, request_name)["id"]
+            self.answer_id = find_named(self.models, answer_name)["id"]
         await self.send(message_frames("PATCH-DOC", DOCUMENT_READY))
-        self.outstanding: list[float] = []
+        # Changes (times of the moves) sent and waiting for an answer; with a request source,
+        # as (move time, ε it asks for), plus the moves held back by the flow control.
+        self.outstanding: list = []
+        self.held: list[float] = []
+        self.inflight = False
+        self.pending: float | None = None
+        self.last_sent: float | None = None
+        self.sent_at = 0.0
+
+    def change_frames(self, value: float) -> list[list[str]]:
+        """What the page sends for one move of its slider to ``value``."""
+        if self.request_id is not None:
+            return patch_request(self.request_id, value)
+        return patch_value(self.slider_id, value)
+
+    async def send_change(self, value: float) -> None:
+        for frames in self.change_frames(value):
+            await self.send(frames)
 
     async def send(self, frames: list[str]) -> None:
         for frame in frames:
@@ -228,12 +298,23 @@ class Student:
             if message is not None:
                 return message
 
+    def answer_eps(self, message: Message) -> float | None:
+        """The ε of a ``tp_answer`` change in this message (None if there is none)."""
+        for event in message.content.get("events", []):
+            if event.get("attr") == "data" and event.get("model", {}).get("id") == self.answer_id:
+                # A ColumnDataChanged event (whole data replaced) carries it as "data".
+                new = event.get("data", event.get("new"))
+                eps = decode_data(new).get("eps") or [None]
+                return eps[0] if eps[0] is not None else float("nan")
+        return None
+
     def is_answer(self, message: Message) -> bool:
         """A PATCH-DOC that redraws the figure (new data for a plot), not just a URL sync."""
         return any(
             event.get("attr") == "data"
             and self.models.get(event.get("model", {}).get("id", ""), {}).get("name")
             == "ColumnDataSource"
+            and event.get("model", {}).get("id") != self.request_id
             for event in message.content.get("events", [])
         )
 
@@ -245,17 +326,56 @@ class Student:
                 if message.header["msgtype"] != "PATCH-DOC":
                     continue  # OK acknowledgements of our own patches
                 pending_bytes += message.nbytes
-                if not self.is_answer(message):
-                    continue
                 now = time.perf_counter()
-                if self.outstanding and measuring.is_set():
-                    self.latencies.extend(now - t for t in self.outstanding)
+                if self.request_id is not None:
+                    eps = self.answer_eps(message)
+                    if eps is None:
+                        continue
+                    answered = self.answered_by(eps)
+                else:
+                    if not self.is_answer(message):
+                        continue
+                    answered, self.outstanding = self.outstanding, []
+                if answered and measuring.is_set():
+                    self.latencies.extend(now - t for t in answered)
                     self.replies += 1
                     self.reply_bytes.append(pending_bytes)
-                self.outstanding.clear()
                 pending_bytes = 0
+                if self.request_id is not None:
+                    await self.release(now)
         except (ConnectionError, asyncio.CancelledError):
             pass
+
+    def answered_by(self, eps: float) -> list[float]:
+        """Moves answered by an answer for ``eps``: those sent up to the request asking it."""
+        asked = [e for _, e in self.outstanding]
+        if eps not in asked:
+            return []  # an answer to something else (the ack still releases the flow)
+        last = len(asked) - 1 - asked[::-1].index(eps)
+        answered = [t for t, _ in self.outstanding[: last + 1]]
+        self.outstanding = self.outstanding[last + 1 :]
+        return answered
+
+    async def release(self, now: float) -> None:
+        """transport_plan_ack.js: an answer frees the flow; send the held move if any."""
+        if not self.inflight:
+            return
+        self.inflight = False
+        if self.pending is not None:
+            await self.send_request(now)
+
+    async def send_request(self, now: float) -> None:
+        """transport_plan_eps.js's ``send``: the newest position unless the server has it."""
+        value, self.pending = self.pending, None
+        held, self.held = self.held, []
+        if value == self.last_sent:
+            self.inflight = False
+            self.latencies.extend(now - t for t in held)  # already on screen
+            return
+        self.last_sent, self.inflight, self.sent_at = value, True, now
+        self.outstanding.extend((t, transport_plan_eps(value)) for t in held)
+        self.requests += 1
+        await self.send_change(value)
 
     async def move(self, rate: float, until: float, rng: random.Random) -> None:
         low, high = self.values
@@ -266,9 +386,16 @@ class Student:
             previous, value = value, round(rng.uniform(low, high), 2)
             if value == previous:  # an unchanged value gets no reply
                 value = round(value + 0.01 if value < high else value - 0.01, 2)
-            self.outstanding.append(time.perf_counter())
-            for frames in patch_value(self.slider_id, value):
-                await self.send(frames)
+            now = time.perf_counter()
+            if self.request_id is not None:
+                self.pending = value
+                self.held.append(now)
+                if not self.inflight or now - self.sent_at > RESEND_AFTER_S:
+                    await self.send_request(now)
+            else:
+                self.outstanding.append(now)
+                self.requests += 1
+                await self.send_change(value)
             self.sent += 1
             next_at += 1 / rate
             await asyncio.sleep(max(0.0, next_at - time.perf_counter()))
@@ -365,6 +492,7 @@ async def run_class(
         "rate": rate,
         "seconds": seconds,
         "changes": sent,
+        "requests": sum(s.requests for s in students),
         "answered": len(latencies),
         "p50_ms": 1000 * _browser.percentile(latencies, 0.50),
         "p95_ms": 1000 * _browser.percentile(latencies, 0.95),
@@ -380,7 +508,8 @@ async def run_class(
 
 def row(r: dict) -> str:
     return (
-        f"| {r['page']} | {r['users']} | {r['rate']:g}/s | {r['changes']} | {r['answered']} | "
+        f"| {r['page']} | {r['users']} | {r['rate']:g}/s | {r['changes']} | {r['requests']} | "
+        f"{r['answered']} | "
         f"{r['p50_ms']:.0f} | {r['p95_ms']:.0f} | {r['max_ms']:.0f} | {r['replies_per_s']:.0f} | "
         f"{r['kb_per_reply']:.1f} | {r['cpu_pct']:.0f} | {r['rss_idle_mb']:.0f} | "
         f"{r['rss_peak_mb']:.0f} |"
@@ -388,40 +517,73 @@ def row(r: dict) -> str:
 
 
 HEADER = (
-    "| page | users | changes each | changes sent | answered | p50 ms | p95 ms | max ms | "
-    "replies/s | KB per reply | server CPU % | RSS after joining MB | RSS peak MB |\n"
-    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+    "| page | users | changes each | changes | change messages | answered | p50 ms | p95 ms | "
+    "max ms | replies/s | KB per reply | server CPU % | RSS after joining MB | RSS peak MB |\n"
+    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
 )
 
 
 # --- validation against Chromium ----------------------------------------------------------
 
 
+def model_role(model: dict) -> str:
+    """A model named by what it is, not by its id: its type without the numbered suffix
+    Panel gives per-session classes (``ReadoutTable1``, ``ReadoutTable2``), plus its
+    ``name`` when the page gave it one (``tp_eps_request``)."""
+    role = re.sub(r"\d+$", "", model.get("name", "?"))
+    name = model.get("attributes", {}).get("name")
+    if not isinstance(name, str) or re.sub(r"\d+$", "", name) == role:
+        return role  # no name, or Panel's automatic one (``ReadoutTable00296``)
+    return f"{role}[{name}]"
+
+
 def reply_signature(models: dict[str, dict], replies: list[Message]) -> tuple:
     """What the server's replies to one change changed, independent of model ids: the
-    (model type, attribute) pairs and the new value of every text attribute (timings masked)."""
+    (model role, attribute) pairs and the new value of every text attribute (timings masked)."""
     changed, texts = set(), set()
     for reply in replies:
         for event in reply.content.get("events", []):
             model = models.get(event.get("model", {}).get("id", ""), {})
-            changed.add((model.get("name", "?"), event.get("attr", event.get("kind"))))
+            changed.add((model_role(model), event.get("attr", event.get("kind"))))
             if isinstance(event.get("new"), str):  # timings differ run to run
                 texts.add(re.sub(r"[0-9.]+ ms", "<t> ms", event["new"]))
     return tuple(sorted(changed)), tuple(sorted(texts))
 
 
+def sent_signature(models: dict[str, dict], messages: list[Message]) -> tuple:
+    """What a client sent for one move: each PATCH-DOC's events, model ids as roles."""
+    sent = []
+    for message in messages:
+        if message.header["msgtype"] != "PATCH-DOC":
+            continue
+        for event in message.content.get("events", []):
+            event = dict(event)
+            if "model" in event:
+                event["model"] = model_role(models.get(event["model"].get("id", ""), {}))
+            sent.append(json.dumps(event, sort_keys=True))
+    return tuple(sent)
+
+
 def browser_reply(port: int, page: str, value: float) -> tuple:
-    """Chromium sets the slider to ``value``; the signature of the server's reply."""
-    frames: list[str | bytes] = []
+    """Chromium moves the slider to ``value``: what it sent, and what the server replied."""
+    received: list[str | bytes] = []
+    sent: list[str | bytes] = []
+
+    def record(ws) -> None:
+        ws.on("framereceived", lambda f: received.append(f))
+        ws.on("framesent", lambda f: sent.append(f))
+
     with _browser.chromium() as browser:
         pg = browser.new_page()
-        pg.on("websocket", lambda ws: ws.on("framereceived", lambda f: frames.append(f)))
+        pg.on("websocket", record)
         pg.goto(f"http://{HOST}:{port}/{page}")
         pg.wait_for_function("() => window.Bokeh && Object.keys(Bokeh.index).length > 0")
         pg.wait_for_timeout(1500)
-        mark = len(frames)
+        mark, sent_mark = len(received), len(sent)
         match, _ = SLIDERS[page]
-        # Change the slider's value in the browser's document: Bokeh sends it as a user's drag.
+        # Change the slider's value in the browser's document as a user's drag does (value on
+        # every step, value_throttled at the end); the page's own JavaScript then sends what
+        # it sends (a synced slider's properties, or transport_plan's eps request).
         pg.evaluate(
             """([match, value]) => {
               for (const m of Bokeh.documents[0].all_models) {
@@ -436,12 +598,14 @@ def browser_reply(port: int, page: str, value: float) -> tuple:
         )
         pg.wait_for_timeout(1500)
     models: dict[str, dict] = {}
-    messages = split_recorded(frames[:mark])
+    messages = split_recorded(received[:mark])
     for message in messages:
         if message.header["msgtype"] == "PULL-DOC-REPLY":
             walk_models(message.content["doc"], models)
-    replies = [m for m in split_recorded(frames[mark:]) if m.header["msgtype"] == "PATCH-DOC"]
-    return reply_signature(models, replies)
+    replies = [m for m in split_recorded(received[mark:]) if m.header["msgtype"] == "PATCH-DOC"]
+    return sent_signature(models, split_recorded(sent[sent_mark:])), reply_signature(
+        models, replies
+    )
 
 
 async def client_reply(port: int, page: str, value: float) -> tuple:
@@ -453,8 +617,9 @@ async def client_reply(port: int, page: str, value: float) -> tuple:
             await asyncio.wait_for(student.read_message(), timeout=0.3)
         except TimeoutError:
             break
-    for frames in patch_value(student.slider_id, value):
-        await student.send(frames)
+    frames = student.change_frames(value)
+    for message in frames:
+        await student.send(message)
     replies = []
     deadline = time.perf_counter() + 1.5  # the same window as the browser's
     while (left := deadline - time.perf_counter()) > 0:
@@ -465,24 +630,27 @@ async def client_reply(port: int, page: str, value: float) -> tuple:
         if message.header["msgtype"] == "PATCH-DOC":
             replies.append(message)
     student.close()
-    return reply_signature(student.models, replies)
+    sent = [to_message(message) for message in frames]
+    return sent_signature(student.models, sent), reply_signature(student.models, replies)
 
 
 def validate(port: int, pages: list[str]) -> bool:
     ok = True
     for page in pages:
         value = -2.5 if page == "transport_plan" else 0.9
-        from_browser = browser_reply(port, page, value)
-        from_client = asyncio.run(client_reply(port, page, value))
-        same = from_browser == from_client
-        ok &= same
-        print(
-            f"{page}: value {value}: reply from Chromium and from the client "
-            f"{'match' if same else 'DIFFER'}; changed {list(from_client[0])}"
-        )
-        if not same:
-            print("  chromium:", from_browser)
-            print("  client:  ", from_client)
+        sent_b, reply_b = browser_reply(port, page, value)
+        sent_c, reply_c = asyncio.run(client_reply(port, page, value))
+        for what, b, c in (("sent", sent_b, sent_c), ("reply", reply_b, reply_c)):
+            same = b == c and bool(c and c[0])
+            ok &= same
+            shown = list(c) if what == "sent" else list(c[0])
+            print(
+                f"{page}: value {value}: {what} from Chromium and from the client "
+                f"{'match' if same else 'DIFFER'}: {shown}"
+            )
+            if not same:
+                print("  chromium:", b)
+                print("  client:  ", c)
     return ok
 
 
