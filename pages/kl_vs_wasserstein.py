@@ -192,6 +192,19 @@ def _padded_range(values: np.ndarray, pad: float = 0.1) -> dict[str, float]:
     return {"start": lo - pad * span, "end": hi + pad * span}
 
 
+def _stepped_range(values: np.ndarray) -> dict[str, float]:
+    """The padded range of ``values`` widened to multiples of a round tick step.
+
+    It stays put while the values move a little, so a drag repaints the critic's line only,
+    not its axis (and the axis labels do not jitter).
+    """
+    r = _padded_range(values)
+    step = _nice_ticks((r["end"] - r["start"]) / 2)[1]  # about an eighth of the span
+    start = round(step * math.floor(r["start"] / step + 1e-9), 12)
+    end = round(step * math.ceil(r["end"] / step - 1e-9), 12)
+    return {"start": start, "end": end}
+
+
 def _inf_runs(shifts: np.ndarray, values: np.ndarray) -> list[tuple[float, float]]:
     """Intervals of shift where ``values`` is infinite (for the ∞ bands)."""
     inf = np.isinf(values).astype(np.int8)
@@ -302,7 +315,10 @@ class KLvsWassersteinPage(pn.viewable.Viewer):
         )
         critic.yaxis.ticker.desired_num_ticks = 3
         self.critic_src = ColumnDataSource({"x": [], "f": []})
-        critic.line("x", "f", source=self.critic_src, color=theme.PLAN_COLOR, line_width=2)
+        # Overlay level: an answer that leaves the axis alone repaints only the overlay canvas.
+        critic.line(
+            "x", "f", source=self.critic_src, color=theme.PLAN_COLOR, line_width=2, level="overlay"
+        )
         self.critic = critic
 
         # Curves against the shift: values (left) and derivatives (right), three groups.
@@ -405,6 +421,7 @@ class KLvsWassersteinPage(pn.viewable.Viewer):
             # recompute (and re-lay out) every panel on every marker move.
             self.value_figs[group] = (keys, vfig, dfig)
             rows.append([vfig, dfig])
+        self.curve_figs = [f for pair in rows for f in pair]
         self._wire_drag()
         for fig in (top, critic, *[f for pair in rows for f in pair]):
             theme.style_figure(fig)
@@ -432,6 +449,8 @@ class KLvsWassersteinPage(pn.viewable.Viewer):
                 view_lo=X_VIEW[0],
                 view_hi=X_VIEW[1],
                 every_ms=SYNC_EVERY_MS,
+                # Not the critic: its y range follows every answer, so its labels may change.
+                steady_plots=[self.top, *self.curve_figs],
             )
             return CustomJS(args=args, code=DRAG_JS)
 
@@ -568,13 +587,14 @@ class KLvsWassersteinPage(pn.viewable.Viewer):
                 "rev": [self._marker_rev] * n,
             }
         crit = critic_at(m.shape, float(m.width), s)
-        inside = (crit.x > X_VIEW[0] - 1) & (crit.x < X_VIEW[1] + 1)
-        keep = inside | np.roll(inside, 1) | np.roll(inside, -1)
-        self.critic_src.data = {
-            "x": crit.x[keep].astype(np.float32),
-            "f": crit.f[keep].astype(np.float32),
-        }
-        self.critic.y_range.update(**_padded_range(crit.f[keep]))
+        # Cut at the axis ends: the critic is drawn on the overlay level, which is not clipped.
+        lo, hi = X_VIEW
+        inside = crit.x[(crit.x > lo) & (crit.x < hi)]
+        x = np.concatenate([[lo], inside, [hi]])
+        f = np.interp(x, crit.x, crit.f)  # the polyline itself at the ends (straight pieces)
+        self.critic_src.data = {"x": x.astype(np.float32), "f": f.astype(np.float32)}
+        # Stepped: the axis (and the plot's primary canvas) changes only when f outgrows it.
+        self.critic.y_range.update(**_stepped_range(f))
         grid = np.linspace(*X_VIEW, 1801)
         ox, oy = overlap_density(m.shape, float(m.width), s, grid)
         self.overlap_src.data = {"x": ox.astype(np.float32), "y": oy.astype(np.float32)}

@@ -4,7 +4,8 @@
 // answer, which acknowledges the last drag sync it applied), markers (the current-shift markers:
 // x, y, dy, inf_y, one row per divergence in `keys` order), curves (the drawn curves: shift,
 // each key and d_<key>), keys, lo / hi (shift bounds), view_lo / view_hi (the x axis: the bump
-// is drawn unclipped, so its points are clamped to it), every_ms.
+// is drawn unclipped, so its points are clamped to it), every_ms, steady_plots (the plots whose
+// text cannot change during a drag: the top plot and the six curve panels).
 // The bump and the markers follow the pointer in the browser with no round trip: a marker is
 // placed on the curve as drawn (straight between the curve's samples). The server sends the
 // readouts, critic and overlap. The shift goes to the server with flow control: at once when no
@@ -67,6 +68,35 @@ function move_markers(s) {
   markers.change.emit();  // re-render only; not synced to the server
 }
 
+// Bokeh re-measures every axis, title and legend of a plot on each repaint (a text measure
+// with style lookups per side panel), even when only the overlay level changed. While the bump
+// is dragged, nothing changes the text or the ranges of `steady_plots` (only their overlay
+// markers move), so those measures are skipped until the drag ends; a layout Bokeh itself asks
+// for (`_needs_layout`: resize, new content) still runs. Reaches into Bokeh's PlotView: if the
+// method is missing, nothing is changed.
+function hold_measures(on) {
+  const ids = new Set(steady_plots.map((p) => p.id));
+  const walk = (v) => {
+    if (v == null) { return; }
+    if (v.model != null && ids.has(v.model.id)
+        && typeof v._invalidate_layout_if_needed === "function") {
+      if (on && v._kvw_measure === undefined) {
+        const measure = v._invalidate_layout_if_needed;
+        v._kvw_measure = measure;
+        v._invalidate_layout_if_needed = function () {
+          if (this._needs_layout) { measure.call(this); }
+        };
+      } else if (!on && v._kvw_measure !== undefined) {
+        delete v._invalidate_layout_if_needed;  // back to the prototype's method
+        delete v._kvw_measure;
+      }
+    }
+    for (const c of (v.child_views ?? [])) { walk(c); }
+  };
+  const index = (typeof Bokeh !== "undefined" && Bokeh.index) || {};
+  for (const v of Object.values(index)) { walk(v); }
+}
+
 if (phase === "ack") {
   const seq = answer.data.seq ? answer.data.seq[0] : 0;
   if (seq > st.acked) { st.acked = seq; }
@@ -77,6 +107,7 @@ if (phase === "start") {
   st.active = true;
   st.s0 = data.x[centre] - data.x0[centre];
   st.x0 = cb_obj.x;
+  hold_measures(true);
   return;
 }
 if (!st.active) { return; }
@@ -89,5 +120,5 @@ for (let i = 0; i < data.x.length; i++) {
 }
 bump.change.emit();  // re-render only; not synced to the server
 move_markers(s);
-if (phase === "end") { st.active = false; }
+if (phase === "end") { st.active = false; hold_measures(false); }
 send_or_wait();

@@ -146,3 +146,30 @@ def test_markers_follow_the_drag_on_the_drawn_curves(page):
         assert shown[key] == pytest.approx(values[key], abs=1e-3)
     slope_w1 = dict(zip(sf.DIVERGENCES, marks["dy"], strict=True))["w1"]
     assert slope_w1 == pytest.approx(slopes["w1"], abs=1e-3)
+
+
+#: Names of the plots whose axis/legend re-measure is held (count of views so patched).
+HELD_PLOTS = """() => {
+  let held = 0;
+  const walk = (v) => {
+    if (!v) return;
+    if (Object.prototype.hasOwnProperty.call(v, "_kvw_measure")) held += 1;
+    for (const c of (v.child_views ?? [])) walk(c);
+  };
+  for (const v of Object.values(Bokeh.index)) walk(v);
+  return held;
+}"""
+
+
+def test_text_measures_are_held_only_while_dragging(page):
+    open_page(page, "?shift=-1")
+    assert page.evaluate(HELD_PLOTS) == 0
+    x0, y0 = page.evaluate(TO_PIXELS, ["kvw_top", -1.0, 0.15])
+    page.mouse.move(x0, y0)
+    page.mouse.down()
+    for i in range(1, 5):
+        page.mouse.move(x0 + 10 * i, y0)
+    # The top plot and the six curve panels; never the critic, whose axis follows the answers.
+    assert page.evaluate(HELD_PLOTS) == 7
+    page.mouse.up()
+    page.wait_for_function(f"() => ({HELD_PLOTS})() === 0")

@@ -164,3 +164,20 @@ def test_drag_answers_leave_markers_to_the_browser(monkeypatch):
     view.model.shift = 0.4
     assert view.marker_src.data["x"][0] == pytest.approx(0.4)
     assert view.marker_src.data["rev"][0] > before["rev"][0]
+
+
+def test_critic_is_cut_at_the_axis_ends_and_its_range_moves_in_steps():
+    view = page.KLvsWassersteinPage()
+    ranges = set()
+    for shift in np.linspace(-4.0, 4.0, 81):
+        view.model.shift = float(shift)
+        x, f = view.critic_src.data["x"], view.critic_src.data["f"]
+        # Drawn on the unclipped overlay level: the line must end at the axis ends.
+        assert x[0] == page.X_VIEW[0] and x[-1] == page.X_VIEW[1]
+        crit = sf.critic_at("tent", 0.8, float(shift))
+        assert np.allclose(f, np.interp(x, crit.x, crit.f), atol=1e-5)  # float32 of |f| < 10
+        r = view.critic.y_range
+        assert r.start < f.min() and f.max() < r.end
+        ranges.add((r.start, r.end))
+    # The axis stays put for most steps of a drag (it is repainted only when it changes).
+    assert len(ranges) < 81 / 3
