@@ -449,8 +449,7 @@ class KLvsWassersteinPage(pn.viewable.Viewer):
                 view_lo=X_VIEW[0],
                 view_hi=X_VIEW[1],
                 every_ms=SYNC_EVERY_MS,
-                # Not the critic: its y range follows every answer, so its labels may change.
-                steady_plots=[self.top, *self.curve_figs],
+                steady_plots=[self.top, self.critic, *self.curve_figs],
             )
             return CustomJS(args=args, code=DRAG_JS)
 

@@ -4,8 +4,8 @@
 // answer, which acknowledges the last drag sync it applied), markers (the current-shift markers:
 // x, y, dy, inf_y, one row per divergence in `keys` order), curves (the drawn curves: shift,
 // each key and d_<key>), keys, lo / hi (shift bounds), view_lo / view_hi (the x axis: the bump
-// is drawn unclipped, so its points are clamped to it), every_ms, steady_plots (the plots whose
-// text cannot change during a drag: the top plot and the six curve panels).
+// is drawn unclipped, so its points are clamped to it), every_ms, steady_plots (the figure's
+// plots, whose text measures are held while dragging; see hold_measures).
 // The bump and the markers follow the pointer in the browser with no round trip: a marker is
 // placed on the curve as drawn (straight between the curve's samples). The server sends the
 // readouts, critic and overlap. The shift goes to the server with flow control: at once when no
@@ -69,11 +69,12 @@ function move_markers(s) {
 }
 
 // Bokeh re-measures every axis, title and legend of a plot on each repaint (a text measure
-// with style lookups per side panel), even when only the overlay level changed. While the bump
-// is dragged, nothing changes the text or the ranges of `steady_plots` (only their overlay
-// markers move), so those measures are skipped until the drag ends; a layout Bokeh itself asks
-// for (`_needs_layout`: resize, new content) still runs. Reaches into Bokeh's PlotView: if the
-// method is missing, nothing is changed.
+// with style lookups per side panel), even when only the overlay level changed. During a drag
+// the only text that can change is tick labels, and only when a plot's ranges change (the
+// critic's stepped range, a family change): so while the bump is dragged each of
+// `steady_plots` measures only when its ranges differ from its last measure, or when Bokeh
+// itself asks for a layout (`_needs_layout`: resize, new content). Reaches into Bokeh's
+// PlotView: if the method is missing, nothing is changed.
 function hold_measures(on) {
   const ids = new Set(steady_plots.map((p) => p.id));
   const walk = (v) => {
@@ -82,13 +83,23 @@ function hold_measures(on) {
         && typeof v._invalidate_layout_if_needed === "function") {
       if (on && v._kvw_measure === undefined) {
         const measure = v._invalidate_layout_if_needed;
+        const ranges = (view) => {
+          const {x_range: x, y_range: y} = view.model;
+          return [x.start, x.end, y.start, y.end].join(" ");
+        };
         v._kvw_measure = measure;
+        v._kvw_ranges = ranges(v);
         v._invalidate_layout_if_needed = function () {
-          if (this._needs_layout) { measure.call(this); }
+          const now = ranges(this);
+          if (this._needs_layout || now !== this._kvw_ranges) {
+            this._kvw_ranges = now;
+            measure.call(this);
+          }
         };
       } else if (!on && v._kvw_measure !== undefined) {
         delete v._invalidate_layout_if_needed;  // back to the prototype's method
         delete v._kvw_measure;
+        delete v._kvw_ranges;
       }
     }
     for (const c of (v.child_views ?? [])) { walk(c); }

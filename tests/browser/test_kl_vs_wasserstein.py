@@ -169,7 +169,7 @@ def test_text_measures_are_held_only_while_dragging(page):
     page.mouse.down()
     for i in range(1, 5):
         page.mouse.move(x0 + 10 * i, y0)
-    # The top plot and the six curve panels; never the critic, whose axis follows the answers.
-    assert page.evaluate(HELD_PLOTS) == 7
+    # All eight plots (top, critic, six curve panels).
+    assert page.evaluate(HELD_PLOTS) == 8
     page.mouse.up()
     page.wait_for_function(f"() => ({HELD_PLOTS})() === 0")
