@@ -31,7 +31,7 @@ same readout text.
 Bounded and local: the server is this checkout's ``serve.sh`` on 127.0.0.1 only, users and
 duration are capped, every session is closed at the end of its run.
 
-    python3 bench/bench_class_load.py                      # the README table (~3 min)
+    python3 bench/bench_class_load.py                      # the README table (~4.5 min)
     python3 bench/bench_class_load.py --users 25 --seconds 5 --pages transport_plan
     python3 bench/bench_class_load.py --validate
 """
