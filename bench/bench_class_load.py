@@ -263,7 +263,8 @@ class Student:
         self.request_id = self.answer_id = None
         if self.page in REQUESTS:
             request_name, answer_name = REQUESTS[self.page]
-            self.request_id = find_named(self.models, request_name)["id"]
+            request_source = find_named(self.models, request_name)
+            self.request_id = request_source["id"]
             self.answer_id = find_named(self.models, answer_name)["id"]
         await self.send(message_frames("PATCH-DOC", DOCUMENT_READY))
         # Changes (times of the moves) sent and waiting for an answer; with a request source,
@@ -272,7 +273,12 @@ class Student:
         self.held: list[float] = []
         self.inflight = False
         self.pending: float | None = None
+        # As transport_plan_eps.js, the position the page started at counts as sent: a move
+        # back to it sends nothing (the figure already shows it).
         self.last_sent: float | None = None
+        if self.request_id is not None:
+            initial = decode_data(request_source["attributes"].get("data")).get("log_eps")
+            self.last_sent = initial[0] if isinstance(initial, list) and initial else None
         self.sent_at = 0.0
 
     def change_frames(self, value: float) -> list[list[str]]:
@@ -299,14 +305,15 @@ class Student:
                 return message
 
     def answer_eps(self, message: Message) -> float | None:
-        """The ε of a ``tp_answer`` change in this message (None if there is none)."""
+        """The ε of the last ``tp_answer`` change in this message (None if there is none)."""
+        found = None
         for event in message.content.get("events", []):
             if event.get("attr") == "data" and event.get("model", {}).get("id") == self.answer_id:
                 # A ColumnDataChanged event (whole data replaced) carries it as "data".
                 new = event.get("data", event.get("new"))
                 eps = decode_data(new).get("eps") or [None]
-                return eps[0] if eps[0] is not None else float("nan")
-        return None
+                found = eps[0] if eps[0] is not None else float("nan")
+        return found
 
     def is_answer(self, message: Message) -> bool:
         """A PATCH-DOC that redraws the figure (new data for a plot), not just a URL sync."""
