@@ -310,3 +310,36 @@ def test_floored_kl_plateau_matches_the_prose(floor):
     values, _ = sf.divergences_at("box", 0.5, 6.0, floor)
     tent_entropy = 0.5 + math.log(0.5 * math.sqrt(6.0))
     assert values["kl_pq"] == pytest.approx(math.log(32.0 / floor) - tent_entropy, abs=0.02)
+
+
+@pytest.mark.parametrize(
+    "shape, width, shift", [("box", 0.8, 1.3), ("tent", 0.5, 0.37), ("cosine", 1.2, -2.05)]
+)
+def test_batched_divergences_agree_with_the_core_ones(shape, width, shift):
+    # shift_family keeps its own log-space, all-shifts-at-once divergences for speed; they must
+    # match ot_engine's single-pair functions on the same two histograms (compactly supported
+    # shapes, so the cells that carry mass fit under the core's size cap).
+    from ot_engine import hellinger, js, kantorovich_critic_1d, kl, tv, wasserstein_1d
+
+    x = sf.grid_centres()
+    p = np.exp(sf.bump_log_masses(sf.FIXED)[0])
+    q = np.exp(sf.bump_log_masses(sf.Bump(shape, width, 0.0), [shift])[0])
+    cells = np.flatnonzero((p > 0) | (q > 0))
+    window = slice(cells[0], cells[-1] + 1)
+    x, p, q = x[window], p[window], q[window]
+    values, _ = sf.divergences_at(shape, width, shift)
+    # Same sums in another order (log-space vs linear): agreement to ~1e-12 relative.
+    core = {
+        "kl_pq": kl(p, q),
+        "kl_qp": kl(q, p),
+        "js": js(p, q),
+        "tv": tv(p, q),
+        "hellinger": hellinger(p, q),
+        "w1": wasserstein_1d(x, p, q, order=1),
+        "w2": wasserstein_1d(x, p, q, order=2),
+    }
+    for name, value in core.items():
+        assert values[name] == pytest.approx(value, rel=1e-9, abs=1e-12), name
+    # The two critics may differ by a constant only: same W1 = sum f (p - q).
+    f = kantorovich_critic_1d(x, p, q)
+    assert float(np.sum(f * (p - q))) == pytest.approx(values["w1"], rel=1e-9, abs=1e-12)
