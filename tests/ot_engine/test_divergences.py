@@ -20,7 +20,10 @@ from ot_engine import (
     wasserstein_1d,
 )
 
-hist = arrays(np.float64, 20, elements=st.floats(0.0, 5.0)).filter(lambda h: h.sum() > 1e-3)
+# No subnormal heights: scipy's JS oracle rounds their halves to zero and reports inf.
+hist = arrays(np.float64, 20, elements=st.floats(0.0, 5.0, allow_subnormal=False)).filter(
+    lambda h: h.sum() > 1e-3
+)
 
 
 def test_disjoint_conventions():
