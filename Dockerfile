@@ -16,7 +16,7 @@ COPY requirements.txt ./
 RUN python -m pip install --no-cache-dir -r requirements.txt
 
 RUN useradd --create-home --uid 10001 --shell /usr/sbin/nologin notebook
-COPY --chown=notebook:notebook serve.sh app.py pyproject.toml ./
+COPY --chown=notebook:notebook serve.sh pyproject.toml ./
 COPY --chown=notebook:notebook pages ./pages
 COPY --chown=notebook:notebook ot_engine ./ot_engine
 COPY --chown=notebook:notebook assets ./assets

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # Serve the whole notebook: / lands on the home page, every page at its own URL.
+# The list of pages comes from pages/registry.py, which writes one tiny served entry point
+# per page (the route is the file's name) into a temporary folder removed on exit.
 # Server settings come from the environment (see README "Deploying for a course"):
 #   PORT             port to listen on (5006)
 #   ADDRESS          interface to bind (all interfaces when unset; 127.0.0.1 behind a proxy)
@@ -25,7 +27,12 @@ NUM_PROCS="${NUM_PROCS:-1}"
 [[ "$PORT" =~ ^[0-9]{1,5}$ ]] && ((PORT > 0 && PORT < 65536)) || fail "PORT must be 1-65535, got '$PORT'"
 [[ "$NUM_PROCS" =~ ^[0-9]{1,3}$ ]] || fail "NUM_PROCS must be a whole number, got '$NUM_PROCS'"
 
-args=(app.py pages/transport_plan.py pages/brenier.py pages/kl_vs_wasserstein.py
+served="$(mktemp -d "${TMPDIR:-/tmp}/ot-notebook-served.XXXXXX")"
+trap 'rm -rf "$served"' EXIT
+mapfile -t pages < <(python3 -m pages.registry "$served")
+((${#pages[@]} > 0)) || fail "pages/registry.py listed no page"
+
+args=("${pages[@]}"
       --index app --port "$PORT" --static-dirs assets=./assets
       --num-procs "$NUM_PROCS" --liveness)
 [ -n "${ADDRESS:-}" ] && args+=(--address "$ADDRESS")
@@ -59,15 +66,14 @@ if [ "${SERVE_DRY_RUN:-0}" = "1" ]; then
   printf '\n'
   exit 0
 fi
-# `python -m` puts this folder on sys.path, so pages can import ot_engine and pages.*
-if ((NUM_PROCS == 1)); then
-  exec python3 -m panel serve "${args[@]}" "$@"
-fi
-# Several processes: Tornado's forking parent dies on SIGTERM without passing it on, and its
-# workers would keep serving (and holding the port). Run the server in its own process group
-# and hand every stop signal to the whole group.
+# `python -m` puts this folder on sys.path, so the entry points import ot_engine and pages.*
+# The server runs in its own process group and every stop signal goes to the whole group:
+# with several processes Tornado's forking parent dies on SIGTERM without passing it on, and
+# its workers would keep serving (and holding the port). The entry points are removed on exit.
 set -m
 python3 -m panel serve "${args[@]}" "$@" &
 server=$!
-trap 'kill -TERM -- "-$server" 2>/dev/null || true; wait "$server" || true; exit 143' TERM INT HUP
-wait "$server"
+trap 'kill -TERM -- "-$server" 2>/dev/null || true; wait "$server" || true; rm -rf "$served"; exit 143' TERM INT HUP
+status=0
+wait "$server" || status=$?
+exit "$status"

@@ -22,8 +22,9 @@ from ot_engine.brenier_scene import (
     density_contour,
     sampled_w2_spread,
 )
-from pages import query, shell, theme
+from pages import compat, query, shell, theme
 from pages.brenier_surface import BrenierSurface
+from pages.page import NotebookPage
 
 SLUG = "brenier"
 #: The base plane is the square [-HALF_WIDTH, HALF_WIDTH]^2; the potential is drawn on a
@@ -234,26 +235,24 @@ QUERY_KEYS = (
 )
 
 
-class _Slider(pn.widgets.FloatSlider):
-    """A float slider whose first change reaches Python after 15 ms instead of Panel's 50 ms.
-
-    Changes arriving inside the window are still coalesced (latest wins); the surface costs
-    well under a millisecond to recompute, so the shorter window keeps the figure in step.
-    """
-
-    _debounce = 15
+#: A float slider whose first change reaches Python after 15 ms instead of Panel's 50 ms.
+#: Changes arriving inside the window are still coalesced (latest wins); the surface costs
+#: well under a millisecond to recompute, so the shorter window keeps the figure in step.
+_Slider = compat.set_debounce(pn.widgets.FloatSlider, 15)
 
 
 # --- the page ----------------------------------------------------------------------------
 
 
-class BrenierPage(pn.viewable.Viewer):
+class BrenierPage(NotebookPage):
     """Figure, controls, readouts and text of the Brenier page (one instance per session)."""
 
-    def __init__(self, **params):
-        super().__init__(**params)
-        self.model = BrenierModel()
-        self.notices = query.bind_query(self.model, QUERY_KEYS)
+    slug = SLUG
+    model_class = BrenierModel
+    query_keys = QUERY_KEYS
+
+    def __init__(self, model: BrenierModel | None = None, **params):
+        super().__init__(model, **params)
         self.surface = BrenierSurface(
             grid_n=GRID_N,
             half_width=HALF_WIDTH,
@@ -264,7 +263,7 @@ class BrenierPage(pn.viewable.Viewer):
             dark=shell.is_dark(),
             sizing_mode="stretch_width",
             # Embedded (a 700 px iframe), a lower canvas leaves the readouts in view.
-            height=EMBED_FIGURE_HEIGHT if shell.is_embed() else FIGURE_HEIGHT,
+            height=EMBED_FIGURE_HEIGHT if self.embed else FIGURE_HEIGHT,
             min_width=320,
         )
         # A minimum height: the text changes length as it solves; the page below must not jump.
@@ -483,21 +482,3 @@ class BrenierPage(pn.viewable.Viewer):
         return pn.Column(
             self.surface, caption, self.map_readout, self.readout, sizing_mode="stretch_width"
         )
-
-    def __panel__(self) -> pn.viewable.Viewable:
-        return shell.notebook_page(
-            SLUG,
-            figure=self.figure(),
-            controls=self.controls(),
-            prose_pane=shell.prose(SLUG),
-            notices=self.notices,
-        )
-
-
-def create_page() -> pn.viewable.Viewable:
-    return BrenierPage()
-
-
-if __name__.startswith("bokeh_app"):
-    shell.extension()
-    create_page().servable(title="Brenier's potential")

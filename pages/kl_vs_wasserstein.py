@@ -42,10 +42,10 @@ from ot_engine.shift_family import (
     overlap_density,
     shift_curves,
 )
-from pages import query, shell, sync, theme
+from pages import prose, query, sync, theme
+from pages.page import NotebookPage
 
 SLUG = "kl_vs_wasserstein"
-TITLE = "KL versus Wasserstein"
 JS_DIR = Path(__file__).resolve().parent.parent / "assets" / "js"
 DRAG_JS = (JS_DIR / "kl_vs_wasserstein_drag.js").read_text(encoding="utf-8")
 #: Smoothing floors offered for KL (fraction of mass spread uniformly); 0 means none.
@@ -217,12 +217,15 @@ def _inf_runs(shifts: np.ndarray, values: np.ndarray) -> list[tuple[float, float
     return [(float(shifts[a] - half), float(shifts[b] + half)) for a, b in pairs]
 
 
-class KLvsWassersteinPage(pn.viewable.Viewer):
+class KLvsWassersteinPage(NotebookPage):
     """The figure and controls for one session, drawn from a :class:`ShiftModel`."""
 
+    slug = SLUG
+    model_class = ShiftModel
+    query_keys = QUERY_KEYS
+
     def __init__(self, model: ShiftModel | None = None, **params):
-        super().__init__(**params)
-        self.model = model if model is not None else ShiftModel()
+        super().__init__(model, **params)
         self._ack_seq = 0
         self._drag_queue = sync.LatestWins(self._apply_drag)
         self._from_drag = False
@@ -426,7 +429,7 @@ class KLvsWassersteinPage(pn.viewable.Viewer):
         for fig in (top, critic, *[f for pair in rows for f in pair]):
             theme.style_figure(fig)
         grid = [row(*pair, sizing_mode="stretch_width") for pair in rows]
-        self.figure = pn.pane.Bokeh(
+        self.figure_pane = pn.pane.Bokeh(
             column(top, critic, *grid, sizing_mode="stretch_width"),
             sizing_mode="stretch_width",
         )
@@ -460,7 +463,7 @@ class KLvsWassersteinPage(pn.viewable.Viewer):
     def _build_controls(self) -> None:
         m = self.model
         self.readouts = ReadoutTable(sizing_mode="stretch_width", min_height=190)
-        self.controls = pn.Column(
+        self.control_panel = pn.Column(
             pn.widgets.FloatSlider.from_param(m.param.shift, name="shift s (centre of q)"),
             pn.widgets.Select.from_param(m.param.shape, name="shape of q"),
             pn.widgets.FloatSlider.from_param(m.param.width, name="width of q (std. dev.)"),
@@ -471,8 +474,20 @@ class KLvsWassersteinPage(pn.viewable.Viewer):
             sizing_mode="stretch_width",
         )
 
-    def __panel__(self) -> pn.viewable.Viewable:
-        return pn.Row(self.controls, self.figure, sizing_mode="stretch_width")
+    def figure(self) -> pn.viewable.Viewable:
+        return self.figure_pane
+
+    def controls(self) -> pn.viewable.Viewable:
+        return self.control_panel
+
+    def prose(self) -> pn.viewable.Viewable:
+        """The page's text, on a compositing layer of its own.
+
+        Without it, Chromium re-layerized the page's typeset text on every frame of a drag
+        (~8 ms a frame in a CDP trace: "Layerize"); as its own layer it is left alone while
+        the plots repaint (measured: gone from the trace).
+        """
+        return prose.prose_pane(SLUG, styles={"will-change": "transform"})
 
     # --- updates --------------------------------------------------------------------------
 
@@ -602,36 +617,3 @@ class KLvsWassersteinPage(pn.viewable.Viewer):
             z, y = self._outline
             self.bump_src.data = {"x0": z, "x": np.clip(z + s, *X_VIEW), "y": y}
         self.current_values, self.current_slopes = values, slopes
-
-
-def _prose_pane() -> pn.viewable.Viewable:
-    """The page's text, on a compositing layer of its own.
-
-    Without it, Chromium re-layerized the page's typeset text on every frame of a drag (~8 ms a
-    frame in a CDP trace: "Layerize"); as its own layer it is left alone while the plots
-    repaint (measured: gone from the trace).
-    """
-    prose = shell.prose(SLUG)
-    prose.styles = {**prose.styles, "will-change": "transform"}
-    return prose
-
-
-def create_page() -> pn.viewable.Viewable:
-    """Build the page for one session (also works without a server, for tests)."""
-    model = ShiftModel()
-    notices = query.bind_query(model, QUERY_KEYS)
-    view = KLvsWassersteinPage(model)
-    page = shell.notebook_page(
-        SLUG,
-        figure=view.figure,
-        controls=view.controls,
-        prose_pane=_prose_pane(),
-        notices=notices,
-    )
-    page.kvw_view = view  # for tests
-    return page
-
-
-if __name__.startswith("bokeh_app"):
-    shell.extension()
-    create_page().servable(title=TITLE)

@@ -19,6 +19,8 @@ import panel as pn
 import param
 from panel.io.location import Location
 
+from pages import compat
+
 #: Longest raw query value we even look at; anything longer is refused unparsed.
 MAX_VALUE_LENGTH = 4000
 
@@ -264,12 +266,12 @@ def protect_location() -> None:
     """Give this session a :class:`_RawLocation` before Panel creates its own.
 
     Called by ``shell.extension()`` and :func:`bind_query`, i.e. before any ``.servable()``.
-    Panel keeps per-session locations in ``pn.state._locations`` and reuses one it finds there.
+    Panel reuses a location it finds for the session (:func:`compat.install_location`).
     """
     doc = pn.state.curdoc
-    if doc is None or doc.session_context is None or doc in pn.state._locations:
+    if doc is None or doc.session_context is None:
         return
-    pn.state._locations[doc] = _RawLocation.from_request(doc.session_context.request)
+    compat.install_location(doc, lambda: _RawLocation.from_request(doc.session_context.request))
 
 
 def bind_query(model: param.Parameterized, keys: Sequence[QueryKey]) -> list[str]:

@@ -11,21 +11,19 @@ Everything here is built per session and reads only the session's own query.
 from __future__ import annotations
 
 import html
-from functools import cache
-from pathlib import Path
 from typing import Any
 
 import panel as pn
-from mdit_py_plugins.dollarmath import dollarmath_plugin
 
-from pages import contents, theme
+from pages import compat, registry, theme
 from pages.query import protect_location, session_query
-
-ASSETS = Path(__file__).resolve().parent.parent / "assets"
 
 #: The notebook's stylesheet, relative to the page so it also works behind a path prefix.
 #: Served by ``panel serve --static-dirs assets=./assets``.
 NOTEBOOK_CSS = "assets/css/notebook.css"
+
+#: Script that follows links to notebook boxes into Panel's shadow roots (same server).
+ANCHORS_JS = "assets/js/anchors.js"
 
 #: Widest the page frame grows; prose keeps its own narrower measure (see notebook.css).
 PAGE_MAX_WIDTH = 1320
@@ -38,6 +36,8 @@ def extension() -> None:
     # Panel adds config.css_files to the page head and to every component's shadow root.
     if NOTEBOOK_CSS not in pn.config.css_files:
         pn.config.css_files = [*pn.config.css_files, NOTEBOOK_CSS]
+    # Links to boxes in the prose (#thm-...), which sit inside shadow roots.
+    pn.config.js_files = {**pn.config.js_files, "ot_anchors": ANCHORS_JS}
     # Panel's themes colour the components but not the page around them. Inside a session
     # these config values are the session's own, so one student's theme is not another's.
     name = "dark" if is_dark() else "default"
@@ -76,17 +76,8 @@ def _serve_panel_css_locally(doc) -> None:
 
 
 def _send_without_delay() -> None:
-    """Turn Nagle's algorithm off on this session's websocket (Bokeh leaves it on).
-
-    With it on, an update written shortly after the server's reply to a browser change waits
-    for the browser's delayed TCP acknowledgement: ~40 ms on every drag or slider step.
-    Reaches into Bokeh's session internals, so it does nothing if they change.
-    """
-    session = getattr(pn.state.curdoc.session_context, "_session", None)
-    for connection in getattr(session, "_subscribed_connections", ()):
-        socket = getattr(connection, "_socket", None)
-        if socket is not None and hasattr(socket, "set_nodelay"):
-            socket.set_nodelay(True)
+    """Turn Nagle's algorithm off on this session's websocket (see :func:`compat.set_nodelay`)."""
+    compat.set_nodelay(pn.state.curdoc)
 
 
 def is_embed() -> bool:
@@ -97,50 +88,6 @@ def is_embed() -> bool:
 def is_dark() -> bool:
     """True when the session uses the dark theme (``?theme=dark``, read by Panel itself)."""
     return pn.config.theme == "dark"
-
-
-# --- Markdown with math ---------------------------------------------------------------------
-
-
-def _mathjax_source(tex: str, options: dict[str, Any]) -> str:
-    """Hand math to Bokeh's MathJax in the two delimiters it looks for: ``$$..$$``, ``\\(..\\)``.
-
-    The TeX arrives untouched by Markdown (so ``\\,`` and ``\\{`` survive). ``<`` and ``>`` are
-    spelled as TeX macros because this text sits inside HTML until MathJax replaces it.
-    """
-    tex = tex.strip().replace("<", r"\lt ").replace(">", r"\gt ")
-    return f"$${tex}$$" if options.get("display_mode") else rf"\({tex}\)"
-
-
-def math_plugin(md) -> None:
-    """markdown-it plugin: ``$...$`` inline and ``$$...$$`` display math, for MathJax."""
-    dollarmath_plugin(
-        md,
-        allow_labels=False,
-        allow_digits=False,  # "costs 5$" is not math
-        double_inline=True,  # $$...$$ inside a paragraph is display math too
-        renderer=_mathjax_source,
-    )
-
-
-def markdown(text: str, **params: Any) -> pn.pane.Markdown:
-    """A Markdown pane in which ``$...$`` and ``$$...$$`` render as math (for short snippets)."""
-    params.setdefault("sizing_mode", "stretch_width")
-    params["css_classes"] = ["ot-math", *params.get("css_classes", [])]
-    return pn.pane.Markdown(
-        text, renderer="markdown-it", plugins=[math_plugin], disable_anchors=True, **params
-    )
-
-
-@cache
-def _read_prose(slug: str) -> str:
-    # Bounded: one entry per page file.
-    return (ASSETS / "prose" / f"{slug}.md").read_text(encoding="utf-8")
-
-
-def prose(slug: str) -> pn.pane.Markdown:
-    """The page's text, from ``assets/prose/<slug>.md`` (the one home of a page's prose)."""
-    return markdown(_read_prose(slug), css_classes=["ot-prose"])
 
 
 # --- Pieces of the frame --------------------------------------------------------------------
@@ -158,25 +105,21 @@ def notices_pane(notices: list[str]) -> pn.viewable.Viewable:
 
 def page_href(slug: str) -> str:
     """Link to a page, keeping the dark theme if this session uses it."""
-    return contents.url(slug) + ("?theme=dark" if is_dark() else "")
+    return registry.url(slug) + ("?theme=dark" if is_dark() else "")
 
 
-def _info(slug: str) -> contents.PageInfo:
-    return next(p for p in (contents.HOME, *contents.PAGES) if p.slug == slug)
-
-
-def _link(info: contents.PageInfo, text: str, rel: str | None = None) -> str:
+def _link(info: registry.PageInfo, text: str, rel: str | None = None) -> str:
     rel_attr = f' rel="{rel}"' if rel else ""
     return f'<a href="{html.escape(page_href(info.slug))}"{rel_attr}>{html.escape(text)}</a>'
 
 
 def _nav_links(slug: str) -> str:
-    prev_page, next_page = contents.neighbours(slug)
+    prev_page, next_page = registry.neighbours(slug)
     links = []
     if prev_page is not None:
         links.append(_link(prev_page, f"← {prev_page.title}", "prev"))
-    if slug != contents.HOME.slug:
-        links.append(_link(contents.HOME, "Contents"))
+    if slug != registry.HOME.slug:
+        links.append(_link(registry.HOME, "Contents"))
     if next_page is not None:
         links.append(_link(next_page, f"{next_page.title} →", "next"))
     return "".join(links)
@@ -205,7 +148,7 @@ def theme_toggle() -> pn.widgets.Button:
 
 
 def _topbar(slug: str) -> pn.viewable.Viewable:
-    brand = _link(contents.HOME, "Optimal transport notebook")
+    brand = _link(registry.HOME, "Optimal transport notebook")
     brand = brand.replace("<a ", '<a class="ot-brand" ', 1)
     nav = f'<nav class="ot-nav" aria-label="Pages">{_nav_links(slug)}</nav>'
     bar = pn.pane.HTML(f'<header class="ot-topbar">{brand}{nav}</header>', margin=(0, 5))
@@ -219,27 +162,13 @@ def _bottom_nav(slug: str) -> pn.viewable.Viewable:
 
 
 def _title(slug: str) -> pn.viewable.Viewable:
-    info = _info(slug)
+    info = registry.info(slug)
     return pn.pane.HTML(
         f'<div class="ot-title"><h1>{html.escape(info.title)}</h1>'
         f'<p class="ot-promise">{html.escape(info.promise)}</p></div>',
         sizing_mode="stretch_width",
         margin=(0, 5),
     )
-
-
-class LabelledFigure(pn.Column):
-    """A Column that screen readers announce as a figure with the given label."""
-
-    def __init__(self, *objects: Any, label: str = "", **params: Any) -> None:
-        self._label = label
-        super().__init__(*objects, **params)
-
-    def _get_model(self, doc, root=None, parent=None, comm=None):
-        model = super()._get_model(doc, root, parent, comm)
-        if self._label:
-            model.html_attributes = {"role": "figure", "aria-label": self._label}
-        return model
 
 
 def _is_empty(viewable: pn.viewable.Viewable | None) -> bool:
@@ -253,7 +182,11 @@ def _body(
     **params: Any,
 ) -> pn.viewable.Viewable:
     """Controls beside the figure; below it in a narrow window, figure first (notebook.css)."""
-    labelled = LabelledFigure(figure, label=figure_label, sizing_mode="stretch_width")
+    labelled = compat.AttributedColumn(
+        figure,
+        html_attributes={"role": "figure", "aria-label": figure_label},
+        sizing_mode="stretch_width",
+    )
     if _is_empty(controls):
         return pn.Row(labelled, css_classes=["ot-body", "ot-no-controls"], **params)
     panel = pn.Column(controls, css_classes=["ot-controls"], sizing_mode="stretch_width")
@@ -279,16 +212,17 @@ def notebook_page(
     prose_pane: pn.viewable.Viewable | None = None,
     notices: list[str] | None = None,
     figure_label: str | None = None,
+    embed: bool | None = None,
 ) -> pn.viewable.Viewable:
     """Compose one page: full notebook frame, or figure + controls only in embed mode.
 
     ``figure_label`` is what a screen reader announces for the figure (defaults to the page's
     one-line promise); ``notices`` are plain-text messages shown above the figure.
     """
-    info = _info(slug)
+    info = registry.info(slug)
     label = figure_label or f"{info.title}: {info.promise}"
     notice = notices_pane(notices or [])
-    if is_embed():
+    if is_embed() if embed is None else embed:
         # Width fills the iframe; height is the figure's own (stretch_both needs a sized parent
         # and left stretch_width figures at their default width).
         body = _body(controls, figure, label, sizing_mode="stretch_width")
@@ -300,26 +234,42 @@ def notebook_page(
     return _frame(slug, *parts)
 
 
-def text_page(slug: str, *parts: pn.viewable.Viewable) -> pn.viewable.Viewable:
+def text_page(
+    slug: str, *parts: pn.viewable.Viewable, embed: bool | None = None
+) -> pn.viewable.Viewable:
     """A page of text only (the home page): the frame without a figure.
 
     In embed mode the text alone is shown, without header and navigation.
     """
-    if is_embed():
+    if is_embed() if embed is None else embed:
         return pn.Column(*parts, css_classes=["ot-embed"], sizing_mode="stretch_width")
     return _frame(slug, _title(slug), *parts)
 
 
 def contents_list() -> pn.viewable.Viewable:
-    """The table of contents: each page's title as a link, and its one-line promise."""
-    items = "".join(
-        f"<li>{_link(info, info.title)}"
-        f'<span class="ot-promise">{html.escape(info.promise)}</span></li>'
-        for info in contents.PAGES
-    )
+    """The table of contents by chapter: each page's title as a link, and its promise.
+
+    Chapters without pages yet are left out (the registry lists all four).
+    """
+    chapters = []
+    for chapter in registry.CHAPTERS:
+        pages = registry.chapter_pages(chapter.number)
+        if not pages:
+            continue
+        items = "".join(
+            f"<li>{_link(info, info.title)}"
+            f'<span class="ot-promise">{html.escape(info.promise)}</span></li>'
+            for info in pages
+        )
+        chapters.append(
+            f'<li class="ot-toc-chapter"><h3>Chapter {chapter.number}: '
+            f"{html.escape(chapter.title)}</h3>"
+            f'<p class="ot-promise">{html.escape(chapter.promise)}</p>'
+            f'<ol class="ot-toc">{items}</ol></li>'
+        )
     return pn.pane.HTML(
         f'<nav aria-label="Contents"><h2 class="ot-toc-title">Contents</h2>'
-        f'<ol class="ot-toc">{items}</ol></nav>',
+        f'<ol class="ot-toc-chapters">{"".join(chapters)}</ol></nav>',
         sizing_mode="stretch_width",
         margin=(0, 5),
     )

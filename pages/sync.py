@@ -7,24 +7,7 @@ run is queued, so the figure never falls behind the pointer.
 
 from __future__ import annotations
 
-
-def socket_busy(doc) -> bool:
-    """True while one of the session's websockets is in the middle of a write.
-
-    Bokeh answers every browser change with a short reply written under the socket's write
-    lock. An update made while that lock is held is not sent at once: Panel serializes it and
-    retries ~10 ms later, which cost 10-12 ms on every drag step of /transport_plan. Reaches into
-    Bokeh's session internals (like ``shell._send_without_delay``), so it says "not busy" if
-    they change.
-    """
-    context = getattr(doc, "session_context", None)
-    session = getattr(context, "_session", None)
-    for connection in getattr(session, "_subscribed_connections", ()):
-        lock = getattr(getattr(connection, "_socket", None), "write_lock", None)
-        block = getattr(lock, "_block", None)
-        if getattr(block, "_value", 1) == 0:
-            return True
-    return False
+from pages.compat import socket_busy
 
 
 class LatestWins:

@@ -33,22 +33,20 @@ from ot_engine import (
     wasserstein_1d,
 )
 from ot_engine.histograms import PRESETS, preset_pair, rebin
-from pages import shell, sync
+from pages import sync
 from pages import transport_plan_plots as plots
+from pages.page import NotebookPage
 from pages.query import (
     QueryKey,
-    bind_query,
     float_in,
     float_list,
     format_float,
     format_list,
     int_in,
     parse_query,
-    session_query,
 )
 
 SLUG = "transport_plan"
-TITLE = "Transport plans"
 DEFAULT_N = 64
 DEFAULT_PRESET = PRESETS[0]
 #: Sinkhorn's target marginal error (L1, both marginals, unit masses).
@@ -325,9 +323,12 @@ def _code_html(code: str) -> str:
 # --- the view -------------------------------------------------------------------------------
 
 
-class TransportPlanPage(pn.viewable.Viewer):
+class TransportPlanPage(NotebookPage):
     """The served page: figures, controls, readouts, prose."""
 
+    slug = SLUG
+    model_class = TransportPlan
+    query_keys = QUERY_KEYS
     model = param.ClassSelector(class_=TransportPlan)
 
     def __init__(
@@ -336,10 +337,8 @@ class TransportPlanPage(pn.viewable.Viewer):
         notices: list[str] | None = None,
         embed: bool | None = None,
     ):
-        super().__init__(model=model or TransportPlan())
-        self.notices = list(notices or [])
-        #: ``?embed=1``: compact figures and controls for a 700 px iframe.
-        self.embed = shell.is_embed() if embed is None else embed
+        super().__init__(model, notices=notices, embed=embed)
+        # ``self.embed``: compact figures and controls for a 700 px iframe.
         self.sizes = plots.COMPACT if self.embed else plots.FULL
         m = self.model
         self.figs = plots.build_figures(uniform_grid(m.n), m.p, m.q, self.sizes)
@@ -520,9 +519,9 @@ class TransportPlanPage(pn.viewable.Viewer):
         self.log_box = widgets.Checkbox.from_param(m.param.log_color)
         self.support_box = widgets.Checkbox.from_param(m.param.show_exact_support)
         if self.embed:
-            self.controls = self._compact_controls()
+            self.control_panel = self._compact_controls()
             return
-        self.controls = pn.Column(
+        self.control_panel = pn.Column(
             self.preset_select,
             self.reset_button,
             self.slider_pane,
@@ -592,7 +591,7 @@ class TransportPlanPage(pn.viewable.Viewer):
         sol = self.model.solution
         return io.StringIO(sol.plan_csv() if sol else "")
 
-    def __panel__(self) -> pn.viewable.Viewable:
+    def figure(self) -> pn.viewable.Viewable:
         flow = pn.Column(pn.pane.Bokeh(self.figs.flow_layout), self.probe, sizing_mode="fixed")
         matrix = pn.Column(
             pn.pane.Bokeh(self.figs.matrix_layout), self.readouts, sizing_mode="fixed"
@@ -601,36 +600,20 @@ class TransportPlanPage(pn.viewable.Viewer):
         if self.embed:
             # Figure and controls in one block, sized for a 700 x 600 iframe: the controls
             # used most sit above the plots, the others below (shown at 900 px high).
-            first, rest = self.controls
-            figure = pn.Column(first, figure, rest, sizing_mode="stretch_width")
-            controls = None
-        else:
-            figure = pn.Column(figure, self.code_card, sizing_mode="stretch_width")
-            controls = self.controls
-        return shell.notebook_page(
-            SLUG,
-            figure=figure,
-            controls=controls,
-            prose_pane=shell.prose(SLUG),
-            notices=self.notices,
-        )
+            first, rest = self.control_panel
+            return pn.Column(first, figure, rest, sizing_mode="stretch_width")
+        return pn.Column(figure, self.code_card, sizing_mode="stretch_width")
 
+    def controls(self) -> pn.viewable.Viewable | None:
+        return None if self.embed else self.control_panel
 
-def create_page() -> TransportPlanPage:
-    """Build one session's page: model, deep link, view."""
-    model = TransportPlan()
-    query = session_query()
-    notices = bind_query(model, QUERY_KEYS)
-    values, _ = parse_query(query, QUERY_KEYS)
-    for name in ("p", "q"):
-        if name in values and values[name].size != model.n:
-            notices.append(
-                f"The link's '{name}' had {values[name].size} bars; it was rebinned to "
-                f"{model.n} bins (n decides the number of bins)."
-            )
-    return TransportPlanPage(model, notices)
-
-
-if __name__.startswith("bokeh_app"):
-    shell.extension()
-    create_page().servable(title=TITLE)
+    @classmethod
+    def link_notices(cls, model: TransportPlan, query: dict[str, str]) -> list[str]:
+        """Say so when the link's bars were rebinned to its ``n``."""
+        values, _ = parse_query(query, QUERY_KEYS)
+        return [
+            f"The link's '{name}' had {values[name].size} bars; it was rebinned to "
+            f"{model.n} bins (n decides the number of bins)."
+            for name in ("p", "q")
+            if name in values and values[name].size != model.n
+        ]

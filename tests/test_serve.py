@@ -17,11 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from pages import contents
+from pages import registry
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVE = ["bash", str(ROOT / "serve.sh")]
-PAGE_PATHS = ["/", *(f"/{info.slug}" for info in contents.PAGES)]
+PAGE_PATHS = ["/", *(f"/{info.slug}" for info in registry.PAGES)]
 
 
 def get(url: str) -> tuple[int, str]:
@@ -40,7 +40,7 @@ def test_every_url_answers_200(server, path):
 
 def test_root_is_the_notebook_home_not_panels_index(server):
     _, body = get(server + "/")
-    assert f"<title>{contents.HOME.title}</title>" in body
+    assert f"<title>{registry.HOME.title}</title>" in body
 
 
 def test_pages_reference_no_other_host(server):
@@ -76,7 +76,7 @@ def _websocket_status(base: str, path: str, origin: str) -> int:
 
 
 def test_websocket_from_a_foreign_origin_is_refused(server):
-    ws = f"/{contents.PAGES[0].slug}/ws"
+    ws = f"/{registry.PAGES[0].slug}/ws"
     assert _websocket_status(server, ws, "http://evil.example.org") == 403
     assert _websocket_status(server, ws, server) == 101  # the server's own origin gets through
 
@@ -108,7 +108,10 @@ def flag_values(argv: list[str], flag: str) -> list[str]:
 def test_defaults_serve_every_page_with_home_as_index():
     argv = dry_run()
     assert argv[:4] == ["python3", "-m", "panel", "serve"]
-    assert ["app.py", *(f"pages/{info.slug}.py" for info in contents.PAGES)] == argv[4:8]
+    # One served entry point per registry entry, named after its route.
+    served = [Path(a) for a in argv[4 : 4 + len(registry.ALL)]]
+    assert [p.name for p in served] == [f"{info.slug}.py" for info in registry.ALL]
+    assert len({p.parent for p in served}) == 1
     assert flag_values(argv, "--index") == ["app"]
     assert flag_values(argv, "--port") == ["5006"]
     assert flag_values(argv, "--allow-websocket-origin") == ["localhost:5006", "127.0.0.1:5006"]
@@ -283,7 +286,7 @@ def test_dockerfile_is_slim_pinned_non_root_healthchecked_and_secret_free():
     assert re.search(r"^HEALTHCHECK .*\n?.*liveness", text, flags=re.M)
     assert re.search(r'^CMD \["bash", "serve.sh"\]', text, flags=re.M)
     assert not re.search(r"^(ENV|ARG)\b.*(SECRET|KEY|TOKEN|PASSWORD)", text, flags=re.M | re.I)
-    for needed in ["serve.sh", "app.py", "pages", "ot_engine", "assets"]:
+    for needed in ["serve.sh", "pages", "ot_engine", "assets"]:
         assert re.search(rf"^COPY .*\b{re.escape(needed)}\b", text, flags=re.M), needed
 
 

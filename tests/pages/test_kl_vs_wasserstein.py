@@ -13,8 +13,8 @@ from pages.query import parse_query
 
 
 def test_page_builds_without_a_server():
-    built = page.create_page()
-    view = built.kvw_view
+    view = page.KLvsWassersteinPage.create()
+    view.__panel__()
     assert view.model.shift == pytest.approx(0.4)
     assert view.readouts.rows[0][:2] == ["kl_pq", "KL(p‖q)"]
 

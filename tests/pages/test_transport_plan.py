@@ -338,7 +338,7 @@ def test_exact_support_overlay(page):
 
 
 def test_page_builds_without_a_server():
-    page = tp.create_page()
+    page = tp.TransportPlanPage.create()
     layout = page.__panel__()
     assert layout is not None
     assert page.model.solution.result.converged

@@ -1,0 +1,103 @@
+"""The one page base: a Viewer over a param model, with query keys, figure, controls, prose.
+
+Every page of the notebook is a :class:`NotebookPage`. A page class names its registry slug,
+its model class and its deep-link keys, and builds its figure and controls; this base applies
+the link's query to the model (validated key by key), keeps the URL in step, and composes the
+frame (full notebook page, or figure and controls only with ``?embed=1``) in one place,
+:meth:`NotebookPage.__panel__`.
+
+:func:`serve` is what each served entry point calls (see :mod:`pages.registry`).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import panel as pn
+import param
+
+from pages import prose, registry, shell
+from pages.query import QueryKey, bind_query, session_query
+
+
+class NotebookPage(pn.viewable.Viewer):
+    """Base of every page: subclasses set the class attributes and build figure and controls.
+
+    Subclasses set ``slug`` (the registry entry), ``model_class`` (a ``param.Parameterized``
+    holding all the state a link can carry) and ``query_keys``; they implement
+    :meth:`figure` and :meth:`controls`, and may override :meth:`prose` and
+    :meth:`link_notices`. Build a served page with :meth:`create` (reads the session's query);
+    tests build one directly from a model: ``Page(Model(...))``.
+    """
+
+    slug: ClassVar[str] = ""
+    model_class: ClassVar[type[param.Parameterized] | None] = None
+    query_keys: ClassVar[tuple[QueryKey, ...]] = ()
+
+    model = param.Parameter(default=None, doc="The page's state (an instance of model_class).")
+
+    def __init__(
+        self,
+        model: param.Parameterized | None = None,
+        *,
+        notices: list[str] | None = None,
+        embed: bool | None = None,
+        **params: Any,
+    ) -> None:
+        if model is None and self.model_class is not None:
+            model = self.model_class()
+        super().__init__(model=model, **params)
+        #: Plain-text messages shown above the figure (ignored link values and the like).
+        self.notices = list(notices or [])
+        #: ``?embed=1``: figure and controls only, sized for an iframe.
+        self.embed = shell.is_embed() if embed is None else embed
+
+    @classmethod
+    def create(cls) -> NotebookPage:
+        """This session's page: a fresh model with the link's values applied and bound."""
+        model = cls.model_class() if cls.model_class is not None else None
+        notices: list[str] = []
+        if model is not None:
+            notices = bind_query(model, cls.query_keys)
+            notices += cls.link_notices(model, session_query())
+        return cls(model, notices=notices)
+
+    @classmethod
+    def link_notices(cls, model: param.Parameterized, query: dict[str, str]) -> list[str]:
+        """Extra notices about how the link's values were applied (none by default)."""
+        return []
+
+    @property
+    def info(self) -> registry.PageInfo:
+        return registry.info(self.slug)
+
+    # --- what a page builds ---------------------------------------------------------------
+
+    def figure(self) -> pn.viewable.Viewable:
+        raise NotImplementedError
+
+    def controls(self) -> pn.viewable.Viewable | None:
+        return None
+
+    def prose(self) -> pn.viewable.Viewable | None:
+        return prose.prose_pane(self.slug)
+
+    figure_label: ClassVar[str | None] = None
+
+    def __panel__(self) -> pn.viewable.Viewable:
+        return shell.notebook_page(
+            self.slug,
+            figure=self.figure(),
+            controls=self.controls(),
+            prose_pane=None if self.embed else self.prose(),
+            notices=self.notices,
+            figure_label=self.figure_label,
+            embed=self.embed,
+        )
+
+
+def serve(slug: str) -> None:
+    """Build this session's page for ``slug`` and make it the document (served entry points)."""
+    shell.extension()
+    page = registry.page_class(slug).create()
+    page.servable(title=registry.info(slug).title)

@@ -1,0 +1,155 @@
+"""The notebook's one registry: chapters, pages, their order, and the class that serves each.
+
+Everything that lists pages derives from here: the home page's contents, the previous/next
+links, ``serve.sh``'s list of served routes (``python3 -m pages.registry``), and the server
+tests. Adding a page means adding its module, its prose (``assets/prose/<slug>.md``) and one
+:class:`PageInfo` below.
+
+This module imports nothing heavy (no Panel): ``serve.sh`` reads it before starting a server.
+
+>>> [info.slug for info in chapter_pages(1)][:2]
+['transport_plan', 'kl_vs_wasserstein']
+>>> url("app"), url("brenier")
+('./', './brenier')
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Chapter:
+    number: int
+    title: str
+    promise: str
+
+
+@dataclass(frozen=True)
+class PageInfo:
+    """One page: its URL, what it is called and promises, where it sits, what serves it."""
+
+    slug: str  # the route (``/<slug>``): a public contract, never rename
+    title: str
+    promise: str
+    chapter: int  # 0 for the home page
+    page: str  # "module:Class" of the page (a :class:`pages.page.NotebookPage`), imported lazily
+
+
+CHAPTERS: tuple[Chapter, ...] = (
+    Chapter(1, "Foundations", "What a transport plan is, what it costs, and why it measures well."),
+    Chapter(2, "Geometry", "Maps, potentials and the shape of the space of measures."),
+    Chapter(3, "Variants", "Changing the problem to fit the data: sliced, unbalanced, Gromov."),
+    Chapter(4, "Applications", "Colours, classifiers, shapes and generative models."),
+)
+
+HOME = PageInfo(
+    "app",
+    "Optimal transport, by hand",
+    "What optimal transport is, and where to start.",
+    0,
+    "pages.home:HomePage",
+)
+
+#: Reading order: chapter by chapter, then as listed.
+PAGES: tuple[PageInfo, ...] = (
+    PageInfo(
+        "transport_plan",
+        "Transport plans",
+        "Drag two histograms and watch the optimal plan, exact or entropic, recompute.",
+        1,
+        "pages.transport_plan:TransportPlanPage",
+    ),
+    PageInfo(
+        "kl_vs_wasserstein",
+        "KL versus Wasserstein",
+        "Slide a bump away and see which divergences still tell you which way to move.",
+        1,
+        "pages.kl_vs_wasserstein:KLvsWassersteinPage",
+    ),
+    PageInfo(
+        "brenier",
+        "Brenier's potential",
+        "Rotate the convex potential whose gradient carries one Gaussian onto another.",
+        2,
+        "pages.brenier:BrenierPage",
+    ),
+)
+
+ALL: tuple[PageInfo, ...] = (HOME, *PAGES)
+
+
+def info(slug: str) -> PageInfo:
+    """The registry entry of ``slug`` (``KeyError`` if there is none)."""
+    for page in ALL:
+        if page.slug == slug:
+            return page
+    raise KeyError(slug)
+
+
+def chapter(number: int) -> Chapter:
+    return next(c for c in CHAPTERS if c.number == number)
+
+
+def chapter_pages(number: int) -> tuple[PageInfo, ...]:
+    return tuple(p for p in PAGES if p.chapter == number)
+
+
+def url(slug: str) -> str:
+    """Relative URL of a page (``./`` for the home page), so links work behind a path prefix."""
+    return "./" if slug == HOME.slug else f"./{slug}"
+
+
+def neighbours(slug: str) -> tuple[PageInfo | None, PageInfo | None]:
+    """The previous and next page in reading order (the home page comes first)."""
+    order = sorted(ALL, key=lambda p: p.chapter)  # stable: keeps the listed order in a chapter
+    i = next(k for k, page in enumerate(order) if page.slug == slug)
+    return (order[i - 1] if i > 0 else None, order[i + 1] if i + 1 < len(order) else None)
+
+
+def page_class(slug: str) -> type:
+    """Import and return the class that serves ``slug``."""
+    module, _, name = info(slug).page.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+# --- served entry points ---------------------------------------------------------------------
+
+_ENTRY_POINT = '''"""Served at /{slug}: written by pages/registry.py for serve.sh; do not edit."""
+from pages.page import serve
+
+serve("{slug}")
+'''
+
+
+def write_entry_points(folder: Path) -> list[Path]:
+    """Write one tiny served file per page into ``folder`` (its stem is the route).
+
+    ``panel serve`` names each route after its file, so the registry's slugs become the files
+    ``serve.sh`` passes to it. The files hold no code of their own: the pages live in this
+    importable package.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for page in ALL:
+        path = folder / f"{page.slug}.py"
+        path.write_text(_ENTRY_POINT.format(slug=page.slug), encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("folder", type=Path, help="where to write the served entry points")
+    args = parser.parse_args(argv)
+    for path in write_entry_points(args.folder):
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
