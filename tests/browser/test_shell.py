@@ -16,11 +16,11 @@ import textwrap
 import pytest
 from playwright.sync_api import expect
 
-from pages import contents
+from pages import registry
 
 pytestmark = pytest.mark.browser
 
-PATHS = ["/", *(f"/{info.slug}" for info in contents.PAGES)]
+PATHS = ["/", *(f"/{info.slug}" for info in registry.PAGES)]
 HOSTILE = "<script>alert(1)</script>"
 
 
@@ -60,7 +60,7 @@ def test_every_page_typesets_its_math(page, path):
 
 
 def test_navigation_links_land_on_the_right_urls(page):
-    first, second = contents.PAGES[0], contents.PAGES[1]
+    first, second = registry.PAGES[0], registry.PAGES[1]
     open_page(page, "/")
     page.locator(f'nav[aria-label="Contents"] a[href="./{first.slug}"]').click()
     page.wait_for_url(f"**/{first.slug}")
@@ -75,7 +75,7 @@ def test_navigation_links_land_on_the_right_urls(page):
     page.wait_for_url(page.base + "/")
     page.wait_for_bokeh()
     # expect() retries: the old page's h1 may still be in the DOM for a moment.
-    expect(page.locator("h1")).to_have_text(contents.HOME.title)
+    expect(page.locator("h1")).to_have_text(registry.HOME.title)
 
 
 @pytest.mark.parametrize("path", PATHS)
@@ -111,7 +111,7 @@ def test_hostile_query_leaves_the_page_working(page, path):
 
 
 def test_theme_toggle_reloads_dark_and_back_keeping_the_query(page):
-    slug = contents.PAGES[1].slug
+    slug = registry.PAGES[1].slug
     open_page(page, f"/{slug}?embed=0")
     page.get_by_role("button", name="Dark theme").click()
     page.wait_for_url(re.compile(r"theme=dark"))
@@ -132,7 +132,7 @@ def test_theme_toggle_reloads_dark_and_back_keeping_the_query(page):
 
 
 def test_keyboard_reaches_the_navigation_with_a_visible_focus_ring(page):
-    open_page(page, f"/{contents.PAGES[0].slug}")
+    open_page(page, f"/{registry.PAGES[0].slug}")
     page.locator('nav[aria-label="Pages"] a').first.wait_for()
     focused = []
     for _ in range(4):
@@ -152,7 +152,7 @@ def test_keyboard_reaches_the_navigation_with_a_visible_focus_ring(page):
     links = [f for f in focused if f["tag"] == "A"]
     assert [f["text"] for f in links[:2]] == [
         "Optimal transport notebook",
-        f"← {contents.HOME.title}",
+        f"← {registry.HOME.title}",
     ]
     assert all(f["outline"] == "solid" and f["width"] >= 2 for f in links)
 

@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 import html
-import importlib
 import re
 
 import panel as pn
 import pytest
 from bokeh.document import Document
-from markdown_it import MarkdownIt
 
-from pages import contents, shell
+from pages import compat, prose, registry, shell
+from pages.page import NotebookPage
 
-ALL = (contents.HOME, *contents.PAGES)
+ALL = (registry.HOME, *registry.PAGES)
 
 
 def render(text: str) -> str:
-    return MarkdownIt().use(shell.math_plugin).render(text)
+    return prose.parser().render(text)
 
 
 def build(viewable) -> None:
@@ -58,34 +57,33 @@ def test_a_lone_dollar_stays_text():
 
 @pytest.mark.parametrize("slug", [info.slug for info in ALL])
 def test_every_prose_file_has_only_balanced_math(slug):
-    path = shell.ASSETS / "prose" / f"{slug}.md"
-    out = render(path.read_text(encoding="utf-8"))
+    out = render(prose.numbered_source(slug))
     # Every $ must have become a MathJax delimiter: what is left is display $$ pairs only.
     stripped = re.sub(r"\$\$.+?\$\$", "", out, flags=re.S)
-    assert "$" not in stripped, f"unmatched $ in {path.name}"
+    assert "$" not in stripped, f"unmatched $ in {slug}.md"
     assert out.count(r"\(") == out.count(r"\)")
 
 
-def test_markdown_helper_and_prose_are_markdown_panes_with_the_plugin():
-    pane = shell.markdown("$x$")
+def test_markdown_helper_and_prose_are_markdown_panes_with_the_plugins():
+    pane = prose.markdown_pane("$x$")
     assert isinstance(pane, pn.pane.Markdown)
-    assert shell.math_plugin in pane.plugins
-    prose = shell.prose(contents.HOME.slug)
-    assert "ot-prose" in prose.css_classes
-    build(prose)
+    assert prose.math_plugin in pane.plugins and prose.box_plugin in pane.plugins
+    text = prose.prose_pane(registry.HOME.slug)
+    assert "ot-prose" in text.css_classes
+    build(text)
 
 
 # --- frame, navigation, notices --------------------------------------------------------------
 
 
 def test_nav_links_follow_reading_order():
-    first = contents.PAGES[0]
+    first = registry.PAGES[0]
     links = shell._nav_links(first.slug)
-    assert 'href="./"' in links and html.escape(contents.HOME.title) in links
-    assert f'href="./{contents.PAGES[1].slug}"' in links and 'rel="next"' in links
-    last = shell._nav_links(contents.PAGES[-1].slug)
+    assert 'href="./"' in links and html.escape(registry.HOME.title) in links
+    assert f'href="./{registry.PAGES[1].slug}"' in links and 'rel="next"' in links
+    last = shell._nav_links(registry.PAGES[-1].slug)
     assert 'rel="next"' not in last and 'rel="prev"' in last
-    home = shell._nav_links(contents.HOME.slug)
+    home = shell._nav_links(registry.HOME.slug)
     assert 'rel="prev"' not in home and ">Contents<" not in home
 
 
@@ -98,14 +96,14 @@ def test_notices_are_escaped_text():
 
 def test_notebook_page_builds_with_figure_label_and_nav():
     page = shell.notebook_page(
-        contents.PAGES[0].slug,
+        registry.PAGES[0].slug,
         figure=pn.pane.Markdown("figure"),
         controls=pn.Column(pn.widgets.FloatSlider(label="eps")),
-        prose_pane=shell.prose(contents.HOME.slug),
+        prose_pane=prose.prose_pane(registry.HOME.slug),
         notices=["a notice"],
         figure_label="A test figure",
     )
-    figures = [v for v in page.select(shell.LabelledFigure)]
+    figures = [v for v in page.select(compat.AttributedColumn)]
     assert len(figures) == 1
     root = page.get_root(Document())
     labelled = [
@@ -119,10 +117,10 @@ def test_notebook_page_builds_with_figure_label_and_nav():
 def test_embed_mode_shows_only_figure_and_controls(monkeypatch):
     monkeypatch.setattr(shell, "session_query", lambda: {"embed": "1"})
     page = shell.notebook_page(
-        contents.PAGES[0].slug,
+        registry.PAGES[0].slug,
         figure=pn.pane.Markdown("figure"),
         controls=pn.Column(pn.widgets.FloatSlider(label="eps")),
-        prose_pane=shell.prose(contents.HOME.slug),
+        prose_pane=prose.prose_pane(registry.HOME.slug),
     )
     texts = " ".join(str(p.object) for p in page.select(pn.pane.HTML))
     assert "<nav" not in texts and "<h1" not in texts
@@ -133,7 +131,7 @@ def test_embed_mode_shows_only_figure_and_controls(monkeypatch):
 
 def test_empty_controls_leave_the_figure_the_whole_width():
     page = shell.notebook_page(
-        contents.PAGES[0].slug, figure=pn.pane.Markdown("f"), controls=pn.Column()
+        registry.PAGES[0].slug, figure=pn.pane.Markdown("f"), controls=pn.Column()
     )
     rows = [r for r in page.select(pn.Row) if "ot-body" in r.css_classes]
     assert len(rows) == 1 and "ot-no-controls" in rows[0].css_classes
@@ -151,7 +149,7 @@ def test_theme_toggle_keeps_the_query_and_swaps_only_the_theme():
 
 def test_contents_list_links_every_page_with_its_promise():
     toc = shell.contents_list().object
-    for info in contents.PAGES:
+    for info in registry.PAGES:
         assert f'href="./{info.slug}"' in toc
         assert html.escape(info.promise) in toc
 
@@ -159,14 +157,15 @@ def test_contents_list_links_every_page_with_its_promise():
 # --- the page registry -----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("info", contents.PAGES, ids=lambda info: info.slug)
-def test_every_listed_page_module_imports(info):
-    module = importlib.import_module(f"pages.{info.slug}")
-    assert module.__name__ == f"pages.{info.slug}"
+@pytest.mark.parametrize("info", registry.ALL, ids=lambda info: info.slug)
+def test_every_registry_entry_names_a_notebook_page_of_that_slug(info):
+    cls = registry.page_class(info.slug)
+    assert issubclass(cls, NotebookPage) and cls.slug == info.slug
+    assert prose.source(info.slug).strip()  # and it has its prose
 
 
 def test_contents_slugs_are_unique_and_routes_relative():
     slugs = [info.slug for info in ALL]
     assert len(set(slugs)) == len(slugs)
-    assert contents.url(contents.HOME.slug) == "./"
-    assert all(contents.url(s) == f"./{s}" for s in slugs[1:])
+    assert registry.url(registry.HOME.slug) == "./"
+    assert all(registry.url(s) == f"./{s}" for s in slugs[1:])
