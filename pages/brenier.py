@@ -188,6 +188,27 @@ def _small(value: float) -> str:
     return "below 1e-12" if value < 1e-12 else f"{value:.1e}"
 
 
+def _bias_sentence(diff: float, se: float) -> str:
+    """How the mean of the draws compares with the closed form, in words that match the numbers.
+
+    ``diff`` is mean minus closed form, ``se`` the standard error of that mean. Sampling makes
+    W2^2 too large on average (always); a few draws can land on either side of the closed form.
+    """
+    gap = f"{diff:+.3f} from the closed form"
+    if not np.isfinite(se) or se <= 0:
+        verdict = "a single draw has no standard error"
+    elif abs(diff) <= 2 * se:
+        verdict = "within 2 standard errors, so these draws cannot tell the bias from chance"
+    elif diff > 0:
+        verdict = "more than 2 standard errors above, as the upward bias of sampling predicts"
+    else:
+        verdict = "more than 2 standard errors below: chance, since the bias is upward"
+    return (
+        f"{gap}, {verdict}. Each draw is random; on average it comes out too large "
+        "(spread and bias shrink as n grows)."
+    )
+
+
 def _pairs(x: np.ndarray, tx: np.ndarray) -> np.ndarray:
     """Flat float32 [x1, x2, T1, T2, ...]: compact for the wire, easy to walk in JS."""
     return np.concatenate([x, tx], axis=1).astype(np.float32).ravel()
@@ -404,15 +425,14 @@ class BrenierPage(NotebookPage):
                 f"marginal error {estimate.marginal_error:.1e}); the values are not reliable."
             )
         else:
+            se = estimate.sd / np.sqrt(repeats)
+            diff = estimate.mean - w2
             lines.append(
-                f"{head} **mean {estimate.mean:.3f} ± {estimate.sd:.3f}** (± one standard "
-                f"deviation of a single draw; {estimate.mean - w2:+.3f} from the closed form). "
-                f"The dots are draw 1: {estimate.draws[0].w2:.3f}."
+                f"{head} **mean {estimate.mean:.3f} ± {se:.3f}** (± one standard error of the "
+                f"mean; one draw spreads by {estimate.sd:.3f}). The dots are draw 1: "
+                f"{estimate.draws[0].w2:.3f}."
             )
-            lines.append(
-                "*Each draw is random, and on average it comes out too large; "
-                "the spread and that excess shrink as n grows.*"
-            )
+            lines.append(f"*{_bias_sentence(diff, se)}*")
             lines.append(
                 f"Exact solver converged on every draw (largest marginal error "
                 f"{_small(estimate.marginal_error)}; {1e3 * estimate.solve_time:.0f} ms in all)."
@@ -472,9 +492,9 @@ class BrenierPage(NotebookPage):
 
     def figure(self) -> pn.viewable.Viewable:
         caption = pn.pane.Markdown(
-            "Drag the picture to rotate it (or focus it and use the arrow keys). The height of "
-            "the surface is rescaled to fit the box, so only its shape and slope matter, "
-            "not its absolute height. Drag the orange dot to move the target.",
+            "Drag the picture to rotate it (or focus it and use the arrow keys). The surface is "
+            "scaled in height to fit the box, so its drawn slope is proportional to T(x), "
+            "not equal to it. Drag the orange dot to move the target.",
             sizing_mode="stretch_width",
             styles={"color": theme.MUTED_COLOR, "font-size": "0.9em"},
         )

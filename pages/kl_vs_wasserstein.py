@@ -9,6 +9,7 @@ are cached per shape, width and floor, so a drag only moves markers and updates 
 
 from __future__ import annotations
 
+import functools
 import math
 from pathlib import Path
 from typing import ClassVar
@@ -33,10 +34,13 @@ from panel.io.document import hold
 
 from ot_engine.shift_family import (
     DIVERGENCES,
+    DOMAIN,
     FIXED,
+    N_CELLS,
     SHAPES,
     SHIFT_RANGE,
     Bump,
+    bump_log_masses,
     critic_at,
     divergences_at,
     overlap_density,
@@ -145,8 +149,69 @@ def readout_rows(
         name = LABELS[key]
         if key.startswith("kl") and floor > 0:
             name += f" (floor {floor:g})"
-        rows.append([key, name, COLORS[key], format_value(values[key]), format_value(slopes[key])])
+        slope = format_value(slopes[key])
+        if key in CORNER_KEYS and values[key] < ZERO_DISTANCE:
+            # q is p itself: these distances grow like |s| on both sides, a corner (W1 and W2
+            # have slopes -1 and +1), where a central difference would wrongly say 0.
+            slope = "undefined"
+        rows.append([key, name, COLORS[key], format_value(values[key]), slope])
     return rows
+
+
+#: A distance this small means q is p itself (an exact translate at s = 0): the curves of the
+#: distances that grow like |s| (TV, Hellinger, W1, W2) have a corner there.
+ZERO_DISTANCE = 1e-9
+CORNER_KEYS = ("tv", "hellinger", "w1", "w2")
+
+
+@functools.lru_cache(maxsize=64)
+def entropy(shape: str, width: float) -> float:
+    """Differential entropy ``-int g log g`` of a bump at shift 0, from its cell masses.
+
+    ``-sum m log m`` over the cells is the discrete entropy; adding ``log h`` (h the cell
+    width) turns it into the differential one, the convention of the plateau below.
+    """
+    m = np.exp(bump_log_masses(Bump(shape, float(width)))[0])
+    m = m[m > 0]
+    return float(-np.sum(m * np.log(m)) + math.log(2 * DOMAIN / N_CELLS))
+
+
+def kl_plateau(h: float, floor: float) -> float:
+    """Where floored KL(a‖b) levels off once the supports are apart.
+
+    Far apart, b's floored mass in each cell under a is the floor's share ``floor / N``, and
+    a's is ``(1 - floor) a_i`` (plus that share), so the sum of ``a log(a / b)`` is
+    ``(1 - floor) (log((1 - floor) L / floor) - h(a))`` with ``L`` the domain's length and
+    ``h`` the differential entropy: ``log(L / floor) - h(a)`` to leading order. The cells
+    under b add ``-O(floor log(1 / floor))`` times b's share of the cells (under 1e-3).
+    """
+    return (1.0 - floor) * (math.log((1.0 - floor) * 2 * DOMAIN / floor) - h)
+
+
+def plateau_rows(shape: str, width: float, floor: float) -> list[list[str]]:
+    """With a floor on: h(p), h(q) and the level each floored KL reaches far out."""
+    if floor <= 0:
+        return []
+    hp, hq = entropy(FIXED.shape, FIXED.width), entropy(shape, float(width))
+    muted = theme.MUTED_COLOR
+    return [
+        ["h_p", "entropy h(p)", muted, format_value(hp), ""],
+        ["h_q", "entropy h(q)", muted, format_value(hq), ""],
+        [
+            "plateau_pq",
+            "KL(p‖q) far: log(L/ε)−h(p)",
+            COLORS["kl_pq"],
+            format_value(kl_plateau(hp, floor)),
+            "",
+        ],
+        [
+            "plateau_qp",
+            "KL(q‖p) far: log(L/ε)−h(q)",
+            COLORS["kl_qp"],
+            format_value(kl_plateau(hq, floor)),
+            "",
+        ],
+    ]
 
 
 #: The readout table's look: fixed column widths and tabular digits, so a new number never
@@ -612,7 +677,9 @@ class KLvsWassersteinPage(NotebookPage):
         grid = np.linspace(*X_VIEW, 1801)
         ox, oy = overlap_density(m.shape, float(m.width), s, grid)
         self.overlap_src.data = {"x": ox.astype(np.float32), "y": oy.astype(np.float32)}
-        self.readouts.rows = readout_rows(values, slopes, float(m.floor))
+        self.readouts.rows = readout_rows(values, slopes, float(m.floor)) + plateau_rows(
+            m.shape, float(m.width), float(m.floor)
+        )
         if move_bump:
             z, y = self._outline
             self.bump_src.data = {"x0": z, "x": np.clip(z + s, *X_VIEW), "y": y}

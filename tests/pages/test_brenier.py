@@ -234,8 +234,8 @@ def test_sampled_estimate_is_honest_and_near_the_closed_form():
     est = m.estimate()
     assert est.converged and len(est.draws) == page.REPEATS[1000]
     assert all(d.n == 1000 for d in est.draws)
-    # Deterministic seeds. One draw at n = 1000 spreads by ~0.055 and sits ~0.03 high on
-    # average (20 seeds): the mean of 3 draws lies within 0.1 of the closed form.
+    # Deterministic seeds. One draw at n = 1000 spreads by ~0.045 and sits ~0.011 high on
+    # average (400 draws measured): the mean of 3 draws lies within 0.1 of the closed form.
     assert est.mean == pytest.approx(m.closed_form_w2(), abs=0.1)
     np.testing.assert_array_equal(est.draws[0].source, m.source_samples())  # the drawn dots
 
@@ -258,7 +258,9 @@ def test_readout_says_the_estimate_is_random_and_biased():
     p.model.n_samples = 30
     est = p.model.estimate()
     text = p.readout.object
-    assert f"mean {est.mean:.3f} ± {est.sd:.3f}" in text
+    se = est.sd / np.sqrt(len(est.draws))
+    assert f"mean {est.mean:.3f} ± {se:.3f}" in text  # a standard error, not the spread
+    assert f"one draw spreads by {est.sd:.3f}" in text
     assert f"draw 1: {est.draws[0].w2:.3f}" in text
     assert f"{page.REPEATS[30]} independent draws of n = 30" in text
     assert "random" in text and "too large" in text and "converged on every draw" in text
@@ -351,3 +353,120 @@ def test_page_follows_the_model_and_the_view():
     assert p.surface.mean_q == [page.SEPARATION_LIMIT, p.model.dy]
     p.model.layers = ["surface"]
     assert p.surface.layers == ["surface"]
+
+
+# --- the readouts, parsed and checked against independent computations --------------------
+
+NUMBER = r"([-+−]?\d+\.\d+)"
+
+
+def independent_w2(m: page.BrenierModel) -> float:
+    """W2 from the Bures-Wasserstein formula with SciPy's matrix square root (not ot_engine)."""
+    from scipy.linalg import sqrtm
+
+    sp, sq = m.cov_p, m.cov_q
+    root = np.real(sqrtm(sp))
+    cross = np.real(sqrtm(root @ sq @ root))
+    w2sq = np.sum((m.mean_p - m.mean_q) ** 2) + np.trace(sp + sq - 2 * cross)
+    return float(np.sqrt(w2sq))
+
+
+def independent_map_matrix(m: page.BrenierModel) -> np.ndarray:
+    from scipy.linalg import inv, sqrtm
+
+    root = np.real(sqrtm(m.cov_p))
+    inv_root = inv(root)
+    return inv_root @ np.real(sqrtm(root @ m.cov_q @ root)) @ inv_root
+
+
+def parse_readout(text: str) -> dict[str, float]:
+    import re
+
+    def grab(pattern: str) -> float:
+        found = re.search(pattern, text)
+        assert found, f"{pattern!r} not in {text!r}"
+        return float(found.group(1).replace("−", "-"))
+
+    return {
+        "closed": grab(r"closed form:\*\* " + NUMBER),
+        "mean": grab(r"mean " + NUMBER + " ±"),
+        "se": grab(r"mean \d+\.\d+ ± " + NUMBER),
+        "sd": grab(r"one draw spreads by " + NUMBER),
+        "diff": grab(NUMBER + " from the closed form"),
+    }
+
+
+@pytest.mark.parametrize("values", CASES)
+def test_readout_closed_form_matches_scipy_and_pot(values):
+    p = page.BrenierPage()
+    p.model.param.update(**values, n_samples=30)
+    shown = parse_readout(p.readout.object)
+    pot = float(
+        ot.gaussian.bures_wasserstein_distance(
+            p.model.mean_p, p.model.mean_q, p.model.cov_p, p.model.cov_q
+        )
+    )
+    assert shown["closed"] == pytest.approx(independent_w2(p.model), abs=5e-5)
+    assert shown["closed"] == pytest.approx(pot, abs=5e-5)
+
+
+@pytest.mark.parametrize("draw", [0, 1, 2, 5])
+def test_readout_mean_standard_error_and_bias_are_the_draws(draw):
+    """Mean, standard error, spread and the signed gap are recomputed from the draws
+    themselves; a flipped sign or a standard deviation passed off as an error fails."""
+    p = page.BrenierPage()
+    p.model.param.update(n_samples=30, draw=draw)
+    est = p.model.estimate()
+    w = np.array([d.w2 for d in est.draws])
+    shown = parse_readout(p.readout.object)
+    se = w.std(ddof=1) / np.sqrt(w.size)
+    assert shown["mean"] == pytest.approx(w.mean(), abs=5e-4)
+    assert shown["se"] == pytest.approx(se, abs=5e-4)
+    assert shown["sd"] == pytest.approx(w.std(ddof=1), abs=5e-4)
+    diff = w.mean() - independent_w2(p.model)
+    assert shown["diff"] == pytest.approx(diff, abs=5e-4)
+    # The words match the numbers: within or beyond two standard errors, on the right side.
+    text = p.readout.object
+    if abs(diff) <= 2 * se:
+        assert "within 2 standard errors" in text
+    elif diff > 0:
+        assert "more than 2 standard errors above" in text
+    else:
+        assert "more than 2 standard errors below" in text
+
+
+def test_bias_sentence_covers_every_case():
+    assert "within 2 standard errors" in page._bias_sentence(-0.051, 0.04)
+    assert "above" in page._bias_sentence(0.09, 0.04)
+    below = page._bias_sentence(-0.051, 0.02)
+    assert "below" in below and "-0.051" in below and "chance" in below
+    assert "no standard error" in page._bias_sentence(0.1, float("nan"))
+
+
+@pytest.mark.parametrize("values", CASES)
+def test_map_text_matches_an_independent_map_matrix(values):
+    import re
+
+    p = page.BrenierPage()
+    p.model.param.update(**values)
+    text = p.map_readout.object
+    num = r"(-?\d+\.\d+)"
+    mq = re.search(rf"μ_q = \({num}, {num}\)", text)
+    a = re.search(rf"A = \[\[{num}, {num}\], \[{num}, {num}\]\]", text)
+    assert mq and a, text
+    shown_mq = np.array([float(v) for v in mq.groups()])
+    shown_a = np.array([float(v) for v in a.groups()]).reshape(2, 2)
+    expected_mq = np.array(page.MEAN_P) + np.array([values["dx"], values["dy"]])
+    np.testing.assert_allclose(shown_mq, expected_mq, atol=5e-3)
+    np.testing.assert_allclose(shown_a, independent_map_matrix(p.model), atol=5e-4)
+    # ... and the shown matrix (3 decimals) pushes cov p onto cov q up to that rounding.
+    np.testing.assert_allclose(shown_a @ p.model.cov_p @ shown_a, p.model.cov_q, atol=1e-2)
+
+
+def test_caption_says_the_drawn_slope_is_proportional_to_the_map():
+    p = page.BrenierPage()
+    figure = p.figure()
+    captions = [
+        o.object for o in figure.objects if hasattr(o, "object") and "slope" in str(o.object)
+    ]
+    assert captions and "proportional to T(x)" in captions[0]

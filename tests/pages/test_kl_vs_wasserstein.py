@@ -181,3 +181,90 @@ def test_critic_is_cut_at_the_axis_ends_and_its_range_moves_in_steps():
         ranges.add((r.start, r.end))
     # The axis stays put for most steps of a drag (it is repainted only when it changes).
     assert len(ranges) < 81 / 3
+
+
+# --- the floor's plateau and the corner at an exact translate -----------------------------
+
+
+def cell_masses(bump: sf.Bump) -> np.ndarray:
+    """Cell masses from the continuous CDF at the grid's edges (not the engine's log masses)."""
+    edges = np.linspace(-sf.DOMAIN, sf.DOMAIN, sf.N_CELLS + 1)
+    m = np.diff(bump.cdf(edges))
+    return m / m.sum()
+
+
+def floored_kl(a: np.ndarray, b: np.ndarray, floor: float) -> float:
+    """KL(a_floor || b_floor) with SciPy's rel_entr, the floor spread evenly over the cells."""
+    from scipy.special import rel_entr
+
+    def fl(m):
+        return (1 - floor) * m + floor / m.size
+
+    return float(np.sum(rel_entr(fl(a), fl(b))))
+
+
+def readout(view, key: str) -> str:
+    rows = {row[0]: row for row in view.readouts.rows}
+    return rows[key][3]
+
+
+@pytest.mark.parametrize("floor", [1e-3, 1e-6, 1e-12])
+@pytest.mark.parametrize(("shape", "width"), [("box", 0.3), ("tent", 0.5), ("cosine", 1.0)])
+def test_readout_plateaus_are_the_kl_far_out(shape, width, floor):
+    view = page.KLvsWassersteinPage()
+    view.model.param.update(shape=shape, width=width, shift=6.0, floor=floor)
+    p = cell_masses(sf.FIXED)
+    q = cell_masses(sf.Bump(shape, width, 6.0))
+    assert not np.any((p > 0) & (q > 0))  # the supports are apart at this shift
+    far_pq, far_qp = floored_kl(p, q, floor), floored_kl(q, p, floor)
+    # Shown with four decimals; the formula drops terms below 1e-3 (floor log(1/floor) times
+    # the other bump's share of the cells), so 2e-3 is a tight check.
+    assert float(readout(view, "plateau_pq")) == pytest.approx(far_pq, abs=2e-3)
+    assert float(readout(view, "plateau_qp")) == pytest.approx(far_qp, abs=2e-3)
+    assert float(readout(view, "kl_pq")) == pytest.approx(far_pq, abs=1e-3)
+    # The leading-order formula log(L / floor) - h with h the differential entropy.
+    tent_h = 0.5 + math.log(0.5 * math.sqrt(6.0))  # triangle on [-a, a]: 1/2 + log a
+    assert float(readout(view, "h_p")) == pytest.approx(tent_h, abs=2e-3)
+    lead = math.log(2 * sf.DOMAIN / floor) - tent_h
+    assert far_pq == pytest.approx(lead, abs=0.02 if floor == 1e-3 else 1e-4)
+
+
+def test_the_two_kl_directions_level_off_at_different_heights():
+    """KL(q||p) does not climb to log(L/floor) - h(p): its plateau carries h(q) instead."""
+    view = page.KLvsWassersteinPage()
+    view.model.param.update(shape="box", width=0.3, shift=6.0, floor=1e-6)
+    box_h = math.log(2 * math.sqrt(3.0) * 0.3)  # uniform on an interval of length 2 sqrt(3) w
+    assert float(readout(view, "h_q")) == pytest.approx(box_h, abs=2e-3)
+    pq, qp = float(readout(view, "plateau_pq")), float(readout(view, "plateau_qp"))
+    assert qp - pq == pytest.approx(float(readout(view, "h_p")) - box_h, abs=1e-3)
+    assert qp - pq > 0.5
+    # ... and the computed curves do reach them, far out, with a zero slope.
+    values, slopes = sf.divergences_at("box", 0.3, -6.0, 1e-6)
+    assert values["kl_qp"] == pytest.approx(qp, abs=1e-3)
+    assert abs(slopes["kl_pq"]) < 1e-6 and abs(slopes["kl_qp"]) < 1e-6
+
+
+def test_no_plateau_rows_without_a_floor():
+    view = page.KLvsWassersteinPage()
+    assert [row[0] for row in view.readouts.rows] == list(sf.DIVERGENCES)
+
+
+def test_an_exact_translate_has_a_corner_at_zero_shift():
+    """q a tent of width 0.5 is p itself at s = 0: W1 = W2 = |s| has slopes -1 and +1 there,
+    so the readout says undefined, not the 0 a symmetric difference would give."""
+    view = page.KLvsWassersteinPage()
+    view.model.param.update(shape="tent", width=0.5, shift=0.0)
+    rows = {row[0]: row for row in view.readouts.rows}
+    for key in ("w1", "w2", "tv", "hellinger"):
+        assert rows[key][4] == "undefined", key
+    p = cell_masses(sf.FIXED)
+    h = 2 * sf.DOMAIN / sf.N_CELLS
+    for s in (-0.05, 0.05):
+        q = cell_masses(sf.Bump("tent", 0.5, s))
+        w1 = h * np.abs(np.cumsum(p) - np.cumsum(q)).sum()
+        assert w1 == pytest.approx(abs(s), rel=1e-6)  # one-sided slopes -1 and +1
+    # Away from the corner the slope is a number again, and not for a non-translate.
+    view.model.shift = 0.3
+    assert {row[0]: row[4] for row in view.readouts.rows}["w1"] == "1.0000"
+    view.model.param.update(width=0.8, shift=0.0)
+    assert {row[0]: row[4] for row in view.readouts.rows}["w2"] == "0.0000"
