@@ -53,7 +53,7 @@ KINDS = {**NUMBERED, **UNNUMBERED}
 
 _BOX_LINE = re.compile(r"^:::[ \t]+(\w+)(.*)$", re.M)
 _ANCHOR = re.compile(r"\{#([A-Za-z][\w-]{0,60})\}\s*$")
-_NUMBER = re.compile(r"^\[(\d+\.\d+)\]\s*")
+_NUMBER = re.compile(r"^\[(\d+(?:\.\d+)?)\]\s*")
 
 
 # --- math -----------------------------------------------------------------------------------
@@ -99,7 +99,8 @@ def number_boxes(text: str, chapter: int, first: int = 1) -> tuple[str, int]:
         kind, rest = match.group(1), match.group(2)
         if kind not in NUMBERED:
             return match.group(0)
-        label = f"[{chapter}.{counter}]"
+        # The introduction (chapter 0) numbers its boxes plainly: Definition 2.
+        label = f"[{chapter}.{counter}]" if chapter else f"[{counter}]"
         counter += 1
         return f"::: {kind} {label}{rest}"
 
@@ -119,11 +120,27 @@ def _parse_info(info: str) -> tuple[str, str | None, str, str | None]:
     return kind, number, rest.strip(), anchor
 
 
+_INLINE_MATH = re.compile(r"\$([^$]+)\$")
+
+
+def _title_html(title: str) -> str:
+    """A box title as HTML: plain text (escaped) with ``$...$`` math handed to MathJax.
+
+    >>> _title_html("Optimal plans for $p < 2$ & more")
+    'Optimal plans for \\\\(p \\\\lt  2\\\\) &amp; more'
+    """
+    parts = _INLINE_MATH.split(title)  # even: text, odd: TeX
+    return "".join(
+        html.escape(_mathjax_source(part, {}), quote=False) if k % 2 else html.escape(part)
+        for k, part in enumerate(parts)
+    )
+
+
 def _box_heading(kind: str, number: str | None, title: str, anchor: str | None) -> str:
     name = KINDS[kind] + (f" {number}" if number else "")
     if anchor:
         name = f'<a class="ot-box-link" href="#{anchor}">{name}</a>'
-    title_html = f" <span class='ot-box-title'>({html.escape(title)})</span>" if title else ""
+    title_html = f" <span class='ot-box-title'>({_title_html(title)})</span>" if title else ""
     return f"<span class='ot-box-name'>{name}</span>{title_html}"
 
 
