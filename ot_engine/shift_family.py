@@ -467,7 +467,7 @@ def _lattice_values(bump: Bump, shifts: np.ndarray, floor: float) -> tuple[dict,
       masses are computed once on an extended lattice and each shift reads a window of it
       (only the Gaussian's row normalization, for its truncated tail, differs per row).
     * ``p`` is zero outside its own few hundred cells ``W``. Outside ``W`` every term is known in
-      closed form (KL(p||q): nothing; JS: ``q log 2 / 2``; TV: ``q / 2``; Hellinger: nothing;
+      closed form (KL(p||q): nothing; JS: ``q log 2 / 2``; TV and Hellinger^2: ``q / 2``;
       W1: the CDF of ``p`` is 0 or 1 there), and KL(q||p) is finite only when ``q`` lives
       inside ``W``. So only ``W`` is summed cell by cell, plus prefix sums of ``q``'s masses.
 
