@@ -30,6 +30,8 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse import linalg as sparse_linalg
 
+from .results import marginal_error
+
 #: Geometric factor between two successive ε stages.
 EPS_FACTOR = 0.5
 #: Marginal error at which an intermediate stage hands over to the next one.
@@ -296,10 +298,6 @@ def eps_schedule(eps_start, eps):
     return stages
 
 
-def row_col_error(P, a, b):
-    return float(np.abs(P.sum(1) - a).sum() + np.abs(P.sum(0) - b).sum())
-
-
 def newton_phase(f, g, a, b, log_a, log_b, C, eps, *, tol, max_work, deadline, trace):
     """Newton steps until the marginal error is below ``tol`` or progress stops.
 
@@ -316,7 +314,7 @@ def newton_phase(f, g, a, b, log_a, log_b, C, eps, *, tol, max_work, deadline, t
         work += step_work
         stalled = f_new is f  # every trial step was rejected
         f, g = f_new, g_new
-        err = row_col_error(P, a, b)
+        err = marginal_error(P, a, b)
         if trace is not None:
             trace.append(err)
         if stalled or err <= tol or work >= max_work or time.perf_counter() > deadline:
@@ -353,7 +351,7 @@ def log_domain_steps(f, g, a, log_a, log_b, C, e, *, steps, tol, deadline):
         g = softmin_cols(f, log_a, C, e)
         f = softmin_rows(g, log_b, C, e)
         work += LOG_STEP_WORK
-        err = row_col_error(_kernel(f, g, log_a, log_b, C, e), a, np.exp(log_b))
+        err = marginal_error(_kernel(f, g, log_a, log_b, C, e), a, np.exp(log_b))
         if err <= tol or time.perf_counter() > deadline:
             break
     return f, g, err, work
@@ -564,6 +562,6 @@ def solve(a, b, C, eps, f, g, *, tol, max_iter, deadline, omega=None, warm_eps=N
             M = _kernel(f, g, log_a, log_b, C, eps)
         u = np.ones(a.size)
         v = np.ones(b.size)
-        trace.append(row_col_error(M, a, b))
+        trace.append(marginal_error(M, a, b))
     plan = u[:, None] * M * v[None, :]
     return plan, f, g, total, trace

@@ -33,16 +33,38 @@ agree to rounding (tested).
 Derivatives: W1 and W2 analytically (for the continuous distributions); KL, JS, TV and
 Hellinger by central differences with the curve's own shift step (the same formula for the
 curve and for the current-shift marker).
+
+One formula per divergence: every value here comes from the row kernels of
+:mod:`ot_engine.divergences` (:func:`~ot_engine.divergences.kl_rows`,
+:func:`~ot_engine.divergences.js_rows`, ...), the same code behind the single-pair
+:func:`ot_engine.kl`, :func:`ot_engine.js`, ...; this module only decides which cells to feed
+them (and adds the closed-form share of the cells where ``p`` is zero). The critic follows
+:func:`ot_engine.kantorovich_critic_1d`'s convention (``f = 0`` at the grid's left end).
+
+Errors: every bad argument raises :class:`ot_engine.InvalidInput` (a ``ValueError``).
 """
 
 from __future__ import annotations
 
 import functools
 import math
+import numbers
 from dataclasses import dataclass
 
 import numpy as np
 from scipy.special import log_ndtr, ndtr
+
+from .divergences import (
+    CDF_TIE,
+    critic_from_cdfs,
+    hellinger_rows,
+    js_rows,
+    kl_rows,
+    tv_rows,
+    w1_rows,
+    wasserstein_sorted,
+)
+from .validation import InvalidInput
 
 __all__ = [
     "DIVERGENCES",
@@ -80,8 +102,18 @@ SHIFT_RANGE = (-6.0, 6.0)
 SHIFT_STEP = 0.02
 #: Divergence keys, in display order.
 DIVERGENCES = ("kl_pq", "kl_qp", "js", "tv", "hellinger", "w1", "w2")
-#: Where two CDFs count as equal when building the critic (their difference is rounding noise).
-CDF_TIE = 1e-12
+#: Grid cell width.
+H = 2 * DOMAIN / N_CELLS
+
+
+def _finite_number(name: str, value) -> float:
+    """``value`` as a float, or :class:`InvalidInput` unless it is a finite real number."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise InvalidInput(f"{name} must be a finite number, got {value!r}")
+    number = float(value)
+    if not math.isfinite(number):
+        raise InvalidInput(f"{name} must be a finite number, got {number}")
+    return number
 
 
 def _cosine_variance_factor() -> float:
@@ -107,12 +139,13 @@ class Bump:
     centre: float = 0.0
 
     def __post_init__(self) -> None:
-        if self.shape not in SHAPES:
-            raise ValueError(f"shape must be one of {', '.join(SHAPES)}")
-        if not (math.isfinite(self.width) and self.width > 0):
-            raise ValueError("width must be a positive number")
-        if not math.isfinite(self.centre):
-            raise ValueError("centre must be a finite number")
+        if not isinstance(self.shape, str) or self.shape not in SHAPES:
+            raise InvalidInput(f"shape must be one of {', '.join(SHAPES)}, got {self.shape!r}")
+        width = _finite_number("width", self.width)
+        if width <= 0:
+            raise InvalidInput(f"width must be a positive number, got {width}")
+        object.__setattr__(self, "width", width)
+        object.__setattr__(self, "centre", _finite_number("centre", self.centre))
 
     @property
     def half_support(self) -> float:
@@ -245,59 +278,63 @@ def bump_log_masses(bump: Bump, shifts=None) -> np.ndarray:
     return logm - total
 
 
-# --- divergences between histograms (rows broadcast) ---------------------------------------
-
-
-def _xlogx_ratio(logp: np.ndarray, logq: np.ndarray) -> np.ndarray:
-    """sum p (log p - log q) over cells where p > 0 (``inf`` if q is empty there)."""
-    p = np.exp(logp)
-    with np.errstate(invalid="ignore"):
-        terms = np.where(p > 0, p * (logp - logq), 0.0)
-    return terms.sum(axis=-1)
+# --- divergences between histograms (rows broadcast): ot_engine.divergences' kernels ------
 
 
 def kl_divergence(logp: np.ndarray, logq: np.ndarray) -> np.ndarray:
-    """KL(p||q) in nats between histograms given by their log masses (rows broadcast)."""
-    return _xlogx_ratio(logp, logq)
+    """KL(p||q) in nats between histograms given by their log masses (rows broadcast).
+
+    :func:`ot_engine.divergences.kl_rows`.
+
+    Examples
+    --------
+    >>> from ot_engine import kl
+    >>> float(kl_divergence(np.log([0.5, 0.5]), np.log([0.25, 0.75]))) == kl([1, 1], [1, 3])
+    True
+    """
+    return kl_rows(logp, logq)
 
 
 def js_divergence(logp: np.ndarray, logq: np.ndarray) -> np.ndarray:
-    """Jensen-Shannon divergence in nats (at most log 2), not its square root."""
-    logm = np.logaddexp(logp, logq) - math.log(2.0)
-    return 0.5 * _xlogx_ratio(logp, logm) + 0.5 * _xlogx_ratio(logq, logm)
+    """Jensen-Shannon divergence in nats (at most log 2), not its square root.
+
+    :func:`ot_engine.divergences.js_rows`.
+    """
+    return js_rows(logp, logq)
 
 
 def tv_distance(logp: np.ndarray, logq: np.ndarray) -> np.ndarray:
-    """Total variation: half the L1 distance between the histograms (at most 1)."""
-    return 0.5 * np.abs(np.exp(logp) - np.exp(logq)).sum(axis=-1)
+    """Total variation: half the L1 distance between the histograms (at most 1).
+
+    :func:`ot_engine.divergences.tv_rows`.
+    """
+    return tv_rows(np.exp(logp), np.exp(logq))
 
 
 def hellinger_distance(logp: np.ndarray, logq: np.ndarray) -> np.ndarray:
-    """Hellinger distance ``sqrt(1 - sum sqrt(p q))`` (at most 1)."""
-    bc = np.exp(0.5 * (logp + logq)).sum(axis=-1)
-    return np.sqrt(np.clip(1.0 - bc, 0.0, None))
+    """Hellinger distance ``sqrt(1/2 sum (sqrt p - sqrt q)^2)`` (at most 1).
+
+    :func:`ot_engine.divergences.hellinger_rows`.
+    """
+    return hellinger_rows(np.exp(logp), np.exp(logq))
 
 
 def w1_histograms(logp: np.ndarray, logq: np.ndarray) -> np.ndarray:
-    """W1 between two histograms on the grid: h * sum |P - Q| over the CDFs at the cell edges."""
-    h = 2 * DOMAIN / N_CELLS
-    cp = np.cumsum(np.exp(logp), axis=-1)
-    cq = np.cumsum(np.exp(logq), axis=-1)
-    return h * np.abs(cp - cq)[..., :-1].sum(axis=-1)
+    """W1 between two histograms on the grid: h * sum |P - Q| over the CDFs at the cell edges.
+
+    :func:`ot_engine.divergences.w1_rows`.
+    """
+    return w1_rows(np.cumsum(np.exp(logp), axis=-1), np.cumsum(np.exp(logq), axis=-1), H)
 
 
 def w2_histograms(p: np.ndarray, q: np.ndarray) -> float:
-    """W2 between two 1D histograms on the grid centres, from their quantile functions."""
-    x = grid_centres()
-    p = np.asarray(p, dtype=np.float64) / np.sum(p)
-    q = np.asarray(q, dtype=np.float64) / np.sum(q)
-    cp, cq = np.cumsum(p), np.cumsum(q)
-    levels = np.unique(np.clip(np.concatenate([[0.0], cp, cq]), 0.0, 1.0))
-    mids = 0.5 * (levels[:-1] + levels[1:])
-    widths = np.diff(levels)
-    ip = np.minimum(np.searchsorted(cp, mids), len(x) - 1)
-    iq = np.minimum(np.searchsorted(cq, mids), len(x) - 1)
-    return float(math.sqrt(np.sum(widths * (x[ip] - x[iq]) ** 2)))
+    """W2 between two 1D histograms on the grid centres, from their quantile functions.
+
+    :func:`ot_engine.divergences.wasserstein_sorted` with order 2.
+    """
+    p = np.asarray(p, dtype=np.float64)
+    q = np.asarray(q, dtype=np.float64)
+    return wasserstein_sorted(grid_centres(), p / p.sum(), q / q.sum(), 2)
 
 
 def _kl_support_finite(inner: Bump, outer: Bump, shifts_outer: np.ndarray) -> np.ndarray:
@@ -320,18 +357,19 @@ def _floored(logm: np.ndarray, floor: float) -> np.ndarray:
 
 def _values(logp, logq, finite_pq, finite_qp, floor: float) -> dict[str, np.ndarray]:
     lp_f, lq_f = _floored(logp, floor), _floored(logq, floor)
-    kl_pq = kl_divergence(lp_f, lq_f)
-    kl_qp = kl_divergence(lq_f, lp_f)
+    kl_pq = kl_rows(lp_f, lq_f)
+    kl_qp = kl_rows(lq_f, lp_f)
     if floor <= 0:
         kl_pq = np.where(finite_pq, kl_pq, np.inf)
         kl_qp = np.where(finite_qp, kl_qp, np.inf)
+    p, q = np.exp(logp), np.exp(logq)
     return {
         "kl_pq": kl_pq,
         "kl_qp": kl_qp,
-        "js": js_divergence(logp, logq),
-        "tv": tv_distance(logp, logq),
-        "hellinger": hellinger_distance(logp, logq),
-        "w1": w1_histograms(logp, logq),
+        "js": js_rows(logp, logq),
+        "tv": tv_rows(p, q),
+        "hellinger": hellinger_rows(p, q),
+        "w1": w1_rows(np.cumsum(p, axis=-1), np.cumsum(q, axis=-1), H),
     }
 
 
@@ -429,23 +467,23 @@ def _lattice_values(bump: Bump, shifts: np.ndarray, floor: float) -> tuple[dict,
       masses are computed once on an extended lattice and each shift reads a window of it
       (only the Gaussian's row normalization, for its truncated tail, differs per row).
     * ``p`` is zero outside its own few hundred cells ``W``. Outside ``W`` every term is known in
-      closed form (KL(p||q): nothing; JS: ``q log 2 / 2``; TV: ``q / 2``; Hellinger: nothing;
+      closed form (KL(p||q): nothing; JS: ``q log 2 / 2``; TV and Hellinger^2: ``q / 2``;
       W1: the CDF of ``p`` is 0 or 1 there), and KL(q||p) is finite only when ``q`` lives
       inside ``W``. So only ``W`` is summed cell by cell, plus prefix sums of ``q``'s masses.
 
     With a floor, KL needs every cell (the floor makes ``p`` positive everywhere): those two
     sums run over the full windows. Agrees with the direct computation to rounding (tested).
     """
-    h = 2 * DOMAIN / N_CELLS
+    h = H
     cells_per_step = np.rint(np.diff(shifts) / h)
     if shifts.size < 2 or not np.allclose(np.diff(shifts) / h, cells_per_step, atol=1e-9):
-        raise ValueError("shifts must step by a whole number of cells")
+        raise InvalidInput("shifts must step by a whole number of cells")
     step = int(cells_per_step[0])
     if not np.all(cells_per_step == step):
-        raise ValueError("shifts must be evenly spaced")
+        raise InvalidInput("shifts must be evenly spaced")
     first = int(np.rint(shifts[0] / h))
     if not math.isclose(first * h, shifts[0], abs_tol=1e-9):
-        raise ValueError("shifts must lie on the cell lattice")
+        raise InvalidInput("shifts must lie on the cell lattice")
     n_shift = shifts.size
     # Row k's cell j is lattice cell u = j + offset_k, offset_k = span - first - step*k, where
     # the extended lattice starts at the grid's left edge minus the largest shift.
@@ -487,15 +525,15 @@ def _lattice_values(bump: Bump, shifts: np.ndarray, floor: float) -> tuple[dict,
         full = ext_log[offsets[:, None] + np.arange(N_CELLS)[None, :]] - log_total[:, None]
         logp_full = logp[None, :]
         lp_f, lq_f = _floored(logp_full, floor), _floored(full, floor)
-        kl_pq = kl_divergence(lp_f, lq_f)
-        kl_qp = kl_divergence(lq_f, lp_f)
+        kl_pq = kl_rows(lp_f, lq_f)
+        kl_qp = kl_rows(lq_f, lp_f)
     else:
-        kl_pq = np.where(finite_pq, _xlogx_ratio(lp, lq), np.inf)
-        kl_qp = np.where(finite_qp, _xlogx_ratio(lq, lp), np.inf)
-    lm = np.logaddexp(lp, lq) - math.log(2.0)
-    js = 0.5 * (_xlogx_ratio(lp, lm) + _xlogx_ratio(lq, lm)) + 0.5 * math.log(2.0) * q_out
-    tv = 0.5 * (np.abs(p_w - q_w).sum(axis=1) + q_out)
-    hellinger = np.sqrt(np.clip(1.0 - np.sqrt(p_w * q_w).sum(axis=1), 0.0, None))
+        kl_pq = np.where(finite_pq, kl_rows(lp, lq), np.inf)
+        kl_qp = np.where(finite_qp, kl_rows(lq, lp), np.inf)
+    # Outside W, p = 0: the kernels add q's mass there in closed form (``q_tail``).
+    js = js_rows(lp, lq, q_tail=q_out)
+    tv = tv_rows(p_w, q_w, q_tail=q_out)
+    hellinger = hellinger_rows(p_w, q_w, q_tail=q_out)
 
     # W1 = h * sum over the inner edges 1..N-1 of |P - Q| (P, Q: CDFs of the histograms at the
     # edges). Left of W, P = 0; from W's right edge on, P = 1; in between, cell by cell.
@@ -507,11 +545,12 @@ def _lattice_values(bump: Bump, shifts: np.ndarray, floor: float) -> tuple[dict,
         return rows / total
 
     cp_edges = np.concatenate([[0.0], np.cumsum(np.exp(logp))])
-    mid_edges = np.arange(wa + 1, wb)
-    middle = np.abs(cp_edges[mid_edges][None, :] - q_cdf(mid_edges)).sum(axis=1)
+    # Edges wa+1..wb-1 through the kernel (it skips the last point it is given, edge wb).
+    mid_edges = np.arange(wa + 1, wb + 1)
+    middle = w1_rows(cp_edges[mid_edges][None, :], q_cdf(mid_edges), h)
     left_sum = q_cdf_sum(1, wa + 1)
     right_sum = (N_CELLS - wb) - q_cdf_sum(wb, N_CELLS)
-    w1 = h * (left_sum + middle + right_sum)
+    w1 = middle + h * (left_sum + right_sum)
 
     # dW1/ds: the cell-by-cell integral of sign(P - Q) q_s on W's edges, as _w1_derivative; left
     # of W the sign is -1 and right of it +1 wherever q_s has mass, giving its CDF there.
@@ -544,7 +583,6 @@ def _lattice_values(bump: Bump, shifts: np.ndarray, floor: float) -> tuple[dict,
     return vals, w1_slope
 
 
-@functools.lru_cache(maxsize=32)
 def shift_curves(shape: str, width: float, floor: float = 0.0) -> ShiftCurves:
     """All divergences and their derivatives over the shift grid, for one bump.
 
@@ -561,7 +599,13 @@ def shift_curves(shape: str, width: float, floor: float = 0.0) -> ShiftCurves:
     Returns
     -------
     ShiftCurves
-        Cached per ``(shape, width, floor)`` (bounded cache); arrays are read-only.
+        Cached per ``(shape, width, floor)`` (bounded cache, 32 entries:
+        ``shift_curves.cache_info()`` / ``shift_curves.cache_clear()``); arrays are read-only.
+
+    Raises
+    ------
+    InvalidInput
+        Unknown shape, width not a positive number, floor outside [0, 1).
 
     Examples
     --------
@@ -570,8 +614,13 @@ def shift_curves(shape: str, width: float, floor: float = 0.0) -> ShiftCurves:
     >>> round(float(c.values["w1"][i]), 6), round(float(c.values["js"][i]), 6)
     (4.0, 0.693147)
     """
-    bump = Bump(shape, float(width))
-    floor = _check_floor(floor)
+    bump = Bump(shape, width)
+    return _shift_curves_cached(bump.shape, bump.width, _check_floor(floor))
+
+
+@functools.lru_cache(maxsize=32)
+def _shift_curves_cached(shape: str, width: float, floor: float) -> ShiftCurves:
+    bump = Bump(shape, width)
     shifts = _shift_grid()
     vals, w1_slope = _lattice_values(bump, shifts, floor)
     slopes = {}
@@ -590,6 +639,10 @@ def shift_curves(shape: str, width: float, floor: float = 0.0) -> ShiftCurves:
     return ShiftCurves(shape, float(width), floor, shifts, vals, slopes)
 
 
+shift_curves.cache_info = _shift_curves_cached.cache_info
+shift_curves.cache_clear = _shift_curves_cached.cache_clear
+
+
 def _w2_slope(shifts: np.ndarray, w2: np.ndarray) -> np.ndarray:
     # d/ds sqrt(s^2 + D^2) = s / W2; at W2 = 0 (s = 0, D = 0) W2 = |s| has a corner: report 0.
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -597,9 +650,11 @@ def _w2_slope(shifts: np.ndarray, w2: np.ndarray) -> np.ndarray:
 
 
 def _check_floor(floor: float) -> float:
+    if isinstance(floor, bool) or not isinstance(floor, numbers.Real):
+        raise InvalidInput(f"floor must be a number in [0, 1), got {floor!r}")
     floor = float(floor)
     if not (math.isfinite(floor) and 0.0 <= floor < 1.0):
-        raise ValueError("floor must lie in [0, 1)")
+        raise InvalidInput(f"floor must lie in [0, 1), got {floor}")
     return floor
 
 
@@ -616,10 +671,21 @@ def divergences_at(
     (dict, dict)
         ``values`` and ``slopes``, keyed by :data:`DIVERGENCES`; ``inf`` marks an infinite KL
         and ``nan`` an undefined slope.
+
+    Raises
+    ------
+    InvalidInput
+        Unknown shape, width not a positive number, shift not finite, floor outside [0, 1).
+
+    Examples
+    --------
+    >>> values, slopes = divergences_at("tent", 0.5, 2.0)  # a translate of the fixed tent
+    >>> round(values["w2"], 12), round(slopes["w2"], 12), values["kl_pq"]
+    (2.0, 1.0, inf)
     """
-    bump = Bump(shape, float(width))
+    bump = Bump(shape, width)
     floor = _check_floor(floor)
-    s = float(shift)
+    s = _finite_number("shift", shift)
     shifts = np.array([s - SHIFT_STEP, s, s + SHIFT_STEP])
     vals, logq = _values_at(bump, shifts, floor)
     values = {k: float(v[1]) for k, v in vals.items()}
@@ -635,8 +701,9 @@ class Critic:
 
     ``W1(p, q) = sum_i f(x_i) (p_i - q_i)``; f has slope ``sign(Q - P)`` (``-1``, ``0`` or
     ``1``, with 0 where the CDFs agree, where any slope in [-1, 1] is optimal) and ``f = 0`` at the
-    left end of the grid. ``x``/``f`` are the polyline's corners; ``values`` is f at every
-    grid centre.
+    left end of the grid (the convention of :func:`ot_engine.kantorovich_critic_1d`, computed
+    by the same :func:`ot_engine.divergences.critic_from_cdfs`). ``x``/``f`` are the
+    polyline's corners; ``values`` is f at every grid centre.
     """
 
     x: np.ndarray
@@ -647,10 +714,8 @@ class Critic:
 def critic_1d(p: np.ndarray, q: np.ndarray) -> Critic:
     """Optimal critic for two histograms on the grid centres (see :class:`Critic`)."""
     x = grid_centres()
-    h = 2 * DOMAIN / N_CELLS
-    diff = np.cumsum(q) - np.cumsum(p)
-    slope = np.where(np.abs(diff) < CDF_TIE, 0.0, np.sign(diff))[:-1]
-    f = np.concatenate([[0.0], np.cumsum(h * slope)])
+    f = critic_from_cdfs(np.cumsum(p), np.cumsum(q), H)
+    slope = np.sign(np.diff(f))  # -1, 0 or 1: steps are whole multiples of h, exact in sign
     # Corners: the ends and every centre where the slope changes.
     change = np.flatnonzero(np.diff(slope) != 0) + 1
     keep = np.unique(np.concatenate([[0], change, [len(x) - 1]]))
@@ -658,8 +723,14 @@ def critic_1d(p: np.ndarray, q: np.ndarray) -> Critic:
 
 
 def critic_at(shape: str, width: float, shift: float) -> Critic:
-    """The critic for the fixed distribution and the bump moved by ``shift``."""
-    logq = bump_log_masses(Bump(shape, float(width)), [float(shift)])[0]
+    """The critic for the fixed distribution and the bump moved by ``shift``.
+
+    Raises
+    ------
+    InvalidInput
+        Unknown shape, width not a positive number, shift not finite.
+    """
+    logq = bump_log_masses(Bump(shape, width), [_finite_number("shift", shift)])[0]
     return critic_1d(np.exp(_logp_fixed()), np.exp(logq))
 
 
@@ -667,7 +738,7 @@ def overlap_density(
     shape: str, width: float, shift: float, x: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """``min(p, q_s)`` on ``x``, kept only where positive (plus one zero on each side)."""
-    q = Bump(shape, float(width), float(shift))
+    q = Bump(shape, width, shift)
     m = np.minimum(FIXED.density(x), q.density(x))
     idx = np.flatnonzero(m > 0)
     if idx.size == 0:

@@ -99,7 +99,9 @@ def test_critic_attains_w1_and_is_1_lipschitz(p, q):
     assert f @ (pn - qn) == pytest.approx(wasserstein_1d(xs, ps, qs), rel=1e-9, abs=1e-12)
     slopes = np.abs(np.diff(f[np.argsort(xs)])) / np.diff(np.sort(xs))
     assert slopes.max(initial=0.0) <= 1 + 1e-9
-    assert f.max() == pytest.approx(-f.min(), abs=1e-12)
+    # One convention for the additive constant (shared with shift_family): f = 0 at the
+    # leftmost grid point.
+    assert f[np.argmin(xs)] == 0.0
 
 
 def test_critic_sign_convention():
@@ -140,3 +142,60 @@ def test_wasserstein_1d_any_order_matches_pot_on_a_unit_grid(p, q, order, scale)
     pn, qn = p / p.sum(), q / q.sum()
     ref = scale * ot.wasserstein_1d(unit, unit, pn, qn, p=order) ** (1.0 / order)
     assert wasserstein_1d(unit * scale, p, q, order=order) == pytest.approx(ref, rel=1e-8)
+
+
+def test_row_kernels_match_scipy_and_pot_row_by_row():
+    # The batched kernels (shift_family's path) against scipy / POT one row at a time, on rows
+    # with empty cells in both histograms (where 0 log 0 = 0 and KL turns infinite).
+    from ot_engine.divergences import hellinger_rows, js_rows, kl_rows, tv_rows, w1_rows
+
+    rng = np.random.default_rng(3)
+    x = np.sort(rng.random(40)) * 5
+    P = rng.random((6, 40)) * (rng.random((6, 40)) > 0.3)
+    Q = rng.random((6, 40)) * (rng.random((6, 40)) > 0.3)
+    P /= P.sum(1, keepdims=True)
+    Q /= Q.sum(1, keepdims=True)
+    with np.errstate(divide="ignore"):
+        lP, lQ = np.log(P), np.log(Q)
+    kls, jss = kl_rows(lP, lQ), js_rows(lP, lQ)
+    tvs, hes = tv_rows(P, Q), hellinger_rows(P, Q)
+    w1s = w1_rows(np.cumsum(P, 1), np.cumsum(Q, 1), np.diff(x))
+    for i, (p, q) in enumerate(zip(P, Q, strict=True)):
+        assert kls[i] == pytest.approx(scipy.stats.entropy(p, q), rel=1e-12)
+        assert jss[i] == pytest.approx(scipy.spatial.distance.jensenshannon(p, q) ** 2, rel=1e-10)
+        assert tvs[i] == pytest.approx(0.5 * scipy.spatial.distance.cityblock(p, q), rel=1e-12)
+        ref_h = scipy.spatial.distance.euclidean(np.sqrt(p), np.sqrt(q)) / math.sqrt(2)
+        assert hes[i] == pytest.approx(ref_h, rel=1e-12)
+        assert w1s[i] == pytest.approx(ot.wasserstein_1d(x, x, p, q, p=1), rel=1e-10)
+
+
+def test_row_kernels_q_tail_is_the_left_out_cells_share():
+    # Leaving out cells where p = 0 and passing q's mass there as q_tail gives the full value.
+    from ot_engine.divergences import hellinger_rows, js_rows, tv_rows
+
+    rng = np.random.default_rng(4)
+    p = np.concatenate([rng.random(10), np.zeros(15)])
+    q = rng.random(25)
+    p, q = p / p.sum(), q / q.sum()
+    with np.errstate(divide="ignore"):
+        lp, lq = np.log(p), np.log(q)
+    tail = q[10:].sum()
+    assert js_rows(lp[:10], lq[:10], q_tail=tail) == pytest.approx(js_rows(lp, lq), rel=1e-13)
+    assert tv_rows(p[:10], q[:10], q_tail=tail) == pytest.approx(tv_rows(p, q), rel=1e-13)
+    assert hellinger_rows(p[:10], q[:10], q_tail=tail) == pytest.approx(
+        hellinger_rows(p, q), rel=1e-13
+    )
+    assert js_rows(lp, lq) == pytest.approx(scipy.spatial.distance.jensenshannon(p, q) ** 2)
+
+
+def test_critic_left_anchor_and_value_against_pot():
+    # f = 0 at the leftmost point (for any order of the grid), and sum f (p - q) is POT's W1.
+    x = np.array([2.0, 0.0, 3.5, 1.0, 0.5])
+    p = np.array([0.1, 0.4, 0.0, 0.2, 0.3])
+    q = np.array([0.3, 0.0, 0.5, 0.1, 0.1])
+    f = kantorovich_critic_1d(x, p, q)
+    assert f[1] == 0.0  # x = 0 is the leftmost point
+    assert f @ (p - q) == pytest.approx(ot.wasserstein_1d(x, x, p, q, p=1), rel=1e-12)
+    # Slope -sign(F_p - F_q) on each gap: F_p - F_q at 0, 0.5, 1, 2 is .4, .6, .7, .5 > 0.
+    order = np.argsort(x)
+    np.testing.assert_allclose(np.diff(f[order]), -np.diff(x[order]), rtol=1e-15)

@@ -10,6 +10,7 @@ from hypothesis.extra.numpy import arrays
 
 from ot_engine import InvalidInput, cost_matrix, exact, sinkhorn, uniform_grid
 from ot_engine.histograms import PRESETS, preset_pair
+from ot_engine.results import marginal_error
 
 
 def random_problem(n, m, seed):
@@ -179,8 +180,16 @@ def test_caps_report_non_convergence(bumps):
     assert res.error_trace[-1] == res.marginal_error
     assert "NOT converged" in res.message
     assert not np.isnan(res.plan).any()
+    # The time cap: no wall-clock assert (flaky on a loaded machine); the record must say it
+    # stopped short -- an honest error above tol, and less work than an uncapped run needs.
     res = sinkhorn(a, b, C, 1e-5, max_time=1e-3)
-    assert not res.converged and res.solve_time < 0.2
+    assert not res.converged and "NOT converged" in res.message
+    err = np.abs(res.plan.sum(1) - a).sum() + np.abs(res.plan.sum(0) - b).sum()
+    assert res.marginal_error == pytest.approx(err, abs=1e-15)
+    assert res.marginal_error > 1e-9  # the default tol
+    full = sinkhorn(a, b, C, 1e-5, max_time=60.0)
+    assert full.converged and full.marginal_error <= 1e-9
+    assert res.iterations < full.iterations
 
 
 def test_renormalization_is_recorded(bumps):
@@ -365,7 +374,7 @@ def test_newton_step_never_lowers_the_dual_and_converges_fast():
     errors, values = [], [dual(f, g)]
     for _ in range(10):
         f, g, P, _work = core.newton_step(f, g, a, b, log_a, log_b, C, eps)
-        errors.append(core.row_col_error(P, a, b))
+        errors.append(marginal_error(P, a, b))
         values.append(dual(f, g))
     # Ascent (the c-transform of g at the start of a step maximizes the dual over g).
     assert all(v2 >= v1 - 1e-15 for v1, v2 in itertools.pairwise(values))
@@ -480,4 +489,11 @@ def test_out_of_budget_warm_start_still_returns_a_plan():
     assert not res.converged
     assert np.isfinite(res.plan).all() and res.plan.min() >= 0.0
     assert res.plan.sum() == pytest.approx(1.0, abs=1e-9)
-    assert res.marginal_error <= 2.0 + 1e-9
+    # Exact rows, so the whole reported error is the columns' (a bound like <= 2 holds for
+    # any unit-mass matrix and says nothing): the true L1 error, far above tol.
+    rows = np.abs(res.plan.sum(1) - a).sum()
+    cols = np.abs(res.plan.sum(0) - b).sum()
+    assert rows < 1e-12
+    assert res.marginal_error == pytest.approx(rows + cols, abs=1e-15)
+    assert res.marginal_error > 1e-3
+    assert res.iterations <= 3
