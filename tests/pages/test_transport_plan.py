@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import io
+import math
+import re
 import warnings
 
 import numpy as np
@@ -167,17 +169,103 @@ def _unconverged(result):
 # --- exports ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("preset", "n", "eps", "power"), STATES)
-def test_code_snippet_runs_and_reproduces_the_cost(preset, n, eps, power):
-    model = tp.TransportPlan(preset=preset, n=n, eps=eps, cost=power)
+def _run_snippet(code: str) -> dict[str, float]:
+    """Run the code box's text as a student would (fresh namespace); the printed numbers."""
     out = io.StringIO()
-    namespace: dict = {}
     with contextlib.redirect_stdout(out), warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        exec(model.snippet(), namespace)
-    # POT's stabilized Sinkhorn stops at 1e-10 and the page's at 1e-9 marginal error.
-    assert namespace["cost"] == pytest.approx(model.solution.result.cost, abs=5e-9)
-    assert f"{model.solution.result.cost:.6g}" in out.getvalue() or eps > 0
+        warnings.simplefilter("error")  # the snippet itself must keep its output clean
+        exec(compile(code, "<snippet>", "exec"), {})
+    lines = out.getvalue().strip().split("\n")
+    assert len(lines) == 3, lines
+    assert lines[0].startswith("marginal error (L1) = ")
+    assert lines[1].startswith("transport cost <C, plan> = ")
+    # the last line holds W_p (exact) or <C, plan>^(1/p) (entropic): its number follows "= "
+    w_text = re.search(r"= ([^ =]+)(  \(>= W\d\))?$", lines[2]).group(1)
+    return {
+        "error": float(lines[0].rsplit("= ", 1)[1]),
+        "cost": float(lines[1].rsplit("= ", 1)[1]),
+        "W": float(w_text),
+        "w_line": lines[2],
+    }
+
+
+def _matches_printed(printed: float, value: float, units: float = 0.5) -> bool:
+    """``printed`` is ``value`` to the 6 significant digits printed, within ``units`` of the
+    last digit (0.5: rounding; 1 when ``value`` is itself a rounded readout). The solvers'
+    tolerances (~1e-9) may move a value on a rounding boundary: 1e-8 relative on top."""
+    if value == 0:
+        return abs(printed) <= 1e-9
+    unit = 10.0 ** (math.floor(math.log10(abs(value))) - 5)
+    return abs(printed - value) <= units * unit + 1e-8 * abs(value)
+
+
+def _check_snippet(model) -> None:
+    sol = model.solution
+    printed = _run_snippet(model.snippet())
+    assert printed["error"] <= 1e-8
+    assert _matches_printed(printed["cost"], sol.result.cost), (printed, sol.result.cost)
+    # W_p is the p-th root of the cost: printing cost ** p (or the cost itself) fails here
+    assert _matches_printed(printed["W"], sol.distance), (printed, sol.distance)
+    assert _matches_printed(printed["W"], sol.result.cost ** (1 / sol.power))
+    shown = _shown_rows(sol)
+    root = "" if sol.power == 1 else "√"
+    label = (
+        f"W{sol.power} = {root}⟨C, π⟩"
+        if sol.eps_fraction == 0
+        else f"{root}⟨C, π⟩ (≥ W{sol.power})"
+    )
+    # and against the readouts as the page prints them (both rounded: one unit apart at most)
+    assert _matches_printed(printed["W"], float(shown[label]), units=1)
+    assert _matches_printed(printed["cost"], float(shown["transport cost ⟨C, π⟩"]), units=1)
+    exact_lp = sol.eps_fraction == 0
+    assert printed["w_line"].startswith(f"W{sol.power} = ") == exact_lp
+
+
+def _shown_rows(sol) -> dict[str, str]:
+    return {label: value for label, value, _ in sol.readout_rows()}
+
+
+SNIPPET_EPS = [0.0, 1e-4, 1e-3, 1e-2, 0.1, 1.0]
+
+
+@pytest.mark.parametrize("eps", SNIPPET_EPS)
+@pytest.mark.parametrize("power", [1, 2])
+@pytest.mark.parametrize("preset", tp.PRESETS)
+def test_code_snippet_reproduces_every_preset(preset, power, eps):
+    # every slider end and decade, both costs: the code a student copies prints the page's
+    # numbers (POT's stabilized method returned NaN here at eps 1e-4 for every preset)
+    _check_snippet(tp.TransportPlan(preset=preset, n=64, eps=eps, cost=power))
+
+
+def _gappy_pair(n: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(7)
+    p = rng.random(n)
+    p[rng.random(n) < 0.4] = 0.0  # scattered empty bins
+    q = rng.random(n) ** 4
+    q[: n // 3] = 0.0  # a block of empty bins
+    return tp._round_heights(p), tp._round_heights(q)
+
+
+@pytest.mark.parametrize("eps", [0.0, 1e-4, 1e-2])
+@pytest.mark.parametrize("power", [1, 2])
+def test_code_snippet_reproduces_histograms_with_empty_bins(power, eps):
+    p, q = _gappy_pair(64)
+    model = tp.TransportPlan(n=64, p=p, q=q, eps=eps, cost=power)
+    assert (model.p == 0).sum() > 10 and (model.q == 0).sum() > 10
+    _check_snippet(model)
+
+
+def test_code_snippet_reproduces_256_bins_at_the_smallest_eps():
+    _check_snippet(tp.TransportPlan(preset="shifted copy", n=256, eps=1e-4, cost=2))
+
+
+def test_code_snippet_check_catches_a_wrong_root():
+    # the check above must fail on a snippet that prints cost ** p as "W"
+    model = tp.TransportPlan(n=32, eps=0.0, cost=2)
+    wrong = model.snippet().replace("W = cost ** (1 / 2)", "W = cost ** 2")
+    assert wrong != model.snippet()
+    printed = _run_snippet(wrong)
+    assert not _matches_printed(printed["W"], model.solution.distance)
 
 
 def test_csv_holds_the_plan(page):
