@@ -249,6 +249,9 @@ class TransportPlan(param.Parameterized):
     solution = param.ClassSelector(class_=Solution, default=None, constant=True)
     problem = param.String("", constant=True, doc="Why the shown solution is not current.")
 
+    #: True while apply_preset runs: one solve, without a warm start.
+    _applying_preset = False
+
     def __init__(self, **params):
         p, q = _preset(params.get("preset", DEFAULT_PRESET), params.get("n", DEFAULT_N))
         params["p"] = p if params.get("p") is None else params["p"]
@@ -258,11 +261,16 @@ class TransportPlan(param.Parameterized):
 
     def apply_preset(self, name: str) -> None:
         p, q = _preset(name, self.n)
-        self.param.update(preset=name, p=p, q=q)
+        self._applying_preset = True
+        try:
+            self.param.update(preset=name, p=p, q=q)
+        finally:
+            self._applying_preset = False
 
     @param.depends("preset", watch=True)
     def _preset_chosen(self) -> None:
-        self.apply_preset(self.preset)
+        if not self._applying_preset:  # else apply_preset set it along with p and q
+            self.apply_preset(self.preset)
 
     @param.depends("n", "p", "q", "eps", "cost", "show_exact_support", watch=True)
     def _inputs_changed(self) -> None:
@@ -283,7 +291,8 @@ class TransportPlan(param.Parameterized):
         t0 = time.perf_counter()
         x = uniform_grid(self.n)
         C = cost_matrix(x, x, power=self.cost)
-        previous = self.solution
+        # New histograms from a preset: the last potentials belong to another problem.
+        previous = None if self._applying_preset else self.solution
         exact_plan = None
         try:
             if self.eps == 0:
@@ -367,6 +376,9 @@ class TransportPlanPage(pn.viewable.Viewer):
         self._shown = {"p": m.p, "q": m.q}
         self._doc = pn.state.curdoc
         self._answers = 0  # results sent; the browser releases its next bar sync on each
+        # The last bars the server wrote into each source. Bokeh calls on_change for those
+        # writes too (after the document's hold, if any): they must not be queued as syncs.
+        self._pushed = {"p": None, "q": None}
         # Fixed boxes with CSS containment: new numbers re-lay out only their own box, not
         # the whole page (prose and math included) on every update.
         contained = {"contain": "strict"}
@@ -400,6 +412,8 @@ class TransportPlanPage(pn.viewable.Viewer):
     # browser -> model
     def _bars_from_browser(self, name: str):
         def on_change(attr, old, new) -> None:
+            if new["top"] is self._pushed[name]:  # the server's own write, not a sync
+                return
             heights = _round_heights(np.asarray(new["top"], dtype=np.float64))
             self._shown[name] = heights
             self._queue.submit(self._doc, **{name: heights})
@@ -434,7 +448,10 @@ class TransportPlanPage(pn.viewable.Viewer):
             self._shown[name] = heights
             if source.data["x"].size != x.size:
                 plots.set_bar_width(self.figs, float(x[1] - x[0]))
-            source.data = {"x": x, "top": heights.copy()}
+            # Marked so that on_change does not take it for a browser sync (that solved
+            # the same problem a second time, and the readouts showed that re-solve).
+            self._pushed[name] = heights.copy()
+            source.data = {"x": x, "top": self._pushed[name]}
 
     def _redraw(self) -> None:
         figs, m = self.figs, self.model

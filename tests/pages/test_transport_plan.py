@@ -82,6 +82,77 @@ def test_bin_change_rebins_and_keeps_the_shape(page):
     assert sol.x @ sol.a == pytest.approx(0.3, abs=0.01)
 
 
+# --- one solve per user action, and the readouts describe it ------------------------------
+
+
+@pytest.fixture
+def solves(monkeypatch):
+    """Every engine call the page makes, as (solver name, result)."""
+    calls: list[tuple[str, object]] = []
+
+    def counted(name, solver):
+        def call(*args, **kwargs):
+            result = solver(*args, **kwargs)
+            calls.append((name, result))
+            return result
+
+        return call
+
+    monkeypatch.setattr(tp, "sinkhorn", counted("sinkhorn", tp.sinkhorn))
+    monkeypatch.setattr(tp, "exact", counted("exact", tp.exact))
+    return calls
+
+
+def _cold_iterations(model) -> int:
+    # the engine directly, no warm start: what a fresh solve of the shown state costs
+    from ot_engine import sinkhorn
+
+    C = _grid_cost(model.n, model.cost)
+    return sinkhorn(model.p, model.q, C, model.eps * C.max(), tol=tp.SINKHORN_TOL).iterations
+
+
+@pytest.mark.parametrize(
+    "action",
+    [
+        lambda page: setattr(page.preset_select, "value", "bimodal to unimodal"),  # the widget
+        lambda page: page.model.apply_preset("uniform to spike"),
+        lambda page: setattr(page.model, "n", 96),
+        lambda page: page.model.reset(page.model),  # the Reset button, after a preset
+    ],
+    ids=["preset widget", "preset", "bins", "reset"],
+)
+def test_one_user_action_solves_once_and_shows_that_solve(action, solves):
+    page = tp.TransportPlanPage(tp.TransportPlan(n=64, eps=1e-3, cost=2))
+    page.model.p = np.where(np.arange(64) == 40, 0.5, page.model.p)  # a dragged bar first
+    solves.clear()
+    action(page)
+    assert [name for name, _ in solves] == ["sinkhorn"]
+    result = solves[0][1]
+    sol = page.model.solution
+    assert sol.result is result
+    assert not result.warm_started  # new histograms: the old potentials do not apply
+    shown = _shown(page)
+    assert int(shown["iterations"]) == result.iterations == _cold_iterations(page.model)
+    assert result.iterations > 20  # a real solve, not a 2-iteration re-solve of itself
+    assert f"<th>iterations</th><td>{result.iterations}</td>" in page.readouts.object
+
+
+def test_exact_mode_preset_solves_once(solves):
+    page = tp.TransportPlanPage(tp.TransportPlan(n=48, eps=0.0))
+    solves.clear()
+    page.preset_select.value = "shifted copy"
+    assert [name for name, _ in solves] == ["exact"]
+    assert page.model.solution.result is solves[0][1]
+
+
+def test_a_bar_sync_solves_once_warm(page, solves):
+    p = page.model.p.copy()
+    p[7] = 0.6
+    page._bars_from_browser("p")("data", None, {"x": page.figs.p_source.data["x"], "top": p})
+    assert [name for name, _ in solves] == ["sinkhorn"]
+    assert solves[0][1].warm_started  # a drag step starts from the previous plan
+
+
 # --- every displayed number against POT -------------------------------------------------------
 
 STATES = [
@@ -458,3 +529,23 @@ def test_an_unchanged_request_is_still_answered(page):
     page.figs.eps_request.data = {"log_eps": [-1.0]}  # exact mode: ε stays 0
     assert page.model.eps == 0
     assert page.figs.answer_source.data["seq"][0] == seq + 1
+
+
+def test_bars_pushed_under_a_document_hold_are_not_taken_for_syncs(solves):
+    # Served, updates run under the document's hold, and Bokeh calls on_change for the
+    # server's own writes only when the hold ends: the page must still recognize them.
+    from bokeh.document import Document
+
+    page = tp.TransportPlanPage(tp.TransportPlan(n=32, eps=0.01))
+    doc = Document()
+    doc.add_root(page.figs.p_source)
+    doc.add_root(page.figs.q_source)
+    submitted = []
+    page._queue.submit = lambda doc, **update: submitted.append(update)
+    solves.clear()
+    doc.hold("combine")
+    page.model.apply_preset("split atom")
+    doc.unhold()
+    assert [name for name, _ in solves] == ["sinkhorn"]
+    assert submitted == []
+    assert np.array_equal(page.figs.p_source.data["top"], page.model.p)
