@@ -212,13 +212,30 @@ def test_readouts_match_pot(preset, n, eps, power):
     assert shown["converged"] == "yes"
 
 
-def test_probe_reports_the_cell_under_the_pointer(page):
-    page.figs.probe_source.data = {"i": [9], "j": [20]}
-    page._update_probe()
+PROBE = re.compile(
+    r"π\[(\d+), (\d+)\] = (\S+): from x = (\S+) \(p holds (\S+)\) "
+    r"to y = (\S+) \(q holds (\S+)\)"
+)
+
+
+def parse_probe(text: str) -> dict[str, float]:
+    i, j, mass, x, pa, y, qb = PROBE.fullmatch(text).groups()
+    return {"i": int(i), "j": int(j), "mass": float(mass), "x": float(x), "y": float(y),
+            "a": float(pa), "b": float(qb)}  # fmt: skip
+
+
+@pytest.mark.parametrize(("i", "j"), [(9, 20), (0, 31), (12, 12)])
+def test_probe_reports_the_cell_under_the_pointer(page, i, j):
+    page.figs.probe_source.data = {"i": [i], "j": [j]}
     sol = page.model.solution
-    text = page.probe.object
-    assert f"{sol.result.plan[9, 20]:.4g}" in text
-    assert f"{sol.a[9]:.4g}" in text and f"{sol.b[20]:.4g}" in text
+    probe = parse_probe(page.probe.object)
+    assert (probe["i"], probe["j"]) == (i, j)
+    # bin centres on [0, 1], by hand; the amount and the bars' masses from the model
+    assert probe["x"] == pytest.approx((i + 0.5) / 32, abs=5e-4)
+    assert probe["y"] == pytest.approx((j + 0.5) / 32, abs=5e-4)
+    assert probe["mass"] == pytest.approx(sol.result.plan[i, j], rel=5e-4, abs=1e-300)
+    assert probe["a"] == pytest.approx(page.model.p[i] / page.model.p.sum(), rel=5e-4)
+    assert probe["b"] == pytest.approx(page.model.q[j] / page.model.q.sum(), rel=5e-4)
 
 
 def test_not_converged_is_shown_with_the_error(page):
