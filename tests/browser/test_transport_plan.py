@@ -233,6 +233,31 @@ def test_keyboard_changes_a_bar(page, query):
     assert server["eps"] == server_before["eps"]
 
 
+def test_preset_readouts_describe_the_solve_that_made_the_plan(page):
+    from ot_engine import sinkhorn  # the engine itself, started cold, for the count
+
+    _open(page, "?n=64&eps=0.001&cost=2")
+    _open_code(page)
+    seq = page.evaluate(ANSWERS)
+    preset = page.locator("select", has=page.locator("option", has_text="bimodal to unimodal"))
+    preset.select_option("bimodal to unimodal")
+    _wait_answer_after(page, seq)
+    state = _server_state(page)  # waits for the preset's bars in the browser and on the server
+    # One more round trip (the plan's hover probe) so that anything the server had queued
+    # behind the preset, such as a second solve of the same bars, has been sent by now.
+    x, y = page.evaluate(PIXEL, ["tp_heat", 0.5, 0.2])
+    page.mouse.move(x, y)
+    page.get_by_text(re.compile(r"π\[\d+, \d+\] = ")).wait_for()
+    assert page.evaluate(ANSWERS) == seq + 1  # one result for one choice
+    x = (np.arange(64) + 0.5) / 64
+    C = np.abs(x[:, None] - x[None, :]) ** 2
+    cold = sinkhorn(state["p"], state["q"], C, 0.001 * C.max(), tol=1e-9)
+    shown = _shown(page)
+    assert int(shown["iterations"]) == cold.iterations
+    assert cold.iterations > 20
+    _check_readouts_against_pot(page)
+
+
 def test_deep_link_restores_p_q_and_eps(page):
     p = [0.0] * 4 + [0.9] * 8 + [0.0] * 4
     q = [0.25] * 16
