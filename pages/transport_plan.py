@@ -17,7 +17,7 @@ import html
 import io
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import panel as pn
@@ -272,7 +272,19 @@ class TransportPlan(param.Parameterized):
         if not self._applying_preset:  # else apply_preset set it along with p and q
             self.apply_preset(self.preset)
 
-    @param.depends("n", "p", "q", "eps", "cost", "show_exact_support", watch=True)
+    @param.depends("show_exact_support", watch=True)
+    def _support_toggled(self) -> None:
+        """Add or drop the exact plan's support; the entropic plan shown stays as solved."""
+        sol = self.solution
+        if sol is None or self.problem:
+            return  # the next solve adds it
+        exact_plan = None  # at ε = 0 the plan shown is the exact one (see the view)
+        if self.show_exact_support and sol.eps_fraction > 0:
+            exact_plan = exact(self.p, self.q, sol.C).plan
+        with param.edit_constant(self):  # a new record: the view redraws the overlay
+            self.solution = replace(sol, exact_plan=exact_plan)
+
+    @param.depends("n", "p", "q", "eps", "cost", watch=True)
     def _inputs_changed(self) -> None:
         if self.p.size != self.n or self.q.size != self.n:
             self.param.update(p=_fit(self.p, self.n), q=_fit(self.q, self.n))  # solves again

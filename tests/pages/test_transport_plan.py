@@ -566,3 +566,41 @@ def test_bars_pushed_under_a_document_hold_are_not_taken_for_syncs(solves):
     assert [name for name, _ in solves] == ["sinkhorn"]
     assert submitted == []
     assert np.array_equal(page.figs.p_source.data["top"], page.model.p)
+
+
+def test_support_toggle_adds_the_exact_plan_without_solving_again(solves):
+    page = tp.TransportPlanPage(tp.TransportPlan(n=32, eps=0.01))
+    shown = page.model.solution.result
+    solves.clear()
+    page.support_box.value = True
+    assert [name for name, _ in solves] == ["exact"]
+    sol = page.model.solution
+    assert sol.result is shown  # the readouts still describe the solve of the plan shown
+    a, b = page.model.p / page.model.p.sum(), page.model.q / page.model.q.sum()
+    assert np.sum(sol.exact_plan * _grid_cost(32, 2)) == pytest.approx(
+        ot.emd2(a, b, _grid_cost(32, 2)), rel=1e-10
+    )
+    assert len(page.figs.support_source.data["x"]) == np.count_nonzero(sol.exact_plan)
+    solves.clear()
+    page.support_box.value = False
+    assert solves == [] and page.model.solution.exact_plan is None
+    assert len(page.figs.support_source.data["x"]) == 0
+    # while the support is shown, a change of the bars solves both again, once each
+    page.support_box.value = True
+    solves.clear()
+    page.model.p = np.where(np.arange(32) == 3, 0.5, page.model.p)
+    assert sorted(name for name, _ in solves) == ["exact", "sinkhorn"]
+    assert len(page.figs.support_source.data["x"]) == np.count_nonzero(
+        page.model.solution.exact_plan
+    )
+
+
+def test_support_toggle_in_exact_mode_marks_the_plan_itself(solves):
+    page = tp.TransportPlanPage(tp.TransportPlan(n=24, eps=0.0))
+    solves.clear()
+    page.support_box.value = True
+    assert solves == []
+    plan = page.model.solution.result.plan
+    assert len(page.figs.support_source.data["x"]) == np.count_nonzero(plan) > 0
+    page.support_box.value = False
+    assert len(page.figs.support_source.data["x"]) == 0
