@@ -17,7 +17,7 @@ import html
 import io
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import panel as pn
@@ -179,6 +179,7 @@ def pot_snippet(p: np.ndarray, q: np.ndarray, power: int, eps_fraction: float) -
         return "np.array([" + ", ".join(f"{v:.{HEIGHT_DIGITS}g}" for v in h) + "])"
 
     lines = [
+        *(["import warnings", ""] if eps_fraction > 0 else []),
         "import numpy as np",
         "import ot",
         "",
@@ -191,19 +192,38 @@ def pot_snippet(p: np.ndarray, q: np.ndarray, power: int, eps_fraction: float) -
     if eps_fraction == 0:
         lines += ["plan = ot.emd(a, b, C)  # exact linear program"]
     else:
+        # POT's default and "sinkhorn_stabilized" methods return NaN or inf at small ε
+        # (about 1e-3 of max C and below); plain "sinkhorn_log" is right but takes seconds
+        # there. ε-scaling is right at every slider position and fast enough up to 256 bins.
+        # Its stopThr bounds the *squared* L2 marginal error, hence 1e-20 for ~1e-10.
         lines += [
             f"reg = {eps_fraction:.6g} * C.max()",
             "# empty bars carry no mass; POT's scaling would divide by them, so leave them out",
             "i, j = a > 0, b > 0",
             "plan = np.zeros_like(C)",
+            "# each inner ε stage warns when it stops at its cap; the error printed below",
+            "# is what counts",
+            'warnings.filterwarnings("ignore", "Sinkhorn did not converge")',
             "plan[np.ix_(i, j)] = ot.sinkhorn(a[i], b[j], C[np.ix_(i, j)], reg,",
-            '                                 method="sinkhorn_stabilized", stopThr=1e-10,',
-            "                                 numItermax=100_000)",
+            '                                 method="sinkhorn_epsilon_scaling",',
+            "                                 stopThr=1e-20, numItermax=1000)",
         ]
+    w = f"W{power}"
+    root = "<C, plan>" if power == 1 else f"<C, plan>^(1/{power})"
     lines += [
         "cost = float(np.sum(C * plan))",
-        f'print(f"<C, plan> = {{cost:.6g}}, W{power} = {{cost ** (1 / {power}):.6g}}")',
+        f"W = cost ** (1 / {power})",
+        "error = np.abs(plan.sum(1) - a).sum() + np.abs(plan.sum(0) - b).sum()",
+        'print(f"marginal error (L1) = {error:.1e}")',
+        'print(f"transport cost <C, plan> = {cost:.6g}")',
     ]
+    if eps_fraction == 0:
+        lines += [f'print(f"{w} = {root} = {{W:.6g}}")']
+    else:
+        lines += [
+            f"# the entropic plan is admissible but not the cheapest: this is at least {w}",
+            f'print(f"{root} = {{W:.6g}}  (>= {w})")',
+        ]
     return "\n".join(lines)
 
 
@@ -227,6 +247,9 @@ class TransportPlan(param.Parameterized):
     solution = param.ClassSelector(class_=Solution, default=None, constant=True)
     problem = param.String("", constant=True, doc="Why the shown solution is not current.")
 
+    #: True while apply_preset runs: one solve, without a warm start.
+    _applying_preset = False
+
     def __init__(self, **params):
         p, q = _preset(params.get("preset", DEFAULT_PRESET), params.get("n", DEFAULT_N))
         params["p"] = p if params.get("p") is None else params["p"]
@@ -236,13 +259,30 @@ class TransportPlan(param.Parameterized):
 
     def apply_preset(self, name: str) -> None:
         p, q = _preset(name, self.n)
-        self.param.update(preset=name, p=p, q=q)
+        self._applying_preset = True
+        try:
+            self.param.update(preset=name, p=p, q=q)
+        finally:
+            self._applying_preset = False
 
     @param.depends("preset", watch=True)
     def _preset_chosen(self) -> None:
-        self.apply_preset(self.preset)
+        if not self._applying_preset:  # else apply_preset set it along with p and q
+            self.apply_preset(self.preset)
 
-    @param.depends("n", "p", "q", "eps", "cost", "show_exact_support", watch=True)
+    @param.depends("show_exact_support", watch=True)
+    def _support_toggled(self) -> None:
+        """Add or drop the exact plan's support; the entropic plan shown stays as solved."""
+        sol = self.solution
+        if sol is None or self.problem:
+            return  # the next solve adds it
+        exact_plan = None  # at ε = 0 the plan shown is the exact one (see the view)
+        if self.show_exact_support and sol.eps_fraction > 0:
+            exact_plan = exact(self.p, self.q, sol.C).plan
+        with param.edit_constant(self):  # a new record: the view redraws the overlay
+            self.solution = replace(sol, exact_plan=exact_plan)
+
+    @param.depends("n", "p", "q", "eps", "cost", watch=True)
     def _inputs_changed(self) -> None:
         if self.p.size != self.n or self.q.size != self.n:
             self.param.update(p=_fit(self.p, self.n), q=_fit(self.q, self.n))  # solves again
@@ -261,7 +301,8 @@ class TransportPlan(param.Parameterized):
         t0 = time.perf_counter()
         x = uniform_grid(self.n)
         C = cost_matrix(x, x, power=self.cost)
-        previous = self.solution
+        # New histograms from a preset: the last potentials belong to another problem.
+        previous = None if self._applying_preset else self.solution
         exact_plan = None
         try:
             if self.eps == 0:
@@ -346,6 +387,9 @@ class TransportPlanPage(NotebookPage):
         self._shown = {"p": m.p, "q": m.q}
         self._doc = pn.state.curdoc
         self._answers = 0  # results sent; the browser releases its next bar sync on each
+        # The last bars the server wrote into each source. Bokeh calls on_change for those
+        # writes too (after the document's hold, if any): they must not be queued as syncs.
+        self._pushed = {"p": None, "q": None}
         # Fixed boxes with CSS containment: new numbers re-lay out only their own box, not
         # the whole page (prose and math included) on every update.
         contained = {"contain": "strict"}
@@ -379,6 +423,8 @@ class TransportPlanPage(NotebookPage):
     # browser -> model
     def _bars_from_browser(self, name: str):
         def on_change(attr, old, new) -> None:
+            if new["top"] is self._pushed[name]:  # the server's own write, not a sync
+                return
             heights = _round_heights(np.asarray(new["top"], dtype=np.float64))
             self._shown[name] = heights
             self._queue.submit(self._doc, **{name: heights})
@@ -413,7 +459,10 @@ class TransportPlanPage(NotebookPage):
             self._shown[name] = heights
             if source.data["x"].size != x.size:
                 plots.set_bar_width(self.figs, float(x[1] - x[0]))
-            source.data = {"x": x, "top": heights.copy()}
+            # Marked so that on_change does not take it for a browser sync (that solved
+            # the same problem a second time, and the readouts showed that re-solve).
+            self._pushed[name] = heights.copy()
+            source.data = {"x": x, "top": self._pushed[name]}
 
     def _redraw(self) -> None:
         figs, m = self.figs, self.model

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import io
+import math
+import re
 import warnings
 
 import numpy as np
@@ -80,6 +82,77 @@ def test_bin_change_rebins_and_keeps_the_shape(page):
     assert sol.x @ sol.a == pytest.approx(0.3, abs=0.01)
 
 
+# --- one solve per user action, and the readouts describe it ------------------------------
+
+
+@pytest.fixture
+def solves(monkeypatch):
+    """Every engine call the page makes, as (solver name, result)."""
+    calls: list[tuple[str, object]] = []
+
+    def counted(name, solver):
+        def call(*args, **kwargs):
+            result = solver(*args, **kwargs)
+            calls.append((name, result))
+            return result
+
+        return call
+
+    monkeypatch.setattr(tp, "sinkhorn", counted("sinkhorn", tp.sinkhorn))
+    monkeypatch.setattr(tp, "exact", counted("exact", tp.exact))
+    return calls
+
+
+def _cold_iterations(model) -> int:
+    # the engine directly, no warm start: what a fresh solve of the shown state costs
+    from ot_engine import sinkhorn
+
+    C = _grid_cost(model.n, model.cost)
+    return sinkhorn(model.p, model.q, C, model.eps * C.max(), tol=tp.SINKHORN_TOL).iterations
+
+
+@pytest.mark.parametrize(
+    "action",
+    [
+        lambda page: setattr(page.preset_select, "value", "bimodal to unimodal"),  # the widget
+        lambda page: page.model.apply_preset("uniform to spike"),
+        lambda page: setattr(page.model, "n", 96),
+        lambda page: page.model.reset(page.model),  # the Reset button, after a preset
+    ],
+    ids=["preset widget", "preset", "bins", "reset"],
+)
+def test_one_user_action_solves_once_and_shows_that_solve(action, solves):
+    page = tp.TransportPlanPage(tp.TransportPlan(n=64, eps=1e-3, cost=2))
+    page.model.p = np.where(np.arange(64) == 40, 0.5, page.model.p)  # a dragged bar first
+    solves.clear()
+    action(page)
+    assert [name for name, _ in solves] == ["sinkhorn"]
+    result = solves[0][1]
+    sol = page.model.solution
+    assert sol.result is result
+    assert not result.warm_started  # new histograms: the old potentials do not apply
+    shown = _shown(page)
+    assert int(shown["iterations"]) == result.iterations == _cold_iterations(page.model)
+    assert result.iterations > 20  # a real solve, not a 2-iteration re-solve of itself
+    assert f"<th>iterations</th><td>{result.iterations}</td>" in page.readouts.object
+
+
+def test_exact_mode_preset_solves_once(solves):
+    page = tp.TransportPlanPage(tp.TransportPlan(n=48, eps=0.0))
+    solves.clear()
+    page.preset_select.value = "shifted copy"
+    assert [name for name, _ in solves] == ["exact"]
+    assert page.model.solution.result is solves[0][1]
+
+
+def test_a_bar_sync_solves_once_warm(page, solves):
+    p = page.model.p.copy()
+    p[7] = 0.6
+    page._bars_from_browser("p")("data", None, {"x": page.figs.p_source.data["x"], "top": p})
+    assert [name for name, _ in solves] == ["sinkhorn"]
+    assert solves[0][1].warm_started  # a drag step starts from the previous plan
+
+
 # --- every displayed number against POT -------------------------------------------------------
 
 STATES = [
@@ -139,13 +212,30 @@ def test_readouts_match_pot(preset, n, eps, power):
     assert shown["converged"] == "yes"
 
 
-def test_probe_reports_the_cell_under_the_pointer(page):
-    page.figs.probe_source.data = {"i": [9], "j": [20]}
-    page._update_probe()
+PROBE = re.compile(
+    r"π\[(\d+), (\d+)\] = (\S+): from x = (\S+) \(p holds (\S+)\) "
+    r"to y = (\S+) \(q holds (\S+)\)"
+)
+
+
+def parse_probe(text: str) -> dict[str, float]:
+    i, j, mass, x, pa, y, qb = PROBE.fullmatch(text).groups()
+    return {"i": int(i), "j": int(j), "mass": float(mass), "x": float(x), "y": float(y),
+            "a": float(pa), "b": float(qb)}  # fmt: skip
+
+
+@pytest.mark.parametrize(("i", "j"), [(9, 20), (0, 31), (12, 12)])
+def test_probe_reports_the_cell_under_the_pointer(page, i, j):
+    page.figs.probe_source.data = {"i": [i], "j": [j]}
     sol = page.model.solution
-    text = page.probe.object
-    assert f"{sol.result.plan[9, 20]:.4g}" in text
-    assert f"{sol.a[9]:.4g}" in text and f"{sol.b[20]:.4g}" in text
+    probe = parse_probe(page.probe.object)
+    assert (probe["i"], probe["j"]) == (i, j)
+    # bin centres on [0, 1], by hand; the amount and the bars' masses from the model
+    assert probe["x"] == pytest.approx((i + 0.5) / 32, abs=5e-4)
+    assert probe["y"] == pytest.approx((j + 0.5) / 32, abs=5e-4)
+    assert probe["mass"] == pytest.approx(sol.result.plan[i, j], rel=5e-4, abs=1e-300)
+    assert probe["a"] == pytest.approx(page.model.p[i] / page.model.p.sum(), rel=5e-4)
+    assert probe["b"] == pytest.approx(page.model.q[j] / page.model.q.sum(), rel=5e-4)
 
 
 def test_not_converged_is_shown_with_the_error(page):
@@ -167,17 +257,103 @@ def _unconverged(result):
 # --- exports ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("preset", "n", "eps", "power"), STATES)
-def test_code_snippet_runs_and_reproduces_the_cost(preset, n, eps, power):
-    model = tp.TransportPlan(preset=preset, n=n, eps=eps, cost=power)
+def _run_snippet(code: str) -> dict[str, float]:
+    """Run the code box's text as a student would (fresh namespace); the printed numbers."""
     out = io.StringIO()
-    namespace: dict = {}
     with contextlib.redirect_stdout(out), warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        exec(model.snippet(), namespace)
-    # POT's stabilized Sinkhorn stops at 1e-10 and the page's at 1e-9 marginal error.
-    assert namespace["cost"] == pytest.approx(model.solution.result.cost, abs=5e-9)
-    assert f"{model.solution.result.cost:.6g}" in out.getvalue() or eps > 0
+        warnings.simplefilter("error")  # the snippet itself must keep its output clean
+        exec(compile(code, "<snippet>", "exec"), {})
+    lines = out.getvalue().strip().split("\n")
+    assert len(lines) == 3, lines
+    assert lines[0].startswith("marginal error (L1) = ")
+    assert lines[1].startswith("transport cost <C, plan> = ")
+    # the last line holds W_p (exact) or <C, plan>^(1/p) (entropic): its number follows "= "
+    w_text = re.search(r"= ([^ =]+)(  \(>= W\d\))?$", lines[2]).group(1)
+    return {
+        "error": float(lines[0].rsplit("= ", 1)[1]),
+        "cost": float(lines[1].rsplit("= ", 1)[1]),
+        "W": float(w_text),
+        "w_line": lines[2],
+    }
+
+
+def _matches_printed(printed: float, value: float, units: float = 0.5) -> bool:
+    """``printed`` is ``value`` to the 6 significant digits printed, within ``units`` of the
+    last digit (0.5: rounding; 1 when ``value`` is itself a rounded readout). The solvers'
+    tolerances (~1e-9) may move a value on a rounding boundary: 1e-8 relative on top."""
+    if value == 0:
+        return abs(printed) <= 1e-9
+    unit = 10.0 ** (math.floor(math.log10(abs(value))) - 5)
+    return abs(printed - value) <= units * unit + 1e-8 * abs(value)
+
+
+def _check_snippet(model) -> None:
+    sol = model.solution
+    printed = _run_snippet(model.snippet())
+    assert printed["error"] <= 1e-8
+    assert _matches_printed(printed["cost"], sol.result.cost), (printed, sol.result.cost)
+    # W_p is the p-th root of the cost: printing cost ** p (or the cost itself) fails here
+    assert _matches_printed(printed["W"], sol.distance), (printed, sol.distance)
+    assert _matches_printed(printed["W"], sol.result.cost ** (1 / sol.power))
+    shown = _shown_rows(sol)
+    root = "" if sol.power == 1 else "√"
+    label = (
+        f"W{sol.power} = {root}⟨C, π⟩"
+        if sol.eps_fraction == 0
+        else f"{root}⟨C, π⟩ (≥ W{sol.power})"
+    )
+    # and against the readouts as the page prints them (both rounded: one unit apart at most)
+    assert _matches_printed(printed["W"], float(shown[label]), units=1)
+    assert _matches_printed(printed["cost"], float(shown["transport cost ⟨C, π⟩"]), units=1)
+    exact_lp = sol.eps_fraction == 0
+    assert printed["w_line"].startswith(f"W{sol.power} = ") == exact_lp
+
+
+def _shown_rows(sol) -> dict[str, str]:
+    return {label: value for label, value, _ in sol.readout_rows()}
+
+
+SNIPPET_EPS = [0.0, 1e-4, 1e-3, 1e-2, 0.1, 1.0]
+
+
+@pytest.mark.parametrize("eps", SNIPPET_EPS)
+@pytest.mark.parametrize("power", [1, 2])
+@pytest.mark.parametrize("preset", tp.PRESETS)
+def test_code_snippet_reproduces_every_preset(preset, power, eps):
+    # every slider end and decade, both costs: the code a student copies prints the page's
+    # numbers (POT's stabilized method returned NaN here at eps 1e-4 for every preset)
+    _check_snippet(tp.TransportPlan(preset=preset, n=64, eps=eps, cost=power))
+
+
+def _gappy_pair(n: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(7)
+    p = rng.random(n)
+    p[rng.random(n) < 0.4] = 0.0  # scattered empty bins
+    q = rng.random(n) ** 4
+    q[: n // 3] = 0.0  # a block of empty bins
+    return tp._round_heights(p), tp._round_heights(q)
+
+
+@pytest.mark.parametrize("eps", [0.0, 1e-4, 1e-2])
+@pytest.mark.parametrize("power", [1, 2])
+def test_code_snippet_reproduces_histograms_with_empty_bins(power, eps):
+    p, q = _gappy_pair(64)
+    model = tp.TransportPlan(n=64, p=p, q=q, eps=eps, cost=power)
+    assert (model.p == 0).sum() > 10 and (model.q == 0).sum() > 10
+    _check_snippet(model)
+
+
+def test_code_snippet_reproduces_256_bins_at_the_smallest_eps():
+    _check_snippet(tp.TransportPlan(preset="shifted copy", n=256, eps=1e-4, cost=2))
+
+
+def test_code_snippet_check_catches_a_wrong_root():
+    # the check above must fail on a snippet that prints cost ** p as "W"
+    model = tp.TransportPlan(n=32, eps=0.0, cost=2)
+    wrong = model.snippet().replace("W = cost ** (1 / 2)", "W = cost ** 2")
+    assert wrong != model.snippet()
+    printed = _run_snippet(wrong)
+    assert not _matches_printed(printed["W"], model.solution.distance)
 
 
 def test_csv_holds_the_plan(page):
@@ -370,3 +546,61 @@ def test_an_unchanged_request_is_still_answered(page):
     page.figs.eps_request.data = {"log_eps": [-1.0]}  # exact mode: ε stays 0
     assert page.model.eps == 0
     assert page.figs.answer_source.data["seq"][0] == seq + 1
+
+
+def test_bars_pushed_under_a_document_hold_are_not_taken_for_syncs(solves):
+    # Served, updates run under the document's hold, and Bokeh calls on_change for the
+    # server's own writes only when the hold ends: the page must still recognize them.
+    from bokeh.document import Document
+
+    page = tp.TransportPlanPage(tp.TransportPlan(n=32, eps=0.01))
+    doc = Document()
+    doc.add_root(page.figs.p_source)
+    doc.add_root(page.figs.q_source)
+    submitted = []
+    page._queue.submit = lambda doc, **update: submitted.append(update)
+    solves.clear()
+    doc.hold("combine")
+    page.model.apply_preset("split atom")
+    doc.unhold()
+    assert [name for name, _ in solves] == ["sinkhorn"]
+    assert submitted == []
+    assert np.array_equal(page.figs.p_source.data["top"], page.model.p)
+
+
+def test_support_toggle_adds_the_exact_plan_without_solving_again(solves):
+    page = tp.TransportPlanPage(tp.TransportPlan(n=32, eps=0.01))
+    shown = page.model.solution.result
+    solves.clear()
+    page.support_box.value = True
+    assert [name for name, _ in solves] == ["exact"]
+    sol = page.model.solution
+    assert sol.result is shown  # the readouts still describe the solve of the plan shown
+    a, b = page.model.p / page.model.p.sum(), page.model.q / page.model.q.sum()
+    assert np.sum(sol.exact_plan * _grid_cost(32, 2)) == pytest.approx(
+        ot.emd2(a, b, _grid_cost(32, 2)), rel=1e-10
+    )
+    assert len(page.figs.support_source.data["x"]) == np.count_nonzero(sol.exact_plan)
+    solves.clear()
+    page.support_box.value = False
+    assert solves == [] and page.model.solution.exact_plan is None
+    assert len(page.figs.support_source.data["x"]) == 0
+    # while the support is shown, a change of the bars solves both again, once each
+    page.support_box.value = True
+    solves.clear()
+    page.model.p = np.where(np.arange(32) == 3, 0.5, page.model.p)
+    assert sorted(name for name, _ in solves) == ["exact", "sinkhorn"]
+    assert len(page.figs.support_source.data["x"]) == np.count_nonzero(
+        page.model.solution.exact_plan
+    )
+
+
+def test_support_toggle_in_exact_mode_marks_the_plan_itself(solves):
+    page = tp.TransportPlanPage(tp.TransportPlan(n=24, eps=0.0))
+    solves.clear()
+    page.support_box.value = True
+    assert solves == []
+    plan = page.model.solution.result.plan
+    assert len(page.figs.support_source.data["x"]) == np.count_nonzero(plan) > 0
+    page.support_box.value = False
+    assert len(page.figs.support_source.data["x"]) == 0
