@@ -1,0 +1,89 @@
+"""The frame's shared pieces in headless Chromium: notebook boxes (links into shadow roots,
+proofs opened by keyboard, deep links to a box) and the BokehJS internals pages/compat.py lists.
+"""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from pages import compat
+
+pytestmark = pytest.mark.browser
+
+#: JS: the box with this id, searched through every shadow root, as a small description.
+FIND_BOX = """(id) => {
+  const roots = [document];
+  while (roots.length) {
+    const root = roots.pop();
+    const el = root.querySelector("#" + CSS.escape(id));
+    if (el) {
+      const r = el.getBoundingClientRect();
+      return {tag: el.tagName, open: !!el.open, top: r.top, text: el.textContent.slice(0, 80)};
+    }
+    for (const e of root.querySelectorAll("*")) if (e.shadowRoot) roots.push(e.shadowRoot);
+  }
+  return null;
+}"""
+
+
+def _open(page, path: str) -> None:
+    page.goto(page.base + path)
+    page.wait_for_bokeh()
+    page.locator(".ot-box").first.wait_for(timeout=15_000)
+
+
+def test_boxes_are_numbered_and_the_proof_opens_with_the_keyboard(page):
+    _open(page, "/brenier")
+    heads = page.locator(".ot-box-head").all_inner_texts()
+    assert any(h.startswith("Theorem 2.") for h in heads), heads
+    proof = page.locator("details.ot-proof").first
+    assert proof.evaluate("el => el.open") is False
+    proof.locator("summary").focus()
+    page.keyboard.press("Enter")
+    expect(proof).to_have_attribute("open", "")
+    card = page.locator('aside[aria-label="Concept card"]')
+    expect(card).to_have_count(1)
+    assert "Key equation" in card.inner_text()
+
+
+def test_a_link_to_a_box_scrolls_it_into_view_and_keeps_the_query(page):
+    _open(page, "/transport_plan?cost=1")
+    link = page.locator("a.ot-box-link").nth(1)
+    anchor = link.get_attribute("href")
+    link.scroll_into_view_if_needed()
+    page.mouse.wheel(0, -3000)  # far above it again
+    link.evaluate("el => el.click()")
+    page.wait_for_function(f"() => location.hash === '{anchor}'")
+    assert "cost=1" in page.url
+    box = page.evaluate(FIND_BOX, anchor[1:])
+    assert box is not None and -5 <= box["top"] < 300
+
+
+def test_a_deep_link_to_a_box_lands_on_it(page):
+    page.goto(page.base + "/brenier#thm-brenier")
+    page.wait_for_bokeh()
+    page.wait_for_function(
+        f"() => {{ const b = ({FIND_BOX})('thm-brenier'); return b && Math.abs(b.top) < 300; }}",
+        timeout=20_000,
+    )
+
+
+def test_bokehjs_still_has_the_internals_compat_lists(page):
+    page.goto(page.base + "/transport_plan")
+    page.wait_for_function(
+        "() => window.Bokeh && [...Bokeh.index.all_views()].some(v => v.canvas_view)"
+    )
+    found = page.evaluate(
+        """() => {
+          const views = [...Bokeh.index.all_views()];
+          const plot = views.find((v) => v.canvas_view != null);
+          return {
+            "PlotView._invalidate_layout_if_needed":
+              typeof Object.getPrototypeOf(plot)._invalidate_layout_if_needed === "function",
+            "Document.views_manager": Bokeh.documents[0].views_manager != null,
+            "CanvasView.events_el": plot.canvas_view.events_el instanceof HTMLElement,
+          };
+        }"""
+    )
+    assert found == dict.fromkeys(compat.JS_HOOKS, True)
