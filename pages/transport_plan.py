@@ -2,8 +2,9 @@
 
 The model (:class:`TransportPlan`) holds the state a link can carry (bars, bins, ε, cost) and
 the last valid solution from :mod:`ot_engine`. The view (:class:`TransportPlanPage`) draws it
-with Bokeh; the bars are dragged in the browser (``assets/js/transport_plan_drag.js``) and
-reach the server through a latest-wins queue, so the figure never falls behind the pointer.
+with Bokeh; the bars are two draggable histograms (:mod:`pages.components.histogram`) whose
+heights reach the server through the shared flow control (:mod:`pages.components.flow`), so
+the figure never falls behind the pointer.
 
 Deep-link keys: ``p``, ``q`` (comma-separated bar heights in [0, 1]), ``eps`` (fraction of the
 largest cost, 1e-4 to 1, or ``0`` for the exact LP), ``cost`` (``1`` or ``2``), ``n`` (bins,
@@ -22,7 +23,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 import panel as pn
 import param
-from bokeh.models import CustomJS, CustomJSTickFormatter, Slider
+from bokeh.layouts import column
+from bokeh.models import ColumnDataSource, CustomJSTickFormatter, Range1d, Slider
 
 from ot_engine import (
     InvalidInput,
@@ -33,8 +35,11 @@ from ot_engine import (
     wasserstein_1d,
 )
 from ot_engine.histograms import PRESETS, preset_pair, rebin
-from pages import sync
+from pages import theme
 from pages import transport_plan_plots as plots
+from pages.components import js
+from pages.components.flow import Flow
+from pages.components.histogram import Histogram
 from pages.page import NotebookPage
 from pages.query import (
     QueryKey,
@@ -348,7 +353,16 @@ class TransportPlan(param.Parameterized):
         return pot_snippet(self.p, self.q, self.cost, self.eps)
 
 
-# --- coalescing -----------------------------------------------------------------------------
+# --- requests from the browser -------------------------------------------------------------
+
+
+def _parse_log_eps(data: dict) -> dict:
+    """An ε slider request as ``{"log_eps": value}`` in [-4, 0] (``{}``: invalid, answered)."""
+    try:
+        value = float(data["log_eps"][0])
+    except (KeyError, IndexError, TypeError, ValueError):
+        return {}
+    return {"log_eps": float(np.clip(value, -4.0, 0.0))} if math.isfinite(value) else {}
 
 
 def _slider_eps(log10_value: float) -> float:
@@ -382,14 +396,44 @@ class TransportPlanPage(NotebookPage):
         # ``self.embed``: compact figures and controls for a 700 px iframe.
         self.sizes = plots.COMPACT if self.embed else plots.FULL
         m = self.model
-        self.figs = plots.build_figures(uniform_grid(m.n), m.p, m.q, self.sizes)
-        # What the browser holds for each histogram (never echo a drag back to it).
-        self._shown = {"p": m.p, "q": m.q}
-        self._doc = pn.state.curdoc
-        self._answers = 0  # results sent; the browser releases its next bar sync on each
-        # The last bars the server wrote into each source. Bokeh calls on_change for those
-        # writes too (after the document's hold, if any): they must not be queued as syncs.
-        self._pushed = {"p": None, "q": None}
+        x = uniform_grid(m.n)
+        # One flow for both histograms and the ε slider: one solve per batch of requests,
+        # one answer (carrying the ε solved for) releases all of them.
+        self.flow = Flow(self._apply_update, name="tp_answer", eps=float(m.eps))
+        unit = Range1d(0, 1, bounds=(0, 1))
+        self.histograms = {
+            name: Histogram(
+                x,
+                getattr(m, name),
+                flow=self.flow,
+                key=name,
+                normalize=_round_heights,
+                ymax=plots.YMAX,
+                title=f"{role} {name}: drag the bars",
+                label=f"{role} histogram {name}",
+                color=color,
+                width=self.sizes.flow_width,
+                height=self.sizes.bar_height,
+                x_range=unit,
+                name=f"tp_{name}",
+            )
+            for name, role, color in (
+                ("p", "source", theme.SOURCE_COLOR),
+                ("q", "target", theme.TARGET_COLOR),
+            )
+        }
+        p_hist, q_hist = self.histograms["p"], self.histograms["q"]
+        self.marks = plots.Marks(p_hist.source, q_hist.source)
+        p_hist.overlay(self.marks.p, **plots.MARK_STYLE)
+        q_hist.overlay(self.marks.q, **plots.MARK_STYLE)
+        self.lines = plots.FlowFigure(self.sizes, unit, self.marks)
+        self.plan = plots.PlanFigure(
+            self.sizes, p_hist.source, q_hist.source, self.marks, self.lines.source
+        )
+        # The ε slider's requests (assets/js/transport_plan_eps.js), through the same flow.
+        self.eps_request = ColumnDataSource({"log_eps": [0.0]}, name="tp_eps_request")
+        # a model must be referenced from the layout to be synced
+        self.plan.heat.tags = [self.flow.answer_source, self.eps_request]
         # Fixed boxes with CSS containment: new numbers re-lay out only their own box, not
         # the whole page (prose and math included) on every update.
         contained = {"contain": "strict"}
@@ -411,30 +455,15 @@ class TransportPlanPage(NotebookPage):
             styles=contained | ({"font-size": "12px"} if self.embed else {}),
             margin=(0, 5),
         )
-        self._queue = sync.LatestWins(self._apply_update)
-        self.figs.p_source.on_change("data", self._bars_from_browser("p"))
-        self.figs.q_source.on_change("data", self._bars_from_browser("q"))
-        self.figs.probe_source.on_change("data", lambda attr, old, new: self._update_probe())
+        self.marks.probe.on_change("data", lambda attr, old, new: self._update_probe())
         self._build_controls()
         m.param.watch(self._bars_changed, ["p", "q"])
         m.param.watch(lambda *_e: self._redraw(), ["solution", "problem", "log_color"])
         self._redraw()
 
-    # browser -> model
-    def _bars_from_browser(self, name: str):
-        def on_change(attr, old, new) -> None:
-            if new["top"] is self._pushed[name]:  # the server's own write, not a sync
-                return
-            heights = _round_heights(np.asarray(new["top"], dtype=np.float64))
-            self._shown[name] = heights
-            self._queue.submit(self._doc, **{name: heights})
-
-        return on_change
-
     def _apply_update(self, update: dict) -> None:
-        """Apply bar syncs and slider requests; always answer, so the browser sends the next."""
+        """Apply bar syncs and slider requests (the flow answers if nothing changed)."""
         m = self.model
-        answers = self._answers
         log_eps = update.pop("log_eps", None)
         if any(h.size != m.n for h in update.values()):
             update = {}  # a sync from before a bin change: stale
@@ -442,65 +471,38 @@ class TransportPlanPage(NotebookPage):
             self._slider_log_eps = log_eps
             if not self.exact_box.value:
                 update["eps"] = _slider_eps(log_eps)
-        with pn.io.hold(self._doc):  # one message for the whole update
+        with pn.io.hold(self.flow.document):  # one message for the whole update
             m.param.update(**update)
-            if self._answers == answers:  # nothing changed: answer anyway
-                self._answer()
 
     # model -> browser
     def _bars_changed(self, *_events) -> None:
         m = self.model
         x = uniform_grid(m.n)
-        for name, source in (("p", self.figs.p_source), ("q", self.figs.q_source)):
-            heights = getattr(m, name)
-            shown = self._shown[name]
-            if shown.size == heights.size and np.array_equal(shown, heights):
-                continue
-            self._shown[name] = heights
-            if source.data["x"].size != x.size:
-                plots.set_bar_width(self.figs, float(x[1] - x[0]))
-            # Marked so that on_change does not take it for a browser sync (that solved
-            # the same problem a second time, and the readouts showed that re-solve).
-            self._pushed[name] = heights.copy()
-            source.data = {"x": x, "top": self._pushed[name]}
+        for name, hist in self.histograms.items():
+            if hist.update(getattr(m, name), x=x) and name == "p":
+                self.plan.set_bar_width(float(x[1] - x[0]))
 
     def _redraw(self) -> None:
-        figs, m = self.figs, self.model
+        m = self.model
         sol = m.solution
         self.readouts.object = plots.readout_html(sol.readout_rows() if sol else [], m.problem)
         stale = bool(m.problem)
-        figs.image_renderer.glyph.global_alpha = 0.25 if stale else 1.0
-        figs.line_alpha.y = [0.03, 0.2] if stale else [0.12, 0.9]
+        plan = None if sol is None else sol.result.plan
+        x = None if sol is None else sol.x
+        self.lines.update(plan, x, stale)
+        support = None if sol is None else sol.exact_plan
+        if sol is not None and m.show_exact_support and sol.eps_fraction == 0:
+            support = plan
+        self.plan.update(plan, x, m.log_color, support, stale)
         if sol is None:
             return
-        plan = sol.result.plan
-        figs.image_source.data = {"image": [plots.plan_codes(plan, m.log_color)]}
-        mapper = figs.log_mapper if m.log_color else figs.linear_mapper
-        if figs.color_bar.color_mapper is not mapper:
-            figs.color_bar.color_mapper = mapper
-        figs.lines_source.data = plots.line_data(plan, sol.x)
-        support = sol.exact_plan if sol.exact_plan is not None else None
-        if m.show_exact_support and sol.eps_fraction == 0:
-            support = plan
-        new_support = (
-            plots.support_data(support, sol.x) if support is not None else plots.EMPTY_POINTS
-        )
-        if len(new_support["x"]) or len(figs.support_source.data["x"]):
-            figs.support_source.data = new_support
         self._update_probe()
-        self._answer()
-
-    def _answer(self) -> None:
-        """Tell the browser a result is in (it then sends its newest pending change)."""
-        sol = self.model.solution
-        self._answers += 1
-        eps = sol.eps_fraction if sol is not None else self.model.eps
-        self.figs.answer_source.data = {"seq": [self._answers], "eps": [eps]}
+        # Last: it acknowledges everything above (the browser then sends its newest change).
+        self.flow.answer(eps=sol.eps_fraction)
 
     def _update_probe(self) -> None:
         sol = self.model.solution
-        i = int(self.figs.probe_source.data["i"][0])
-        j = int(self.figs.probe_source.data["j"][0])
+        i, j = self.marks.cell
         if sol is None or not (0 <= i < sol.x.size and 0 <= j < sol.x.size):
             text = "Hover a cell of the plan or a line to see the mass it moves."
         else:
@@ -513,10 +515,10 @@ class TransportPlanPage(NotebookPage):
     # controls
     def _build_controls(self) -> None:
         m = self.model
-        # A plain Bokeh slider that is not synced: its moves reach the server through
-        # figs.eps_request with one-in-flight flow control (assets/js/transport_plan_eps.js).
+        # A plain Bokeh slider that is not synced: its moves reach the server as writes of
+        # eps_request, through the page's flow (assets/js/transport_plan_eps.js).
         self._slider_log_eps = math.log10(m.eps) if m.eps > 0 else -3.0
-        self.figs.eps_request.data = {"log_eps": [self._slider_log_eps]}
+        self.eps_request.data = {"log_eps": [self._slider_log_eps]}
         self.eps_slider = Slider(
             title="ε / largest cost (log scale)",
             start=-4.0,
@@ -531,14 +533,15 @@ class TransportPlanPage(NotebookPage):
             name="tp_eps_slider",
         )
         self.eps_slider.js_on_change(
-            "value", CustomJS(args={"request": self.figs.eps_request}, code=plots.JS["eps"])
-        )
-        self.figs.eps_request.on_change(
-            "data",
-            lambda attr, old, new: self._queue.submit(
-                self._doc, log_eps=float(np.clip(float(new["log_eps"][0]), -4.0, 0.0))
+            "value",
+            js.custom_js(
+                "transport_plan_eps.js",
+                Flow.JS,
+                request=self.eps_request,
+                answer=self.flow.answer_source,
             ),
         )
+        self.flow.listen(self.eps_request, _parse_log_eps)
         self.exact_box = pn.widgets.Checkbox(label="Exact (unregularized LP)", value=m.eps == 0)
         self._syncing_eps = False
         self.exact_box.param.watch(self._eps_from_widgets, "value")
@@ -616,7 +619,7 @@ class TransportPlanPage(NotebookPage):
             return
         self.eps_slider.disabled = self.exact_box.value
         # Hold: the new plan, numbers and link go out as one message, not one per model.
-        with pn.io.hold(self._doc):
+        with pn.io.hold(self.flow.document):
             self.model.eps = 0.0 if self.exact_box.value else _slider_eps(self._slider_log_eps)
 
     def _eps_to_widgets(self, event) -> None:
@@ -641,10 +644,9 @@ class TransportPlanPage(NotebookPage):
         return io.StringIO(sol.plan_csv() if sol else "")
 
     def figure(self) -> pn.viewable.Viewable:
-        flow = pn.Column(pn.pane.Bokeh(self.figs.flow_layout), self.probe, sizing_mode="fixed")
-        matrix = pn.Column(
-            pn.pane.Bokeh(self.figs.matrix_layout), self.readouts, sizing_mode="fixed"
-        )
+        bars = column(self.histograms["p"].figure, self.lines.figure, self.histograms["q"].figure)
+        flow = pn.Column(pn.pane.Bokeh(bars), self.probe, sizing_mode="fixed")
+        matrix = pn.Column(pn.pane.Bokeh(self.plan.layout), self.readouts, sizing_mode="fixed")
         figure = pn.FlexBox(flow, matrix, gap="0 12px", sizing_mode="stretch_width")
         if self.embed:
             # Figure and controls in one block, sized for a 700 x 600 iframe: the controls

@@ -1,9 +1,9 @@
 """Drawing for the transport-plan page: Bokeh figures and the data their sources receive.
 
 Everything here is drawing: the numbers come from :mod:`ot_engine` through the page model.
-The functions that turn a solution into source data are pure (unit-tested); the figure
-builder makes one set of Bokeh models per session, wired with the browser-side code in
-``assets/js/transport_plan_*.js``.
+The functions that turn a solution into source data are pure (unit-tested); each figure is a
+class that owns its sources and has an ``update`` (the two draggable histograms are
+:class:`pages.components.histogram.Histogram`), wired with ``assets/js/transport_plan_*.js``.
 
 What one update sends is kept small, since a whole class shares one server: the plan goes
 out as one byte per cell (the 256 colours of the palette, so nothing visible is lost), the
@@ -14,10 +14,9 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
-from bokeh.layouts import column, gridplot
+from bokeh.layouts import gridplot
 from bokeh.models import (
     ColorBar,
     ColumnDataSource,
@@ -34,12 +33,7 @@ from bokeh.plotting import figure
 from bokeh.transform import transform
 
 from pages import theme
-
-JS_DIR = Path(__file__).resolve().parent.parent / "assets" / "js"
-JS = {
-    name: (JS_DIR / f"transport_plan_{name}.js").read_text()
-    for name in ("drag", "ack", "keys", "hover", "eps")
-}
+from pages.components import js
 
 #: Bars are drawn on a fixed axis (heights are relative: the solver normalizes them).
 YMAX = 1.0
@@ -155,282 +149,210 @@ table.tp-readouts td { font-variant-numeric: tabular-nums; padding: 1px 0; }
 # page again, which cost ~8 ms a frame here. Numbers go to Panel HTML panes instead.
 
 
-@dataclass
-class PlanFigures:
-    """Every Bokeh model the page updates, and the two layouts it shows."""
+class Marks:
+    """The bars of p and q that a hovered cell or line joins, and the hovered (i, j)."""
 
-    p_source: ColumnDataSource
-    q_source: ColumnDataSource
-    image_source: ColumnDataSource
-    lines_source: ColumnDataSource
-    support_source: ColumnDataSource
-    probe_source: ColumnDataSource
-    answer_source: ColumnDataSource
-    eps_request: ColumnDataSource
-    p_mark: ColumnDataSource
-    q_mark: ColumnDataSource
-    linear_mapper: LinearColorMapper
-    log_mapper: LogColorMapper
-    color_bar: ColorBar
-    image_renderer: object
-    lines_renderer: object
-    line_alpha: LinearInterpolator
-    bar_glyphs: list
-    flow_layout: object
-    matrix_layout: object
+    def __init__(self, p_source: ColumnDataSource, q_source: ColumnDataSource) -> None:
+        self.p = ColumnDataSource({"x": [], "top": []})
+        self.q = ColumnDataSource({"x": [], "top": []})
+        # Synced to the server, which writes the exact amount under the plan.
+        self.probe = ColumnDataSource({"i": [-1], "j": [-1]}, name="tp_probe")
+        self._args = {
+            "p_source": p_source,
+            "q_source": q_source,
+            "p_mark": self.p,
+            "q_mark": self.q,
+            "probe": self.probe,
+        }
 
+    def hover_js(self, mode: str, lines: ColumnDataSource) -> CustomJS:
+        args = self._args | {"lines": lines, "mode": mode}
+        return js.custom_js("transport_plan_hover.js", **args)
 
-def _bar_figure(name: str, title: str, height: int, width: int, x_range) -> figure:
-    fig = figure(
-        height=height,
-        width=width,
-        x_range=x_range,
-        y_range=Range1d(0, YMAX * 1.04),
-        tools="",
-        toolbar_location=None,
-        title=title,
-        name=name,
-    )
-    theme.style_figure(fig)
-    fig.xaxis.visible = False
-    fig.yaxis.ticker.desired_num_ticks = 3
-    return fig
+    @property
+    def cell(self) -> tuple[int, int]:
+        return int(self.probe.data["i"][0]), int(self.probe.data["j"][0])
 
 
-def _draggable(fig: figure, source: ColumnDataSource, label: str) -> None:
-    drag = CustomJS(args={"source": source, "ymax": YMAX}, code=JS["drag"])
-    for event in ("panstart", "pan", "panend", "tap"):
-        fig.js_on_event(event, drag)
-    keys = CustomJS(args={"source": source, "ymax": YMAX, "label": label}, code=JS["keys"])
-    fig.js_on_change("inner_width", keys)
+MARK_STYLE = {"fill_color": None, "line_color": "black", "line_width": 2}
 
 
-def build_figures(x: np.ndarray, p: np.ndarray, q: np.ndarray, sizes: Sizes = FULL) -> PlanFigures:
-    """One session's figures, with the bars at heights ``p`` and ``q`` on centres ``x``."""
-    width = float(x[1] - x[0]) if x.size > 1 else 1.0
-    p_source = ColumnDataSource({"x": x.copy(), "top": p.copy()}, name="tp_p")
-    q_source = ColumnDataSource({"x": x.copy(), "top": q.copy()}, name="tp_q")
-    p_mark = ColumnDataSource({"x": [], "top": []})
-    q_mark = ColumnDataSource({"x": [], "top": []})
-    image_source = ColumnDataSource(
-        {"image": [np.zeros((x.size, x.size), np.uint8)]}, name="tp_image"
-    )
-    lines_source = ColumnDataSource(EMPTY_LINES, name="tp_lines")
-    support_source = ColumnDataSource(EMPTY_POINTS)
-    probe_source = ColumnDataSource({"i": [-1], "j": [-1]}, name="tp_probe")
-    unit = Range1d(0, 1, bounds=(0, 1))
+class FlowFigure:
+    """The moved mass between p (above) and q (below): one segment per heavy plan entry."""
 
-    # Left: p above, the moved mass, q below, on one shared x axis.
-    p_fig = _bar_figure(
-        "tp_p_fig", "source p: drag the bars", sizes.bar_height, sizes.flow_width, unit
-    )
-    q_fig = _bar_figure(
-        "tp_q_fig", "target q: drag the bars", sizes.bar_height, sizes.flow_width, unit
-    )
-    bar_glyphs = []
-    for fig, source, mark, color in (
-        (p_fig, p_source, p_mark, theme.SOURCE_COLOR),
-        (q_fig, q_source, q_mark, theme.TARGET_COLOR),
-    ):
-        r = fig.vbar(x="x", top="top", width=width, source=source, color=color, alpha=0.85)
-        r.selection_glyph = r.glyph.clone(line_color="black", line_width=2)
-        r.nonselection_glyph = r.glyph.clone(fill_alpha=0.45, line_alpha=0.45)
-        bar_glyphs += [r.glyph, r.selection_glyph, r.nonselection_glyph]
-        m = fig.vbar(
-            x="x",
-            top="top",
-            width=width,
-            source=mark,
-            fill_color=None,
-            line_color="black",
-            line_width=2,
+    def __init__(self, sizes: Sizes, x_range, marks: Marks) -> None:
+        self.source = ColumnDataSource(EMPTY_LINES, name="tp_lines")
+        fig = figure(
+            height=sizes.lines_height,
+            width=sizes.flow_width,
+            x_range=x_range,
+            y_range=Range1d(-0.02, 1.02),
+            tools="",
+            toolbar_location=None,
         )
-        bar_glyphs.append(m.glyph)
-    _draggable(p_fig, p_source, "source histogram p")
-    _draggable(q_fig, q_source, "target histogram q")
-
-    flow = figure(
-        height=sizes.lines_height,
-        width=sizes.flow_width,
-        x_range=unit,
-        y_range=Range1d(-0.02, 1.02),
-        tools="",
-        toolbar_location=None,
-    )
-    theme.style_figure(flow)
-    flow.xaxis.axis_label = "position on [0, 1]"
-    flow.grid.visible = False
-    line_alpha = LinearInterpolator(x=[0, 1], y=[0.12, 0.9])
-    lines_renderer = flow.segment(
-        x0="x0",
-        y0=1,
-        x1="x1",
-        y1=0,
-        source=lines_source,
-        line_color=theme.PLAN_COLOR,
-        line_alpha=transform("weight", line_alpha),
-        line_width=transform("weight", LinearInterpolator(x=[0, 1], y=[0.6, 6])),
-    )
-    lines_renderer.hover_glyph = lines_renderer.glyph.clone(line_color="black", line_alpha=1)
-    flow.yaxis.ticker = FixedTicker(ticks=[0, 1])
-    flow.yaxis.major_label_overrides = {0: "q", 1: "p"}
-    hover_args = {
-        "p_source": p_source,
-        "q_source": q_source,
-        "p_mark": p_mark,
-        "q_mark": q_mark,
-        "probe": probe_source,
-        "lines": lines_source,
-    }
-    flow.add_tools(
-        HoverTool(
-            renderers=[lines_renderer],
-            tooltips=[("from x", "@x0{0.000}"), ("to y", "@x1{0.000}"), ("mass", "@mass{0.0000e}")],
-            callback=CustomJS(args=hover_args | {"mode": "line"}, code=JS["hover"]),
-        )
-    )
-
-    # Right: the plan, p along its left side (rows), q along its top (columns).
-    linear_mapper = LinearColorMapper(palette=PALETTE, low=0, high=1)
-    log_mapper = LogColorMapper(palette=PALETTE, low=10.0**-LOG_DECADES, high=1)
-    # Frames are sized explicitly and borders matched, so the marginals line up with the plan.
-    heat = figure(
-        frame_width=sizes.heat,
-        frame_height=sizes.heat,
-        x_range=Range1d(0, 1),
-        y_range=Range1d(0, 1),
-        tools="",
-        toolbar_location=None,
-        name="tp_heat",
-        x_axis_label="target y (columns, q)",
-        min_border_left=4,
-        min_border_top=4,
-        min_border_bottom=48,
-    )
-    theme.style_figure(heat)
-    heat.grid.visible = False
-    heat.yaxis.visible = False
-    # Palette index k is drawn with colour k: the codes are the colours.
-    code_mapper = LinearColorMapper(palette=PALETTE, low=-0.5, high=255.5)
-    image_renderer = heat.image(
-        image="image", x=0, y=0, dw=1, dh=1, source=image_source, color_mapper=code_mapper
-    )
-    heat.scatter(
-        x="x",
-        y="y",
-        source=support_source,
-        marker="square",
-        size=5,
-        fill_color=None,
-        line_color=SUPPORT_COLOR,
-        line_width=1.2,
-    )
-    color_bar = ColorBar(
-        color_mapper=linear_mapper,
-        width=12,
-        title="π_ij / largest π_ij",
-        title_text_font_style="normal",
-        padding=6,
-    )
-    heat.add_layout(color_bar, "right")
-    cell_hover = CustomJS(args=hover_args | {"mode": "cell"}, code=JS["hover"])
-    heat.js_on_event("mousemove", cell_hover)
-    heat.js_on_event("mouseleave", cell_hover)
-
-    side_p = figure(
-        frame_width=sizes.margin,
-        frame_height=sizes.heat,
-        y_range=heat.y_range,
-        x_range=Range1d(YMAX * 1.04, 0),
-        tools="",
-        toolbar_location=None,
-        y_axis_label="source x (rows, p)",
-        min_border_top=4,
-        min_border_bottom=48,
-        min_border_right=4,
-    )
-    top_q = figure(
-        frame_width=sizes.heat,
-        frame_height=sizes.margin,
-        x_range=heat.x_range,
-        y_range=Range1d(0, YMAX * 1.04),
-        tools="",
-        toolbar_location=None,
-        min_border_left=4,
-        min_border_bottom=4,
-    )
-    for fig in (side_p, top_q):
         theme.style_figure(fig)
+        fig.xaxis.axis_label = "position on [0, 1]"
         fig.grid.visible = False
-    side_p.xaxis.visible = False
-    top_q.axis.visible = False
-    for r in (
-        side_p.hbar(
-            y="x", right="top", height=width, source=p_source, color=theme.SOURCE_COLOR, alpha=0.85
-        ),
-        side_p.hbar(
-            y="x",
-            right="top",
-            height=width,
-            source=p_mark,
-            fill_color=None,
-            line_color="black",
-            line_width=2,
-        ),
-        top_q.vbar(
-            x="x", top="top", width=width, source=q_source, color=theme.TARGET_COLOR, alpha=0.85
-        ),
-        top_q.vbar(
+        self._alpha = LinearInterpolator(x=[0, 1], y=[0.12, 0.9])
+        lines = fig.segment(
+            x0="x0",
+            y0=1,
+            x1="x1",
+            y1=0,
+            source=self.source,
+            line_color=theme.PLAN_COLOR,
+            line_alpha=transform("weight", self._alpha),
+            line_width=transform("weight", LinearInterpolator(x=[0, 1], y=[0.6, 6])),
+        )
+        lines.hover_glyph = lines.glyph.clone(line_color="black", line_alpha=1)
+        fig.yaxis.ticker = FixedTicker(ticks=[0, 1])
+        fig.yaxis.major_label_overrides = {0: "q", 1: "p"}
+        fig.add_tools(
+            HoverTool(
+                renderers=[lines],
+                tooltips=[
+                    ("from x", "@x0{0.000}"),
+                    ("to y", "@x1{0.000}"),
+                    ("mass", "@mass{0.0000e}"),
+                ],
+                callback=marks.hover_js("line", self.source),
+            )
+        )
+        self.figure = fig
+
+    def update(self, plan: np.ndarray | None, x: np.ndarray, stale: bool) -> None:
+        """The plan's heaviest entries as lines; faded while the plan is not current."""
+        self._alpha.y = [0.03, 0.2] if stale else [0.12, 0.9]
+        if plan is not None:
+            self.source.data = line_data(plan, x)
+
+
+class PlanFigure:
+    """The plan as a heat map, p along its left side (rows), q along its top (columns)."""
+
+    def __init__(
+        self, sizes: Sizes, p_source, q_source, marks: Marks, lines: ColumnDataSource
+    ) -> None:
+        n = p_source.data["x"].size
+        width = float(p_source.data["x"][1] - p_source.data["x"][0]) if n > 1 else 1.0
+        self.image_source = ColumnDataSource(
+            {"image": [np.zeros((n, n), np.uint8)]}, name="tp_image"
+        )
+        self.support_source = ColumnDataSource(EMPTY_POINTS)
+        self.linear_mapper = LinearColorMapper(palette=PALETTE, low=0, high=1)
+        self.log_mapper = LogColorMapper(palette=PALETTE, low=10.0**-LOG_DECADES, high=1)
+        self.heat = self._heat(sizes)
+        cell_hover = marks.hover_js("cell", lines)
+        self.heat.js_on_event("mousemove", cell_hover)
+        self.heat.js_on_event("mouseleave", cell_hover)
+        side_p, top_q = self._margins(sizes)
+        self._bars = [
+            side_p.hbar(
+                y="x", right="top", height=width, source=p_source, color=theme.SOURCE_COLOR,
+                alpha=0.85,
+            ),
+            side_p.hbar(y="x", right="top", height=width, source=marks.p, **MARK_STYLE),
+            top_q.vbar(
+                x="x", top="top", width=width, source=q_source, color=theme.TARGET_COLOR,
+                alpha=0.85,
+            ),
+            top_q.vbar(x="x", top="top", width=width, source=marks.q, **MARK_STYLE),
+        ]  # fmt: skip
+        self.layout = gridplot(
+            [[None, top_q], [side_p, self.heat]], toolbar_location=None, merge_tools=False
+        )
+
+    def _heat(self, sizes: Sizes) -> figure:
+        # Frames are sized explicitly and borders matched: the marginals line up with the plan.
+        heat = figure(
+            frame_width=sizes.heat,
+            frame_height=sizes.heat,
+            x_range=Range1d(0, 1),
+            y_range=Range1d(0, 1),
+            tools="",
+            toolbar_location=None,
+            name="tp_heat",
+            x_axis_label="target y (columns, q)",
+            min_border_left=4,
+            min_border_top=4,
+            min_border_bottom=48,
+        )
+        theme.style_figure(heat)
+        heat.grid.visible = False
+        heat.yaxis.visible = False
+        # Palette index k is drawn with colour k: the codes are the colours.
+        code_mapper = LinearColorMapper(palette=PALETTE, low=-0.5, high=255.5)
+        self.image_renderer = heat.image(
+            image="image", x=0, y=0, dw=1, dh=1, source=self.image_source, color_mapper=code_mapper
+        )
+        heat.scatter(
             x="x",
-            top="top",
-            width=width,
-            source=q_mark,
+            y="y",
+            source=self.support_source,
+            marker="square",
+            size=5,
             fill_color=None,
-            line_color="black",
-            line_width=2,
-        ),
-    ):
-        bar_glyphs.append(r.glyph)
+            line_color=SUPPORT_COLOR,
+            line_width=1.2,
+        )
+        self.color_bar = ColorBar(
+            color_mapper=self.linear_mapper,
+            width=12,
+            title="π_ij / largest π_ij",
+            title_text_font_style="normal",
+            padding=6,
+        )
+        heat.add_layout(self.color_bar, "right")
+        return heat
 
-    # The ε slider's requests go through the same one-in-flight flow control as the bars.
-    eps_request = ColumnDataSource({"log_eps": [0.0]}, name="tp_eps_request")
-    ack = CustomJS(args={"sources": [p_source, q_source, eps_request]}, code=JS["ack"])
-    answer_source = ColumnDataSource({"seq": [0], "eps": [0.0]}, name="tp_answer")
-    answer_source.js_on_change("data", ack)
-    # a model must be referenced from the layout to be synced
-    heat.tags = [answer_source, eps_request]
+    def _margins(self, sizes: Sizes) -> tuple[figure, figure]:
+        side_p = figure(
+            frame_width=sizes.margin,
+            frame_height=sizes.heat,
+            y_range=self.heat.y_range,
+            x_range=Range1d(YMAX * 1.04, 0),
+            tools="",
+            toolbar_location=None,
+            y_axis_label="source x (rows, p)",
+            min_border_top=4,
+            min_border_bottom=48,
+            min_border_right=4,
+        )
+        top_q = figure(
+            frame_width=sizes.heat,
+            frame_height=sizes.margin,
+            x_range=self.heat.x_range,
+            y_range=Range1d(0, YMAX * 1.04),
+            tools="",
+            toolbar_location=None,
+            min_border_left=4,
+            min_border_bottom=4,
+        )
+        for fig in (side_p, top_q):
+            theme.style_figure(fig)
+            fig.grid.visible = False
+        side_p.xaxis.visible = False
+        top_q.axis.visible = False
+        return side_p, top_q
 
-    flow_layout = column(p_fig, flow, q_fig)
-    matrix_layout = gridplot(
-        [[None, top_q], [side_p, heat]], toolbar_location=None, merge_tools=False
-    )
-    return PlanFigures(
-        p_source=p_source,
-        q_source=q_source,
-        image_source=image_source,
-        lines_source=lines_source,
-        support_source=support_source,
-        probe_source=probe_source,
-        answer_source=answer_source,
-        eps_request=eps_request,
-        p_mark=p_mark,
-        q_mark=q_mark,
-        linear_mapper=linear_mapper,
-        log_mapper=log_mapper,
-        color_bar=color_bar,
-        image_renderer=image_renderer,
-        lines_renderer=lines_renderer,
-        line_alpha=line_alpha,
-        bar_glyphs=bar_glyphs,
-        flow_layout=flow_layout,
-        matrix_layout=matrix_layout,
-    )
+    def set_bar_width(self, width: float) -> None:
+        """The marginals' bars are one bin wide: call when the bin count changes."""
+        for r in self._bars:
+            if hasattr(r.glyph, "width"):
+                r.glyph.width = width
+            else:
+                r.glyph.height = width
 
-
-def set_bar_width(figs: PlanFigures, width: float) -> None:
-    """Bars are one bin wide: call when the bin count changes."""
-    for glyph in figs.bar_glyphs:
-        if hasattr(glyph, "width"):
-            glyph.width = width
-        else:
-            glyph.height = width
+    def update(self, plan: np.ndarray | None, x, log_color: bool, support, stale: bool) -> None:
+        """Draw ``plan`` (None: keep the last), the ``support`` plan's cells (None: none);
+        faded while the plan is not current."""
+        self.image_renderer.glyph.global_alpha = 0.25 if stale else 1.0
+        if plan is None:
+            return
+        self.image_source.data = {"image": [plan_codes(plan, log_color)]}
+        mapper = self.log_mapper if log_color else self.linear_mapper
+        if self.color_bar.color_mapper is not mapper:
+            self.color_bar.color_mapper = mapper
+        new = support_data(support, x) if support is not None else EMPTY_POINTS
+        if len(new["x"]) or len(self.support_source.data["x"]):
+            self.support_source.data = new

@@ -1,42 +1,27 @@
-// Drag the sliding bump on the "KL versus Wasserstein" page (body of a Bokeh CustomJS).
-// Args: phase ("start" | "move" | "end" | "ack"), bump (the bump's source: x0 offsets, x, y),
-// drag (a one-row source {shift, seq} synced to the server), answer (the server's {shift, seq}
-// answer, which acknowledges the last drag sync it applied), markers (the current-shift markers:
-// x, y, dy, inf_y, one row per divergence in `keys` order), curves (the drawn curves: shift,
-// each key and d_<key>), keys, lo / hi (shift bounds), view_lo / view_hi (the x axis: the bump
-// is drawn unclipped, so its points are clamped to it), every_ms, steady_plots (the figure's
-// plots, whose text measures are held while dragging; see hold_measures).
+// Drag the sliding bump on the "KL versus Wasserstein" page (body of a Bokeh CustomJS; flow.js
+// is prepended). Args: phase ("start" | "move" | "end"), bump (the bump's source: x0 offsets,
+// x, y), drag (a one-row source {shift} synced to the server), answer (the flow's answer model),
+// markers (the current-shift markers: x, y, dy, inf_y, one row per divergence in `keys` order),
+// curves (the drawn curves: shift, each key and d_<key>), keys, lo / hi (shift bounds),
+// view_lo / view_hi (the x axis: the bump is drawn unclipped, so its points are clamped to it),
+// steady_plots (the figure's plots, whose text measures are held while dragging; see
+// hold_measures).
 // The bump and the markers follow the pointer in the browser with no round trip: a marker is
 // placed on the curve as drawn (straight between the curve's samples). The server sends the
-// readouts, critic and overlap. The shift goes to the server with flow control: at once when no
-// earlier sync is waiting for its answer, otherwise the latest position is kept and sent when the
-// answer arrives (or after `every_ms`, if an answer seems lost), so there is never a backlog and
-// the server always works on the newest position.
-const st = drag._kvw || (drag._kvw = {active: false, sent_at: 0, seq: 0, acked: 0,
-                                      pending: false, timer: null, shift: 0});
+// readouts, critic and overlap. The shift goes to the server through the shared flow control
+// (one request in flight, the newest sent on the answer), so there is never a backlog and the
+// server always works on the newest position.
+const st = drag._kvw || (drag._kvw = {active: false, shift: 0});
 const data = bump.data;
 // The bump's centre: its middle point (symmetric outline), which never leaves the axis.
 const centre = Math.floor(data.x0.length / 2);
 
-function send() {
-  if (st.timer !== null) { clearTimeout(st.timer); st.timer = null; }
-  st.pending = false;
-  st.sent_at = Date.now();
-  st.seq += 1;
-  const d = drag.data;
-  d.shift[0] = st.shift;
-  d.seq[0] = st.seq;
-  // An in-place edit is not synced by a plain assignment: force it.
-  drag.setv({data: d}, {check_eq: false});
-}
-
-function send_or_wait() {
-  const waiting = st.acked < st.seq && Date.now() - st.sent_at < every_ms;
-  if (!waiting) { send(); return; }
-  st.pending = true;
-  if (st.timer === null) {
-    st.timer = setTimeout(() => { st.timer = null; if (st.pending) { send(); } }, every_ms);
-  }
+function send_shift() {
+  flow_request(drag, answer, () => st.shift, () => {
+    drag.data.shift[0] = st.shift;
+    // An in-place edit is not synced by a plain assignment: force it.
+    drag.setv({data: drag.data}, {check_eq: false});
+  });
 }
 
 // The drawn curve `col` at shift s: straight between samples, as the line glyph draws it. Next
@@ -108,16 +93,12 @@ function hold_measures(on) {
   for (const v of Object.values(index)) { walk(v); }
 }
 
-if (phase === "ack") {
-  const seq = answer.data.seq ? answer.data.seq[0] : 0;
-  if (seq > st.acked) { st.acked = seq; }
-  if (st.pending && st.acked >= st.seq) { send(); }
-  return;
-}
 if (phase === "start") {
   st.active = true;
   st.s0 = data.x[centre] - data.x0[centre];
   st.x0 = cb_obj.x;
+  // The shift the server holds (to the 0.001 a drag sends): a drag back to it sends nothing.
+  flow_known(drag, answer, Math.round(st.s0 * 1000) / 1000);
   hold_measures(true);
   return;
 }
@@ -132,4 +113,4 @@ for (let i = 0; i < data.x.length; i++) {
 bump.change.emit();  // re-render only; not synced to the server
 move_markers(s);
 if (phase === "end") { st.active = false; hold_measures(false); }
-send_or_wait();
+send_shift();

@@ -34,6 +34,12 @@ def _shown(page) -> dict[str, str]:
     return {label: value for label, value, _ in sol.readout_rows()}
 
 
+def _browser_sync(page, name: str, top) -> None:
+    """A histogram's bars as a browser sync arrives: Bokeh calls the source's on_change."""
+    source = page.histograms[name].source
+    source.trigger("data", source.data, {"x": source.data["x"], "top": top})
+
+
 @pytest.fixture
 def page():
     return tp.TransportPlanPage(tp.TransportPlan(n=32, eps=0.05))
@@ -46,13 +52,13 @@ def test_bar_change_recomputes_through_the_engine(page):
     before = page.model.solution
     p = page.model.p.copy()
     p[5] = 0.7
-    page._queue.submit(None, p=p)  # as a browser sync arrives (no server: applied at once)
+    page.flow.submit(p=p)  # as a browser sync arrives (no server: applied at once)
     after = page.model.solution
     assert after is not before
     assert after.a[5] == pytest.approx(0.7 / p.sum(), rel=1e-12)
     assert after.result.converged
     # the heat map and the lines were redrawn from the new plan
-    codes = page.figs.image_source.data["image"][0]
+    codes = page.plan.image_source.data["image"][0]
     assert codes.dtype == np.uint8 and codes.shape == (32, 32)
     assert np.array_equal(codes, plots.plan_codes(after.result.plan, False))
 
@@ -77,7 +83,7 @@ def test_bin_change_rebins_and_keeps_the_shape(page):
     page.model.n = 48
     sol = page.model.solution
     assert page.model.p.size == page.model.q.size == 48 == sol.x.size
-    assert page.figs.p_source.data["x"].size == 48
+    assert page.histograms["p"].source.data["x"].size == 48
     # mass stays where it was: the mean position of p barely moves
     assert sol.x @ sol.a == pytest.approx(0.3, abs=0.01)
 
@@ -148,7 +154,7 @@ def test_exact_mode_preset_solves_once(solves):
 def test_a_bar_sync_solves_once_warm(page, solves):
     p = page.model.p.copy()
     p[7] = 0.6
-    page._bars_from_browser("p")("data", None, {"x": page.figs.p_source.data["x"], "top": p})
+    _browser_sync(page, "p", p)
     assert [name for name, _ in solves] == ["sinkhorn"]
     assert solves[0][1].warm_started  # a drag step starts from the previous plan
 
@@ -226,7 +232,7 @@ def parse_probe(text: str) -> dict[str, float]:
 
 @pytest.mark.parametrize(("i", "j"), [(9, 20), (0, 31), (12, 12)])
 def test_probe_reports_the_cell_under_the_pointer(page, i, j):
-    page.figs.probe_source.data = {"i": [i], "j": [j]}
+    page.marks.probe.data = {"i": [i], "j": [j]}
     sol = page.model.solution
     probe = parse_probe(page.probe.object)
     assert (probe["i"], probe["j"]) == (i, j)
@@ -438,46 +444,46 @@ def test_query_round_trip_reproduces_the_state():
 
 def test_zero_mass_keeps_the_last_plan_and_says_so(page):
     last = page.model.solution
-    page._queue.submit(None, p=np.zeros(32))
+    page.flow.submit(p=np.zeros(32))
     assert page.model.solution is last
     assert "add some mass to p" in page.model.problem.lower()
-    assert page.figs.image_renderer.glyph.global_alpha < 1  # greyed
+    assert page.plan.image_renderer.glyph.global_alpha < 1  # greyed
     assert "add some mass to p" in page.readouts.object.lower()
     # adding mass back recovers
     p = np.zeros(32)
     p[3] = 0.4
-    page._queue.submit(None, p=p)
+    page.flow.submit(p=p)
     assert page.model.problem == ""
     assert page.model.solution is not last
-    assert page.figs.image_renderer.glyph.global_alpha == 1
+    assert page.plan.image_renderer.glyph.global_alpha == 1
 
 
 def test_stale_sync_from_before_a_bin_change_is_dropped(page):
     page.model.n = 40
     before = page.model.solution
-    page._queue.submit(None, p=np.full(32, 0.5))  # 32 bars: sent before the change
+    page.flow.submit(p=np.full(32, 0.5))  # 32 bars: sent before the change
     assert page.model.solution is before
 
 
 def test_browser_sync_is_not_echoed_back(page):
     p = page.model.p.copy()
     p[2] = 0.9
-    source = page.figs.p_source
+    source = page.histograms["p"].source
     before = source.data
-    page._bars_from_browser("p")("data", None, {"x": source.data["x"], "top": p})
+    _browser_sync(page, "p", p)
     assert source.data is before  # the dragged source is never written by the server
     assert page.model.p[2] == 0.9
 
 
 def test_preset_and_reset_push_bars_to_the_browser(page):
     page.model.preset = "split atom"
-    top = page.figs.p_source.data["top"]
+    top = page.histograms["p"].source.data["top"]
     assert np.count_nonzero(top) == 1
     p = page.model.p.copy()
     p[0] = 0.5
     page.model.p = p
     page.model.reset(page.model)  # what the Reset button calls
-    assert np.count_nonzero(page.figs.p_source.data["top"]) == 1
+    assert np.count_nonzero(page.histograms["p"].source.data["top"]) == 1
 
 
 # --- drawing data ----------------------------------------------------------------------------
@@ -508,7 +514,7 @@ def test_exact_support_overlay(page):
     page.model.show_exact_support = True
     sol = page.model.solution
     assert sol.exact_plan is not None
-    support = page.figs.support_source.data
+    support = page.plan.support_source.data
     assert len(support["x"]) == np.count_nonzero(sol.exact_plan)
     assert len(support["x"]) <= 2 * 32 - 1  # a vertex of the transport polytope
 
@@ -523,11 +529,11 @@ def test_page_builds_without_a_server():
 def test_slider_request_is_not_pushed_back_to_the_slider(page):
     slider = page.eps_slider
     assert not slider.syncable  # its moves arrive as requests (flow-controlled in the browser)
-    seq = page.figs.answer_source.data["seq"][0]
-    page.figs.eps_request.data = {"log_eps": [-2.2345]}  # between two 3-digit ε values
+    seq = page.flow.answer_source.data["seq"][0]
+    page.eps_request.data = {"log_eps": [-2.2345]}  # between two 3-digit ε values
     assert page.model.eps == float(f"{10**-2.2345:.3g}")
     assert slider.value == pytest.approx(np.log10(0.05))  # untouched: it is under the pointer
-    assert page.figs.answer_source.data["seq"][0] == seq + 1
+    assert page.flow.answer_source.data["seq"][0] == seq + 1
     page.model.eps = 0.3  # from elsewhere (a link): the slider follows
     assert slider.value == pytest.approx(np.log10(0.3))
     page.exact_box.value = True
@@ -538,14 +544,14 @@ def test_slider_request_is_not_pushed_back_to_the_slider(page):
 
 def test_an_unchanged_request_is_still_answered(page):
     # the browser sends nothing more until an answer arrives: one must come every time
-    seq = page.figs.answer_source.data["seq"][0]
-    page.figs.eps_request.data = {"log_eps": [np.log10(0.05) + 1e-4]}  # shows ε = 0.05 too
-    assert page.figs.answer_source.data["seq"][0] == seq + 1
+    seq = page.flow.answer_source.data["seq"][0]
+    page.eps_request.data = {"log_eps": [np.log10(0.05) + 1e-4]}  # shows ε = 0.05 too
+    assert page.flow.answer_source.data["seq"][0] == seq + 1
     page.exact_box.value = True
-    seq = page.figs.answer_source.data["seq"][0]
-    page.figs.eps_request.data = {"log_eps": [-1.0]}  # exact mode: ε stays 0
+    seq = page.flow.answer_source.data["seq"][0]
+    page.eps_request.data = {"log_eps": [-1.0]}  # exact mode: ε stays 0
     assert page.model.eps == 0
-    assert page.figs.answer_source.data["seq"][0] == seq + 1
+    assert page.flow.answer_source.data["seq"][0] == seq + 1
 
 
 def test_bars_pushed_under_a_document_hold_are_not_taken_for_syncs(solves):
@@ -555,17 +561,17 @@ def test_bars_pushed_under_a_document_hold_are_not_taken_for_syncs(solves):
 
     page = tp.TransportPlanPage(tp.TransportPlan(n=32, eps=0.01))
     doc = Document()
-    doc.add_root(page.figs.p_source)
-    doc.add_root(page.figs.q_source)
+    doc.add_root(page.histograms["p"].source)
+    doc.add_root(page.histograms["q"].source)
     submitted = []
-    page._queue.submit = lambda doc, **update: submitted.append(update)
+    page.flow.submit = lambda **update: submitted.append(update)
     solves.clear()
     doc.hold("combine")
     page.model.apply_preset("split atom")
     doc.unhold()
     assert [name for name, _ in solves] == ["sinkhorn"]
     assert submitted == []
-    assert np.array_equal(page.figs.p_source.data["top"], page.model.p)
+    assert np.array_equal(page.histograms["p"].source.data["top"], page.model.p)
 
 
 def test_support_toggle_adds_the_exact_plan_without_solving_again(solves):
@@ -580,17 +586,17 @@ def test_support_toggle_adds_the_exact_plan_without_solving_again(solves):
     assert np.sum(sol.exact_plan * _grid_cost(32, 2)) == pytest.approx(
         ot.emd2(a, b, _grid_cost(32, 2)), rel=1e-10
     )
-    assert len(page.figs.support_source.data["x"]) == np.count_nonzero(sol.exact_plan)
+    assert len(page.plan.support_source.data["x"]) == np.count_nonzero(sol.exact_plan)
     solves.clear()
     page.support_box.value = False
     assert solves == [] and page.model.solution.exact_plan is None
-    assert len(page.figs.support_source.data["x"]) == 0
+    assert len(page.plan.support_source.data["x"]) == 0
     # while the support is shown, a change of the bars solves both again, once each
     page.support_box.value = True
     solves.clear()
     page.model.p = np.where(np.arange(32) == 3, 0.5, page.model.p)
     assert sorted(name for name, _ in solves) == ["exact", "sinkhorn"]
-    assert len(page.figs.support_source.data["x"]) == np.count_nonzero(
+    assert len(page.plan.support_source.data["x"]) == np.count_nonzero(
         page.model.solution.exact_plan
     )
 
@@ -601,6 +607,6 @@ def test_support_toggle_in_exact_mode_marks_the_plan_itself(solves):
     page.support_box.value = True
     assert solves == []
     plan = page.model.solution.result.plan
-    assert len(page.figs.support_source.data["x"]) == np.count_nonzero(plan) > 0
+    assert len(page.plan.support_source.data["x"]) == np.count_nonzero(plan) > 0
     page.support_box.value = False
-    assert len(page.figs.support_source.data["x"]) == 0
+    assert len(page.plan.support_source.data["x"]) == 0

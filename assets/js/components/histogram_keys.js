@@ -1,14 +1,14 @@
-// Keyboard path for a histogram (runs once its figure has a size; CustomJS body).
-// args: source (columns x, top), ymax, label.
-// Tab focuses the histogram; Left/Right pick a bar, Up/Down change its height
-// (Shift: bigger steps), Home/End jump to the ends. The picked bar is the selection.
+// Keyboard path for a histogram (CustomJS on the figure's inner_width: runs once it has a
+// size; flow.js is prepended). Args: source (columns x, top), answer, ymax, label.
+// Tab focuses the histogram; Left/Right pick a bar, Up/Down change its height (Shift: bigger
+// steps), Home/End jump to the ends. The picked bar is the source's selection.
 const views = cb_obj.document == null ? null : cb_obj.document.views_manager;
 const view = views == null ? null : views.find_one(cb_obj);
-if (view == null || view.el.__tp_keys) {
+if (view == null || view.el.__ot_keys) {
   return;
 }
 const el = view.el;
-el.__tp_keys = true;
+el.__ot_keys = true;
 el.tabIndex = 0;
 el.style.outline = "none";  // a ring only for keyboard focus (below)
 // Bokeh's pointer-event layer inside the figure is focusable too (tabindex 0, and a dotted
@@ -50,9 +50,12 @@ el.addEventListener("keydown", (e) => {
   } else if (e.key === "End") {
     i = n - 1;
   } else if (e.key === "ArrowUp" || e.key === "ArrowDown") {
+    flow_known(source, answer, top);
     const sign = e.key === "ArrowUp" ? 1 : -1;
     top[i] = Math.min(ymax, Math.max(0, top[i] + sign * step));
-    source.setv({data: source.data}, {check_eq: false});
+    source.change.emit();
+    flow_request(source, answer, () => source.data.top,
+                 () => source.setv({data: source.data}, {check_eq: false}));
   } else {
     return;
   }
