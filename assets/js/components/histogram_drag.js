@@ -18,7 +18,11 @@ const height = (y) => Math.min(ymax, Math.max(0, y));
 const ev = cb_obj.event_name;
 const i = bin(cb_obj.x);
 const y = height(cb_obj.y);
-if (ev === "panstart" || ev === "tap" || drag.i === null) {
+if (ev === "panend") {
+  // The moves painted the bars already; a pan ended by the browser (pointercancel) reports a
+  // position that is not the finger's, so it paints nothing.
+  drag.i = null;
+} else if (ev === "panstart" || ev === "tap" || drag.i === null) {
   flow_known(source, answer, top);  // what the server holds (it may have sent new bars)
   top[i] = y;
 } else {
@@ -31,8 +35,12 @@ if (ev === "panstart" || ev === "tap" || drag.i === null) {
     top[k] = y0 + t * (y - y0);
   }
 }
-drag.i = ev === "panend" || ev === "tap" ? null : i;
-drag.y = y;
+if (ev === "pan" || ev === "panstart") {
+  drag.i = i;
+  drag.y = y;
+} else {
+  drag.i = null;
+}
 source.change.emit();  // redraw in the browser now
 // An in-place edit is synced only when forced (check_eq: false).
 flow_request(source, answer, () => source.data.top,

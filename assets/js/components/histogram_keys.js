@@ -18,6 +18,9 @@ const layer = view.canvas_view == null ? null : view.canvas_view.events_el;
 if (layer != null) {
   layer.tabIndex = -1;
   layer.style.outline = "none";
+  // A finger dragging a bar must not scroll the page: otherwise the browser takes the gesture
+  // over after a few pixels (pointercancel) and the drag stops there.
+  layer.style.touchAction = "none";
 }
 el.setAttribute("role", "group");
 el.setAttribute("aria-label",
