@@ -335,9 +335,14 @@ class BrenierPage(NotebookPage):
     def _on_samples_change(self, *_events) -> None:
         self._push_samples()
 
-    # --- drawing -> model (sent by the browser on release) ------------------------------
+    # --- drawing -> model (angles and t on release; the separation while dragged) -------
 
     def _from_view(self, *events) -> None:
+        # A separation that differs from the model's is the browser's (the page's own pushes
+        # carry the model's values): it is answered below, whatever becomes of it.
+        asked = any(
+            e.name in ("dx", "dy") and not e.new == getattr(self.model, e.name) for e in events
+        )
         values = {}
         for event in events:
             bounds = self.model.param[event.name].bounds
@@ -347,6 +352,10 @@ class BrenierPage(NotebookPage):
             values[event.name] = float(np.clip(value, *bounds))
         if values:
             self.model.param.update(**values)
+        if asked:
+            # Always answer a separation (after the geometry it moved): the browser holds its
+            # next one until then (pages/brenier_surface.py, flow control).
+            self.surface.ack += 1
 
     # --- readouts -----------------------------------------------------------------------
 

@@ -4,20 +4,26 @@ The drawing code lives in ``assets/js/brenier_surface.js``; Panel reads that fil
 inside the page's own model, so nothing is fetched from anywhere else. Python sends the numbers
 (float32 arrays, sent only when they change); the browser draws every frame of a rotation or
 of the ``t`` animation itself and reports the view angles, ``t`` and a dragged separation back
-on release.
+on release. The separation handle's drag uses the shared flow control: the browser half
+(``assets/js/components/flow.js``) is put in front of the module, and the page answers every
+separation it receives by counting ``ack`` up.
+
+The server half (:class:`pages.components.flow.Flow`) is not used here: a JSComponent's
+parameters reach Python through Panel's own sync path (a Bokeh data model patched property by
+property, batched by Panel into one ``param.update`` per message), not through a
+ColumnDataSource ``on_change`` that Flow could coalesce, and Panel writes the reply itself. One
+request in flight from the browser keeps that path free of backlog all the same.
 """
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import numpy as np
 import panel as pn
 import param
 
 from pages import theme
-
-ESM_PATH = Path(__file__).resolve().parent.parent / "assets" / "js" / "brenier_surface.js"
+from pages.components import js
+from pages.components.flow import Flow
 
 
 class BrenierSurface(pn.custom.JSComponent):
@@ -44,5 +50,6 @@ class BrenierSurface(pn.custom.JSComponent):
     target_color = param.String(default=theme.TARGET_COLOR, constant=True)
     arrow_color = param.String(default=theme.PLAN_COLOR, constant=True)
     dark = param.Boolean(default=False, constant=True, doc="page uses the dark theme")
+    ack = param.Integer(default=0, doc="answers to separations (the browser's flow control)")
 
-    _esm = ESM_PATH
+    _esm = js.code("brenier_surface.js", Flow.JS)

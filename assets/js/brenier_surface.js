@@ -1,7 +1,10 @@
 // Canvas-2D view of the Brenier potential: a height field over a square of the plane, drawn
 // with an orthographic projection and a painter's sort, so it runs without WebGL. Rotation,
 // the play animation of t and the separation handle are drawn entirely in the browser; only
-// the end state (angles, t, separation) is sent back to Python.
+// the end state (angles, t) is sent back to Python, and the separation while the handle is
+// dragged, through the shared flow control (components/flow.js, prepended to this module by
+// pages/brenier_surface.py): one change in flight, the newest sent when the server's answer
+// (`ack`) arrives.
 //
 // Python sends the numbers (all from ot_engine); this file only draws them:
 //   heights   n*n potential values, row j (x2 = grid[j]) then column i (x1 = grid[i])
@@ -22,7 +25,6 @@ const INK = {
 };
 const LEVEL_COUNT = 9;
 const HANDLE_RADIUS_PX = 14;
-const SYNC_MS = 80;
 const PLAY_SECONDS = 2.0;
 const Z_GAP = 0.3;
 const Z_SPAN = 0.7;
@@ -377,17 +379,26 @@ export function render({ model, el }) {
   }
 
   let drag = null;
-  let lastSync = 0;
+  // The flow's request and answer (plain objects: the flow keeps its state on them).
+  const separation = {}, answered = {};
   function clampSeparation(p) {
     const lim = model.separation_limit;
     const q = (v, m) => Math.round(Math.max(-lim, Math.min(lim, v - m)) * 20) / 20 + m;
     return [q(p[0], model.mean_p[0]), q(p[1], model.mean_p[1])];
   }
+  let wanted = null;  // the newest separation asked for
   function sendSeparation() {
     if (!local.handle) return;
-    model.dx = local.handle[0] - model.mean_p[0];
-    model.dy = local.handle[1] - model.mean_p[1];
-    lastSync = performance.now();
+    wanted = [local.handle[0] - model.mean_p[0], local.handle[1] - model.mean_p[1]];
+    flow_request(separation, answered, () => wanted, () => {
+      model.dx = wanted[0];
+      model.dy = wanted[1];
+    });
+  }
+  // True while a separation waits for the server (sent and unanswered, or not sent yet).
+  function separationBusy() {
+    const st = separation.__ot_flow;
+    return st != null && (st.inflight || st.pending != null);
   }
 
   canvas.addEventListener("pointerdown", (ev) => {
@@ -399,7 +410,10 @@ export function render({ model, el }) {
       layers().has("target") &&
       Math.hypot(sx - cam.x(mq[0], mq[1]), sy - cam.y(mq[0], mq[1], 0)) < HANDLE_RADIUS_PX;
     drag = { kind: onHandle ? "handle" : "rotate", x: ev.clientX, y: ev.clientY, az: local.az, el: local.el };
-    if (onHandle) local.handle = [mq[0], mq[1]];
+    if (onHandle) {
+      local.handle = [mq[0], mq[1]];
+      flow_known(separation, answered, [model.dx, model.dy]);  // what the server holds
+    }
     canvas.setPointerCapture(ev.pointerId);
     canvas.style.cursor = "grabbing";
   });
@@ -411,7 +425,7 @@ export function render({ model, el }) {
     } else {
       const rect = canvas.getBoundingClientRect();
       local.handle = clampSeparation(toPlane(camera(), ev.clientX - rect.left, ev.clientY - rect.top));
-      if (performance.now() - lastSync > SYNC_MS) sendSeparation();
+      sendSeparation();
     }
     requestDraw();
   });
@@ -479,9 +493,13 @@ export function render({ model, el }) {
     drawSoon();
   });
   model.on(["mean_q"], () => {
-    // The server has caught up with the handle once it answers with the value we sent last.
-    if (!drag) local.handle = null;
+    // The server has caught up with the handle once it answers the last separation sent.
+    if (!drag && !separationBusy()) local.handle = null;
     drawSoon();
+  });
+  model.on("ack", () => {
+    flow_ack(answered);
+    if (!drag && !separationBusy()) local.handle = null;  // caught up (mean_q came first)
   });
   model.on(["az", "el"], () => {
     if (drag && drag.kind === "rotate") return;

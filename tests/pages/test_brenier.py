@@ -355,6 +355,22 @@ def test_page_follows_the_model_and_the_view():
     assert p.surface.layers == ["surface"]
 
 
+def test_every_separation_from_the_browser_is_answered_once():
+    # The handle's drag uses the shared flow control: the browser sends its next separation
+    # only once ``ack`` moves, so every one is answered, changed, clamped or not.
+    p = page.BrenierPage()
+    assert p.surface.ack == 0
+    p.surface.dx = 1.0
+    assert (p.model.dx, p.surface.ack) == (1.0, 1)
+    p.surface.param.update(dx=2.0, dy=0.5)  # one message with both: one answer
+    assert (p.model.dx, p.model.dy, p.surface.ack) == (2.0, 0.5, 2)
+    p.surface.dy = float("nan")  # ignored, answered all the same
+    assert (p.model.dy, p.surface.ack) == (0.5, 3)
+    p.surface.az = 10.0  # angles come on release, outside the flow: no answer
+    assert p.surface.ack == 3
+    assert "function flow_request(" in page.BrenierSurface._esm  # the shared browser half
+
+
 # --- the readouts, parsed and checked against independent computations --------------------
 
 NUMBER = r"([-+−]?\d+\.\d+)"
