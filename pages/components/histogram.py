@@ -2,9 +2,9 @@
 
 The class owns its ColumnDataSource (columns ``x``, ``top``), its figure (a ``vbar``, no
 toolbar: the pan tool would move the plot), its browser code (``assets/js/components/
-histogram_drag.js`` for mouse and touch through Bokeh's pan/tap events, ``histogram_keys.js``
-for the keyboard) and its flow control (:mod:`pages.components.flow`). It knows nothing of
-what the bars mean: a page gets the browser's heights through a callback (or a shared
+histogram.js``: mouse and touch through Bokeh's pan/tap events, and the keyboard) and its
+flow control (:mod:`pages.components.flow`). It knows nothing of what the bars mean: a page
+gets the browser's heights through a callback (or a shared
 :class:`~pages.components.flow.Flow`) and sends its own with :meth:`Histogram.update`.
 """
 
@@ -86,12 +86,19 @@ class Histogram:
         bars.nonselection_glyph = bars.glyph.clone(fill_alpha=0.45, line_alpha=0.45)
         self._glyphs = [bars.glyph, bars.selection_glyph, bars.nonselection_glyph]
 
-        args = {"source": self.source, "answer": flow.answer_source, "ymax": self.ymax}
-        drag = js.custom_js("components/histogram_drag.js", Flow.JS, **args)
+        # One callback for the pointer (pan/tap) and the keyboard (set up once the figure has a
+        # size): one model, and the shared flow code once per histogram.
+        code = js.custom_js(
+            "components/histogram.js",
+            Flow.JS,
+            source=self.source,
+            answer=flow.answer_source,
+            ymax=self.ymax,
+            label=label,
+        )
         for event in ("panstart", "pan", "panend", "tap"):
-            self.figure.js_on_event(event, drag)
-        keys = js.custom_js("components/histogram_keys.js", Flow.JS, **args, label=label)
-        self.figure.js_on_change("inner_width", keys)
+            self.figure.js_on_event(event, code)
+        self.figure.js_on_change("inner_width", code)
 
     @property
     def x(self) -> np.ndarray:

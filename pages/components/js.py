@@ -9,6 +9,7 @@ the same protocol code, kept in one file.
 from __future__ import annotations
 
 import functools
+import re
 from pathlib import Path
 
 from bokeh.models import CustomJS
@@ -32,10 +33,19 @@ def read(name: str) -> str:
     return text
 
 
+@functools.cache
+def _compact(name: str) -> str:
+    """A shared module without its comments and blank lines: it is repeated in every body
+    that uses it, so each page would otherwise carry its comments several times over. (The
+    shared modules keep ``//`` out of their strings for this.)"""
+    lines = (re.sub(r"\s*//.*$", "", line) for line in read(name).splitlines())
+    return "\n".join(line for line in lines if line.strip())
+
+
 def code(body: str, *modules: str) -> str:
     """``body`` (a file name or JS text) after the shared ``modules``, as one CustomJS code."""
     text = read(body) if body.endswith(".js") else body
-    return "\n".join([*(read(m) for m in modules), text])
+    return "\n".join([*(_compact(m) for m in modules), text])
 
 
 def custom_js(body: str, *modules: str, **args) -> CustomJS:

@@ -143,4 +143,4 @@ def test_the_browser_half_is_one_file_with_the_one_timeout():
 
 def test_one_loader_for_every_asset():
     assert js.path("components/flow.js").is_file()
-    assert js.read("components/histogram_drag.js") is js.read("components/histogram_drag.js")
+    assert js.read("components/histogram.js") is js.read("components/histogram.js")
