@@ -22,6 +22,11 @@ from pages.query import protect_location, session_query
 #: Served by ``panel serve --static-dirs assets=./assets``.
 NOTEBOOK_CSS = "assets/css/notebook.css"
 
+#: Panel's page template with a viewport for phones. Panel extends its own base template with
+#: a template given as text, so this holds only the block it adds.
+PAGE_TEMPLATE = """{% block postamble %}<meta name="viewport" content="width=device-width, initial-scale=1">
+{% endblock %}"""
+
 #: Script that follows links to notebook boxes into Panel's shadow roots (same server).
 ANCHORS_JS = "assets/js/anchors.js"
 
@@ -32,6 +37,13 @@ PAGE_MAX_WIDTH = 1320
 def extension() -> None:
     """Load Panel's extensions for a page (math renders offline through Bokeh's MathJax)."""
     protect_location()  # before anything can make Panel parse a hostile query
+    doc = pn.state.curdoc
+    if doc is not None and doc.session_context is not None:
+        # Panel decodes ?theme= itself, as strict UTF-8: a link with ?theme=%ff gave HTTP 500.
+        # Setting the session's theme from the checked query first means Panel never parses it.
+        pn.config.theme = "dark" if session_query().get("theme") == "dark" else "default"
+        # A phone lays the page out at its own width (without this: 980 px, shrunk to fit).
+        doc.template = PAGE_TEMPLATE
     pn.extension("mathjax", sizing_mode="stretch_width", notifications=False)
     # Panel adds config.css_files to the page head and to every component's shadow root.
     if NOTEBOOK_CSS not in pn.config.css_files:
@@ -46,7 +58,6 @@ def extension() -> None:
         f"body {{ background-color: {background}; color: {text}; "
         f"color-scheme: {'dark' if name == 'dark' else 'light'}; }}"
     ]
-    doc = pn.state.curdoc
     if doc is not None and doc.session_context is not None:
         _serve_panel_css_locally(doc)
         pn.state.onload(_send_without_delay)
@@ -194,9 +205,13 @@ def _body(
 
 
 def _frame(slug: str, *parts: pn.viewable.Viewable) -> pn.viewable.Viewable:
+    # The page's own content is the main landmark, between the header and the bottom links.
+    main = compat.AttributedColumn(
+        *parts, html_attributes={"role": "main"}, sizing_mode="stretch_width"
+    )
     return pn.Column(
         _topbar(slug),
-        *parts,
+        main,
         _bottom_nav(slug),
         css_classes=["ot-page"],
         sizing_mode="stretch_width",
