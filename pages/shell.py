@@ -24,7 +24,8 @@ NOTEBOOK_CSS = "assets/css/notebook.css"
 
 #: Panel's page template with a viewport for phones. Panel extends its own base template with
 #: a template given as text, so this holds only the block it adds.
-PAGE_TEMPLATE = """{% block postamble %}<meta name="viewport" content="width=device-width, initial-scale=1">
+PAGE_TEMPLATE = """{% block postamble %}
+<meta name="viewport" content="width=device-width, initial-scale=1">
 {% endblock %}"""
 
 #: Script that follows links to notebook boxes into Panel's shadow roots (same server).
