@@ -117,6 +117,7 @@ def test_defaults_serve_every_page_with_home_as_index():
     assert flag_values(argv, "--allow-websocket-origin") == ["localhost:5006", "127.0.0.1:5006"]
     assert flag_values(argv, "--static-dirs") == ["assets=./assets"]
     assert "--liveness" in argv
+    assert flag_values(argv, "--websocket-max-message-size") == ["262144"]
     assert "--session-ids" not in argv and "--address" not in argv
 
 
@@ -160,6 +161,8 @@ def test_extra_arguments_pass_through():
         {"ALLOWED_ORIGINS": ","},
         {"ALLOWED_ORIGINS": "ok.example.edu,bad host;x"},
         {"PREFIX": "/ot x"},
+        {"WS_MAX_MESSAGE": "1e9"},
+        {"WS_MAX_MESSAGE": "10"},
     ],
 )
 def test_bad_settings_stop_with_a_message(env):
