@@ -28,8 +28,9 @@ PAGE_TEMPLATE = """{% block postamble %}
 <meta name="viewport" content="width=device-width, initial-scale=1">
 {% endblock %}"""
 
-#: Script that follows links to notebook boxes into Panel's shadow roots (same server).
-ANCHORS_JS = "assets/js/anchors.js"
+#: The page script: links to boxes inside Panel's shadow roots, text alternatives for math
+#: and sliders (same server).
+PAGE_JS = "assets/js/notebook.js"
 
 #: Widest the page frame grows; prose keeps its own narrower measure (see notebook.css).
 PAGE_MAX_WIDTH = 1320
@@ -49,8 +50,8 @@ def extension() -> None:
     # Panel adds config.css_files to the page head and to every component's shadow root.
     if NOTEBOOK_CSS not in pn.config.css_files:
         pn.config.css_files = [*pn.config.css_files, NOTEBOOK_CSS]
-    # Links to boxes in the prose (#thm-...), which sit inside shadow roots.
-    pn.config.js_files = {**pn.config.js_files, "ot_anchors": ANCHORS_JS}
+    # Links to boxes in the prose (#thm-...) and text alternatives (assets/js/notebook.js).
+    pn.config.js_files = {**pn.config.js_files, "ot_notebook": PAGE_JS}
     # Panel's themes colour the components but not the page around them. Inside a session
     # these config values are the session's own, so one student's theme is not another's.
     name = "dark" if is_dark() else "default"
