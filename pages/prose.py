@@ -146,8 +146,8 @@ _INLINE_MATH = re.compile(r"\$([^$]+)\$")
 def _title_html(title: str) -> str:
     """A box title as HTML: plain text (escaped) with ``$...$`` math handed to MathJax.
 
-    >>> print(_title_html("Optimal plans for $p < 2$ & more"))
-    Optimal plans for <span class="math inline" data-tex="p &lt; 2">\\(p \\lt  2\\)</span> &amp; more
+    >>> print(_title_html("Plans for $p < 2$ & more"))
+    Plans for <span class="math inline" data-tex="p &lt; 2">\\(p \\lt  2\\)</span> &amp; more
     """
     parts = _INLINE_MATH.split(title)  # even: text, odd: TeX
     return "".join(
