@@ -12,6 +12,9 @@
 #   USE_XHEADERS     1 behind a proxy that sets X-Forwarded-For / X-Forwarded-Proto
 #   BOKEH_SECRET_KEY set => signed session ids (read by Bokeh from the environment, never
 #                    passed on the command line where `ps` would show it)
+#   WS_MAX_MESSAGE   largest websocket message a browser may send, in bytes (262144: the largest
+#                    the notebook sends is a 256-bin histogram sync of ~10 KB; Bokeh's 20 MB
+#                    default let one forged message block every session for seconds)
 #   SERVE_DRY_RUN    1 => print the command instead of running it (tests, debugging)
 # Extra arguments are passed on to `panel serve`.
 set -euo pipefail
@@ -24,8 +27,10 @@ fail() {
 
 PORT="${PORT:-5006}"
 NUM_PROCS="${NUM_PROCS:-1}"
+WS_MAX_MESSAGE="${WS_MAX_MESSAGE:-262144}"
 [[ "$PORT" =~ ^[0-9]{1,5}$ ]] && ((PORT > 0 && PORT < 65536)) || fail "PORT must be 1-65535, got '$PORT'"
 [[ "$NUM_PROCS" =~ ^[0-9]{1,3}$ ]] || fail "NUM_PROCS must be a whole number, got '$NUM_PROCS'"
+[[ "$WS_MAX_MESSAGE" =~ ^[0-9]{4,9}$ ]] || fail "WS_MAX_MESSAGE must be 1000 to 999999999 bytes"
 
 served="$(mktemp -d "${TMPDIR:-/tmp}/ot-notebook-served.XXXXXX")"
 trap 'rm -rf "$served"' EXIT
@@ -34,7 +39,7 @@ mapfile -t pages < <(python3 -m pages.registry "$served")
 
 args=("${pages[@]}"
       --index app --port "$PORT" --static-dirs assets=./assets
-      --num-procs "$NUM_PROCS" --liveness)
+      --num-procs "$NUM_PROCS" --liveness --websocket-max-message-size "$WS_MAX_MESSAGE")
 [ -n "${ADDRESS:-}" ] && args+=(--address "$ADDRESS")
 if [ -n "${PREFIX:-}" ]; then
   [[ "$PREFIX" =~ ^/?[A-Za-z0-9._~/-]+$ ]] || fail "PREFIX may hold only a URL path, got '$PREFIX'"

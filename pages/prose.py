@@ -70,7 +70,12 @@ def _mathjax_source(tex: str, options: dict[str, Any]) -> str:
 
 
 def math_plugin(md: MarkdownIt) -> None:
-    """markdown-it plugin: ``$...$`` inline and ``$$...$$`` display math, for MathJax."""
+    """markdown-it plugin: ``$...$`` inline and ``$$...$$`` display math, for MathJax.
+
+    Each formula's wrapper keeps its TeX in ``data-tex``: MathJax replaces the text with an
+    SVG that has no text alternative, and the page script (``assets/js/notebook.js``) gives
+    it the TeX as its accessible name, so a screen reader still reads the mathematics.
+    """
     dollarmath_plugin(
         md,
         allow_labels=False,
@@ -78,6 +83,21 @@ def math_plugin(md: MarkdownIt) -> None:
         double_inline=True,  # $$...$$ inside a paragraph is display math too
         renderer=_mathjax_source,
     )
+
+    def rule(tag: str, css: str, display: bool):
+        def render(self, tokens, idx, options, env) -> str:
+            tex = str(tokens[idx].content).strip()
+            source = _mathjax_source(tex, {"display_mode": display})
+            label = html.escape(" ".join(tex.split()))
+            return f'<{tag} class="{css}" data-tex="{label}">{source}</{tag}>' + (
+                "\n" if tag == "div" else ""
+            )
+
+        return render
+
+    md.add_render_rule("math_inline", rule("span", "math inline", False))
+    md.add_render_rule("math_inline_double", rule("div", "math inline", True))
+    md.add_render_rule("math_block", rule("div", "math block", True))
 
 
 # --- boxes ----------------------------------------------------------------------------------
@@ -126,12 +146,15 @@ _INLINE_MATH = re.compile(r"\$([^$]+)\$")
 def _title_html(title: str) -> str:
     """A box title as HTML: plain text (escaped) with ``$...$`` math handed to MathJax.
 
-    >>> _title_html("Optimal plans for $p < 2$ & more")
-    'Optimal plans for \\\\(p \\\\lt  2\\\\) &amp; more'
+    >>> print(_title_html("Plans for $p < 2$ & more"))
+    Plans for <span class="math inline" data-tex="p &lt; 2">\\(p \\lt  2\\)</span> &amp; more
     """
     parts = _INLINE_MATH.split(title)  # even: text, odd: TeX
     return "".join(
-        html.escape(_mathjax_source(part, {}), quote=False) if k % 2 else html.escape(part)
+        f'<span class="math inline" data-tex="{html.escape(part)}">'
+        f"{html.escape(_mathjax_source(part, {}), quote=False)}</span>"
+        if k % 2
+        else html.escape(part)
         for k, part in enumerate(parts)
     )
 

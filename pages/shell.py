@@ -22,8 +22,15 @@ from pages.query import protect_location, session_query
 #: Served by ``panel serve --static-dirs assets=./assets``.
 NOTEBOOK_CSS = "assets/css/notebook.css"
 
-#: Script that follows links to notebook boxes into Panel's shadow roots (same server).
-ANCHORS_JS = "assets/js/anchors.js"
+#: Panel's page template with a viewport for phones. Panel extends its own base template with
+#: a template given as text, so this holds only the block it adds.
+PAGE_TEMPLATE = """{% block postamble %}
+<meta name="viewport" content="width=device-width, initial-scale=1">
+{% endblock %}"""
+
+#: The page script: links to boxes inside Panel's shadow roots, text alternatives for math
+#: and sliders (same server).
+PAGE_JS = "assets/js/notebook.js"
 
 #: Widest the page frame grows; prose keeps its own narrower measure (see notebook.css).
 PAGE_MAX_WIDTH = 1320
@@ -32,12 +39,19 @@ PAGE_MAX_WIDTH = 1320
 def extension() -> None:
     """Load Panel's extensions for a page (math renders offline through Bokeh's MathJax)."""
     protect_location()  # before anything can make Panel parse a hostile query
+    doc = pn.state.curdoc
+    if doc is not None and doc.session_context is not None:
+        # Panel decodes ?theme= itself, as strict UTF-8: a link with ?theme=%ff gave HTTP 500.
+        # Setting the session's theme from the checked query first means Panel never parses it.
+        pn.config.theme = "dark" if session_query().get("theme") == "dark" else "default"
+        # A phone lays the page out at its own width (without this: 980 px, shrunk to fit).
+        doc.template = PAGE_TEMPLATE
     pn.extension("mathjax", sizing_mode="stretch_width", notifications=False)
     # Panel adds config.css_files to the page head and to every component's shadow root.
     if NOTEBOOK_CSS not in pn.config.css_files:
         pn.config.css_files = [*pn.config.css_files, NOTEBOOK_CSS]
-    # Links to boxes in the prose (#thm-...), which sit inside shadow roots.
-    pn.config.js_files = {**pn.config.js_files, "ot_anchors": ANCHORS_JS}
+    # Links to boxes in the prose (#thm-...) and text alternatives (assets/js/notebook.js).
+    pn.config.js_files = {**pn.config.js_files, "ot_notebook": PAGE_JS}
     # Panel's themes colour the components but not the page around them. Inside a session
     # these config values are the session's own, so one student's theme is not another's.
     name = "dark" if is_dark() else "default"
@@ -46,7 +60,6 @@ def extension() -> None:
         f"body {{ background-color: {background}; color: {text}; "
         f"color-scheme: {'dark' if name == 'dark' else 'light'}; }}"
     ]
-    doc = pn.state.curdoc
     if doc is not None and doc.session_context is not None:
         _serve_panel_css_locally(doc)
         pn.state.onload(_send_without_delay)
@@ -194,9 +207,13 @@ def _body(
 
 
 def _frame(slug: str, *parts: pn.viewable.Viewable) -> pn.viewable.Viewable:
+    # The page's own content is the main landmark, between the header and the bottom links.
+    main = compat.AttributedColumn(
+        *parts, html_attributes={"role": "main"}, sizing_mode="stretch_width"
+    )
     return pn.Column(
         _topbar(slug),
-        *parts,
+        main,
         _bottom_nav(slug),
         css_classes=["ot-page"],
         sizing_mode="stretch_width",

@@ -117,6 +117,7 @@ def test_defaults_serve_every_page_with_home_as_index():
     assert flag_values(argv, "--allow-websocket-origin") == ["localhost:5006", "127.0.0.1:5006"]
     assert flag_values(argv, "--static-dirs") == ["assets=./assets"]
     assert "--liveness" in argv
+    assert flag_values(argv, "--websocket-max-message-size") == ["262144"]
     assert "--session-ids" not in argv and "--address" not in argv
 
 
@@ -160,6 +161,8 @@ def test_extra_arguments_pass_through():
         {"ALLOWED_ORIGINS": ","},
         {"ALLOWED_ORIGINS": "ok.example.edu,bad host;x"},
         {"PREFIX": "/ot x"},
+        {"WS_MAX_MESSAGE": "1e9"},
+        {"WS_MAX_MESSAGE": "10"},
     ],
 )
 def test_bad_settings_stop_with_a_message(env):
@@ -295,3 +298,17 @@ def test_requirements_are_pinned_exactly():
         line = line.split("#")[0].strip()
         if line:
             assert re.fullmatch(r"[A-Za-z0-9_.\-\[\]]+==[0-9][A-Za-z0-9.]*", line), line
+
+
+@pytest.mark.parametrize("theme", ["%ff", "dark%00", "%C0%AF", "x" * 300])
+def test_a_malformed_theme_in_a_link_still_gives_the_page(server, theme):
+    # Panel decoded ?theme= as strict UTF-8 and answered HTTP 500; the shell decides it first.
+    status, body = get(f"{server}/{registry.PAGES[0].slug}?theme={theme}")
+    assert status == 200 and "background-color: #121212" not in body
+
+
+def test_dark_theme_and_the_phone_viewport_reach_the_page_head(server):
+    _, body = get(f"{server}/{registry.PAGES[0].slug}?theme=dark")
+    head = body.split("</head>")[0]
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in head
+    assert "background-color: #121212" in head

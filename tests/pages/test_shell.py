@@ -9,7 +9,7 @@ import panel as pn
 import pytest
 from bokeh.document import Document
 
-from pages import compat, prose, registry, shell
+from pages import prose, registry, shell
 from pages.page import NotebookPage
 
 ALL = (registry.HOME, *registry.PAGES)
@@ -103,13 +103,15 @@ def test_notebook_page_builds_with_figure_label_and_nav():
         notices=["a notice"],
         figure_label="A test figure",
     )
-    figures = [v for v in page.select(compat.AttributedColumn)]
-    assert len(figures) == 1
     root = page.get_root(Document())
-    labelled = [
-        m for m in root.references() if getattr(m, "html_attributes", {}).get("role") == "figure"
-    ]
-    assert [m.html_attributes["aria-label"] for m in labelled] == ["A test figure"]
+
+    def roles(role):
+        return [
+            m for m in root.references() if getattr(m, "html_attributes", {}).get("role") == role
+        ]
+
+    assert [m.html_attributes["aria-label"] for m in roles("figure")] == ["A test figure"]
+    assert len(roles("main")) == 1  # the page's content is its main landmark
     navs = [p for p in page.select(pn.pane.HTML) if "<nav" in str(p.object)]
     assert len(navs) == 2  # top and bottom
 
