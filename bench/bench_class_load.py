@@ -17,11 +17,12 @@ browser, no ``bokeh.client``, which stalls after ~100 updates and adds ~40 ms pe
      (the page coalesces: latest value wins), each with its own waiting time;
    - ``/transport_plan`` (an unsynced Bokeh slider, assets/js/transport_plan_eps.js): a
      ``PATCH-DOC`` setting the request source ``tp_eps_request``'s ``data`` to
-     ``{log_eps: [value]}``, with the page's flow control: one request in flight; a move made
-     while one waits is kept (newest wins) and sent when the server's answer (a change of
-     ``tp_answer``'s ``data``) arrives, or at once if the request in flight is older than
-     250 ms. A change is answered by the answer whose ``eps`` is its value's (or a later
-     value's) ε, so a move held back by flow control waits for the answer to its own request.
+     ``{log_eps: [value]}``, with the shared flow control (assets/js/components/flow.js): one
+     request in flight; a move made while one waits is kept (newest wins) and sent when the
+     server's answer (a change of ``tp_answer``'s ``data``) arrives, or at its next move if the
+     request in flight is older than 250 ms (the page also sends it then by a timer). A change
+     is answered by the answer whose ``eps`` is its value's (or a later value's) ε, so a move
+     held back by flow control waits for the answer to its own request.
 
 ``--validate`` checks the client against a real headless Chromium page: both move the slider to
 the same value on a fresh session; what they send must be the same events (models named by
@@ -364,7 +365,7 @@ class Student:
         return answered
 
     async def release(self, now: float) -> None:
-        """transport_plan_ack.js: an answer frees the flow; send the held move if any."""
+        """flow.js's ``flow_ack``: an answer frees the flow; send the held move if any."""
         if not self.inflight:
             return
         self.inflight = False
@@ -372,7 +373,7 @@ class Student:
             await self.send_request(now)
 
     async def send_request(self, now: float) -> None:
-        """transport_plan_eps.js's ``send``: the newest position unless the server has it."""
+        """flow.js's ``flow_send``: the newest position unless the server has it."""
         value, self.pending = self.pending, None
         held, self.held = self.held, []
         if value == self.last_sent:
