@@ -396,6 +396,37 @@ class TransportPlanPage(NotebookPage):
         # ``self.embed``: compact figures and controls for a 700 px iframe.
         self.sizes = plots.COMPACT if self.embed else plots.FULL
         m = self.model
+        self._build_figures()
+        # Fixed boxes with CSS containment: new numbers re-lay out only their own box, not
+        # the whole page (prose and math included) on every update.
+        contained = {"contain": "strict"}
+        width, height = self.sizes.readouts
+        self.readouts = pn.pane.HTML(
+            "",
+            stylesheets=[plots.READOUT_CSS],
+            width=width,
+            height=height,
+            sizing_mode="fixed",
+            styles=contained | {"font-size": "12px" if self.embed else "13px"},
+            margin=(0, 5),
+        )
+        self.probe = pn.pane.HTML(
+            "",
+            width=self.sizes.flow_width,
+            height=40,
+            sizing_mode="fixed",
+            styles=contained | ({"font-size": "12px"} if self.embed else {}),
+            margin=(0, 5),
+        )
+        self.marks.probe.on_change("data", lambda attr, old, new: self._update_probe())
+        self._build_controls()
+        m.param.watch(self._bars_changed, ["p", "q"])
+        m.param.watch(lambda *_e: self._redraw(), ["solution", "problem", "log_color"])
+        self._redraw()
+
+    def _build_figures(self) -> None:
+        """The two draggable histograms, the moved mass between them and the plan."""
+        m = self.model
         x = uniform_grid(m.n)
         # One flow for both histograms and the ε slider: one solve per batch of requests,
         # one answer (carrying the ε solved for) releases all of them.
@@ -434,32 +465,6 @@ class TransportPlanPage(NotebookPage):
         self.eps_request = ColumnDataSource({"log_eps": [0.0]}, name="tp_eps_request")
         # a model must be referenced from the layout to be synced
         self.plan.heat.tags = [self.flow.answer_source, self.eps_request]
-        # Fixed boxes with CSS containment: new numbers re-lay out only their own box, not
-        # the whole page (prose and math included) on every update.
-        contained = {"contain": "strict"}
-        width, height = self.sizes.readouts
-        self.readouts = pn.pane.HTML(
-            "",
-            stylesheets=[plots.READOUT_CSS],
-            width=width,
-            height=height,
-            sizing_mode="fixed",
-            styles=contained | {"font-size": "12px" if self.embed else "13px"},
-            margin=(0, 5),
-        )
-        self.probe = pn.pane.HTML(
-            "",
-            width=self.sizes.flow_width,
-            height=40,
-            sizing_mode="fixed",
-            styles=contained | ({"font-size": "12px"} if self.embed else {}),
-            margin=(0, 5),
-        )
-        self.marks.probe.on_change("data", lambda attr, old, new: self._update_probe())
-        self._build_controls()
-        m.param.watch(self._bars_changed, ["p", "q"])
-        m.param.watch(lambda *_e: self._redraw(), ["solution", "problem", "log_color"])
-        self._redraw()
 
     def _apply_update(self, update: dict) -> None:
         """Apply bar syncs and slider requests (the flow answers if nothing changed)."""

@@ -65,27 +65,7 @@ class Histogram:
         self.flow = flow
         flow.listen(self.source, self._parse)
 
-        self.figure = figure(
-            height=height,
-            width=width,
-            x_range=x_range if x_range is not None else Range1d(0, 1),
-            y_range=Range1d(0, self.ymax * 1.04),
-            tools="",
-            toolbar_location=None,
-            title=title,
-            name=None if name is None else f"{name}_fig",
-        )
-        theme.style_figure(self.figure)
-        self.figure.xaxis.visible = False
-        self.figure.yaxis.ticker.desired_num_ticks = 3
-        bars = self.figure.vbar(
-            x="x", top="top", width=_bin_width(x), source=self.source, color=color, alpha=0.85
-        )
-        # The selection is the keyboard's cursor.
-        bars.selection_glyph = bars.glyph.clone(line_color="black", line_width=2)
-        bars.nonselection_glyph = bars.glyph.clone(fill_alpha=0.45, line_alpha=0.45)
-        self._glyphs = [bars.glyph, bars.selection_glyph, bars.nonselection_glyph]
-
+        self.figure = self._draw(x, title, color, width, height, x_range, name)
         # One callback for the pointer (pan/tap) and the keyboard (set up once the figure has a
         # size): one model, and the shared flow code once per histogram.
         code = js.custom_js(
@@ -99,6 +79,30 @@ class Histogram:
         for event in ("panstart", "pan", "panend", "tap"):
             self.figure.js_on_event(event, code)
         self.figure.js_on_change("inner_width", code)
+
+    def _draw(self, x, title, color, width, height, x_range, name) -> figure:
+        """The figure: bars one bin wide on a fixed height axis, no toolbar."""
+        fig = figure(
+            height=height,
+            width=width,
+            x_range=x_range if x_range is not None else Range1d(0, 1),
+            y_range=Range1d(0, self.ymax * 1.04),
+            tools="",
+            toolbar_location=None,
+            title=title,
+            name=None if name is None else f"{name}_fig",
+        )
+        theme.style_figure(fig)
+        fig.xaxis.visible = False
+        fig.yaxis.ticker.desired_num_ticks = 3
+        bars = fig.vbar(
+            x="x", top="top", width=_bin_width(x), source=self.source, color=color, alpha=0.85
+        )
+        # The selection is the keyboard's cursor.
+        bars.selection_glyph = bars.glyph.clone(line_color="black", line_width=2)
+        bars.nonselection_glyph = bars.glyph.clone(fill_alpha=0.45, line_alpha=0.45)
+        self._glyphs = [bars.glyph, bars.selection_glyph, bars.nonselection_glyph]
+        return fig
 
     @property
     def x(self) -> np.ndarray:
