@@ -120,7 +120,13 @@ function setup_keys() {
   el.style.outline = "none";  // a ring only for keyboard focus (below)
   // Bokeh's own event layer is focusable too: keep it clickable, out of the Tab order.
   const layer = view.canvas_view == null ? null : view.canvas_view.events_el;
-  if (layer != null) { layer.tabIndex = -1; layer.style.outline = "none"; }
+  if (layer != null) {
+    layer.tabIndex = -1;
+    layer.style.outline = "none";
+    // A finger on the plot drags points; without this the browser takes the gesture as a
+    // scroll and cancels the drag after a few moves.
+    layer.style.touchAction = "pinch-zoom";
+  }
   el.setAttribute("role", "group");
   el.setAttribute("aria-roledescription", "draggable points");
   const keys = ["Tab picks a point", "arrows move it"];
@@ -198,19 +204,19 @@ if (event === undefined) {
     st.off = [source.data.x[i] - cb_obj.x, source.data.y[i] - cb_obj.y];
     pick(i);
   }
-} else if (event === "pan" || event === "panend") {
+} else if (event === "pan") {
   const i = st.drag;
   if (i >= 0 && i < count()) {
     move_to(i, cb_obj.x + st.off[0], cb_obj.y + st.off[1]);
-    if (event === "panend") {
-      st.drag = -1;
-      send(true);
-      announce(describe(i));
-    } else {
-      send_soon(false);
-    }
-  } else if (event === "panend") {
-    st.drag = -1;
+    send_soon(false);
+  }
+} else if (event === "panend") {
+  // The point stays where the last pan put it: a touch's panend carries no position.
+  const i = st.drag;
+  st.drag = -1;
+  if (i >= 0 && i < count()) {
+    send(true);
+    announce(describe(i));
   }
 } else if (event === "tap") {
   const i = hit(cb_obj.x, cb_obj.y);
