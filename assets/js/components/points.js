@@ -144,7 +144,7 @@ function setup_keys() {
   if (el.shadowRoot != null) { el.shadowRoot.appendChild(live); }
 
   el.addEventListener("focusin", () => {
-    if (!el.matches(":focus-visible") && !el.matches(":focus-within:has(:focus-visible)")) {
+    if (!el.matches(":focus-visible")) {
       return;  // a click: no ring (the tap picks the point)
     }
     el.style.outline = "2px solid currentColor";
