@@ -8,7 +8,6 @@ this module only lays the numbers out for the drawing and the readouts.
 
 from __future__ import annotations
 
-from concurrent.futures import Future, ThreadPoolExecutor
 from functools import partial
 
 import numpy as np
@@ -22,7 +21,7 @@ from ot_engine.brenier_scene import (
     density_contour,
     sampled_w2_spread,
 )
-from pages import compat, query, shell, theme
+from pages import compat, query, shell, theme, workers
 from pages.brenier_surface import BrenierSurface
 from pages.page import NotebookPage
 
@@ -57,11 +56,6 @@ ESTIMATE_DELAY_MS = 150
 READOUT_MIN_HEIGHT = 110
 FIGURE_HEIGHT = 600
 EMBED_FIGURE_HEIGHT = 500
-#: The exact solves run off the session's event loop (POT's network simplex releases the GIL),
-#: so a slider moved while they run is answered at once. One worker for the whole process:
-#: the other core stays free for the event loop; a session's queued request that a newer one
-#: supersedes is cancelled before it starts.
-_ESTIMATE_POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="brenier-estimate")
 
 
 class BrenierModel(param.Parameterized):
@@ -290,8 +284,11 @@ class BrenierPage(NotebookPage):
         # A minimum height: the text changes length as it solves; the page below must not jump.
         self.readout = pn.pane.Markdown(sizing_mode="stretch_width", min_height=READOUT_MIN_HEIGHT)
         self.map_readout = pn.pane.Markdown(sizing_mode="stretch_width")
-        self._estimate_generation = 0
-        self._estimate_future: Future | None = None
+        # The exact solves run on the process's worker thread (pages.workers; POT's network
+        # simplex releases the GIL), so a slider moved while they run is answered at once.
+        self._estimate = workers.Job(
+            self._show_estimate, on_error=self._show_problem, delay_ms=ESTIMATE_DELAY_MS
+        )
         self._push_view()
         self._push_geometry()
         self._push_samples()
@@ -364,56 +361,19 @@ class BrenierPage(NotebookPage):
 
         The exact solves take ~40 ms at n = 300 and ~450 ms at n = 1000 (see REPEATS): run on
         every event of a slider drag they would hold up the surface. Only the latest request
-        runs; it runs on a worker thread and its result comes back on the session's loop.
+        runs (pages.workers.Job); without a server it is solved here and now.
         """
-        self._estimate_generation += 1
-        generation = self._estimate_generation
         self.readout.object = self._readout_text(None)
-        doc = pn.state.curdoc
-        if doc is not None and doc.session_context is not None:
-            doc.add_timeout_callback(
-                partial(self._start_estimate, generation, doc), ESTIMATE_DELAY_MS
-            )
-        else:  # no server (unit tests, notebooks): solve here and now
-            try:
-                self._show_estimate(generation, self.model.estimate())
-            except oe.InvalidInput as err:
-                self._show_estimate(generation, None, problem=str(err))
+        self._estimate.submit(self.model.estimate_job())
 
-    def _start_estimate(self, generation: int, doc) -> None:
-        if generation != self._estimate_generation:
-            return  # a newer request superseded this one
-        if self._estimate_future is not None:
-            self._estimate_future.cancel()  # only stops it if it has not started yet
-        future = _ESTIMATE_POOL.submit(self.model.estimate_job())
-        self._estimate_future = future
-
-        def done(fut: Future) -> None:  # on the worker thread (or here, if cancelled)
-            if fut.cancelled():
-                return
-            context = doc.session_context
-            if context is None or context.destroyed:
-                return
-            doc.add_next_tick_callback(partial(self._finish_estimate, generation, fut))
-
-        future.add_done_callback(done)
-
-    def _finish_estimate(self, generation: int, future: Future) -> None:
-        try:
-            estimate = future.result()
-        except oe.InvalidInput as err:
-            self._show_estimate(generation, None, problem=str(err))
+    def _show_estimate(self, estimate: SampledW2Spread | None) -> None:
+        if estimate is None:
+            self._show_problem("no result")
             return
-        self._show_estimate(generation, estimate)
+        self.readout.object = self._readout_text(estimate)
 
-    def _show_estimate(
-        self, generation: int, estimate: SampledW2Spread | None, problem: str | None = None
-    ) -> None:
-        if generation != self._estimate_generation:
-            return  # the controls moved on while this one was solving
-        if problem is None and estimate is None:
-            problem = "no result"
-        self.readout.object = self._readout_text(estimate, problem)
+    def _show_problem(self, problem: str) -> None:
+        self.readout.object = self._readout_text(None, problem)
 
     def new_draws(self, *_event) -> None:
         """Fresh random samples for the estimate and the dots (the "new draws" button)."""

@@ -94,6 +94,7 @@ class AttributedColumn(pn.Column):
 JS_HOOKS = {
     "PlotView._invalidate_layout_if_needed": "kl_vs_wasserstein_drag.js: skip text measures "
     "while the bump is dragged",
-    "Document.views_manager": "components/histogram.js: find a figure's view",
-    "CanvasView.events_el": "components/histogram.js: the plot's event layer (focus, keys)",
+    "Document.views_manager": "components/histogram.js, components/points.js: find a figure's view",
+    "CanvasView.events_el": "components/histogram.js, components/points.js: the plot's event "
+    "layer (focus, keys, touch-action)",
 }

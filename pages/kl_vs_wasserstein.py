@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import math
-from typing import ClassVar
 
 import numpy as np
 import panel as pn
@@ -37,6 +36,7 @@ from ot_engine.shift_family import (
 from pages import prose, query, theme
 from pages.components import js
 from pages.components.flow import Flow
+from pages.components.readouts import ReadoutTable
 from pages.kl_vs_wasserstein_plots import (
     COLORS,
     LABELS,
@@ -169,27 +169,6 @@ def plateau_rows(shape: str, width: float, floor: float) -> list[list[str]]:
     ]
 
 
-#: The readout table's look: fixed column widths and tabular digits, so a new number never
-#: changes the size of anything.
-READOUT_CSS = """
-table.kvw-readouts { width: 100%; table-layout: fixed; border-collapse: collapse;
-  font-size: 14px; font-variant-numeric: tabular-nums; }
-table.kvw-readouts th, table.kvw-readouts td { padding: 1px 0; white-space: nowrap;
-  overflow: hidden; text-overflow: ellipsis; }
-table.kvw-readouts .kvw-name { text-align: left; width: 46%; }
-table.kvw-readouts .kvw-num { text-align: right; width: 27%; }
-"""
-
-
-class ReadoutTable(pn.custom.JSComponent):
-    """The current value and slope of every divergence; an update rewrites only cell text."""
-
-    rows = param.List(default=[], doc="[key, label, colour, value text, slope text] per row")
-
-    _esm = js.path("kl_vs_wasserstein_readouts.js")
-    _stylesheets: ClassVar[list[str]] = [READOUT_CSS]
-
-
 class KLvsWassersteinPage(NotebookPage):
     """The figure and controls for one session, drawn from a :class:`ShiftModel`."""
 
@@ -243,7 +222,14 @@ class KLvsWassersteinPage(NotebookPage):
 
     def _build_controls(self) -> None:
         m = self.model
-        self.readouts = ReadoutTable(sizing_mode="stretch_width", min_height=190)
+        self.readouts = ReadoutTable(
+            columns=[["kvw-value", "value"], ["kvw-slope", "d/ds"]],
+            label_header="divergence",
+            caption="Divergences of p and q at the current shift",
+            table_class="kvw-readouts",
+            sizing_mode="stretch_width",
+            min_height=190,
+        )
         self.control_panel = pn.Column(
             pn.widgets.FloatSlider.from_param(m.param.shift, name="shift s (centre of q)"),
             pn.widgets.Select.from_param(m.param.shape, name="shape of q"),

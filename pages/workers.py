@@ -1,0 +1,261 @@
+"""One worker pool for the background work of every session, and a per-session job helper.
+
+Long computations (a 2-D barycenter, fitting a field, Brenier's sampled estimate) run off the
+session's event loop so a slider moved meanwhile is answered at once. :data:`POOL` is shared
+by all sessions of the process and has ONE thread: on a 2-core machine the other core must
+stay free for the event loop (numpy and POT's solvers release the GIL while they work). Its
+queue holds at most one job per session (below), so it stays bounded by the sessions.
+
+:class:`Job` is what a page holds, one per kind of background result:
+
+- ``submit(fn)`` asks for a new result; the newest request wins: a queued job it supersedes
+  is cancelled before it starts, and a running one's result is dropped (by generation);
+- ``delay_ms`` waits for the controls to rest before starting (a slider drag submits often);
+- a job may take a ``progress`` keyword: calling ``progress(fraction, text)`` on the worker
+  reports to ``on_progress`` on the session's loop (coalesced: the latest report wins), and
+  raises :class:`Superseded` once the job is stale, so a cooperative job stops early;
+- ``on_result`` / ``on_error`` run on the session's loop (Bokeh models must never be touched
+  from a worker thread); an error becomes a short message, never a crashed session;
+- ``result`` keeps the last finished result, to show while a new one runs;
+- nothing is delivered, and nothing queued starts, once the session is destroyed.
+
+Without a served session (unit tests, a notebook) ``submit`` runs the job at once, in line.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from functools import partial
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+#: The process's one background thread (see the module docstring for why one).
+POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ot-worker")
+#: Longest error text shown to the student.
+MESSAGE_LIMIT = 160
+
+
+class Superseded(Exception):
+    """Raised inside a job by ``progress()`` once a newer request (or session end) made it
+    stale."""
+
+
+def short_message(err: BaseException) -> str:
+    """One line of at most MESSAGE_LIMIT characters saying what went wrong.
+
+    >>> short_message(ValueError("bad input\\nwith details"))
+    'bad input'
+    >>> short_message(ZeroDivisionError())
+    'ZeroDivisionError'
+    """
+    lines = str(err).strip().splitlines()
+    text = lines[0].strip() if lines else ""
+    if not text:
+        text = type(err).__name__
+    if len(text) > MESSAGE_LIMIT:
+        text = text[: MESSAGE_LIMIT - 1] + "…"
+    return text
+
+
+def _served(doc) -> bool:
+    return doc is not None and getattr(doc, "session_context", None) is not None
+
+
+def _alive(doc) -> bool:
+    context = getattr(doc, "session_context", None)
+    return context is not None and not getattr(context, "destroyed", False)
+
+
+class Job:
+    """Background results for one session: newest wins, progress, errors, session end.
+
+    ``on_result(value)``, ``on_error(message)`` and ``on_progress(fraction, text)`` run on the
+    session's event loop (in line, without a server).
+    """
+
+    def __init__(
+        self,
+        on_result: Callable[[Any], None],
+        *,
+        on_error: Callable[[str], None] | None = None,
+        on_progress: Callable[[float, str], None] | None = None,
+        delay_ms: int = 0,
+        doc=None,
+        pool: ThreadPoolExecutor | None = None,
+    ) -> None:
+        self.on_result = on_result
+        self.on_error = on_error
+        self.on_progress = on_progress
+        self.delay_ms = int(delay_ms)
+        self.pool = pool or POOL
+        self.doc = doc
+        if doc is None:
+            import panel as pn
+
+            self.doc = pn.state.curdoc
+        #: The last finished result (kept while a newer one runs), and its generation.
+        self.result: Any = None
+        self.result_generation = 0
+        self.generation = 0
+        self.closed = False
+        self._future: Future | None = None
+        self._lock = threading.Lock()  # guards the pending progress report
+        self._progress: tuple[int, float, str] | None = None
+        if _served(self.doc):
+            self.doc.on_session_destroyed(self._on_destroyed)
+
+    # --- the page's side ------------------------------------------------------------------
+
+    @property
+    def busy(self) -> bool:
+        """A request is waiting or running whose result has not been delivered yet."""
+        return self.result_generation != self.generation and not self.closed
+
+    def submit(self, fn: Callable[..., Any]) -> int:
+        """Ask for ``fn()`` (or ``fn(progress=...)``); returns the request's generation.
+
+        ``fn`` must read nothing that changes meanwhile: a ``functools.partial`` of copies.
+        """
+        if self.closed:
+            return self.generation
+        self.generation += 1
+        generation = self.generation
+        self._cancel_queued()
+        if not _served(self.doc):
+            self._run_inline(generation, fn)
+        elif self.delay_ms > 0:
+            self.doc.add_timeout_callback(partial(self._start, generation, fn), self.delay_ms)
+        else:
+            self._start(generation, fn)
+        return generation
+
+    def cancel(self) -> None:
+        """Drop every request made so far (the last finished result stays)."""
+        self.generation += 1
+        self.result_generation = self.generation
+        self._cancel_queued()
+
+    def close(self) -> None:
+        """The session is over: nothing more starts or is delivered."""
+        self.closed = True
+        self.cancel()
+
+    # --- running ----------------------------------------------------------------------------
+
+    def _cancel_queued(self) -> None:
+        if self._future is not None:
+            self._future.cancel()  # only stops a job that has not started yet
+            self._future = None
+
+    def _call(self, generation: int, fn: Callable[..., Any]) -> Any:
+        if _wants_progress(fn):
+            return fn(progress=partial(self._report, generation))
+        return fn()
+
+    def _run_inline(self, generation: int, fn: Callable[..., Any]) -> None:
+        try:
+            value = self._call(generation, fn)
+        except Superseded:
+            return
+        except Exception as err:
+            self._fail(generation, err)
+            return
+        self._succeed(generation, value)
+
+    def _start(self, generation: int, fn: Callable[..., Any]) -> None:
+        if generation != self.generation or self.closed or not _alive(self.doc):
+            return  # superseded while it waited for the controls to rest
+        self._cancel_queued()
+        future = self.pool.submit(self._call, generation, fn)
+        self._future = future
+        doc = self.doc
+
+        def done(fut: Future) -> None:  # on the worker thread (or here, if cancelled)
+            if fut.cancelled() or generation != self.generation or not _alive(doc):
+                return
+            try:
+                doc.add_next_tick_callback(partial(self._finish, generation, fut))
+            except Exception:  # the session went away between the check and the call
+                log.debug("session gone before a job's result was delivered", exc_info=True)
+
+        future.add_done_callback(done)
+
+    def _finish(self, generation: int, future: Future) -> None:
+        if self._future is future:
+            self._future = None
+        try:
+            value = future.result()
+        except Superseded:
+            return
+        except Exception as err:
+            self._fail(generation, err)
+            return
+        self._succeed(generation, value)
+
+    def _succeed(self, generation: int, value: Any) -> None:
+        if generation != self.generation or self.closed:
+            return  # a newer request is on its way: this result is stale
+        self.result, self.result_generation = value, generation
+        try:
+            self.on_result(value)
+        except Exception as err:  # the page's own callback: report it, keep the session
+            log.exception("a job's result callback failed")
+            self._report_error(err)
+
+    def _fail(self, generation: int, err: Exception) -> None:
+        if generation != self.generation or self.closed:
+            return
+        self.result_generation = generation
+        log.warning("background job failed: %s", short_message(err), exc_info=err)
+        self._report_error(err)
+
+    def _report_error(self, err: BaseException) -> None:
+        if self.on_error is None:
+            return
+        try:
+            self.on_error(short_message(err))
+        except Exception:
+            log.exception("a job's error callback failed")
+
+    # --- progress: called on the worker thread, delivered on the loop ------------------------
+
+    def _report(self, generation: int, fraction: float, text: str = "") -> None:
+        if generation != self.generation or self.closed:
+            raise Superseded
+        if self.on_progress is None:
+            return
+        with self._lock:
+            pending = self._progress is not None
+            self._progress = (generation, float(fraction), str(text))
+        if not _served(self.doc):
+            self._deliver_progress()
+        elif not pending and _alive(self.doc):  # one delivery in flight at most: latest wins
+            self.doc.add_next_tick_callback(self._deliver_progress)
+
+    def _deliver_progress(self) -> None:
+        with self._lock:
+            report, self._progress = self._progress, None
+        if report is None or report[0] != self.generation or self.closed:
+            return
+        try:
+            self.on_progress(report[1], report[2])
+        except Exception:
+            log.exception("a job's progress callback failed")
+
+    def _on_destroyed(self, _session_context) -> None:
+        self.close()
+
+
+def _wants_progress(fn: Callable[..., Any]) -> bool:
+    """True when ``fn`` takes a ``progress`` keyword (and it is not already bound)."""
+    if isinstance(fn, partial) and "progress" in fn.keywords:
+        return False
+    try:
+        return "progress" in inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return False
