@@ -83,6 +83,18 @@ SAFE_LOG_STEPS = 30
 SAFE_LOG_TOL = 1e-2
 #: Work of one log-domain step, counted in matrix-vector product pairs (measured roughly).
 LOG_STEP_WORK = 10
+#: Kernel entries below ``exp(FLUSH_LOG)`` times their column's largest are set to 0 instead
+#: of computed: without AVX-512, ``exp`` of such arguments takes the slow subnormal path (and
+#: subnormal entries slow the products down); a flushed entry is below ``1e-307 b_j``.
+FLUSH_LOG = -708.0
+#: Absorptions multiply the kernel by the scalings instead of recomputing it with ``exp``;
+#: when the product of the factors applied since the last ``exp`` may exceed ``exp(DRIFT_MAX)``,
+#: the kernel is recomputed.  A flushed entry then stands for a plan entry below
+#: ``exp(FLUSH_LOG + DRIFT_MAX + 2 ABSORB_LOG) < 1e-100``: the truncation changes no digit.
+DRIFT_MAX = 400.0
+#: Rows whose sum the column-exact kernel gets wrong by more than ``exp(ROW_FIX_LOG)`` are
+#: recomputed in the log domain (a few rows at most; the rest are rescaled, see DRIFT_MAX).
+ROW_FIX_LOG = 200.0
 #: Masses (of a unit-mass histogram) at or below this are treated as empty bars by
 #: :func:`ot_engine.sinkhorn`: they change no printed digit, and subnormal floats (below
 #: ~2.2e-308) carry too few bits for ``a / (K v)`` to be computed reliably.
@@ -115,6 +127,68 @@ def _kernel(f, g, log_a, log_b, C, eps):
     M *= 1.0 / eps
     np.exp(M, out=M)
     return M
+
+
+class Workspace:
+    """Preallocated ``(n, m)`` buffers: the kernel, a scratch array and a mask.
+
+    Reused across ε stages and absorptions: allocating a fresh n x m array each time cost more
+    than the arithmetic on it (page faults on freshly mapped memory).
+    """
+
+    def __init__(self, n, m):
+        self.K = np.empty((n, m))
+        self.W = np.empty((n, m))
+        self.mask = np.empty((n, m), dtype=bool)
+
+
+def column_exact_kernel(f, log_a, b, C, e, ws):
+    """Kernel of ``f`` and its soft c-transform ``g``, with one ``exp``; returns ``g``.
+
+    Writes ``ws.K = a b^T exp((f + g - C)/e)`` with
+    ``g_j = -e log sum_i a_i exp((f_i - C_ij)/e)``, so that every column sums to ``b_j``
+    exactly: ``K_ij = b_j exp(W_ij - mx_j) / s_j`` with ``W_ij = log a_i + (f_i - C_ij)/e``,
+    ``mx_j = max_i W_ij`` and ``s_j >= 1`` the column sum of the exponentials.  Entries below
+    ``exp(FLUSH_LOG)`` of their column's largest are set to 0 (see ``FLUSH_LOG``).
+    """
+    W, K, mask = ws.W, ws.K, ws.mask
+    np.multiply(C, -1.0 / e, out=W)
+    W += (f / e + log_a)[:, None]
+    mx = W.max(axis=0)
+    W -= mx[None, :]
+    np.greater(W, FLUSH_LOG, out=mask)
+    K.fill(0.0)
+    np.exp(W, out=K, where=mask)
+    s = K.sum(axis=0)
+    K *= (b / s)[None, :]
+    return -e * (mx + np.log(s))
+
+
+def make_rows_exact(f, g, a, log_a, log_b, C, e, K):
+    """Soft c-transform of ``g`` for the rows, applied to ``f`` and ``K`` in place.
+
+    Returns the largest factor (log) by which a row of ``K`` was multiplied (0 if none).
+    Rows off by at most ``exp(ROW_FIX_LOG)`` are rescaled; the others (and empty rows) are
+    recomputed in the log domain, which needs no flushed entry to be right.
+    """
+    with np.errstate(divide="ignore"):
+        factor = log_a - np.log(K.sum(axis=1))
+    bad = ~(factor <= ROW_FIX_LOG)
+    if bad.any():
+        rows = np.flatnonzero(bad)
+        Z = (g + e * log_b)[None, :] - C[rows]
+        Z *= 1.0 / e
+        mx = Z.max(axis=1)
+        Z -= mx[:, None]
+        E = np.exp(np.maximum(Z, FLUSH_LOG))
+        E[Z <= FLUSH_LOG] = 0.0
+        t = E.sum(axis=1)
+        f[rows] = -e * (mx + np.log(t))
+        K[rows] = (a[rows] / t)[:, None] * E
+        factor[rows] = 0.0
+    f += e * factor
+    K *= np.exp(factor)[:, None]
+    return max(float(factor.max()), 0.0)
 
 
 def stage_omega(eps, spread):
@@ -357,19 +431,25 @@ def log_domain_steps(f, g, a, log_a, log_b, C, e, *, steps, tol, deadline):
     return f, g, err, work
 
 
-def run_stage(f, g, a, b, log_a, log_b, C, e, *, w, adaptive, tol, cap, deadline, trace):
+def run_stage(f, g, a, b, log_a, log_b, C, e, ws, *, w, adaptive, tol, cap, deadline, trace):
     """Sinkhorn (and Newton) iterations at one ε until ``tol``, ``cap`` or ``deadline``.
 
-    Starts from the soft c-transforms of ``f``.  Returns ``(f, g, M, u, v, err, it)`` with
-    the plan ``u M v`` (``M`` the stabilized kernel of ``f, g``).  If the scalings blew up,
-    ``err`` is ``inf`` and ``f, g, M`` are the last finite potentials and their kernel.
-    ``adaptive=False`` keeps ``w`` fixed and checks (and absorbs) at every iteration: the
-    safe mode used to rerun a stage that blew up.
+    Starts from the soft c-transforms of ``f`` (``g`` is only returned back on a blow-up
+    before the first iteration).  Returns ``(f, g, M, u, v, err, it)`` with the plan
+    ``u M v`` (``M`` the stabilized kernel of ``f, g``, held in ``ws.K``).  If the scalings
+    blew up, ``err`` is ``inf`` and ``f, g, M`` are the last finite potentials and their
+    kernel.  ``adaptive=False`` keeps ``w`` fixed and checks (and absorbs) at every
+    iteration: the safe mode used to rerun a stage that blew up.
+
+    One ``exp`` of the n x m cost per stage: absorptions of the scalings into ``f, g``
+    rescale the kernel (two products) instead of recomputing it, until the accumulated
+    factor reaches ``DRIFT_MAX`` (see there for the truncation bound).
     """
     check_every = CHECK_EVERY if adaptive else 1  # (ADAPT_WINDOW counts checks)
-    g = softmin_cols(f, log_a, C, e)
-    f = softmin_rows(g, log_b, C, e)
-    M = _kernel(f, g, log_a, log_b, C, e)
+    f = f.copy()
+    g = column_exact_kernel(f, log_a, b, C, e, ws)
+    drift = make_rows_exact(f, g, a, log_a, log_b, C, e, ws.K)
+    M = ws.K
     u = np.ones(a.size)
     v = np.ones(b.size)
     Mv = M @ v
@@ -401,7 +481,7 @@ def run_stage(f, g, a, b, log_a, log_b, C, e, *, w, adaptive, tol, cap, deadline
                 ):
                     # Sinkhorn is crawling along a flat direction: Newton steps instead.
                     newton_rounds += 1
-                    f, g, M, err, work = newton_phase(
+                    f, g, P, err, work = newton_phase(
                         f + e * np.log(u),
                         g + e * np.log(v),
                         a,
@@ -415,6 +495,8 @@ def run_stage(f, g, a, b, log_a, log_b, C, e, *, w, adaptive, tol, cap, deadline
                         deadline=deadline,
                         trace=trace,
                     )
+                    np.copyto(M, P)
+                    drift = 0.0
                     it += work
                     u = np.ones(a.size)
                     v = np.ones(b.size)
@@ -430,8 +512,15 @@ def run_stage(f, g, a, b, log_a, log_b, C, e, *, w, adaptive, tol, cap, deadline
                 g_abs = g + e * np.log(v)
                 if not (np.isfinite(f_abs).all() and np.isfinite(g_abs).all()):
                     return f, g, M, np.ones(a.size), np.ones(b.size), np.inf, it
-                f, g = f_abs, g_abs
-                M = _kernel(f, g, log_a, log_b, C, e)
+                drift += max(float(np.log(u.max())), 0.0) + max(float(np.log(v.max())), 0.0)
+                if drift > DRIFT_MAX:
+                    f = f_abs
+                    g = column_exact_kernel(f, log_a, b, C, e, ws)
+                    drift = make_rows_exact(f, g, a, log_a, log_b, C, e, M)
+                else:
+                    f, g = f_abs, g_abs
+                    M *= u[:, None]
+                    M *= v[None, :]
                 u = np.ones(a.size)
                 v = np.ones(b.size)
                 Mv = M @ v
@@ -467,6 +556,7 @@ def solve(a, b, C, eps, f, g, *, tol, max_iter, deadline, omega=None, warm_eps=N
     u = np.ones(a.size)
     v = np.ones(b.size)
     M = None
+    ws = Workspace(a.size, b.size)
     k = 0
     # Attempt at stage k: 0 normal; 1 after a blow-up (log-domain steps, then scalings that
     # start unrelaxed); 2 after a second one (log-domain steps, then plain Sinkhorn checked
@@ -510,6 +600,7 @@ def solve(a, b, C, eps, f, g, *, tol, max_iter, deadline, omega=None, warm_eps=N
                 log_b,
                 C,
                 e,
+                ws,
                 w=w,
                 adaptive=adaptive,
                 tol=stage_tol,
@@ -563,5 +654,6 @@ def solve(a, b, C, eps, f, g, *, tol, max_iter, deadline, omega=None, warm_eps=N
         u = np.ones(a.size)
         v = np.ones(b.size)
         trace.append(marginal_error(M, a, b))
-    plan = u[:, None] * M * v[None, :]
-    return plan, f, g, total, trace
+    M *= u[:, None]  # in place: M is the workspace's kernel (or a fresh one) and not used again
+    M *= v[None, :]
+    return M, f, g, total, trace
