@@ -92,6 +92,13 @@ FLUSH_LOG = -708.0
 #: the kernel is recomputed.  A flushed entry then stands for a plan entry below
 #: ``exp(FLUSH_LOG + DRIFT_MAX + 2 ABSORB_LOG) < 1e-100``: the truncation changes no digit.
 DRIFT_MAX = 400.0
+#: A stage's kernel is the square of the previous one (no ``exp``) only when the factors
+#: applied to it since its last ``exp`` stay below ``exp(SQUARE_MAX_DRIFT)`` and every
+#: product ``a_i b_j`` is above ``exp(-SQUARE_MIN_LOG_MASS)``: an entry flushed (or lost to
+#: underflow) then stands for a plan entry below ``exp(-700)`` after squaring (see
+#: :func:`square_kernel`).
+SQUARE_MAX_DRIFT = 100.0
+SQUARE_MIN_LOG_MASS = 200.0
 #: Rows whose sum the column-exact kernel gets wrong by more than ``exp(ROW_FIX_LOG)`` are
 #: recomputed in the log domain (a few rows at most; the rest are rescaled, see DRIFT_MAX).
 ROW_FIX_LOG = 200.0
@@ -162,6 +169,22 @@ def column_exact_kernel(f, log_a, b, C, e, ws):
     s = K.sum(axis=0)
     K *= (b / s)[None, :]
     return -e * (mx + np.log(s))
+
+
+def square_kernel(K, u, v, a, b):
+    """Kernel at ε/2 from the plan ``P = u K v`` at ε, in place: ``P_ij^2 / (a_i b_j)``.
+
+    ``a b^T exp((f + g - C)/(ε/2)) = (a b^T exp((f + g - C)/ε))^2 / (a b^T)`` with the
+    potentials ``f + ε log u, g + ε log v`` of ``P``: no ``exp`` needed.  Rounding errors
+    double at each squaring (about 1e-13 relative after a dozen stages, i.e. ``C`` off by
+    1e-13 ε).  An entry below ``exp(-708 + SQUARE_MAX_DRIFT)`` of the plan before squaring
+    (flushed or not) is below ``exp(-1216) / (a_i b_j) < exp(-1016)`` after it.
+    """
+    K *= u[:, None]
+    K *= v[None, :]
+    np.multiply(K, K, out=K)
+    K *= (1.0 / a)[:, None]
+    K *= (1.0 / b)[None, :]
 
 
 def make_rows_exact(f, g, a, log_a, log_b, C, e, K):
@@ -363,13 +386,15 @@ def slow(err_before, err_now, tol):
 
 
 def eps_schedule(eps_start, eps):
-    stages = []
-    e = eps_start
-    while e > eps * (1.0 + 1e-12):
-        stages.append(e)
-        e *= EPS_FACTOR
-    stages.append(eps)
-    return stages
+    """``eps / EPS_FACTOR^k`` for ``k = K, ..., 0``, the first one at least ``eps_start``.
+
+    Exact powers of two apart (EPS_FACTOR = 0.5), so that each stage's kernel can be the
+    square of the last one's (:func:`square_kernel`).
+    """
+    k = 0
+    while eps / EPS_FACTOR**k < eps_start * (1.0 - 1e-12):
+        k += 1
+    return [eps / EPS_FACTOR**i for i in range(k, -1, -1)]
 
 
 def newton_phase(f, g, a, b, log_a, log_b, C, eps, *, tol, max_work, deadline, trace):
@@ -431,14 +456,19 @@ def log_domain_steps(f, g, a, log_a, log_b, C, e, *, steps, tol, deadline):
     return f, g, err, work
 
 
-def run_stage(f, g, a, b, log_a, log_b, C, e, ws, *, w, adaptive, tol, cap, deadline, trace):
+def run_stage(
+    f, g, a, b, log_a, log_b, C, e, ws, *, w, adaptive, tol, cap, deadline, trace, reuse=False
+):
     """Sinkhorn (and Newton) iterations at one ε until ``tol``, ``cap`` or ``deadline``.
 
     Starts from the soft c-transforms of ``f`` (``g`` is only returned back on a blow-up
-    before the first iteration).  Returns ``(f, g, M, u, v, err, it)`` with the plan
+    before the first iteration) or, with ``reuse``, from ``ws.K`` already holding the kernel
+    of ``f, g`` (made exact for the columns, then the rows, by rescaling).  Returns
+    ``(f, g, M, u, v, err, it, drift)`` with the plan
     ``u M v`` (``M`` the stabilized kernel of ``f, g``, held in ``ws.K``).  If the scalings
     blew up, ``err`` is ``inf`` and ``f, g, M`` are the last finite potentials and their
-    kernel.  ``adaptive=False`` keeps ``w`` fixed and checks (and absorbs) at every
+    kernel; ``drift`` is the log of the largest factor applied to ``M`` since its last
+    ``exp``.  ``adaptive=False`` keeps ``w`` fixed and checks (and absorbs) at every
     iteration: the safe mode used to rerun a stage that blew up.
 
     One ``exp`` of the n x m cost per stage: absorptions of the scalings into ``f, g``
@@ -447,9 +477,21 @@ def run_stage(f, g, a, b, log_a, log_b, C, e, ws, *, w, adaptive, tol, cap, dead
     """
     check_every = CHECK_EVERY if adaptive else 1  # (ADAPT_WINDOW counts checks)
     f = f.copy()
-    g = column_exact_kernel(f, log_a, b, C, e, ws)
-    drift = make_rows_exact(f, g, a, log_a, log_b, C, e, ws.K)
     M = ws.K
+    col = None
+    if reuse:
+        with np.errstate(divide="ignore"):
+            col = log_b - np.log(M.sum(axis=0))
+        if not col.max() <= ROW_FIX_LOG:  # a column lost to underflow: recompute
+            col = None
+    if col is None:
+        g = column_exact_kernel(f, log_a, b, C, e, ws)
+        drift = 0.0
+    else:
+        g = g + e * col
+        M *= np.exp(col)[None, :]
+        drift = max(float(col.max()), 0.0)
+    drift += make_rows_exact(f, g, a, log_a, log_b, C, e, M)
     u = np.ones(a.size)
     v = np.ones(b.size)
     Mv = M @ v
@@ -468,7 +510,7 @@ def run_stage(f, g, a, b, log_a, log_b, C, e, ws, *, w, adaptive, tol, cap, dead
                 trace.append(err)
             errs.append(err)
             if not np.isfinite(err):
-                return f, g, M, np.ones(a.size), np.ones(b.size), np.inf, it
+                return f, g, M, np.ones(a.size), np.ones(b.size), np.inf, it, drift
             if err <= tol or it >= cap or time.perf_counter() > deadline:
                 break
             if adaptive and len(errs) % ADAPT_WINDOW == 0 and len(errs) > ADAPT_WINDOW:
@@ -511,7 +553,7 @@ def run_stage(f, g, a, b, log_a, log_b, C, e, ws, *, w, adaptive, tol, cap, dead
                 f_abs = f + e * np.log(u)
                 g_abs = g + e * np.log(v)
                 if not (np.isfinite(f_abs).all() and np.isfinite(g_abs).all()):
-                    return f, g, M, np.ones(a.size), np.ones(b.size), np.inf, it
+                    return f, g, M, np.ones(a.size), np.ones(b.size), np.inf, it, drift
                 drift += max(float(np.log(u.max())), 0.0) + max(float(np.log(v.max())), 0.0)
                 if drift > DRIFT_MAX:
                     f = f_abs
@@ -528,7 +570,7 @@ def run_stage(f, g, a, b, log_a, log_b, C, e, ws, *, w, adaptive, tol, cap, dead
         v_new = b / MTu
         v = v_new if w == 1.0 else v * (v_new / v) ** w
         Mv = M @ v
-    return f, g, M, u, v, err, it
+    return f, g, M, u, v, err, it, drift
 
 
 def solve(a, b, C, eps, f, g, *, tol, max_iter, deadline, omega=None, warm_eps=None):
@@ -557,6 +599,9 @@ def solve(a, b, C, eps, f, g, *, tol, max_iter, deadline, omega=None, warm_eps=N
     v = np.ones(b.size)
     M = None
     ws = Workspace(a.size, b.size)
+    # The squared kernel needs every a_i b_j above exp(-SQUARE_MIN_LOG_MASS).
+    squarable = EPS_FACTOR == 0.5 and log_a.min() + log_b.min() >= -SQUARE_MIN_LOG_MASS
+    reuse = False
     k = 0
     # Attempt at stage k: 0 normal; 1 after a blow-up (log-domain steps, then scalings that
     # start unrelaxed); 2 after a second one (log-domain steps, then plain Sinkhorn checked
@@ -591,7 +636,7 @@ def solve(a, b, C, eps, f, g, *, tol, max_iter, deadline, omega=None, warm_eps=N
         # Scalings that overflow or underflow (a blow-up) are expected far from the solution;
         # they are detected and handled below, so no warnings for them.
         with np.errstate(over="ignore", divide="ignore", invalid="ignore", under="ignore"):
-            f_s, g_s, M, u, v, err, it = run_stage(
+            f_s, g_s, M, u, v, err, it, drift = run_stage(
                 f,
                 g,
                 a,
@@ -607,7 +652,9 @@ def solve(a, b, C, eps, f, g, *, tol, max_iter, deadline, omega=None, warm_eps=N
                 cap=stage_cap,
                 deadline=deadline,
                 trace=trace if last else None,
+                reuse=reuse,
             )
+        reuse = False
         total += it
         out_of_budget = time.perf_counter() > deadline or total >= max_iter
         if np.isfinite(err):
@@ -637,6 +684,9 @@ def solve(a, b, C, eps, f, g, *, tol, max_iter, deadline, omega=None, warm_eps=N
             break
         attempt = 0
         f, g = f_new, g_new
+        if not last and not out_of_budget and squarable and drift <= SQUARE_MAX_DRIFT:
+            square_kernel(M, u, v, a, b)
+            reuse = True
         if out_of_budget:
             if not last:
                 # Out of budget before the target ε: fall back to the target kernel.
