@@ -58,8 +58,10 @@ NEWTON_MAX_EXPONENT = 20.0
 NEWTON_ARMIJO = 1e-4
 #: Largest number of halvings of a Newton step before it is given up.
 NEWTON_BACKTRACK = 12
-#: Switch from Sinkhorn to Newton steps when more iterations than this are predicted.
-NEWTON_AFTER = 200
+#: Switch from Sinkhorn to Newton steps when more iterations than this are predicted.  A
+#: Newton phase costs more than its work count says (a sparse factorization of a plan with
+#: a few % nonzeros takes as long as ~100 iterations at n = 256), so only long crawls pay.
+NEWTON_AFTER = 500
 #: Newton steps per Newton phase, and Newton phases per ε stage, at most.
 NEWTON_MAX_STEPS = 20
 NEWTON_ROUNDS = 2
