@@ -4,6 +4,12 @@ Run from the repository root:
 
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python bench/bench_engine.py [--quick]
 
+With ``--hard`` it runs the hard-histogram comparison (:func:`hard`) twice, in two
+subprocesses: once with numpy's AVX-512 kernels disabled (``NPY_DISABLE_CPU_FEATURES``, which
+emulates an AVX2-only CPU, where float64 ``exp`` falls back to scalar code) and once natively;
+each prints the CPU flags and the kernels numpy dispatched to.  ``--engine-root DIR`` imports
+``ot_engine`` from another checkout (e.g. the main branch, for a before/after in one run).
+
 With ``--stress`` it instead runs the stress suite (:func:`stress`): page-like histograms with
 empty bars, gaps, spikes, shifted copies and noise, both costs, n = 128 and 256, eps / max C
 from 1 down to 1e-4, and prints iterations, time and error of a cold solve for each; then
@@ -30,10 +36,18 @@ from pathlib import Path
 import numpy as np
 import ot
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from ot_engine import cost_matrix, sinkhorn, uniform_grid
-from ot_engine.histograms import PRESETS, preset_pair
+def _engine_root():
+    """``--engine-root DIR`` (read before ``ot_engine`` is imported), else this checkout."""
+    if "--engine-root" in sys.argv:
+        return Path(sys.argv[sys.argv.index("--engine-root") + 1]).resolve()
+    return Path(__file__).resolve().parents[1]
+
+
+sys.path.insert(0, str(_engine_root()))
+
+from ot_engine import cost_matrix, sinkhorn, uniform_grid  # noqa: E402
+from ot_engine.histograms import PRESETS, preset_pair  # noqa: E402
 
 TARGET = 1e-6
 POT_METHODS = ("sinkhorn", "sinkhorn_log", "sinkhorn_stabilized", "sinkhorn_epsilon_scaling")
@@ -71,17 +85,17 @@ def run_pot(method, a, b, C, eps, budget):
     return float(np.median(times)), l1_error(P, a, b), cap
 
 
-def run_ours(a, b, C, eps, repeats):
+def run_ours(a, b, C, eps, repeats, tol=TARGET):
     times, warm_times = [], []
     res = None
     for _ in range(repeats):
-        res = sinkhorn(a, b, C, eps, tol=TARGET, max_time=5.0)
+        res = sinkhorn(a, b, C, eps, tol=tol, max_time=5.0)
         times.append(res.solve_time)
     a2 = a.copy()
     a2[int(np.argmax(a))] *= 1.1  # a small change to one bar
     warm = None
     for _ in range(repeats):
-        warm = sinkhorn(a2, b, C, eps, tol=TARGET, max_time=5.0, warm_start=res)
+        warm = sinkhorn(a2, b, C, eps, tol=tol, max_time=5.0, warm_start=res)
         warm_times.append(warm.solve_time)
     return res, float(np.median(times)), warm, float(np.median(warm_times))
 
@@ -209,12 +223,199 @@ def warm_jumps(n=256, repeats=3, tol=1e-9):
     return failures
 
 
+# --- Hard histograms, emulated AVX2 and native (``--hard``) ----------------------------------
+
+#: numpy's AVX-512 dispatch targets; disabling them emulates an AVX2-only CPU.
+AVX512_TARGETS = "AVX512F AVX512_SKX AVX512_ICL AVX512_SPR X86_V4"
+HARD_RELS = (1e-2, 1e-3, 1e-4)
+#: POT methods that stay finite at small eps (the default one is silently wrong there).
+POT_ACCURATE = ("sinkhorn_log", "sinkhorn_stabilized", "sinkhorn_epsilon_scaling")
+
+
+def hard_cases(n):
+    """Histograms (bar heights) that make Sinkhorn slow: narrow peaks, floors, gaps, spikes."""
+    x = uniform_grid(n)
+    rng = np.random.default_rng(n)
+    gap = _bump(x, 0.3, 0.04) + 0.5 * _bump(x, 0.7, 0.03) + 1e-3
+    gap[(x > 0.4) & (x < 0.6)] = 0.0  # bars dragged to zero
+    spike = 2e-3 * rng.random(n)
+    spike[n // 3] = 1.0
+    return x, {
+        "narrow peaks, floor 1e-3": (
+            _bump(x, 0.25, 0.02) + 0.6 * _bump(x, 0.7, 0.015) + 1e-3,
+            _bump(x, 0.45, 0.02) + 0.8 * _bump(x, 0.85, 0.01) + 1e-3,
+        ),
+        "narrow peaks, floor 1e-6": (
+            _bump(x, 0.2, 0.015) + _bump(x, 0.6, 0.02) + 1e-6,
+            _bump(x, 0.4, 0.015) + 0.5 * _bump(x, 0.9, 0.01) + 1e-6,
+        ),
+        "gap (bars at 0)": (gap, _bump(x, 0.55, 0.05) + 1e-3),
+        "spike over dust": (spike, _bump(x, 0.55, 0.1) + 1e-3),
+    }
+
+
+def cpu_report():
+    """CPU model and SIMD flags, and the kernels numpy dispatches to."""
+    from numpy._core import _multiarray_umath as umath
+
+    model, flags = platform.processor() or "?", set()
+    try:
+        with open("/proc/cpuinfo") as fh:
+            for line in fh:
+                if line.startswith("model name") and model in ("?", ""):
+                    model = line.split(":", 1)[1].strip()
+                elif line.startswith("flags"):
+                    flags = set(line.split(":", 1)[1].split())
+                    break
+    except OSError:
+        pass
+    simd = sorted(f for f in flags if f.startswith(("avx", "fma", "sse4")))
+    enabled = sorted(k for k, v in umath.__cpu_features__.items() if v and k.startswith("AVX"))
+    disabled = os.environ.get("NPY_DISABLE_CPU_FEATURES", "(none)")
+    print(f"# CPU: {model}; flags: {' '.join(simd)}")
+    print(f"# NPY_DISABLE_CPU_FEATURES: {disabled}")
+    print(f"# numpy __cpu_features__ enabled (AVX*): {' '.join(enabled)}")
+    print(f"# numpy __cpu_dispatch__: {' '.join(umath.__cpu_dispatch__)}")
+
+
+def pot_dropping_zeros(method, a, b, C, eps, cap):
+    """POT on the bars with mass (its log-domain methods take log 0), plan embedded back."""
+    ia, jb = a > 0, b > 0
+    P = np.zeros_like(C)
+    P[np.ix_(ia, jb)] = ot.sinkhorn(
+        a[ia], b[jb], C[np.ix_(ia, jb)], eps, method=method, numItermax=cap, stopThr=1e-8
+    )
+    return P
+
+
+def run_pot_hard(method, a, b, C, eps, budget, tol=TARGET):
+    """Time and error of POT's ``method`` at the smallest iteration cap that reaches ``tol``.
+
+    Caps double from 100 (``sinkhorn_epsilon_scaling`` counts outer loops: from 2) until
+    the plan's L1 marginal error is within ``tol``, a run takes longer than ``budget``
+    seconds, or doubling the cap twice no longer lowers the error (POT stops by itself).  Then
+    two bisection steps lower the cap as far as ``tol`` is still reached, so POT does at
+    most ~25 % more iterations than it needs (it also stops by itself at ``stopThr`` = 1e-8,
+    its own error measure).  The time is the median of up to 3 runs at that cap.
+    """
+    cap = 2 if method == "sinkhorn_epsilon_scaling" else 100
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        err, elapsed, stuck = np.inf, np.inf, 0
+        while True:
+            t = time.perf_counter()
+            P = pot_dropping_zeros(method, a, b, C, eps, cap)
+            elapsed, elapsed_before = time.perf_counter() - t, elapsed
+            err, err_before = l1_error(P, a, b), err
+            # POT stopped by itself short of tol: twice the cap neither took longer nor helped,
+            # twice in a row (sinkhorn_stabilized returns error 2 at small caps, noisily timed).
+            stuck = (
+                stuck + 1 if not err < 0.99 * err_before and elapsed < 1.5 * elapsed_before else 0
+            )
+            if err <= tol or elapsed > budget or stuck >= 2:
+                break
+            cap *= 2
+        if err <= tol and cap > 4:
+            low = cap // 2  # known not to reach tol (or the first cap)
+            for _ in range(2):
+                mid = (low + cap) // 2
+                t = time.perf_counter()
+                P_mid = pot_dropping_zeros(method, a, b, C, eps, mid)
+                elapsed_mid = time.perf_counter() - t
+                err_mid = l1_error(P_mid, a, b)
+                if err_mid <= tol:
+                    cap, elapsed, err = mid, elapsed_mid, err_mid
+                else:
+                    low = mid
+        times = [elapsed]
+        while err <= tol and len(times) < 3 and sum(times) < 1.0:
+            t = time.perf_counter()
+            pot_dropping_zeros(method, a, b, C, eps, cap)
+            times.append(time.perf_counter() - t)
+    return float(np.median(times)), err
+
+
+def hard(n=256, repeats=7, budget=2.0, tol=TARGET):
+    """Cold and warm solves of :func:`hard_cases` against POT's accurate methods."""
+    cpu_report()
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(
+        f"# python {platform.python_version()}, numpy {np.__version__}, POT {ot.__version__}, "
+        f"engine from {_engine_root()}, load avg at start {load}"
+    )
+    print(
+        f"\nn = {n}, cost (x-y)^2, tol {tol:g}; ms (L1 marginal error) / iterations, median of "
+        f"{repeats}; warm = after the largest bar of a is raised by 10 %, warm-started from the "
+        f"cold result; POT: at the smallest doubling iteration cap that reaches {tol:g} "
+        f"(median of up to 3 runs), given up after a run of more than {budget:g} s, "
+        f"✗ = did not reach {tol:g}; x POT = fastest accurate POT time / ours\n"
+    )
+    header = ["case", "eps/maxC", "ours cold", "ours warm", "warm/cold"]
+    header += [*POT_ACCURATE, "x POT (cold)", "x POT (warm)"]
+    print("| " + " | ".join(header) + " |")
+    print("|" + "---|" * len(header))
+    x, cases = hard_cases(n)
+    C = cost_matrix(x, x, power=2)
+    for name, (a, b) in cases.items():
+        a, b = a / a.sum(), b / b.sum()
+        for rel in HARD_RELS:
+            eps = rel * C.max()
+            res, t_cold, warm, t_warm = run_ours(a, b, C, eps, repeats, tol=tol)
+            cells = [
+                name,
+                f"{rel:g}",
+                fmt(t_cold, res.marginal_error) + f" / {res.iterations}",
+                fmt(t_warm, warm.marginal_error) + f" / {warm.iterations}",
+                f"{t_warm / t_cold:.2f}",
+            ]
+            best = None
+            for method in POT_ACCURATE:
+                t, err = run_pot_hard(method, a, b, C, eps, budget)
+                cells.append(fmt(t, err))
+                if err <= tol and (best is None or t < best):
+                    best = t
+            if best is None:
+                cells += ["n/a (none reached)"] * 2
+            else:
+                cells += [f"{best / t_cold:.1f}", f"{best / t_warm:.1f}"]
+            print("| " + " | ".join(cells) + " |", flush=True)
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"\n# load avg at end {load}")
+
+
+def hard_both(argv):
+    """Run :func:`hard` under emulated AVX2 and natively, one subprocess each."""
+    import subprocess
+
+    for label, disable in (("emulated AVX2 (AVX-512 disabled)", AVX512_TARGETS), ("native", "")):
+        env = dict(os.environ)
+        env.pop("NPY_DISABLE_CPU_FEATURES", None)
+        if disable:
+            env["NPY_DISABLE_CPU_FEATURES"] = disable
+        print(f"\n## {label}\n", flush=True)
+        subprocess.run([sys.executable, __file__, "--hard-child", *argv], env=env, check=True)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="n in (64, 256) and short budgets")
     parser.add_argument("--pot-budget", type=float, default=None, help="seconds per POT solve")
     parser.add_argument("--stress", action="store_true", help="run the stress suite only")
+    parser.add_argument("--hard", action="store_true", help="hard histograms, AVX2 and native")
+    parser.add_argument("--hard-child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--engine-root", default=None, help="import ot_engine from this checkout")
     args = parser.parse_args()
+    if args.hard or args.hard_child:
+        budget = args.pot_budget or 2.0
+        repeats = 3 if args.quick else 7
+        if args.hard_child:
+            hard(repeats=repeats, budget=budget)
+            return
+        child = ["--pot-budget", str(budget)] + (["--quick"] if args.quick else [])
+        if args.engine_root:
+            child += ["--engine-root", args.engine_root]
+        hard_both(child)
+        return
     if args.stress:
         load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
         print(f"# python {platform.python_version()}, numpy {np.__version__}, load avg {load}")

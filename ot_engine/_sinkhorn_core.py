@@ -5,8 +5,26 @@ warm start: from the ε of the warm start when it was larger, capped at the same
 :func:`first_eps`); within each stage, Sinkhorn scaling iterations on a
 *stabilized kernel* ``M = a b^T exp((f + g - C)/ε)`` (plain matrix-vector products) with
 over-relaxation, and absorption of the scalings into the potentials ``f, g`` whenever they
-drift far from 1 (Schmitzer 2016).  Each stage starts from a soft c-transform in the log
-domain, which bounds the kernel and keeps it from overflowing.
+drift far from 1 (Schmitzer 2019, "Stabilized sparse scaling algorithms for entropy
+regularized transport problems").  Each stage starts from soft c-transforms (columns, then
+rows), which bound the kernel and keep it from overflowing.
+
+Few exponentials: without AVX-512, numpy's float64 ``exp`` is scalar code (~8 ns an entry,
+~40 matrix-vector products for one n x n kernel), so the kernel is rarely recomputed:
+
+- a stage's first kernel comes with the column c-transform from one ``exp``
+  (:func:`column_exact_kernel`); the rows are then made exact by rescaling
+  (:func:`make_rows_exact`);
+- stages are powers of two apart, so the next stage's kernel is the square of the current
+  plan over ``a b^T`` (:func:`square_kernel`), no ``exp`` at all;
+- absorptions multiply the kernel by the scalings instead of recomputing it.
+
+Entries below ``exp(FLUSH_LOG)`` of their column's largest are 0 in the kernel, and stay 0
+under rescaling; ``DRIFT_MAX``, ``SQUARE_MAX_DRIFT`` and ``SQUARE_MIN_LOG_MASS`` bound how
+much the rescalings may have grown them since: a dropped entry always stands for a plan
+entry below ``1e-100`` (a truncation with a guaranteed bound, as in Schmitzer's sparse
+scheme); past those bounds the kernel is recomputed with ``exp``.  The marginal error is
+always measured on the returned plan itself.
 
 Far from the solution (a warm start from another ε), over-relaxed scalings can still
 overflow.  A stage whose scalings blow up is run again from its starting potentials with
@@ -58,8 +76,10 @@ NEWTON_MAX_EXPONENT = 20.0
 NEWTON_ARMIJO = 1e-4
 #: Largest number of halvings of a Newton step before it is given up.
 NEWTON_BACKTRACK = 12
-#: Switch from Sinkhorn to Newton steps when more iterations than this are predicted.
-NEWTON_AFTER = 200
+#: Switch from Sinkhorn to Newton steps when more iterations than this are predicted.  A
+#: Newton phase costs more than its work count says (a sparse factorization of a plan with
+#: a few % nonzeros takes as long as ~100 iterations at n = 256), so only long crawls pay.
+NEWTON_AFTER = 500
 #: Newton steps per Newton phase, and Newton phases per ε stage, at most.
 NEWTON_MAX_STEPS = 20
 NEWTON_ROUNDS = 2
@@ -83,6 +103,25 @@ SAFE_LOG_STEPS = 30
 SAFE_LOG_TOL = 1e-2
 #: Work of one log-domain step, counted in matrix-vector product pairs (measured roughly).
 LOG_STEP_WORK = 10
+#: Kernel entries below ``exp(FLUSH_LOG)`` times their column's largest are set to 0 instead
+#: of computed: without AVX-512, ``exp`` of such arguments takes the slow subnormal path (and
+#: subnormal entries slow the products down); a flushed entry is below ``1e-307 b_j``.
+FLUSH_LOG = -708.0
+#: Absorptions multiply the kernel by the scalings instead of recomputing it with ``exp``;
+#: when the product of the factors applied since the last ``exp`` may exceed ``exp(DRIFT_MAX)``,
+#: the kernel is recomputed.  A flushed entry then stands for a plan entry below
+#: ``exp(FLUSH_LOG + DRIFT_MAX + 2 ABSORB_LOG) < 1e-100``: the truncation changes no digit.
+DRIFT_MAX = 400.0
+#: A stage's kernel is the square of the previous one (no ``exp``) only when the factors
+#: applied to it since its last ``exp`` stay below ``exp(SQUARE_MAX_DRIFT)`` and every
+#: product ``a_i b_j`` is above ``exp(-SQUARE_MIN_LOG_MASS)``: an entry flushed (or lost to
+#: underflow) then stands for a plan entry below ``exp(-700)`` after squaring (see
+#: :func:`square_kernel`).
+SQUARE_MAX_DRIFT = 100.0
+SQUARE_MIN_LOG_MASS = 200.0
+#: Rows whose sum the column-exact kernel gets wrong by more than ``exp(ROW_FIX_LOG)`` are
+#: recomputed in the log domain (a few rows at most; the rest are rescaled, see DRIFT_MAX).
+ROW_FIX_LOG = 200.0
 #: Masses (of a unit-mass histogram) at or below this are treated as empty bars by
 #: :func:`ot_engine.sinkhorn`: they change no printed digit, and subnormal floats (below
 #: ~2.2e-308) carry too few bits for ``a / (K v)`` to be computed reliably.
@@ -115,6 +154,84 @@ def _kernel(f, g, log_a, log_b, C, eps):
     M *= 1.0 / eps
     np.exp(M, out=M)
     return M
+
+
+class Workspace:
+    """Preallocated ``(n, m)`` buffers: the kernel, a scratch array and a mask.
+
+    Reused across ε stages and absorptions: allocating a fresh n x m array each time cost more
+    than the arithmetic on it (page faults on freshly mapped memory).
+    """
+
+    def __init__(self, n, m):
+        self.K = np.empty((n, m))
+        self.W = np.empty((n, m))
+        self.mask = np.empty((n, m), dtype=bool)
+
+
+def column_exact_kernel(f, log_a, b, C, e, ws):
+    """Kernel of ``f`` and its soft c-transform ``g``, with one ``exp``; returns ``g``.
+
+    Writes ``ws.K = a b^T exp((f + g - C)/e)`` with
+    ``g_j = -e log sum_i a_i exp((f_i - C_ij)/e)``, so that every column sums to ``b_j``
+    exactly: ``K_ij = b_j exp(W_ij - mx_j) / s_j`` with ``W_ij = log a_i + (f_i - C_ij)/e``,
+    ``mx_j = max_i W_ij`` and ``s_j >= 1`` the column sum of the exponentials.  Entries below
+    ``exp(FLUSH_LOG)`` of their column's largest are set to 0 (see ``FLUSH_LOG``).
+    """
+    W, K, mask = ws.W, ws.K, ws.mask
+    np.multiply(C, -1.0 / e, out=W)
+    W += (f / e + log_a)[:, None]
+    mx = W.max(axis=0)
+    W -= mx[None, :]
+    np.greater(W, FLUSH_LOG, out=mask)
+    K.fill(0.0)
+    np.exp(W, out=K, where=mask)
+    s = K.sum(axis=0)
+    K *= (b / s)[None, :]
+    return -e * (mx + np.log(s))
+
+
+def square_kernel(K, u, v, a, b):
+    """Kernel at ε/2 from the plan ``P = u K v`` at ε, in place: ``P_ij^2 / (a_i b_j)``.
+
+    ``a b^T exp((f + g - C)/(ε/2)) = (a b^T exp((f + g - C)/ε))^2 / (a b^T)`` with the
+    potentials ``f + ε log u, g + ε log v`` of ``P``: no ``exp`` needed.  Rounding errors
+    double at each squaring (about 1e-13 relative after a dozen stages, i.e. ``C`` off by
+    1e-13 ε).  An entry below ``exp(-708 + SQUARE_MAX_DRIFT)`` of the plan before squaring
+    (flushed or not) is below ``exp(-1216) / (a_i b_j) < exp(-1016)`` after it.
+    """
+    K *= u[:, None]
+    K *= v[None, :]
+    np.multiply(K, K, out=K)
+    K *= (1.0 / a)[:, None]
+    K *= (1.0 / b)[None, :]
+
+
+def make_rows_exact(f, g, a, log_a, log_b, C, e, K):
+    """Soft c-transform of ``g`` for the rows, applied to ``f`` and ``K`` in place.
+
+    Returns the largest factor (log) by which a row of ``K`` was multiplied (0 if none).
+    Rows off by at most ``exp(ROW_FIX_LOG)`` are rescaled; the others (and empty rows) are
+    recomputed in the log domain, which needs no flushed entry to be right.
+    """
+    with np.errstate(divide="ignore"):
+        factor = log_a - np.log(K.sum(axis=1))
+    bad = ~(factor <= ROW_FIX_LOG)
+    if bad.any():
+        rows = np.flatnonzero(bad)
+        Z = (g + e * log_b)[None, :] - C[rows]
+        Z *= 1.0 / e
+        mx = Z.max(axis=1)
+        Z -= mx[:, None]
+        E = np.exp(np.maximum(Z, FLUSH_LOG))
+        E[Z <= FLUSH_LOG] = 0.0
+        t = E.sum(axis=1)
+        f[rows] = -e * (mx + np.log(t))
+        K[rows] = (a[rows] / t)[:, None] * E
+        factor[rows] = 0.0
+    f += e * factor
+    K *= np.exp(factor)[:, None]
+    return max(float(factor.max()), 0.0)
 
 
 def stage_omega(eps, spread):
@@ -289,13 +406,15 @@ def slow(err_before, err_now, tol):
 
 
 def eps_schedule(eps_start, eps):
-    stages = []
-    e = eps_start
-    while e > eps * (1.0 + 1e-12):
-        stages.append(e)
-        e *= EPS_FACTOR
-    stages.append(eps)
-    return stages
+    """``eps / EPS_FACTOR^k`` for ``k = K, ..., 0``, the first one at least ``eps_start``.
+
+    Exact powers of two apart (EPS_FACTOR = 0.5), so that each stage's kernel can be the
+    square of the last one's (:func:`square_kernel`).
+    """
+    k = 0
+    while eps / EPS_FACTOR**k < eps_start * (1.0 - 1e-12):
+        k += 1
+    return [eps / EPS_FACTOR**i for i in range(k, -1, -1)]
 
 
 def newton_phase(f, g, a, b, log_a, log_b, C, eps, *, tol, max_work, deadline, trace):
@@ -357,19 +476,42 @@ def log_domain_steps(f, g, a, log_a, log_b, C, e, *, steps, tol, deadline):
     return f, g, err, work
 
 
-def run_stage(f, g, a, b, log_a, log_b, C, e, *, w, adaptive, tol, cap, deadline, trace):
+def run_stage(
+    f, g, a, b, log_a, log_b, C, e, ws, *, w, adaptive, tol, cap, deadline, trace, reuse=False
+):
     """Sinkhorn (and Newton) iterations at one ε until ``tol``, ``cap`` or ``deadline``.
 
-    Starts from the soft c-transforms of ``f``.  Returns ``(f, g, M, u, v, err, it)`` with
-    the plan ``u M v`` (``M`` the stabilized kernel of ``f, g``).  If the scalings blew up,
-    ``err`` is ``inf`` and ``f, g, M`` are the last finite potentials and their kernel.
-    ``adaptive=False`` keeps ``w`` fixed and checks (and absorbs) at every iteration: the
-    safe mode used to rerun a stage that blew up.
+    Starts from the soft c-transforms of ``f`` (``g`` is only returned back on a blow-up
+    before the first iteration) or, with ``reuse``, from ``ws.K`` already holding the kernel
+    of ``f, g`` (made exact for the columns, then the rows, by rescaling).  Returns
+    ``(f, g, M, u, v, err, it, drift)`` with the plan
+    ``u M v`` (``M`` the stabilized kernel of ``f, g``, held in ``ws.K``).  If the scalings
+    blew up, ``err`` is ``inf`` and ``f, g, M`` are the last finite potentials and their
+    kernel; ``drift`` is the log of the largest factor applied to ``M`` since its last
+    ``exp``.  ``adaptive=False`` keeps ``w`` fixed and checks (and absorbs) at every
+    iteration: the safe mode used to rerun a stage that blew up.
+
+    One ``exp`` of the n x m cost per stage: absorptions of the scalings into ``f, g``
+    rescale the kernel (two products) instead of recomputing it, until the accumulated
+    factor reaches ``DRIFT_MAX`` (see there for the truncation bound).
     """
     check_every = CHECK_EVERY if adaptive else 1  # (ADAPT_WINDOW counts checks)
-    g = softmin_cols(f, log_a, C, e)
-    f = softmin_rows(g, log_b, C, e)
-    M = _kernel(f, g, log_a, log_b, C, e)
+    f = f.copy()
+    M = ws.K
+    col = None
+    if reuse:
+        with np.errstate(divide="ignore"):
+            col = log_b - np.log(M.sum(axis=0))
+        if not col.max() <= ROW_FIX_LOG:  # a column lost to underflow: recompute
+            col = None
+    if col is None:
+        g = column_exact_kernel(f, log_a, b, C, e, ws)
+        drift = 0.0
+    else:
+        g = g + e * col
+        M *= np.exp(col)[None, :]
+        drift = max(float(col.max()), 0.0)
+    drift += make_rows_exact(f, g, a, log_a, log_b, C, e, M)
     u = np.ones(a.size)
     v = np.ones(b.size)
     Mv = M @ v
@@ -388,7 +530,7 @@ def run_stage(f, g, a, b, log_a, log_b, C, e, *, w, adaptive, tol, cap, deadline
                 trace.append(err)
             errs.append(err)
             if not np.isfinite(err):
-                return f, g, M, np.ones(a.size), np.ones(b.size), np.inf, it
+                return f, g, M, np.ones(a.size), np.ones(b.size), np.inf, it, drift
             if err <= tol or it >= cap or time.perf_counter() > deadline:
                 break
             if adaptive and len(errs) % ADAPT_WINDOW == 0 and len(errs) > ADAPT_WINDOW:
@@ -401,7 +543,7 @@ def run_stage(f, g, a, b, log_a, log_b, C, e, *, w, adaptive, tol, cap, deadline
                 ):
                     # Sinkhorn is crawling along a flat direction: Newton steps instead.
                     newton_rounds += 1
-                    f, g, M, err, work = newton_phase(
+                    f, g, P, err, work = newton_phase(
                         f + e * np.log(u),
                         g + e * np.log(v),
                         a,
@@ -415,6 +557,8 @@ def run_stage(f, g, a, b, log_a, log_b, C, e, *, w, adaptive, tol, cap, deadline
                         deadline=deadline,
                         trace=trace,
                     )
+                    np.copyto(M, P)
+                    drift = 0.0
                     it += work
                     u = np.ones(a.size)
                     v = np.ones(b.size)
@@ -423,15 +567,22 @@ def run_stage(f, g, a, b, log_a, log_b, C, e, *, w, adaptive, tol, cap, deadline
                         break
                     errs = [err]
                     continue
-            lu = np.abs(np.log(u)).max()
-            lv = np.abs(np.log(v)).max()
-            if lu > ABSORB_LOG or lv > ABSORB_LOG:
+            # |log u| > ABSORB_LOG without the logarithms (four reductions instead of six calls).
+            big = np.exp(ABSORB_LOG)
+            if u.max() > big or v.max() > big or u.min() * big < 1.0 or v.min() * big < 1.0:
                 f_abs = f + e * np.log(u)
                 g_abs = g + e * np.log(v)
                 if not (np.isfinite(f_abs).all() and np.isfinite(g_abs).all()):
-                    return f, g, M, np.ones(a.size), np.ones(b.size), np.inf, it
-                f, g = f_abs, g_abs
-                M = _kernel(f, g, log_a, log_b, C, e)
+                    return f, g, M, np.ones(a.size), np.ones(b.size), np.inf, it, drift
+                drift += max(float(np.log(u.max())), 0.0) + max(float(np.log(v.max())), 0.0)
+                if drift > DRIFT_MAX:
+                    f = f_abs
+                    g = column_exact_kernel(f, log_a, b, C, e, ws)
+                    drift = make_rows_exact(f, g, a, log_a, log_b, C, e, M)
+                else:
+                    f, g = f_abs, g_abs
+                    M *= u[:, None]
+                    M *= v[None, :]
                 u = np.ones(a.size)
                 v = np.ones(b.size)
                 Mv = M @ v
@@ -439,7 +590,7 @@ def run_stage(f, g, a, b, log_a, log_b, C, e, *, w, adaptive, tol, cap, deadline
         v_new = b / MTu
         v = v_new if w == 1.0 else v * (v_new / v) ** w
         Mv = M @ v
-    return f, g, M, u, v, err, it
+    return f, g, M, u, v, err, it, drift
 
 
 def solve(a, b, C, eps, f, g, *, tol, max_iter, deadline, omega=None, warm_eps=None):
@@ -467,6 +618,10 @@ def solve(a, b, C, eps, f, g, *, tol, max_iter, deadline, omega=None, warm_eps=N
     u = np.ones(a.size)
     v = np.ones(b.size)
     M = None
+    ws = Workspace(a.size, b.size)
+    # The squared kernel needs every a_i b_j above exp(-SQUARE_MIN_LOG_MASS).
+    squarable = EPS_FACTOR == 0.5 and log_a.min() + log_b.min() >= -SQUARE_MIN_LOG_MASS
+    reuse = False
     k = 0
     # Attempt at stage k: 0 normal; 1 after a blow-up (log-domain steps, then scalings that
     # start unrelaxed); 2 after a second one (log-domain steps, then plain Sinkhorn checked
@@ -501,7 +656,7 @@ def solve(a, b, C, eps, f, g, *, tol, max_iter, deadline, omega=None, warm_eps=N
         # Scalings that overflow or underflow (a blow-up) are expected far from the solution;
         # they are detected and handled below, so no warnings for them.
         with np.errstate(over="ignore", divide="ignore", invalid="ignore", under="ignore"):
-            f_s, g_s, M, u, v, err, it = run_stage(
+            f_s, g_s, M, u, v, err, it, drift = run_stage(
                 f,
                 g,
                 a,
@@ -510,13 +665,16 @@ def solve(a, b, C, eps, f, g, *, tol, max_iter, deadline, omega=None, warm_eps=N
                 log_b,
                 C,
                 e,
+                ws,
                 w=w,
                 adaptive=adaptive,
                 tol=stage_tol,
                 cap=stage_cap,
                 deadline=deadline,
                 trace=trace if last else None,
+                reuse=reuse,
             )
+        reuse = False
         total += it
         out_of_budget = time.perf_counter() > deadline or total >= max_iter
         if np.isfinite(err):
@@ -546,6 +704,9 @@ def solve(a, b, C, eps, f, g, *, tol, max_iter, deadline, omega=None, warm_eps=N
             break
         attempt = 0
         f, g = f_new, g_new
+        if not last and not out_of_budget and squarable and drift <= SQUARE_MAX_DRIFT:
+            square_kernel(M, u, v, a, b)
+            reuse = True
         if out_of_budget:
             if not last:
                 # Out of budget before the target ε: fall back to the target kernel.
@@ -563,5 +724,6 @@ def solve(a, b, C, eps, f, g, *, tol, max_iter, deadline, omega=None, warm_eps=N
         u = np.ones(a.size)
         v = np.ones(b.size)
         trace.append(marginal_error(M, a, b))
-    plan = u[:, None] * M * v[None, :]
-    return plan, f, g, total, trace
+    M *= u[:, None]  # in place: M is the workspace's kernel (or a fresh one) and not used again
+    M *= v[None, :]
+    return M, f, g, total, trace
