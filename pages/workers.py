@@ -158,14 +158,7 @@ class Job:
         return fn()
 
     def _run_inline(self, generation: int, fn: Callable[..., Any]) -> None:
-        try:
-            value = self._call(generation, fn)
-        except Superseded:
-            return
-        except Exception as err:
-            self._fail(generation, err)
-            return
-        self._succeed(generation, value)
+        self._deliver(generation, partial(self._call, generation, fn))
 
     def _start(self, generation: int, fn: Callable[..., Any]) -> None:
         if generation != self.generation or self.closed or not _alive(self.doc):
@@ -188,8 +181,12 @@ class Job:
     def _finish(self, generation: int, future: Future) -> None:
         if self._future is future:
             self._future = None
+        self._deliver(generation, future.result)
+
+    def _deliver(self, generation: int, get_value: Callable[[], Any]) -> None:
+        """Hand the job's value (or its error, in words) to the page; drop a superseded job."""
         try:
-            value = future.result()
+            value = get_value()
         except Superseded:
             return
         except Exception as err:
