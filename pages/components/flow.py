@@ -19,6 +19,7 @@ from collections.abc import Callable
 from bokeh.models import ColumnDataSource
 
 from pages.compat import socket_busy
+from pages.components import js
 
 #: Milliseconds the browser waits for an answer before it takes it for lost and sends its
 #: newest change anyway. Normally the answer releases the next change, so this only bounds the
@@ -28,6 +29,7 @@ from pages.compat import socket_busy
 #: costs one visible hitch. It replaces 250 ms (transport plan), 100 ms (KL) and Brenier's
 #: 80 ms throttle; with answers flowing, none of them fired in the benches.
 TIMEOUT_MS = 250
+js.define("FLOW_TIMEOUT_MS", TIMEOUT_MS)
 
 
 class Flow:
@@ -46,8 +48,6 @@ class Flow:
     def __init__(
         self, apply: Callable[[dict], None], name: str | None = None, **fields: float
     ) -> None:
-        from pages.components import js
-
         self._apply = apply
         self._fields = {"seq": 0, **fields}
         self.answers = 0

@@ -16,6 +16,17 @@ from bokeh.models import CustomJS
 
 JS_DIR = Path(__file__).resolve().parent.parent.parent / "assets" / "js"
 
+#: Constants the browser code takes from Python, written into a file's ``__NAME__`` placeholders
+#: (e.g. flow.py's timeout into components/flow.js). The module that owns a constant defines
+#: it when imported (:func:`define`), so this loader imports no component.
+CONSTANTS: dict[str, str] = {}
+_PLACEHOLDER = re.compile(r"__([A-Z][A-Z0-9_]*)__")
+
+
+def define(name: str, value: float | int | str) -> None:
+    """Give the placeholder ``__name__`` of the browser code its value (before it is read)."""
+    CONSTANTS[name] = str(value)
+
 
 def path(name: str) -> Path:
     """The file ``assets/js/<name>`` (e.g. for a JSComponent's ``_esm``)."""
@@ -26,11 +37,13 @@ def path(name: str) -> Path:
 def read(name: str) -> str:
     """The text of ``assets/js/<name>``, read once per process."""
     text = path(name).read_text(encoding="utf-8")
-    if name == "components/flow.js":  # its one constant comes from Python (flow.py)
-        from pages.components.flow import TIMEOUT_MS
 
-        text = text.replace("__FLOW_TIMEOUT_MS__", str(TIMEOUT_MS))
-    return text
+    def value(match: re.Match) -> str:
+        if match.group(1) not in CONSTANTS:
+            raise KeyError(f"{name} needs {match.group(0)}: define it before reading the file")
+        return CONSTANTS[match.group(1)]
+
+    return _PLACEHOLDER.sub(value, text)
 
 
 @functools.cache
