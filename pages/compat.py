@@ -221,8 +221,15 @@ def check_patch(document, content: dict) -> None:
             raise PatchRefused(f"{type(model).__name__}.{attr}: value too large")
 
 
+_refusals = [0]
+
+
 def _refuse(connection, message, reason: str):
-    log.warning("refused a browser message: %s", reason[:LOG_CHARS])
+    """The fixed reply; the log gets the first 10 refusals, then one in 100 (with the count)."""
+    _refusals[0] += 1
+    n = _refusals[0]
+    if n <= 10 or n % 100 == 0:
+        log.warning("refused a browser message (%d so far): %s", n, reason[:LOG_CHARS])
     return connection.error(message, REFUSED)
 
 
