@@ -115,6 +115,7 @@ GENERIC_WRITABLE = frozenset(
         # Panel's Location and BrowserInfo
         "href", "hostname", "pathname", "protocol", "port", "search", "hash", "reload",
         "dark_mode", "device_pixel_ratio", "language", "timezone", "timezone_offset", "webgl",
+        "webdriver",
         "notifications",
         # sizes BokehJS reports after layout, ranges it computes, a selection (keyboard cursor)
         "inner_width", "inner_height", "outer_width", "outer_height", "width", "height",
