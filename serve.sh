@@ -15,6 +15,9 @@
 #   WS_MAX_MESSAGE   largest websocket message a browser may send, in bytes (262144: the largest
 #                    the notebook sends is a 256-bin histogram sync of ~10 KB; Bokeh's 20 MB
 #                    default let one forged message block every session for seconds)
+#   PAGE_LOADS       page GETs in progress at once (8); more get a quick 503 with Retry-After
+#                    (pages/server_setup.py, run in each process through --setup)
+#   SESSION_LIFETIME ms a session may stay without a websocket before cleanup (10000)
 #   SERVE_DRY_RUN    1 => print the command instead of running it (tests, debugging)
 # Extra arguments are passed on to `panel serve`.
 set -euo pipefail
@@ -28,9 +31,14 @@ fail() {
 PORT="${PORT:-5006}"
 NUM_PROCS="${NUM_PROCS:-1}"
 WS_MAX_MESSAGE="${WS_MAX_MESSAGE:-262144}"
+PAGE_LOADS="${PAGE_LOADS:-8}"
+SESSION_LIFETIME="${SESSION_LIFETIME:-10000}"
 [[ "$PORT" =~ ^[0-9]{1,5}$ ]] && ((PORT > 0 && PORT < 65536)) || fail "PORT must be 1-65535, got '$PORT'"
 [[ "$NUM_PROCS" =~ ^[0-9]{1,3}$ ]] || fail "NUM_PROCS must be a whole number, got '$NUM_PROCS'"
 [[ "$WS_MAX_MESSAGE" =~ ^[0-9]{4,9}$ ]] || fail "WS_MAX_MESSAGE must be 1000 to 999999999 bytes"
+[[ "$PAGE_LOADS" =~ ^[1-9][0-9]{0,3}$ ]] || fail "PAGE_LOADS must be 1-9999, got '$PAGE_LOADS'"
+[[ "$SESSION_LIFETIME" =~ ^[0-9]{4,7}$ ]] || fail "SESSION_LIFETIME must be 1000-9999999 ms"
+export PAGE_LOADS
 
 served="$(mktemp -d "${TMPDIR:-/tmp}/ot-notebook-served.XXXXXX")"
 trap 'rm -rf "$served"' EXIT
@@ -39,7 +47,9 @@ mapfile -t pages < <(python3 -m pages.registry "$served")
 
 args=("${pages[@]}"
       --index app --port "$PORT" --static-dirs assets=./assets
-      --num-procs "$NUM_PROCS" --liveness --websocket-max-message-size "$WS_MAX_MESSAGE")
+      --num-procs "$NUM_PROCS" --liveness --websocket-max-message-size "$WS_MAX_MESSAGE"
+      --setup pages/server_setup.py
+      --check-unused-sessions 1000 --unused-session-lifetime "$SESSION_LIFETIME")
 [ -n "${ADDRESS:-}" ] && args+=(--address "$ADDRESS")
 if [ -n "${PREFIX:-}" ]; then
   [[ "$PREFIX" =~ ^/?[A-Za-z0-9._~/-]+$ ]] || fail "PREFIX may hold only a URL path, got '$PREFIX'"

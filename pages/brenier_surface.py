@@ -21,7 +21,7 @@ import numpy as np
 import panel as pn
 import param
 
-from pages import theme
+from pages import compat, theme
 from pages.components import js
 from pages.components.flow import Flow
 
@@ -53,3 +53,11 @@ class BrenierSurface(pn.custom.JSComponent):
     ack = param.Integer(default=0, doc="answers to separations (the browser's flow control)")
 
     _esm = js.code("brenier_surface.js", Flow.JS)
+    #: What the browser writes (view angles, a separation, the time slider); the rest is the
+    #: server's, and a browser's change of it is refused (pages.compat.check_patch).
+    BROWSER_WRITABLE = ("az", "el", "dx", "dy", "t")
+
+    def _get_model(self, doc, root=None, parent=None, comm=None):
+        model = super()._get_model(doc, root, parent, comm)
+        compat.browser_writable(model.data, 4, *self.BROWSER_WRITABLE)
+        return model

@@ -9,6 +9,8 @@ listed in :data:`JS_HOOKS` and checked in the browser tests (``assets/js/compat.
 
 from __future__ import annotations
 
+import inspect
+import logging
 from typing import Any
 
 import panel as pn
@@ -98,3 +100,282 @@ JS_HOOKS = {
     "CanvasView.events_el": "components/histogram.js, components/points.js: the plot's event "
     "layer (focus, keys, touch-action)",
 }
+
+
+# --- what a browser may change: one guard in front of Bokeh's PATCH-DOC ----------------------
+
+#: Properties of models no page declared (Panel's widgets, Location, layout sizes, ranges):
+#: what BokehJS and Panel's browser code write back, small values only. Everything else (a
+#: source's data, ``tags``, ``name``, children, callbacks) must be declared by the page with
+#: :func:`browser_writable`, or the patch is refused.
+GENERIC_WRITABLE = frozenset(
+    {
+        # widgets
+        "value", "value_throttled", "value_input", "active", "clicks", "collapsed",
+        # Panel's Location and BrowserInfo
+        "href", "hostname", "pathname", "protocol", "port", "search", "hash", "reload",
+        "dark_mode", "device_pixel_ratio", "language", "timezone", "timezone_offset", "webgl",
+        "webdriver",
+        "notifications",
+        # sizes BokehJS reports after layout, ranges it computes, a selection (keyboard cursor)
+        "inner_width", "inner_height", "outer_width", "outer_height", "width", "height",
+        "start", "end", "reset_start", "reset_end", "indices", "line_indices",
+        "multiline_indices", "image_indices", "selected_glyphs", "visible",
+    }
+)  # fmt: skip
+#: Per event, at most this many items (list entries, dict entries, string characters / 64) in a
+#: generic property's new value; per declared property the page sets its own bound.
+GENERIC_MAX_ITEMS = 256
+#: Events in one PATCH-DOC (a browser sends one to a few; Panel batches a handful).
+MAX_EVENTS = 64
+#: Nesting depth of any value (the notebook's deepest is a list of rows: 3).
+MAX_DEPTH = 8
+#: Characters of a refused patch's reason in the server log (never the sender's values).
+LOG_CHARS = 160
+#: The one text a refused or failed message is answered with.
+REFUSED = "message refused"
+
+log = logging.getLogger("pages.compat")
+_EVENT_KINDS = {"ModelChanged", "ColumnDataChanged", "MessageSent"}
+
+
+class PatchRefused(ValueError):
+    """A browser's PATCH-DOC that the guard refuses (the reason is the guard's own text)."""
+
+
+def browser_writable(model, max_items: int, *attrs: str):
+    """Declare that the browser may set ``attrs`` of the Bokeh ``model`` (values of at most
+    ``max_items`` items); returns the model. For a ColumnDataSource, ``"data"``.
+
+    Stored on the model itself (``model._ot_writable``), so it goes with the session's models.
+    """
+    model._ot_writable = (frozenset(attrs), int(max_items))
+    return model
+
+
+def _size(value, budget: int, depth: int = 0) -> int:
+    """Items in a decoded JSON value, counting stops past ``budget``; raises past MAX_DEPTH.
+
+    Cheap by construction: it stops as soon as the budget is spent.
+    """
+    if depth > MAX_DEPTH:
+        raise PatchRefused("nested too deeply")
+    if isinstance(value, str):
+        return 1 + len(value) // 64
+    if isinstance(value, dict):
+        if value.get("type") in ("ndarray", "bytes") and "shape" in value:
+            # a typed array: {"type": "ndarray", "array": {...buffer or base64}, "shape": [n]}
+            shape = value.get("shape")
+            if not isinstance(shape, list) or len(shape) > 3:
+                raise PatchRefused("bad array shape")
+            n = 1
+            for s in shape:
+                if not isinstance(s, int) or s < 0:
+                    raise PatchRefused("bad array shape")
+                n *= s
+            return n
+        items = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    else:
+        return 1
+    total = 1
+    for _key, item in items:
+        total += _size(item, budget - total, depth + 1)
+        if total > budget:
+            return total
+    return total
+
+
+def check_patch(document, content: dict) -> None:
+    """Raise :class:`PatchRefused` unless every event of a browser's PATCH-DOC ``content``
+    (decoded JSON, before Bokeh deserializes anything) changes a property the page declared
+    browser-writable (or a generic one) with a value within its size bound."""
+    events = content.get("events") if isinstance(content, dict) else None
+    if not isinstance(events, list) or len(events) > MAX_EVENTS:
+        raise PatchRefused("not a list of events, or too many")
+    for event in events:
+        if not isinstance(event, dict) or event.get("kind") not in _EVENT_KINDS:
+            raise PatchRefused("event kind not accepted")
+        kind = event["kind"]
+        if kind == "MessageSent":  # a UI event (button click, plot event): small
+            if _size(event.get("msg_data"), GENERIC_MAX_ITEMS) > GENERIC_MAX_ITEMS:
+                raise PatchRefused("event too large")
+            continue
+        ref = event.get("model")
+        model_id = ref.get("id") if isinstance(ref, dict) else None
+        model = document.models.get_by_id(model_id) if isinstance(model_id, str) else None
+        if model is None:
+            raise PatchRefused("unknown model")
+        if kind == "ColumnDataChanged":
+            attr, value = "data", event.get("data")
+        else:
+            attr, value = event.get("attr"), event.get("new")
+        declared = getattr(model, "_ot_writable", None)
+        if declared is not None and attr in declared[0]:
+            limit = declared[1]
+        elif kind == "ModelChanged" and attr in GENERIC_WRITABLE:
+            limit = GENERIC_MAX_ITEMS
+        else:
+            raise PatchRefused(f"{type(model).__name__}.{str(attr)[:40]} is not browser-writable")
+        if _size(value, limit) > limit:
+            raise PatchRefused(f"{type(model).__name__}.{attr}: value too large")
+
+
+_refusals = [0]
+
+
+def _refuse(connection, message, reason: str):
+    """The fixed reply; the log gets the first 10 refusals, then one in 100 (with the count)."""
+    _refusals[0] += 1
+    n = _refusals[0]
+    if n <= 10 or n % 100 == 0:
+        log.warning("refused a browser message (%d so far): %s", n, reason[:LOG_CHARS])
+    return connection.error(message, REFUSED)
+
+
+def install_patch_guard() -> bool:
+    """Put :func:`check_patch` in front of every PATCH-DOC a session applies, refuse PUSH-DOC
+    (a browser never replaces the document), and answer failures with :data:`REFUSED` only.
+
+    Bokeh applies a browser's PATCH-DOC in ``ServerSession._handle_patch`` (under the document
+    lock, on the event loop) and, when it fails, logs the whole message and sends the exception
+    text (the sender's input and model ids) back. The wrapper checks the decoded content first,
+    logs a bounded reason and answers with a fixed text. Returns False if already installed.
+    Hooks: ``ServerSession._handle_patch`` / ``_handle_push`` (wrapped by
+    ``_needs_document_lock``: the wrapper is placed outside it, so a refused patch does not
+    even take the lock).
+    """
+    from bokeh.server.session import ServerSession
+
+    if getattr(ServerSession, "_ot_guarded", False):
+        return False
+    original = ServerSession.patch.__func__
+
+    def patch(cls, message, connection):
+        try:
+            check_patch(connection.session.document, message.content)
+        except PatchRefused as err:
+            return _async(_refuse(connection, message, str(err)))
+        return _guarded(original(cls, message, connection), connection, message)
+
+    def push(cls, message, connection):
+        return _async(_refuse(connection, message, "PUSH-DOC from a browser"))
+
+    ServerSession.patch = classmethod(patch)
+    ServerSession.push = classmethod(push)
+    ServerSession._ot_guarded = True
+    return True
+
+
+async def _async(value):
+    return value
+
+
+async def _guarded(work, connection, message):
+    """Await Bokeh's own handling; an exception becomes the fixed reply and one bounded log
+    line (Bokeh's handler would log the whole message and echo the exception's text)."""
+    try:
+        return await work
+    except Exception as err:  # any failure of a browser's patch
+        return _refuse(connection, message, f"{type(err).__name__}: {str(err)[:100]}")
+
+
+#: Binary buffers one browser message may carry (the notebook sends none or one).
+MAX_BUFFERS = 4
+
+
+def install_buffer_cap(max_buffers: int = MAX_BUFFERS) -> bool:
+    """Refuse a message whose header announces more than ``max_buffers`` binary buffers.
+
+    Bokeh collects a message's buffers (each its own websocket frame, each up to the frame
+    limit) until the number its header announced has arrived: without a cap one forged header
+    makes the server hold any number of frames. A ProtocolError closes that connection.
+    Hook: ``bokeh.protocol.message.Message.assemble_buffer``. False if already installed.
+    """
+    from bokeh.protocol.exceptions import ProtocolError
+    from bokeh.protocol.message import Message
+
+    if getattr(Message, "_ot_capped", False):
+        return False
+    original = Message.assemble_buffer
+
+    def assemble_buffer(self, buf_header, buf_payload):
+        if self.header.get("num_buffers", 0) > max_buffers:
+            raise ProtocolError("too many buffers")
+        return original(self, buf_header, buf_payload)
+
+    Message.assemble_buffer = assemble_buffer
+    Message._ot_capped = True
+    return True
+
+
+def hide_server_header() -> bool:
+    """No ``Server: TornadoServer/x.y`` on any response (it names the exact version).
+
+    Tornado sets it in ``RequestHandler.clear()`` (run for every request and before an error
+    page); the hook removes it right after, for every handler class. False if installed.
+    """
+    import tornado.web
+
+    handler = tornado.web.RequestHandler
+    if getattr(handler, "_ot_no_server", False):
+        return False
+    original = handler.clear
+
+    def clear(self) -> None:
+        original(self)
+        self._headers.pop("Server", None)
+
+    handler.clear = clear
+    handler._ot_no_server = True
+    return True
+
+
+class PageGate:
+    """At most ``limit`` page GETs in progress at once; the others get a quick 503.
+
+    Each page GET builds a whole session (tens to hundreds of ms of CPU on the one event loop,
+    and memory until the session expires). Past the limit a request is answered at once with
+    503 and ``Retry-After``: a burst costs a few bytes per extra request instead of a session,
+    and the sessions already connected keep their answers flowing.
+    """
+
+    def __init__(self, limit: int, retry_after: int = 2) -> None:
+        self.limit, self.retry_after = int(limit), int(retry_after)
+        self.active = 0
+        self.refused = 0
+
+    def wrap(self, get):
+        gate = self
+
+        async def gated_get(handler, *args, **kwargs):
+            if gate.active >= gate.limit:
+                gate.refused += 1
+                handler.set_status(503)
+                handler.set_header("Retry-After", str(gate.retry_after))
+                handler.set_header("Content-Type", "text/plain; charset=utf-8")
+                handler.finish("The notebook is busy: it will reload in a moment.\n")
+                return
+            gate.active += 1
+            try:
+                result = get(handler, *args, **kwargs)  # a coroutine (None after a redirect)
+                return (await result) if inspect.isawaitable(result) else result
+            finally:
+                gate.active -= 1
+
+        gated_get._ot_gate = gate
+        return gated_get
+
+
+def install_page_gate(limit: int, retry_after: int = 2) -> PageGate | None:
+    """Put a :class:`PageGate` in front of Panel's page handlers (``DocHandler.get`` and the
+    index's ``RootHandler.get``); returns it, or None if one is installed already."""
+    from panel.io import server
+
+    if hasattr(server.DocHandler.get, "_ot_gate"):
+        return None
+    gate = PageGate(limit, retry_after)
+    for handler in (server.DocHandler, server.RootHandler):
+        handler.get = gate.wrap(handler.get)
+    return gate

@@ -10,6 +10,7 @@ import os
 import re
 import secrets
 import shlex
+import shutil
 import subprocess
 import time
 import urllib.request
@@ -312,3 +313,24 @@ def test_dark_theme_and_the_phone_viewport_reach_the_page_head(server):
     head = body.split("</head>")[0]
     assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in head
     assert "background-color: #121212" in head
+
+
+# --- the proxy configuration in the repository --------------------------------------------
+
+
+@pytest.mark.skipif(shutil.which("nginx") is None, reason="nginx is not installed")
+def test_deploy_nginx_conf_is_valid_and_hides_versions(tmp_path):
+    text = (ROOT / "deploy" / "nginx.conf").read_text()
+    wanted = ("server_tokens off;", "proxy_hide_header Server;", "limit_req zone=", "limit_conn ")
+    for line in wanted:
+        assert line in text
+    # nginx -t on it, inside a minimal main config (plain listen: no certificate here)
+    site = tmp_path / "site.conf"
+    site.write_text(text.replace("listen 443 ssl;", "listen 127.0.0.1:18443;"))
+    main = tmp_path / "nginx.conf"
+    main.write_text(
+        f"error_log {tmp_path}/error.log;\npid {tmp_path}/nginx.pid;\nevents {{}}\n"
+        f"http {{ include {site}; }}\n"
+    )
+    out = subprocess.run(["nginx", "-t", "-c", str(main)], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr

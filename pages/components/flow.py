@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 from bokeh.models import ColumnDataSource
 
-from pages.compat import socket_busy
+from pages.compat import browser_writable, socket_busy
 from pages.components import js
 
 #: Milliseconds the browser waits for an answer before it takes it for lost and sends its
@@ -68,11 +68,16 @@ class Flow:
         doc = self.answer_source.document
         return doc if doc is not None and doc.session_context is not None else None
 
-    def listen(self, request, parse: Callable[[dict], dict | None]) -> None:
+    def listen(self, request, parse: Callable[[dict], dict | None], max_items: int = 64) -> None:
         """Feed ``request``'s browser writes, turned into updates by ``parse(data)``, to the
         queue. ``parse`` returns None for the server's own write (Bokeh reports those too:
         ignored) and ``{}`` for an invalid one (answered all the same, so the browser sends
-        its next)."""
+        its next).
+
+        ``request``'s data becomes browser-writable (:func:`pages.compat.browser_writable`),
+        in messages of at most ``max_items`` values: anything larger is refused before Bokeh
+        decodes it, so ``parse`` only ever sees small data."""
+        browser_writable(request, max_items, "data")
 
         def on_change(_attr, _old, new) -> None:
             update = parse(new)

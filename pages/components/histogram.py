@@ -20,6 +20,9 @@ from pages import theme
 from pages.components import js
 from pages.components.flow import Flow
 
+#: Most bars a histogram draws (the pages use up to 256 bins).
+MAX_BINS = 512
+
 
 class Histogram:
     """Bars at centres ``x`` with ``heights`` in ``[0, ymax]``, dragged in the browser.
@@ -54,6 +57,7 @@ class Histogram:
         self._normalize = normalize or (lambda h: h)
         x = np.asarray(x, dtype=np.float64)
         self.heights = np.asarray(heights, dtype=np.float64).copy()
+        self._x = x.copy()  # the server's centres (the source's may be a browser's)
         self.source = ColumnDataSource({"x": x.copy(), "top": self.heights.copy()}, name=name)
         # The last bars the server wrote: Bokeh reports those writes through on_change too
         # (after the document's hold, if any); they are not browser syncs.
@@ -63,7 +67,8 @@ class Histogram:
                 raise ValueError("a histogram needs on_heights or a shared flow")
             flow = Flow(lambda update: on_heights(update[key]))
         self.flow = flow
-        flow.listen(self.source, self._parse)
+        # A sync carries the centres and the heights: two columns of at most MAX_BINS.
+        flow.listen(self.source, self._parse, max_items=2 * MAX_BINS + 16)
 
         self.figure = self._draw(x, title, color, width, height, x_range, name)
         # One callback for the pointer (pan/tap) and the keyboard (set up once the figure has a
@@ -106,7 +111,7 @@ class Histogram:
 
     @property
     def x(self) -> np.ndarray:
-        return self.source.data["x"]
+        return self._x
 
     def overlay(self, source: ColumnDataSource, **style):
         """Draw bars of ``source`` (columns ``x``, ``top``) on this figure, one bin wide (kept
@@ -128,6 +133,7 @@ class Histogram:
         self._pushed = heights.copy()
         if new_x:
             x = np.asarray(x, dtype=np.float64)
+            self._x = x.copy()
             for glyph in self._glyphs:
                 glyph.width = _bin_width(x)
             self.source.data = {"x": x.copy(), "top": self._pushed}
@@ -140,9 +146,25 @@ class Histogram:
         top = data.get("top")
         if top is self._pushed:
             return None
-        raw = np.nan_to_num(np.asarray(top, dtype=np.float64), nan=0.0)
+        # Size and shape before any per-value work: exactly the bars the server drew.
+        n = len(self.heights)
+        if not _is_column(top, n) or not _is_column(data.get("x"), n) or len(data) != 2:
+            self._pushed = self.heights.copy()
+            self.source.data = {"x": self._x.copy(), "top": self._pushed}  # put them back
+            return {}
+        try:
+            raw = np.nan_to_num(np.asarray(top, dtype=np.float64), nan=0.0)
+        except (TypeError, ValueError):
+            return {}
         self.heights = self._normalize(np.clip(raw, 0.0, self.ymax))
         return {self.key: self.heights}
+
+
+def _is_column(value, n: int) -> bool:
+    """A flat column of ``n`` entries (list, typed array or 1-D numpy array)."""
+    if isinstance(value, np.ndarray):
+        return value.shape == (n,) and value.dtype.kind in "fiu"
+    return isinstance(value, list | tuple) and len(value) == n
 
 
 def _bin_width(x: np.ndarray) -> float:

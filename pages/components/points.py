@@ -35,10 +35,10 @@ from bokeh.transform import factor_cmap, factor_mark
 
 from pages import theme
 from pages.components import js
+from pages.components.flow import Flow
 
 log = logging.getLogger(__name__)
 
-JS = js.read("components/points.js")
 #: Okabe-Ito colours (colour-blind safe), and a marker shape per group so that groups differ
 #: by more than colour.
 PALETTE = (theme.SOURCE_COLOR, theme.TARGET_COLOR, theme.PLAN_COLOR, "#CC79A7")
@@ -160,9 +160,12 @@ class DraggablePoints:
         self._xy, self._groups = xy, g
         factors = [str(i) for i in range(self.n_groups)]
         self.source = ColumnDataSource(self._columns(xy, g), name=name and f"{name}_points")
-        # Browser -> server only: the packed sync (see parse_moves). The server never writes it.
+        # Browser -> server only: the packed sync (see parse_moves), through the shared flow
+        # (one sync in flight, latest wins). The server never writes it.
         self.moves = ColumnDataSource({"m": []}, name=name and f"{name}_moves")
-        self.moves.on_change("data", self._on_moves)
+        self.flow = Flow(self._apply_moves, name=name and f"{name}_answer")
+        limit = HEAD + STRIDE * self.max_points + 8
+        self.flow.listen(self.moves, self._parse_moves, max_items=limit)
         pad = 0.04
         sx, sy = (x1 - x0) * pad, (y1 - y0) * pad
         options = dict(
@@ -205,6 +208,7 @@ class DraggablePoints:
                 plot=fig,
                 source=self.source,
                 moves=self.moves,
+                answer=self.flow.answer_source,
                 x0=x0,
                 x1=x1,
                 y0=y0,
@@ -220,7 +224,7 @@ class DraggablePoints:
                 step=float(step),
                 digits=int(digits),
             ),
-            code=JS,
+            code=js.code("components/points.js", Flow.JS),
         )
         for event in ("panstart", "pan", "panend", "tap", "doubletap"):
             fig.js_on_event(event, callback)
@@ -283,12 +287,12 @@ class DraggablePoints:
         # A new dict always reaches the browser, equal or not (Bokeh sends every CDS data set).
         self.source.data = self._columns(xy, g)
 
-    # flow: switch to components.flow when it lands
-    def _on_moves(self, _attr, _old, new) -> None:
-        """A sync from the browser: validate, keep, tell the page (or put the points back)."""
+    def _parse_moves(self, data: dict) -> dict:
+        """A sync from the browser, validated, as ``{"moves": Moves}``; an invalid one puts the
+        server's points back and is answered with ``{}`` (the flow answers it all the same)."""
         try:
             moves = parse_moves(
-                new,
+                data,
                 bounds=self.bounds,
                 n_groups=self.n_groups,
                 max_points=self.max_points,
@@ -305,12 +309,18 @@ class DraggablePoints:
             self._dragging = False
             self._write(*(self._pending or (self._xy, self._groups)))
             self._pending = None
-            return
+            return {}
+        # Kept at once (a later sync is checked against it); the page hears in the flow's run.
         self.last_seq = moves.seq
         self._xy, self._groups = moves.xy, moves.groups
         self._dragging = not moves.settled
         if moves.settled and self._pending is not None:
             pending, self._pending = self._pending, None
             self._write(*pending)  # the server's update, held back during the drag
-        if self.on_change is not None:
+        return {"moves": moves}
+
+    def _apply_moves(self, update: dict) -> None:
+        """The flow's run: the newest valid sync reaches the page."""
+        moves = update.get("moves")
+        if moves is not None and self.on_change is not None:
             self.on_change(self.xy, self.groups, moves.settled)

@@ -10,6 +10,7 @@ import inspect
 from types import SimpleNamespace
 
 import panel as pn
+import pytest
 import tornado.locks
 from bokeh.document import Document
 from bokeh.server.connection import ServerConnection
@@ -78,3 +79,103 @@ def test_attributed_column_puts_attributes_on_its_model():
     model = column.get_root(Document())
     assert model.html_attributes["role"] == "figure"
     assert model.html_attributes["aria-label"] == "A figure"
+
+
+# --- the PATCH-DOC guard and the server hooks ---------------------------------------------
+
+
+def _doc_with_source():
+    from bokeh.models import ColumnDataSource, Slider
+
+    doc = Document()
+    source = compat.browser_writable(ColumnDataSource({"top": [0.0] * 4}), 16, "data")
+    slider = Slider(start=0, end=1, value=0.5)
+    doc.add_root(source)
+    doc.add_root(slider)
+    return doc, source, slider
+
+
+def _change(model, attr, new):
+    event = {"kind": "ModelChanged", "model": {"id": model.id}, "attr": attr, "new": new}
+    return {"events": [event]}
+
+
+def test_check_patch_takes_declared_and_generic_small_values_only():
+    doc, source, slider = _doc_with_source()
+    compat.check_patch(doc, _change(source, "data", {"type": "map", "entries": [["top", [1] * 4]]}))
+    compat.check_patch(doc, _change(slider, "value", 0.3))
+    refused = [
+        _change(source, "data", {"type": "map", "entries": [["top", [1.0] * 1000]]}),  # too big
+        _change(slider, "tags", ["x"] * 10),  # not browser-writable
+        _change(source, "tags", []),  # declared for data only
+        _change(slider, "value", list(range(1000))),  # generic, too big
+        _change(slider, "value", [[[[[[[[[[[1]]]]]]]]]]]),  # too deep
+        {"events": [{"kind": "ModelChanged", "model": {"id": "nope"}, "attr": "value", "new": 1}]},
+        {"events": [{"kind": "RootAdded", "model": {"id": slider.id}}]},
+        {"events": [{}] * (compat.MAX_EVENTS + 1)},
+        {"events": "x"},
+        {"events": [{"kind": "MessageSent", "msg_data": list(range(10_000))}]},
+    ]
+    for content in refused:
+        with pytest.raises(compat.PatchRefused):
+            compat.check_patch(doc, content)
+
+
+def test_check_patch_counts_a_typed_array_by_its_shape_without_decoding_it():
+    doc, source, _ = _doc_with_source()
+    arr = {"type": "ndarray", "array": {"type": "ref", "id": "1"}, "shape": [10**6], "dtype": "f8"}
+    with pytest.raises(compat.PatchRefused):
+        compat.check_patch(doc, _change(source, "data", {"type": "map", "entries": [["top", arr]]}))
+
+
+def test_the_guard_hooks_still_find_what_they_wrap():
+    from bokeh.protocol.message import Message
+
+    source = inspect.getsource(ServerSession)
+    assert "def patch(cls, message" in source and "def push(cls, message" in source
+    assert "message.apply_to_document(self.document, self)" in source
+    assert "num_buffers" in inspect.getsource(Message.assemble_buffer)
+    import tornado.web
+
+    assert '"Server"' in inspect.getsource(tornado.web.RequestHandler.clear)
+    from panel.io import server
+
+    assert inspect.iscoroutinefunction(inspect.unwrap(server.DocHandler.get))
+    assert inspect.iscoroutinefunction(inspect.unwrap(server.RootHandler.get))
+
+
+def test_page_gate_answers_503_past_its_limit():
+    import asyncio
+
+    gate = compat.PageGate(limit=1, retry_after=3)
+    release = asyncio.Event()
+
+    async def slow_get(handler):
+        await release.wait()
+        return "page"
+
+    class Handler:
+        def __init__(self):
+            self.status, self.headers, self.body = 200, {}, None
+
+        def set_status(self, status):
+            self.status = status
+
+        def set_header(self, name, value):
+            self.headers[name] = value
+
+        def finish(self, body):
+            self.body = body
+
+    async def run():
+        get = gate.wrap(slow_get)
+        first = asyncio.ensure_future(get(Handler()))
+        await asyncio.sleep(0)
+        second = Handler()
+        await get(second)
+        release.set()
+        return await first, second
+
+    result, refused = asyncio.run(run())
+    assert result == "page" and gate.active == 0
+    assert refused.status == 503 and refused.headers["Retry-After"] == "3"

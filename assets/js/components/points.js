@@ -1,7 +1,8 @@
 // Draggable points in the plane (body of a Bokeh CustomJS; see pages/components/points.py).
 // Runs on the figure's pan / tap / double-tap events (cb_obj: the event) and once the figure
 // is laid out (cb_obj: the figure; sets up the keyboard). Args: plot, source (x, y, group as
-// text: drawn), moves (the packed sync to the server), x0/x1/y0/y1 (bounds), max_points,
+// text: drawn), moves (the packed sync to the server), answer (the flow answer model: flow.js
+// is prepended), x0/x1/y0/y1 (bounds), max_points,
 // min_points, can_add, can_remove, add_group, group_names, label, radius (hit radius, px),
 // step (keyboard step, fraction of the span), digits.
 // The points follow the pointer in the browser with no round trip: in-place edits of the
@@ -19,9 +20,8 @@ function picked() {
 }
 function pick(i) { source.selected.indices = i < 0 ? [] : [i]; }
 
-// flow: switch to components.flow when it lands
-function send(settled) {
-  if (st.raf !== null) { cancelAnimationFrame(st.raf); st.raf = null; }
+// The packed sync [seq, settled, x0, y0, g0, ...] of the points as they are now.
+function pack(settled) {
   const d = source.data, n = d.x.length;
   const m = new Float64Array(2 + 3 * n);
   st.seq += 1;
@@ -32,7 +32,15 @@ function send(settled) {
     m[3 + 3 * i] = d.y[i];
     m[4 + 3 * i] = Number(d.group[i]);
   }
-  moves.setv({data: {m}}, {check_eq: false});  // a new sync even if nothing moved
+  st.packed = m;
+  return m;
+}
+
+// Through the shared flow (flow.js): one sync in flight, the newest sent on the answer.
+function send(settled) {
+  if (st.raf !== null) { cancelAnimationFrame(st.raf); st.raf = null; }
+  flow_request(moves, answer, () => pack(settled),
+               () => moves.setv({data: {m: st.packed}}, {check_eq: false}));
 }
 
 // While dragging: at most one sync per animation frame (the latest position wins).

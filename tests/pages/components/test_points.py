@@ -9,9 +9,16 @@ import numpy as np
 import pytest
 from bokeh.document import Document
 
-from pages.components.points import JS, DraggablePoints, parse_moves
+from pages.components import js
+from pages.components.points import DraggablePoints, parse_moves
 
 BOUNDS = ((-1.0, 1.0), (-1.0, 1.0))
+
+
+def feed(pts, data) -> None:
+    """What Bokeh does with a browser's write of ``pts.moves`` (raw: a forged value need not
+    pass Bokeh's Python-side validation): the flow's listener parses it and submits."""
+    pts.flow.submit(**pts._parse_moves(data))
 
 
 def sync(seq: int, settled: bool, points, kind="array") -> dict:
@@ -41,7 +48,7 @@ def make(**kwargs):
 @pytest.mark.parametrize("kind", ["array", "numpy", "list"])
 def test_a_valid_sync_reaches_the_page(kind):
     pts, calls = make()
-    pts.moves.data = sync(1, True, [(0.1, 0.2, 0), (-0.3, 0.4, 1)], kind)
+    feed(pts, sync(1, True, [(0.1, 0.2, 0), (-0.3, 0.4, 1)], kind))
     assert len(calls) == 1
     xy, groups, settled = calls[0]
     np.testing.assert_allclose(xy, [[0.1, 0.2], [-0.3, 0.4]])
@@ -81,7 +88,7 @@ def test_hostile_syncs_are_rejected_and_the_points_written_back(data):
     before = pts.xy
     writes = []
     pts.source.on_change("data", lambda attr, old, new: writes.append(1))
-    pts._on_moves("data", None, data)
+    feed(pts, data)
     assert calls == [] and pts.rejected == 1
     np.testing.assert_array_equal(pts.xy, before)
     assert writes == [1]  # the browser is put back to the server's points
@@ -90,14 +97,14 @@ def test_hostile_syncs_are_rejected_and_the_points_written_back(data):
 
 def test_counts_are_checked_against_what_the_page_allows():
     pts, calls = make()  # neither add nor remove
-    pts._on_moves("data", None, sync(1, True, [(0, 0, 0), (0.5, 0.5, 1), (0.1, 0.1, 0)]))
-    pts._on_moves("data", None, sync(2, True, [(0, 0, 0)]))
-    pts._on_moves("data", None, sync(3, True, [(0, 0, 1), (0.5, 0.5, 1)]))  # group changed
+    feed(pts, sync(1, True, [(0, 0, 0), (0.5, 0.5, 1), (0.1, 0.1, 0)]))
+    feed(pts, sync(2, True, [(0, 0, 0)]))
+    feed(pts, sync(3, True, [(0, 0, 1), (0.5, 0.5, 1)]))  # group changed
     assert pts.rejected == 3 and calls == []
     pts, calls = make(can_add=True, can_remove=True, min_points=1, max_points=3)
-    pts._on_moves("data", None, sync(1, True, [(0, 0, 0), (0.5, 0.5, 1), (0.1, 0.1, 0)]))
-    pts._on_moves("data", None, sync(2, True, [(0, 0, 0)] * 4))  # past max_points
-    pts._on_moves("data", None, sync(3, True, []))  # below min_points
+    feed(pts, sync(1, True, [(0, 0, 0), (0.5, 0.5, 1), (0.1, 0.1, 0)]))
+    feed(pts, sync(2, True, [(0, 0, 0)] * 4))  # past max_points
+    feed(pts, sync(3, True, []))  # below min_points
     assert pts.rejected == 2 and len(calls) == 1 and len(pts.xy) == 3
 
 
@@ -111,14 +118,14 @@ def test_update_clamps_and_is_held_while_a_drag_goes_on():
     pts.update([[2, -3], [0.1, 0.1]], [1, 0])
     np.testing.assert_allclose(pts.xy, [[1, -1], [0.1, 0.1]])
     assert pts.source.data["group"] == ["1", "0"]
-    pts._on_moves("data", None, sync(1, False, [(0.2, 0.2, 1), (0.1, 0.1, 0)]))
+    feed(pts, sync(1, False, [(0.2, 0.2, 1), (0.1, 0.1, 0)]))
     assert pts.dragging and calls[-1][2] is False
     writes = []
     pts.source.on_change("data", lambda attr, old, new: writes.append(1))
     pts.update([[0.9, 0.9], [0.8, 0.8]])
     pts.update([[0.7, 0.7], [0.6, 0.6]], [0, 0])  # the newest update wins
     assert writes == []  # never written into a source being dragged
-    pts._on_moves("data", None, sync(2, True, [(0.3, 0.3, 1), (0.1, 0.1, 0)]))
+    feed(pts, sync(2, True, [(0.3, 0.3, 1), (0.1, 0.1, 0)]))
     assert not pts.dragging and writes == [1]
     np.testing.assert_allclose(pts.source.data["x"], [0.7, 0.6])
     np.testing.assert_allclose(pts.xy, [[0.7, 0.7], [0.6, 0.6]])
@@ -143,11 +150,28 @@ def test_one_component_adds_few_bokeh_models():
     count = len(list(root.references()))
     # A figure with one glyph is ~26 models; this adds the sync source, one CustomJS for every
     # event, the picked-point glyph and the colour/marker mappers, and drops the title and
-    # the faded and muted copies of the glyph.
-    assert count <= 36, count
+    # the faded and muted copies of the glyph; the flow's answer source (with its selection
+    # and its CustomJS) adds three.
+    assert count <= 39, count
 
 
-def test_js_is_one_callback_with_one_marked_send():
-    assert JS.count("flow: switch to components.flow when it lands") == 1
-    assert "requestAnimationFrame" in JS
-    assert "innerHTML" not in JS
+def test_js_sends_through_the_shared_flow():
+    code = js.read("components/points.js")
+    assert "flow: switch" not in code
+    assert code.count("flow_request(moves, answer") == 1
+    assert "requestAnimationFrame" in code
+    assert "innerHTML" not in code
+    pts = DraggablePoints([[0, 0]])
+    callback = next(iter(pts.figure.js_event_callbacks.values()))[0]
+    assert "function flow_request" in callback.code  # flow.js prepended
+    assert callback.args["answer"] is pts.flow.answer_source
+
+
+def test_sync_is_answered_on_the_flow_and_declared_browser_writable():
+    seen = []
+    pts = DraggablePoints([[0, 0]], on_change=lambda xy, g, settled: seen.append(settled))
+    assert pts.moves._ot_writable[0] == {"data"}
+    feed(pts, sync(1, False, [(0.5, 0.5, 0)]))
+    feed(pts, sync(2, True, [(2.0, 0.5, 0)]))  # out of bounds: put back, answered
+    assert seen == [False] and pts.rejected == 1
+    assert pts.flow.answers == 2

@@ -1,0 +1,18 @@
+"""Run by ``panel serve --setup`` (serve.sh) in each server process before it serves anything:
+the safety hooks of :mod:`pages.compat` that act on the server rather than on one page.
+
+* every browser PATCH-DOC is checked (declared properties, sizes) before Bokeh applies it,
+  PUSH-DOC is refused, and failures are answered with a fixed text;
+* a message may announce at most a few binary buffers;
+* no ``Server`` header;
+* at most ``PAGE_LOADS`` page GETs at once (serve.sh's environment), the others a quick 503.
+"""
+
+import os
+
+from pages import compat
+
+compat.install_patch_guard()
+compat.install_buffer_cap()
+compat.hide_server_header()
+compat.install_page_gate(int(os.environ.get("PAGE_LOADS", "8")))
