@@ -354,8 +354,10 @@ class PageGate:
                 gate.refused += 1
                 handler.set_status(503)
                 handler.set_header("Retry-After", str(gate.retry_after))
-                handler.set_header("Content-Type", "text/plain; charset=utf-8")
-                handler.finish("The notebook is busy: it will reload in a moment.\n")
+                # Browsers ignore Retry-After; Refresh (header and meta) reloads the page itself.
+                handler.set_header("Refresh", str(gate.retry_after))
+                handler.set_header("Content-Type", "text/html; charset=utf-8")
+                handler.finish(BUSY_PAGE.format(seconds=gate.retry_after))
                 return
             gate.active += 1
             try:
@@ -366,6 +368,16 @@ class PageGate:
 
         gated_get._ot_gate = gate
         return gated_get
+
+
+#: What a page load past the gate gets: a page that tries again by itself.
+BUSY_PAGE = (
+    '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+    '<meta name="viewport" content="width=device-width, initial-scale=1">'
+    '<meta http-equiv="refresh" content="{seconds}"><title>One moment</title></head>'
+    "<body><p>Many students are opening the notebook right now. This page reloads by itself "
+    "in a moment.</p></body></html>"
+)
 
 
 def install_page_gate(limit: int, retry_after: int = 2) -> PageGate | None:

@@ -179,3 +179,6 @@ def test_page_gate_answers_503_past_its_limit():
     result, refused = asyncio.run(run())
     assert result == "page" and gate.active == 0
     assert refused.status == 503 and refused.headers["Retry-After"] == "3"
+    # A browser reloads it by itself (it ignores Retry-After).
+    assert refused.headers["Refresh"] == "3"
+    assert '<meta http-equiv="refresh" content="3">' in refused.body
