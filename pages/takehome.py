@@ -244,7 +244,6 @@ def notebook_download(
         filename=f"{slug}.ipynb",
         label="Download as notebook",
         embed=False,
-        button_type="default",
         sizing_mode="fixed",
         width=200,
         css_classes=["ot-takehome-button"],
