@@ -24,6 +24,7 @@ from ot_engine.brenier_scene import (
 from pages import compat, query, shell, theme, workers
 from pages.brenier_surface import BrenierSurface
 from pages.page import NotebookPage
+from pages.takehome import TakeHome
 
 SLUG = "brenier"
 #: The base plane is the square [-HALF_WIDTH, HALF_WIDTH]^2; the potential is drawn on a
@@ -265,6 +266,7 @@ class BrenierPage(NotebookPage):
     slug = SLUG
     model_class = BrenierModel
     query_keys = QUERY_KEYS
+    figure_svg = False  # the surface is a Canvas-2D drawing: PNG only
 
     def __init__(self, model: BrenierModel | None = None, **params):
         super().__init__(model, **params)
@@ -419,6 +421,14 @@ class BrenierPage(NotebookPage):
             "(symmetric, positive definite)."
         )
 
+    # --- take it home --------------------------------------------------------------------
+
+    def takehome(self) -> TakeHome:
+        return _takehome(self.model)
+
+    def caption_lines(self) -> list[str]:
+        return _plain(self.map_readout.object or "") + _plain(self.readout.object or "")
+
     # --- layout -------------------------------------------------------------------------
 
     def controls(self) -> pn.viewable.Viewable:
@@ -471,3 +481,122 @@ class BrenierPage(NotebookPage):
         return pn.Column(
             self.surface, caption, self.map_readout, self.readout, sizing_mode="stretch_width"
         )
+
+
+# --- take it home -----------------------------------------------------------------------------
+
+_BRENIER_CODE = """import numpy as np
+import ot
+
+mean_p = np.array({mean_p})
+cov_p = np.array({cov_p})
+mean_q = np.array({mean_q})
+cov_q = np.array({cov_q})
+
+# Closed form (Bures-Wasserstein): POT returns W2 itself, not squared
+w2 = float(ot.gaussian.bures_wasserstein_distance(mean_p, mean_q, cov_p, cov_q))
+# The Brenier map T(x) = mean_q + A (x - mean_p), A symmetric positive definite
+A, b = ot.gaussian.bures_wasserstein_mapping(mean_p, mean_q, cov_p, cov_q)
+print(f"W2(p, q), closed form = {{w2:.4f}}")
+print(f"mu_q = ({{mean_q[0]:.2f}}, {{mean_q[1]:.2f}})")
+print(f"A = [[{{A[0, 0]:.3f}}, {{A[0, 1]:.3f}}], [{{A[1, 0]:.3f}}, {{A[1, 1]:.3f}}]]")
+"""
+
+_SAMPLES_CODE = '''n, repeats, seed = {n}, {repeats}, {seed}
+
+
+def sample(n, mean, cov, seed):
+    """n samples of N(mean, cov), as the page draws them (same seed, same points)."""
+    w, V = np.linalg.eigh(cov)
+    L = V * np.sqrt(np.clip(w, 0, None))
+    return mean + np.random.default_rng(seed).standard_normal((n, mean.size)) @ L.T
+
+
+estimates = []
+for r in range(repeats):  # draw r: seeds seed + 2r (source) and seed + 2r + 1 (target)
+    X = sample(n, mean_p, cov_p, seed + 2 * r)
+    Y = sample(n, mean_q, cov_q, seed + 2 * r + 1)
+    weights = np.full(n, 1 / n)
+    cost = ot.emd2(weights, weights, ot.dist(X, Y))  # squared distances: this is W2 squared
+    estimates.append(float(np.sqrt(max(cost, 0.0))))
+estimates = np.array(estimates)
+sd = estimates.std(ddof=1)
+se = sd / np.sqrt(repeats)
+print(f"from samples: mean {{estimates.mean():.3f}} ± {{se:.3f}} (one draw spreads by {{sd:.3f}})")
+print(f"draw 1 (the dots on the page): {{estimates[0]:.3f}}")
+'''
+
+_PLOT_CODE = """import matplotlib.pyplot as plt
+
+X = sample(n, mean_p, cov_p, seed)
+TX = mean_q + (X - mean_p) @ A.T  # the map, applied to the page's dots
+fig, ax = plt.subplots(figsize=(6, 6), constrained_layout=True)
+ax.quiver(X[:, 0], X[:, 1], TX[:, 0] - X[:, 0], TX[:, 1] - X[:, 1], angles="xy",
+          scale_units="xy", scale=1, width=0.002, alpha=0.35, color="#6a3d9a")
+ax.scatter(X[:, 0], X[:, 1], s=6, color="#1f77b4", label="samples of p")
+ax.scatter(TX[:, 0], TX[:, 1], s=6, color="#ff7f0e", label="T(x): samples of q")
+angles = np.linspace(0, 2 * np.pi, 200)
+circle = np.stack([np.cos(angles), np.sin(angles)], axis=1)
+for mean, cov, colour in ((mean_p, cov_p, "#1f77b4"), (mean_q, cov_q, "#ff7f0e")):
+    for r in (1, 2):
+        ring = mean + r * circle @ np.linalg.cholesky(cov).T
+        ax.plot(ring[:, 0], ring[:, 1], color=colour, linewidth=1)
+ax.set_aspect("equal")
+ax.set_xlim(-5, 5)
+ax.set_ylim(-5, 5)
+ax.legend(loc="upper left")
+ax.set_title("x → T(x) = ∇φ(x)")
+plt.show()
+"""
+
+
+def _array(a) -> str:
+    """A numpy array literal that reproduces ``a`` exactly (full float repr)."""
+    values = np.asarray(a, dtype=np.float64)
+    if values.ndim == 1:
+        return "[" + ", ".join(repr(float(v)) for v in values) + "]"
+    return "[" + ", ".join(_array(row) for row in values) + "]"
+
+
+def _takehome(m: BrenierModel) -> TakeHome:
+    """The current view as code (pages.takehome)."""
+    mp, cp, mq, cq = m.gaussians()
+    target = (
+        f"spreads {m.q_sx:g} and {m.q_sy:g} along axes turned by {m.q_angle:g}°"
+        if m.anisotropic
+        else f"spread {m.sigma_q:g}"
+    )
+    return TakeHome(
+        title="Brenier's potential between two Gaussians",
+        intro=(
+            f"The source $p$ is a Gaussian at the origin with spread {m.sigma_p:g}; the "
+            f"target $q$ sits at $({m.dx:g}, {m.dy:g})$ with {target}. Between Gaussians the "
+            "optimal map for the squared distance is affine, $T(x) = \\mu_q + A(x - \\mu_p)$ "
+            "with $A$ symmetric positive definite, the gradient of the convex potential "
+            "$\\varphi(x) = \\tfrac12 x^\\top A x + \\dots$ (Brenier). The first cell gives "
+            "$W_2$ in closed form and the map; the second estimates $W_2$ from samples, "
+            f"{m.repeats} independent draws of n = {int(m.n_samples)} points of each with "
+            f"seed {m.seed}, solved exactly with POT; the third draws the map."
+        ),
+        equation=(
+            r"W_2^2(p, q) = \|\mu_p - \mu_q\|^2 + \operatorname{tr}\Big(\Sigma_p + \Sigma_q"
+            r" - 2\big(\Sigma_p^{1/2} \Sigma_q \Sigma_p^{1/2}\big)^{1/2}\Big)"
+        ),
+        cells=(
+            _BRENIER_CODE.format(
+                mean_p=_array(mp), cov_p=_array(cp), mean_q=_array(mq), cov_q=_array(cq)
+            ),
+            _SAMPLES_CODE.format(n=int(m.n_samples), repeats=m.repeats, seed=m.seed),
+            _PLOT_CODE,
+        ),
+        notes=(
+            "The same numbers as the page's readouts: $W_2$ to four decimals, the map to three.",
+            "Each draw is random; on average the sampled $W_2$ comes out too large (the bias "
+            "and the spread shrink as n grows).",
+        ),
+    )
+
+
+def _plain(markdown: str) -> list[str]:
+    """Readout Markdown as plain lines (no ** or *)."""
+    return [line.replace("**", "").strip(" *") for line in markdown.split("  \n") if line]

@@ -99,6 +99,11 @@ JS_HOOKS = {
     "Document.views_manager": "components/histogram.js, components/points.js: find a figure's view",
     "CanvasView.events_el": "components/histogram.js, components/points.js: the plot's event "
     "layer (focus, keys, touch-action)",
+    "ViewManager.query": "components/export.js: every plot view of the page (Save the figure)",
+    "PlotView.export": "components/export.js: repaint a plot into a new PNG or SVG layer",
+    "CanvasLayer.ctx.get_svg": "components/export.js: the SVG element of an SVG export layer",
+    "window.devicePixelRatio (replaceable)": "components/export.js: BokehJS and the Brenier "
+    "canvas paint at 2x while the figure is saved",
 }
 
 

@@ -84,15 +84,52 @@ class NotebookPage(pn.viewable.Viewer):
 
     figure_label: ClassVar[str | None] = None
 
+    # --- take it home (pages.takehome) ----------------------------------------------------
+
+    #: Whether the figure can be saved as SVG (Bokeh plots only; a Canvas-2D component is
+    #: a raster, so its page offers PNG alone).
+    figure_svg: ClassVar[bool] = True
+
+    def takehome(self):
+        """The current view as code and notes (a :class:`pages.takehome.TakeHome`), or None.
+
+        Implement it to get the "Show the code" box and the "Download as notebook" button.
+        It must be cheap (text only): the open code box calls it on every change.
+        """
+        return None
+
+    def caption_lines(self) -> list[str]:
+        """The readouts as plain lines, drawn under a saved figure (none by default)."""
+        return []
+
+    def view_query(self) -> dict[str, str]:
+        """The deep-link query of the current view (as written to the address bar)."""
+        from pages import takehome
+
+        return takehome.view_query(self.model, self.query_keys) if self.model else {}
+
+    def view_link(self):
+        """A link back to the current view (:class:`pages.takehome.ViewLink`)."""
+        from pages import takehome
+
+        return takehome.view_link(self.slug, self.view_query())
+
     def __panel__(self) -> pn.viewable.Viewable:
+        figure, controls = self.figure(), self.controls()
+        strip = None
+        if not self.embed:
+            from pages import takehome
+
+            strip = takehome.takehome_strip(self)
         return shell.notebook_page(
             self.slug,
-            figure=self.figure(),
-            controls=self.controls(),
+            figure=figure,
+            controls=controls,
             prose_pane=None if self.embed else self.prose(),
             notices=self.notices,
             figure_label=self.figure_label,
             embed=self.embed,
+            takehome=strip,
         )
 
 

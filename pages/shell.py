@@ -230,11 +230,14 @@ def notebook_page(
     notices: list[str] | None = None,
     figure_label: str | None = None,
     embed: bool | None = None,
+    takehome: pn.viewable.Viewable | None = None,
 ) -> pn.viewable.Viewable:
     """Compose one page: full notebook frame, or figure + controls only in embed mode.
 
     ``figure_label`` is what a screen reader announces for the figure (defaults to the page's
-    one-line promise); ``notices`` are plain-text messages shown above the figure.
+    one-line promise); ``notices`` are plain-text messages shown above the figure;
+    ``takehome`` (save the figure, download as notebook, show the code: see
+    :mod:`pages.takehome`) goes under the figure on the full page.
     """
     info = registry.info(slug)
     label = figure_label or f"{info.title}: {info.promise}"
@@ -246,6 +249,8 @@ def notebook_page(
         return pn.Column(notice, body, css_classes=["ot-embed"], sizing_mode="stretch_width")
     body = _body(controls, figure, label, sizing_mode="stretch_width")
     parts = [_title(slug), notice, body]
+    if takehome is not None:
+        parts.append(takehome)
     if prose_pane is not None:
         parts.append(prose_pane)
     return _frame(slug, *parts)

@@ -50,6 +50,7 @@ from pages.query import (
     int_in,
     parse_query,
 )
+from pages.takehome import TakeHome
 
 SLUG = "transport_plan"
 DEFAULT_N = 64
@@ -232,6 +233,24 @@ def pot_snippet(p: np.ndarray, q: np.ndarray, power: int, eps_fraction: float) -
     return "\n".join(lines)
 
 
+#: The notebook's plot of the plan (after :func:`pot_snippet`, which defines x, a, b, plan).
+PLAN_PLOT = """import matplotlib.pyplot as plt
+
+fig, (top, ax) = plt.subplots(
+    2, 1, figsize=(5.5, 7), height_ratios=[1, 3], sharex=True, constrained_layout=True
+)
+width = x[1] - x[0]
+top.bar(x, a, width=width, color="#1f77b4", alpha=0.7, label="p (source)")
+top.bar(x, b, width=width, color="#ff7f0e", alpha=0.5, label="q (target)")
+top.legend()
+ax.imshow(plan.T, origin="lower", extent=(0, 1, 0, 1), cmap="viridis", aspect="auto")
+ax.set_xlabel("x (source bin)")
+ax.set_ylabel("y (target bin)")
+ax.set_title("transport plan: mass moved from x to y")
+plt.show()
+"""
+
+
 class TransportPlan(param.Parameterized):
     """State of the page and its last valid solution (no widgets, no Bokeh)."""
 
@@ -368,11 +387,6 @@ def _parse_log_eps(data: dict) -> dict:
 def _slider_eps(log10_value: float) -> float:
     """ε fraction for a slider position, kept to 3 significant digits (short, stable links)."""
     return float(f"{10**log10_value:.3g}")
-
-
-def _code_html(code: str) -> str:
-    """The snippet as an escaped ``<pre>`` block (it contains ``<`` and ``>``)."""
-    return f"<pre style='margin:0'><code>{html.escape(code)}</code></pre>"
 
 
 # --- the view -------------------------------------------------------------------------------
@@ -557,16 +571,6 @@ class TransportPlanPage(NotebookPage):
             label="Download the plan (CSV)",
             embed=False,
         )
-        self.code = pn.pane.HTML(
-            _code_html(m.snippet()),
-            sizing_mode="stretch_width",
-            styles={"font-size": "12px", "max-height": "320px", "overflow": "auto"},
-        )
-        self.code_card = pn.Card(
-            self.code, title="Show the code (POT)", collapsed=True, sizing_mode="stretch_width"
-        )
-        self.code_card.param.watch(lambda *_e: self._refresh_code(), "collapsed")
-        m.param.watch(lambda *_e: self._refresh_code(), ["p", "q", "cost", "eps", "n"])
         widgets = pn.widgets
         self.preset_select = widgets.Select.from_param(m.param.preset)
         self.reset_button = widgets.Button.from_param(m.param.reset)
@@ -640,10 +644,6 @@ class TransportPlanPage(NotebookPage):
         finally:
             self._syncing_eps = False
 
-    def _refresh_code(self) -> None:
-        if not self.code_card.collapsed:  # only build the text someone looks at
-            self.code.object = _code_html(self.model.snippet())
-
     def _csv(self) -> io.StringIO:
         sol = self.model.solution
         return io.StringIO(sol.plan_csv() if sol else "")
@@ -658,10 +658,59 @@ class TransportPlanPage(NotebookPage):
             # used most sit above the plots, the others below (shown at 900 px high).
             first, rest = self.control_panel
             return pn.Column(first, figure, rest, sizing_mode="stretch_width")
-        return pn.Column(figure, self.code_card, sizing_mode="stretch_width")
+        return figure
 
     def controls(self) -> pn.viewable.Viewable | None:
         return None if self.embed else self.control_panel
+
+    # --- take it home -----------------------------------------------------------------------
+
+    def takehome(self) -> TakeHome:
+        """The code box's snippet, then a plot of the plan, as a notebook."""
+        m = self.model
+        p = m.cost
+        exact_lp = m.eps == 0
+        kind = (
+            "the exact plan (a linear program)"
+            if exact_lp
+            else (f"the entropic plan at ε = {m.eps:.3g} × max C")
+        )
+        return TakeHome(
+            title=f"Transport plans: {m.n} bins, cost |x − y|^{p}",
+            intro=(
+                f"Two histograms $p$ and $q$ on {m.n} bins of $[0, 1]$, normalized to unit "
+                f"mass, and {kind} between them for the ground cost $|x - y|^{p}$. The first "
+                "cell solves it with POT and prints the numbers the page showed; the second "
+                "draws the plan: each cell $(i, j)$ is the mass moved from bin $i$ of $p$ to "
+                "bin $j$ of $q$."
+            ),
+            equation=(
+                r"W_p(p, q)^p = \min_{\pi \ge 0,\ \pi \mathbf 1 = a,\ \pi^\top \mathbf 1 = b}"
+                r" \langle C, \pi \rangle"
+                + (
+                    ""
+                    if exact_lp
+                    else r" \quad(\text{entropic: } + \varepsilon\,\mathrm{KL}"
+                    r"(\pi \,\|\, a \otimes b))"
+                )
+            ),
+            cells=(m.snippet(), PLAN_PLOT),
+            notes=(
+                "The entropic plan is admissible but not the cheapest, so its root cost is an "
+                "upper bound of $W_p$; as $\\varepsilon \\to 0$ it tends to the exact plan."
+                if not exact_lp
+                else "At ε = 0 the plan is exact: its cost is $W_p^p$.",
+            ),
+            code_title="Show the code (POT)",
+        )
+
+    def caption_lines(self) -> list[str]:
+        sol = self.model.solution
+        rows = [] if sol is None else sol.readout_rows()
+        lines = [f"{label}: {value}" for label, value, _ in rows if label != "compute time"]
+        if self.model.problem:
+            lines.insert(0, self.model.problem)
+        return lines
 
     @classmethod
     def link_notices(cls, model: TransportPlan, query: dict[str, str]) -> list[str]:

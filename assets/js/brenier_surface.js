@@ -357,6 +357,10 @@ export function render({ model, el }) {
   // New data from the server: draw as soon as every property of the same message has been
   // applied (a microtask), not at the next animation frame, so a slider feels immediate.
   let dataDrawQueued = false;
+  // "Save the figure" (components/export.js) redraws this canvas at its own pixel ratio.
+  canvas.setAttribute("data-ot-export", "");
+  canvas.__otRedraw = draw;
+
   function drawSoon() {
     if (dataDrawQueued) return;
     dataDrawQueued = true;

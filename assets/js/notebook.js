@@ -133,6 +133,22 @@
     show(target);
   }, true);
 
+  // Printing: every box opens (proofs included), and closes again afterwards.
+  let openedForPrint = [];
+  window.addEventListener("beforeprint", function () {
+    openedForPrint = [];
+    for (const root of allRoots()) {
+      for (const box of root.querySelectorAll("details:not([open])")) {
+        box.open = true;
+        openedForPrint.push(box);
+      }
+    }
+  });
+  window.addEventListener("afterprint", function () {
+    for (const box of openedForPrint) box.open = false;
+    openedForPrint = [];
+  });
+
   // Opened with a #fragment: the prose renders after load, so look for a while.
   const id = idOf(window.location.hash);
   if (id) {
