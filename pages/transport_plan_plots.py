@@ -32,7 +32,7 @@ from bokeh.palettes import Viridis256
 from bokeh.plotting import figure
 from bokeh.transform import transform
 
-from pages import theme
+from pages import compat, theme
 from pages.components import js
 
 #: Bars are drawn on a fixed axis (heights are relative: the solver normalizes them).
@@ -153,10 +153,14 @@ class Marks:
     """The bars of p and q that a hovered cell or line joins, and the hovered (i, j)."""
 
     def __init__(self, p_source: ColumnDataSource, q_source: ColumnDataSource) -> None:
-        self.p = ColumnDataSource({"x": [], "top": []})
-        self.q = ColumnDataSource({"x": [], "top": []})
-        # Synced to the server, which writes the exact amount under the plan.
-        self.probe = ColumnDataSource({"i": [-1], "j": [-1]}, name="tp_probe")
+        # Drawn by the browser alone: not synced, so a hover sends the server nothing.
+        self.p = ColumnDataSource({"x": [], "top": []}, syncable=False)
+        self.q = ColumnDataSource({"x": [], "top": []}, syncable=False)
+        # Synced to the server, which writes the exact amount under the plan: the browser may
+        # write this source, one (i, j) pair (a few JSON items as Bokeh encodes it).
+        self.probe = compat.browser_writable(
+            ColumnDataSource({"i": [-1], "j": [-1]}, name="tp_probe"), 32, "data"
+        )
         self._args = {
             "p_source": p_source,
             "q_source": q_source,
