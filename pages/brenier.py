@@ -282,8 +282,11 @@ class BrenierPage(NotebookPage):
             min_width=320,
         )
         # A minimum height: the text changes length as it solves; the page below must not jump.
-        self.readout = pn.pane.Markdown(sizing_mode="stretch_width", min_height=READOUT_MIN_HEIGHT)
-        self.map_readout = pn.pane.Markdown(sizing_mode="stretch_width")
+        text = {"font-size": "1rem"}  # readable on a phone (Panel's Markdown default is 12 px)
+        self.readout = pn.pane.Markdown(
+            sizing_mode="stretch_width", min_height=READOUT_MIN_HEIGHT, styles=text
+        )
+        self.map_readout = pn.pane.Markdown(sizing_mode="stretch_width", styles=text)
         # The exact solves run on the process's worker thread (pages.workers; POT's network
         # simplex releases the GIL), so a slider moved while they run is answered at once.
         self._estimate = workers.Job(
@@ -465,7 +468,8 @@ class BrenierPage(NotebookPage):
             "scaled in height to fit the box, so its drawn slope is proportional to T(x), "
             "not equal to it. Drag the orange dot to move the target.",
             sizing_mode="stretch_width",
-            styles={"color": theme.MUTED_COLOR, "font-size": "0.9em"},
+            # 16 px and a grey that keeps 4.5:1 on either theme's page (phones included).
+            styles={"color": theme.caption_color(shell.is_dark()), "font-size": "1rem"},
         )
         # The estimate's text changes length as it solves: it goes last, in a fixed-height box.
         return pn.Column(
