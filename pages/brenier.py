@@ -428,23 +428,26 @@ class BrenierPage(NotebookPage):
         m = self.model
         isotropic = pn.bind(lambda aniso: not aniso, m.param.anisotropic)
         slider = partial(_Slider.from_param, sizing_mode="stretch_width")
+        text = {"font-size": "1rem"}  # the group labels, readable on a phone
         return pn.Column(
-            pn.pane.Markdown("**Source p** (at the origin)", margin=(0, 10)),
+            pn.pane.Markdown("**Source p** (at the origin)", margin=(0, 10), styles=text),
             slider(m.param.sigma_p),
-            pn.pane.Markdown("**Target q**", margin=(0, 10)),
+            pn.pane.Markdown("**Target q**", margin=(0, 10), styles=text),
             slider(m.param.sigma_q, visible=isotropic),
             pn.widgets.Checkbox.from_param(m.param.anisotropic),
             slider(m.param.q_sx, visible=m.param.anisotropic),
             slider(m.param.q_sy, visible=m.param.anisotropic),
             slider(m.param.q_angle, visible=m.param.anisotropic),
-            pn.pane.Markdown("**Separation μ_q − μ_p** (or drag the orange dot)", margin=(0, 10)),
+            pn.pane.Markdown(
+                "**Separation μ_q − μ_p** (or drag the orange dot)", margin=(0, 10), styles=text
+            ),
             slider(m.param.dx, name="first coordinate"),
             slider(m.param.dy, name="second coordinate"),
-            pn.pane.Markdown("**Motion**", margin=(0, 10)),
+            pn.pane.Markdown("**Motion**", margin=(0, 10), styles=text),
             slider(m.param.t),
-            pn.pane.Markdown("**Layers**", margin=(0, 10)),
+            pn.pane.Markdown("**Layers**", margin=(0, 10), styles=text),
             pn.widgets.CheckBoxGroup.from_param(m.param.layers, name="", inline=False),
-            pn.pane.Markdown("**Estimate from samples**", margin=(0, 10)),
+            pn.pane.Markdown("**Estimate from samples**", margin=(0, 10), styles=text),
             pn.widgets.DiscreteSlider.from_param(m.param.n_samples, sizing_mode="stretch_width"),
             self._new_draws_button(),
             # Fills the page's controls column (beside the figure, or below it when narrow).

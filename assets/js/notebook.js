@@ -30,28 +30,49 @@
       box.setAttribute("aria-label", holder.getAttribute("data-tex"));
       for (const svg of box.querySelectorAll("svg")) svg.setAttribute("aria-hidden", "true");
     }
-    for (const box of root.querySelectorAll('mjx-container[display="true"]')) {
-      const wide = box.scrollWidth > box.clientWidth + 1;
-      if (wide) box.setAttribute("tabindex", "0");
-      else if (box.getAttribute("tabindex") === "0") box.removeAttribute("tabindex");
-    }
-    // An inline formula wider than its paragraph (on a phone) scrolls inside the line
-    // (notebook.css, data-ot-wide) instead of widening the page, and takes the focus too.
-    for (const box of root.querySelectorAll("mjx-container:not([display])")) {
-      const block = box.parentElement ? box.parentElement.closest("p, li, td, div") : null;
-      if (block == null) continue;
-      const marked = box.hasAttribute("data-ot-wide");
-      const wide = marked ? box.scrollWidth > box.clientWidth + 1
-        : box.getBoundingClientRect().width > block.clientWidth + 1;
-      if (wide && !marked) {
-        box.setAttribute("data-ot-wide", "");
-        box.setAttribute("tabindex", "0");
-      } else if (!wide && marked) {
-        box.removeAttribute("data-ot-wide");
-        box.removeAttribute("tabindex");
+    for (const box of root.querySelectorAll("mjx-container")) {
+      checkWide(box);
+      // and again whenever the formula's box (or its paragraph) changes size
+      if (wideWatch && !box.__otWatched) {
+        box.__otWatched = true;
+        wideWatch.observe(box);
+        if (box.parentElement) wideWatch.observe(box.parentElement);
       }
     }
   }
+
+  // A display formula too wide for its box scrolls (notebook.css) and takes the focus, so the
+  // keyboard can scroll it. An inline formula wider than its paragraph (on a phone) scrolls
+  // inside the line (notebook.css, data-ot-wide) instead of widening the page, focusable too.
+  function checkWide(box) {
+    if (box.getAttribute("display") === "true") {
+      const wide = box.scrollWidth > box.clientWidth + 1;
+      if (wide) box.setAttribute("tabindex", "0");
+      else if (box.getAttribute("tabindex") === "0") box.removeAttribute("tabindex");
+      return;
+    }
+    const block = box.parentElement ? box.parentElement.closest("p, li, td, div") : null;
+    if (block == null) return;
+    const marked = box.hasAttribute("data-ot-wide");
+    const wide = marked ? box.scrollWidth > box.clientWidth + 1
+      : box.getBoundingClientRect().width > block.clientWidth + 1;
+    if (wide && !marked) {
+      box.setAttribute("data-ot-wide", "");
+      box.setAttribute("tabindex", "0");
+    } else if (!wide && marked) {
+      box.removeAttribute("data-ot-wide");
+      box.removeAttribute("tabindex");
+    }
+  }
+
+  const wideWatch = typeof ResizeObserver === "undefined" ? null : new ResizeObserver((entries) => {
+    for (const entry of entries) {
+      const el = entry.target;
+      const boxes = el.tagName === "MJX-CONTAINER" ? [el] : el.querySelectorAll(":scope > mjx-container");
+      for (const box of boxes) checkWide(box);
+    }
+  });
+
 
   // A slider's name and value text. Bokeh's slider (under Panel's FloatSlider, IntSlider and
   // the page's own ε slider) shows "title: value" above the track, but its handle announces
