@@ -427,7 +427,8 @@ class BrenierPage(NotebookPage):
     def controls(self) -> pn.viewable.Viewable:
         m = self.model
         isotropic = pn.bind(lambda aniso: not aniso, m.param.anisotropic)
-        slider = partial(_Slider.from_param, sizing_mode="stretch_width")
+        # One number format for every slider ("1.00" beside "1.50", not "1").
+        slider = partial(_Slider.from_param, sizing_mode="stretch_width", format="0.00")
         text = {"font-size": "1rem"}  # the group labels, readable on a phone
         return pn.Column(
             pn.pane.Markdown("**Source p** (at the origin)", margin=(0, 10), styles=text),
@@ -437,7 +438,7 @@ class BrenierPage(NotebookPage):
             pn.widgets.Checkbox.from_param(m.param.anisotropic),
             slider(m.param.q_sx, visible=m.param.anisotropic),
             slider(m.param.q_sy, visible=m.param.anisotropic),
-            slider(m.param.q_angle, visible=m.param.anisotropic),
+            slider(m.param.q_angle, visible=m.param.anisotropic, format="0"),
             pn.pane.Markdown(
                 "**Separation μ_q − μ_p** (or drag the orange dot)", margin=(0, 10), styles=text
             ),

@@ -237,9 +237,13 @@ class KLvsWassersteinPage(NotebookPage):
             min_height=190,
         )
         self.control_panel = pn.Column(
-            pn.widgets.FloatSlider.from_param(m.param.shift, name="shift s (centre of q)"),
+            pn.widgets.FloatSlider.from_param(
+                m.param.shift, name="shift s (centre of q)", format="0.00"
+            ),
             pn.widgets.Select.from_param(m.param.shape, name="shape of q"),
-            pn.widgets.FloatSlider.from_param(m.param.width, name="width of q (std. dev.)"),
+            pn.widgets.FloatSlider.from_param(
+                m.param.width, name="width of q (std. dev.)", format="0.00"
+            ),
             pn.widgets.Select.from_param(
                 m.param.floor, name="KL smoothing floor", options=FLOOR_LABELS
             ),

@@ -409,6 +409,11 @@ class TransportPlanPage(NotebookPage):
             label_width="42%",
             caption="The plan shown: cost, distance and how it was solved",
             table_class="tp-readouts",
+            # a long label wraps (to fit a phone) rather than end in "..."
+            stylesheets=[
+                "table.tp-readouts th.ot-readout-label { white-space: normal; }"
+                + ("table.tp-readouts { font-size: 12px; }" if self.embed else "")
+            ],
             width=width,
             min_height=height,
             sizing_mode="fixed",
