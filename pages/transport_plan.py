@@ -581,8 +581,16 @@ class TransportPlanPage(NotebookPage):
             sizing_mode="stretch_width",
             styles={"font-size": "12px", "max-height": "320px", "overflow": "auto"},
         )
+        # The card's title is an h2 (Panel's own is an h3, which skipped a level after the
+        # page's h1), styled as Panel's.
         self.code_card = pn.Card(
-            self.code, title="Show the code (POT)", collapsed=True, sizing_mode="stretch_width"
+            self.code,
+            header=pn.pane.HTML(
+                '<h2 style="font-size:1rem;margin:0;font-weight:600">Show the code (POT)</h2>',
+                margin=(0, 5),
+            ),
+            collapsed=True,
+            sizing_mode="stretch_width",
         )
         self.code_card.param.watch(lambda *_e: self._refresh_code(), "collapsed")
         m.param.watch(lambda *_e: self._refresh_code(), ["p", "q", "cost", "eps", "n"])
