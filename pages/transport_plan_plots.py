@@ -60,9 +60,9 @@ class Sizes:
 
 #: Both blocks side by side next to the controls at 1280 px; each block alone fits a 360 px
 #: phone (the plan's colour bar lies under it, not beside it).
-FULL = Sizes(330, 170, 130, 224, 52, (340, 215))
+FULL = Sizes(330, 170, 130, 224, 52, (340, 262))
 #: An iframe 700 px wide and 600 high (``?embed=1``): both blocks side by side, controls above.
-COMPACT = Sizes(290, 140, 96, 188, 44, (340, 215), colorbar_below=False)
+COMPACT = Sizes(290, 140, 96, 188, 44, (340, 222), colorbar_below=False)
 #: Room under the plan for its axis (and the colour bar when it lies there); the p marginal
 #: beside it keeps the same, so the two frames line up.
 PLAN_BORDER_BOTTOM = 112
