@@ -33,7 +33,7 @@ from ot_engine.shift_family import (
     overlap_density,
     shift_curves,
 )
-from pages import prose, query, theme
+from pages import prose, query, shell, theme
 from pages.components import js
 from pages.components.flow import Flow
 from pages.components.readouts import ReadoutTable
@@ -97,7 +97,7 @@ def format_value(value: float) -> str:
 
 
 def readout_rows(
-    values: dict[str, float], slopes: dict[str, float], floor: float
+    values: dict[str, float], slopes: dict[str, float], floor: float, colors=COLORS
 ) -> list[list[str]]:
     """Rows ``[key, label, colour, value, slope]`` of the readout table (fixed labels only)."""
     rows = []
@@ -110,7 +110,7 @@ def readout_rows(
             # q is p itself: these distances grow like |s| on both sides, a corner (W1 and W2
             # have slopes -1 and +1), where a central difference would wrongly say 0.
             slope = "undefined"
-        rows.append([key, name, COLORS[key], format_value(values[key]), slope])
+        rows.append([key, name, colors[key], format_value(values[key]), slope])
     return rows
 
 
@@ -144,7 +144,7 @@ def kl_plateau(h: float, floor: float) -> float:
     return (1.0 - floor) * (math.log((1.0 - floor) * 2 * DOMAIN / floor) - h)
 
 
-def plateau_rows(shape: str, width: float, floor: float) -> list[list[str]]:
+def plateau_rows(shape: str, width: float, floor: float, colors=COLORS) -> list[list[str]]:
     """With a floor on: h(p), h(q) and the level each floored KL reaches far out."""
     if floor <= 0:
         return []
@@ -156,14 +156,14 @@ def plateau_rows(shape: str, width: float, floor: float) -> list[list[str]]:
         [
             "plateau_pq",
             "KL(p‖q) far: log(L/ε)−h(p)",
-            COLORS["kl_pq"],
+            colors["kl_pq"],
             format_value(kl_plateau(hp, floor)),
             "",
         ],
         [
             "plateau_qp",
             "KL(q‖p) far: log(L/ε)−h(q)",
-            COLORS["kl_qp"],
+            colors["kl_qp"],
             format_value(kl_plateau(hq, floor)),
             "",
         ],
@@ -181,9 +181,10 @@ class KLvsWassersteinPage(NotebookPage):
         super().__init__(model, **params)
         m = self.model
         self._from_drag = False
-        self.density = DensityFigure()
+        dark = shell.is_dark()
+        self.density = DensityFigure(dark)
         self.critic = CriticFigure(self.density.figure.x_range)
-        self.curves = CurvePanels()
+        self.curves = CurvePanels(dark)
         # The browser's drag: the shift it asks for (flow control: pages.components.flow);
         # the answer carries the shift applied.
         self.flow = Flow(self._apply_drag, name="kvw_answer", shift=float(m.shift))
@@ -200,9 +201,10 @@ class KLvsWassersteinPage(NotebookPage):
         m.param.watch(self._on_shift, ["shift"])
 
     def _wire_drag(self) -> None:
-        """Pointer events on the top plot move the bump in the browser and sync the shift."""
+        """Pointer events on the top plot move the bump in the browser and sync the shift; the
+        plot is also a keyboard slider for the shift, and a finger drags the bump."""
         lo, hi = SHIFT_RANGE
-        for event, phase in ((PanStart, "start"), (Pan, "move"), (PanEnd, "end")):
+        for event, phase in ((None, "setup"), (PanStart, "start"), (Pan, "move"), (PanEnd, "end")):
             callback = js.custom_js(
                 "kl_vs_wasserstein_drag.js",
                 Flow.JS,
@@ -218,8 +220,12 @@ class KLvsWassersteinPage(NotebookPage):
                 view_lo=X_VIEW[0],
                 view_hi=X_VIEW[1],
                 steady_plots=[self.density.figure, self.critic.figure, *self.curves.figures],
+                focus_ring=theme.FOCUS_RING,
             )
-            self.density.figure.js_on_event(event, callback)
+            if event is None:  # once laid out: touch and keyboard
+                self.density.figure.js_on_change("inner_width", callback)
+            else:
+                self.density.figure.js_on_event(event, callback)
 
     def _build_controls(self) -> None:
         m = self.model
@@ -232,9 +238,13 @@ class KLvsWassersteinPage(NotebookPage):
             min_height=190,
         )
         self.control_panel = pn.Column(
-            pn.widgets.FloatSlider.from_param(m.param.shift, name="shift s (centre of q)"),
+            pn.widgets.FloatSlider.from_param(
+                m.param.shift, name="shift s (centre of q)", format="0.00"
+            ),
             pn.widgets.Select.from_param(m.param.shape, name="shape of q"),
-            pn.widgets.FloatSlider.from_param(m.param.width, name="width of q (std. dev.)"),
+            pn.widgets.FloatSlider.from_param(
+                m.param.width, name="width of q (std. dev.)", format="0.00"
+            ),
             pn.widgets.Select.from_param(
                 m.param.floor, name="KL smoothing floor", options=FLOOR_LABELS
             ),
@@ -308,7 +318,10 @@ class KLvsWassersteinPage(NotebookPage):
         self.critic.update(critic_at(shape, width, s))
         overlap = overlap_density(shape, width, s, np.linspace(*X_VIEW, 1801))
         self.density.update(s, overlap, move_bump)
-        self.readouts.rows = readout_rows(values, slopes, floor) + plateau_rows(shape, width, floor)
+        colors = self.curves.colors
+        self.readouts.rows = readout_rows(values, slopes, floor, colors) + plateau_rows(
+            shape, width, floor, colors
+        )
         self.current_values, self.current_slopes = values, slopes
 
 

@@ -44,16 +44,35 @@ LABELS = {
 #: Shorter names in the panels' legends, which must fit one row of a 300 px wide panel (the
 #: readout table beside the figure gives the full names in the same colours).
 LEGEND_LABELS = {**LABELS, "js": "JS", "tv": "TV"}
-#: Line colours (Okabe-Ito, colour-blind safe); p and q keep the theme's colours.
+#: Line colours (Okabe-Ito hues, colour-blind safe); p and q keep the theme's colours. Each
+#: line stands at least 3:1 against the page (WCAG 1.4.11): the yellow, sky-blue and pink of
+#: Okabe-Ito are darkened for the light page.
 COLORS = {
     "kl_pq": theme.SOURCE_COLOR,
     "kl_qp": theme.TARGET_COLOR,
-    "js": "#CC79A7",
-    "tv": "#E69F00",
-    "hellinger": "#56B4E9",
+    "js": "#B8509A",
+    "tv": "#A66F00",
+    "hellinger": "#1F88C2",
     "w1": theme.PLAN_COLOR,
     "w2": "#444444",
 }
+#: The same hues lightened for the dark page (``?theme=dark``): 3:1 or more against it.
+DARK_COLORS = {
+    "kl_pq": "#4DA3FF",
+    "kl_qp": "#FF8A3D",
+    "js": "#E58FC4",
+    "tv": "#F0B429",
+    "hellinger": "#7FE0E8",
+    "w1": "#2ECC9A",
+    "w2": "#E0E0E0",
+}
+
+
+def palette(dark: bool = False) -> dict[str, str]:
+    """The divergences' colours for the page's theme."""
+    return DARK_COLORS if dark else COLORS
+
+
 DASHES = {"kl_qp": "dashed", "w2": "dashed", "tv": "dotdash"}
 GROUP_IDS = ("kl", "bounded", "wasserstein")
 GROUPS = (
@@ -120,27 +139,30 @@ def _plot(**kw) -> figure:
 class DensityFigure:
     """The fixed tent p, the sliding bump q (dragged in the browser) and their overlap."""
 
-    def __init__(self) -> None:
+    def __init__(self, dark: bool = False) -> None:
+        colors = palette(dark)
         fig = _plot(
             height=230,
             x_range=Range1d(*X_VIEW),
             y_range=Range1d(0, 1),
             x_axis_label="x",
             y_axis_label="density",
-            title="Drag the orange bump q (or use the slider / arrow keys)",
+            # Short enough for a phone (a Bokeh title does not wrap); the keyboard route is the
+            # figure's own name for screen readers, and the slider below.
+            title="Drag the orange bump q",
             name="kvw_top",
         )
         px, py = FIXED.outline()
-        fig.varea(x=px, y1=0, y2=py, fill_color=theme.SOURCE_COLOR, fill_alpha=0.25)
-        p_line = fig.line(px, py, color=theme.SOURCE_COLOR, line_width=2)
+        fig.varea(x=px, y1=0, y2=py, fill_color=colors["kl_pq"], fill_alpha=0.25)
+        p_line = fig.line(px, py, color=colors["kl_pq"], line_width=2)
         # The overlay level is not clipped to the frame, so the bump's x are clamped to the
         # axis (the clamped stretch lies outside it); its centre, the middle point, never
         # leaves the axis.
         self.bump = ColumnDataSource({"x0": [], "x": [], "y": []}, name="kvw_bump")
         overlay = {"level": "overlay", "y1": 0, "fill_alpha": 0.25}
-        fig.varea(x="x", y2="y", source=self.bump, fill_color=theme.TARGET_COLOR, **overlay)
+        fig.varea(x="x", y2="y", source=self.bump, fill_color=colors["kl_qp"], **overlay)
         q_line = fig.line(
-            x="x", y="y", source=self.bump, color=theme.TARGET_COLOR, line_width=2, level="overlay"
+            x="x", y="y", source=self.bump, color=colors["kl_qp"], line_width=2, level="overlay"
         )
         self.overlap = ColumnDataSource({"x": np.zeros(0, np.float32), "y": np.zeros(0)})
         overlap = fig.varea(
@@ -184,7 +206,7 @@ class CriticFigure:
             y_range=Range1d(-1, 1),
             x_axis_label="x",
             y_axis_label="f(x)",
-            title="Optimal 1-Lipschitz critic f (slope ±1; W₁ = Σ f·(p − q))",
+            title="1-Lipschitz critic f: W₁ = Σ f·(p − q)",
         )
         fig.yaxis.ticker.desired_num_ticks = 3
         self.source = ColumnDataSource({"x": [], "f": []})
@@ -210,7 +232,8 @@ class CurvePanels:
     the current shift marked. Explicit ranges, set when the family changes: auto-ranging would
     recompute (and re-lay out) every panel on every marker move."""
 
-    def __init__(self) -> None:
+    def __init__(self, dark: bool = False) -> None:
+        self.colors = palette(dark)
         self.source = ColumnDataSource({})
         self.inf = ColumnDataSource({"x0": [], "x1": [], "y": [], "color": [], "band_dash": []})
         # One source for every current-shift marker (value y, slope dy), filtered per panel.
@@ -251,7 +274,7 @@ class CurvePanels:
     def _curves(self, keys, vfig, dfig) -> None:
         items = {id(vfig): [], id(dfig): []}
         for key in keys:
-            style = dict(color=COLORS[key], line_width=2, line_dash=DASHES.get(key, "solid"))
+            style = dict(color=self.colors[key], line_width=2, line_dash=DASHES.get(key, "solid"))
             for f, col in ((vfig, key), (dfig, f"d_{key}")):
                 r = f.line("shift", col, source=self.source, **style)
                 items[id(f)].append((LEGEND_LABELS[key], [r]))
@@ -302,7 +325,7 @@ class CurvePanels:
             for a, b in _inf_runs(c.shifts, c.values[key]):
                 for col, v in (("x0", a), ("x1", b), ("y", self.kl_inf_y[key])):
                     bands[col].append(v)
-                bands["color"].append(COLORS[key])
+                bands["color"].append(self.colors[key])
                 bands["band_dash"].append(DASHES.get(key, "solid"))
         any_inf = bool(bands["x0"])
         self.kl_fig.yaxis.ticker.ticks = [*ticks, inf_y] if any_inf else ticks
@@ -324,7 +347,7 @@ class CurvePanels:
             "x": [shift] * n,
             "y": [self.kl_inf_y[k] if math.isinf(values[k]) else values[k] for k in DIVERGENCES],
             "dy": [slopes[k] for k in DIVERGENCES],
-            "color": [COLORS[k] for k in DIVERGENCES],
+            "color": [self.colors[k] for k in DIVERGENCES],
             "group": [GROUP_OF[k] for k in DIVERGENCES],
             "inf_y": [self.kl_inf_y.get(k, math.nan) for k in DIVERGENCES],
             "rev": [self._rev] * n,
@@ -332,8 +355,19 @@ class CurvePanels:
 
     def layout(self):
         return [
-            row(vfig, dfig, sizing_mode="stretch_width") for _, vfig, dfig in self.panels.values()
+            row(vfig, dfig, sizing_mode="stretch_width", stylesheets=[NARROW_ROW_CSS])
+            for _, vfig, dfig in self.panels.values()
         ]
+
+
+#: On a phone the value and derivative panels of a group stack (each the full width): side by
+#: side at 390 px each was ~180 px wide and its legend ran off the screen.
+NARROW_ROW_CSS = """
+@media (max-width: 600px) {
+  :host { flex-wrap: wrap; }
+  :host > .bk-Figure { flex: 1 1 100% !important; width: 100% !important; }
+}
+"""
 
 
 def figure_column(density: DensityFigure, critic: CriticFigure, curves: CurvePanels):

@@ -56,9 +56,11 @@ def extension() -> None:
     # these config values are the session's own, so one student's theme is not another's.
     name = "dark" if is_dark() else "default"
     background, text = theme.PAGE_COLORS[name]
+    focus = theme.FOCUS_COLOR_DARK if name == "dark" else theme.FOCUS_COLOR
     pn.config.global_css = [
         f"body {{ background-color: {background}; color: {text}; "
-        f"color-scheme: {'dark' if name == 'dark' else 'light'}; }}"
+        f"color-scheme: {'dark' if name == 'dark' else 'light'}; "
+        f"--ot-focus-theme: {focus}; }}"  # inherited into every shadow root (notebook.css)
     ]
     if doc is not None and doc.session_context is not None:
         _serve_panel_css_locally(doc)

@@ -193,9 +193,14 @@ class CodeBox(pn.viewable.Viewer):
             sizing_mode="stretch_width",
             styles={"font-size": "12px", "max-height": "320px", "overflow": "auto"},
         )
+        # The title is an h2 (Panel's own card title is an h3, a skipped level after the page's
+        # h1), styled as Panel's; the text is ours, escaped.
         self.card = pn.Card(
             self.code,
-            title=title,
+            header=pn.pane.HTML(
+                f'<h2 style="font-size:1rem;margin:0;font-weight:600">{html.escape(title)}</h2>',
+                margin=(0, 5),
+            ),
             collapsed=True,
             sizing_mode="stretch_width",
             css_classes=["ot-code-box"],

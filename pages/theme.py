@@ -15,6 +15,24 @@ WARNING_COLOR = "#B00020"
 #: component colours so the page and its components read as one surface.
 PAGE_COLORS = {"default": ("#ffffff", "#212529"), "dark": ("#212529", "#f1f3f5")}
 
+#: The keyboard focus ring of every control and figure (notebook.css draws the same on Panel's
+#: widgets): 3:1 or more against the light page, its grey controls card and the dark page.
+FOCUS_COLOR = "#c45200"
+FOCUS_COLOR_DARK = "#ff9a40"
+FOCUS_RING = "3px solid var(--ot-focus-theme, #c45200)"
+#: The same ring for Bokeh widgets, whose shadow roots do not get notebook.css.
+FOCUS_CSS = (
+    "[tabindex]:focus-visible, input:focus-visible, button:focus-visible "
+    f"{{ outline: {FOCUS_RING} !important; outline-offset: 2px; border-radius: 3px; }}"
+)
+
+
+def caption_color(dark: bool) -> str:
+    """Grey for captions and notes: 4.5:1 or more on the page of either theme (MUTED_COLOR, for
+    lines, is 3.5:1 on white: too faint for text)."""
+    return "#c1c7cd" if dark else "#555b62"
+
+
 FONT_FAMILY = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
 
 

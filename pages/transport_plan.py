@@ -35,11 +35,12 @@ from ot_engine import (
     wasserstein_1d,
 )
 from ot_engine.histograms import PRESETS, preset_pair, rebin
-from pages import theme
+from pages import compat, theme
 from pages import transport_plan_plots as plots
 from pages.components import js
 from pages.components.flow import Flow
 from pages.components.histogram import Histogram
+from pages.components.readouts import ReadoutTable
 from pages.page import NotebookPage
 from pages.query import (
     QueryKey,
@@ -411,23 +412,34 @@ class TransportPlanPage(NotebookPage):
         self.sizes = plots.COMPACT if self.embed else plots.FULL
         m = self.model
         self._build_figures()
-        # Fixed boxes with CSS containment: new numbers re-lay out only their own box, not
-        # the whole page (prose and math included) on every update.
+        # The shared readout table (pages.components.readouts): an update rewrites only the
+        # text of the cells that changed, in cells of fixed width, so new numbers never lay
+        # out the page again. Why the plan is not current goes in an alert above it.
         contained = {"contain": "strict"}
         width, height = self.sizes.readouts
-        self.readouts = pn.pane.HTML(
-            "",
-            stylesheets=[plots.READOUT_CSS],
+        self.readouts = ReadoutTable(
+            columns=[["tp-value", "value"]],
+            label_header="quantity",
+            label_width="42%",
+            caption="The plan shown: cost, distance and how it was solved",
+            table_class="tp-readouts",
+            # a long label wraps (to fit a phone) rather than end in "..."
+            stylesheets=[
+                "table.tp-readouts th.ot-readout-label { white-space: normal; }"
+                + ("table.tp-readouts { font-size: 12px; }" if self.embed else "")
+            ],
             width=width,
-            height=height,
+            min_height=height,
             sizing_mode="fixed",
-            styles=contained | {"font-size": "12px" if self.embed else "13px"},
             margin=(0, 5),
+        )
+        self.problem_note = pn.pane.HTML(
+            "", width=width, sizing_mode="fixed", margin=(0, 5), visible=False
         )
         self.probe = pn.pane.HTML(
             "",
             width=self.sizes.flow_width,
-            height=40,
+            height=48,
             sizing_mode="fixed",
             styles=contained | ({"font-size": "12px"} if self.embed else {}),
             margin=(0, 5),
@@ -504,7 +516,10 @@ class TransportPlanPage(NotebookPage):
     def _redraw(self) -> None:
         m = self.model
         sol = m.solution
-        self.readouts.object = plots.readout_html(sol.readout_rows() if sol else [], m.problem)
+        self.readouts.rows = plots.readout_table_rows(sol.readout_rows() if sol else [])
+        self.problem_note.param.update(
+            object=plots.problem_html(m.problem), visible=bool(m.problem)
+        )
         stale = bool(m.problem)
         plan = None if sol is None else sol.result.plan
         x = None if sol is None else sol.x
@@ -523,7 +538,10 @@ class TransportPlanPage(NotebookPage):
         sol = self.model.solution
         i, j = self.marks.cell
         if sol is None or not (0 <= i < sol.x.size and 0 <= j < sol.x.size):
-            text = "Hover a cell of the plan or a line to see the mass it moves."
+            text = (
+                "Hover a cell of the plan or a line (or focus the plan and use the arrow keys) "
+                "to see the mass it moves."
+            )
         else:
             text = (
                 f"π[{i}, {j}] = {sol.result.plan[i, j]:.4g}: from x = {sol.x[i]:.3f} "
@@ -550,6 +568,7 @@ class TransportPlanPage(NotebookPage):
             sizing_mode="stretch_width",
             margin=(5, 10, 5, 10),  # as Panel's own widgets beside it
             name="tp_eps_slider",
+            stylesheets=[theme.FOCUS_CSS],  # the notebook's focus ring, as on Panel's widgets
         )
         self.eps_slider.js_on_change(
             "value",
@@ -650,8 +669,14 @@ class TransportPlanPage(NotebookPage):
 
     def figure(self) -> pn.viewable.Viewable:
         bars = column(self.histograms["p"].figure, self.lines.figure, self.histograms["q"].figure)
-        flow = pn.Column(pn.pane.Bokeh(bars), self.probe, sizing_mode="fixed")
-        matrix = pn.Column(pn.pane.Bokeh(self.plan.layout), self.readouts, sizing_mode="fixed")
+        # The hovered (or keyboard-picked) cell's amount, read out as it changes.
+        probe = compat.AttributedColumn(
+            self.probe, html_attributes={"aria-live": "polite"}, sizing_mode="fixed"
+        )
+        flow = pn.Column(pn.pane.Bokeh(bars), probe, sizing_mode="fixed")
+        matrix = pn.Column(
+            pn.pane.Bokeh(self.plan.layout), self.problem_note, self.readouts, sizing_mode="fixed"
+        )
         figure = pn.FlexBox(flow, matrix, gap="0 12px", sizing_mode="stretch_width")
         if self.embed:
             # Figure and controls in one block, sized for a 700 x 600 iframe: the controls

@@ -34,6 +34,7 @@ from bokeh.transform import transform
 
 from pages import compat, theme
 from pages.components import js
+from pages.components.readouts import readout
 
 #: Bars are drawn on a fixed axis (heights are relative: the solver normalizes them).
 YMAX = 1.0
@@ -53,13 +54,25 @@ class Sizes:
     lines_height: int
     heat: int  # the plan's frame (square)
     margin: int  # frames of the marginals beside the plan
-    readouts: tuple[int, int]  # width, height of the numbers' box
+    readouts: tuple[int, int]  # width, min height of the numbers' table
+    colorbar_below: bool = True  # the plan's colour bar under it (narrow screens) or beside it
 
 
-#: Both blocks side by side next to the controls at 1280 px.
-FULL = Sizes(330, 170, 130, 240, 60, (400, 250))
+#: Both blocks side by side next to the controls at 1280 px; each block alone fits a 360 px
+#: phone (the plan's colour bar lies under it, not beside it).
+FULL = Sizes(330, 170, 130, 224, 52, (340, 262))
 #: An iframe 700 px wide and 600 high (``?embed=1``): both blocks side by side, controls above.
-COMPACT = Sizes(290, 140, 96, 188, 44, (340, 190))
+COMPACT = Sizes(290, 140, 96, 188, 44, (340, 222), colorbar_below=False)
+#: Room under the plan for its axis (and the colour bar when it lies there); the p marginal
+#: beside it keeps the same, so the two frames line up.
+PLAN_BORDER_BOTTOM = 112
+PLAN_AXIS_BOTTOM = 48
+
+
+def _border_bottom(sizes: Sizes) -> int:
+    return PLAN_BORDER_BOTTOM if sizes.colorbar_below else PLAN_AXIS_BOTTOM
+
+
 #: Exact plan's support drawn over the entropic plan (reads on every Viridis colour).
 SUPPORT_COLOR = "#ff3d7f"
 PALETTE = Viridis256  # theme.PLAN_PALETTE, as a list of 256 colours
@@ -118,29 +131,46 @@ EMPTY_LINES = {k: np.zeros(0, np.float32) for k in ("x0", "x1", "mass", "weight"
 EMPTY_POINTS = {"x": np.zeros(0, np.float32), "y": np.zeros(0, np.float32)}
 
 
-def _row(label: str, value: str, *, warn: bool = False) -> str:
-    style = f' style="color:{theme.WARNING_COLOR};font-weight:600"' if warn else ""
-    return f"<tr><th>{html.escape(label)}</th><td{style}>{html.escape(value)}</td></tr>"
+#: Keys of the readout rows, in the order of ``Solution.readout_rows``.
+READOUT_KEYS = (
+    "cost",
+    "w",
+    "w_exact",
+    "objective",
+    "eps",
+    "solver",
+    "iterations",
+    "marginal_error",
+    "converged",
+    "time",
+)
+#: What a flagged row says under itself (the shared table marks it by more than colour).
+READOUT_FLAGS = {
+    "marginal_error": "above the solver's tolerance: the plan is not admissible",
+    "converged": "the solver stopped before its tolerance: read the numbers with care",
+}
 
 
-def readout_html(rows: list[tuple[str, str, bool]], problem: str) -> str:
-    """The readout table (labels and numbers made by the page, escaped anyway)."""
-    head = ""
-    if problem:
-        head = (
-            f'<p role="alert" style="color:{theme.WARNING_COLOR};font-weight:600;margin:0 0 4px">'
-            f"{html.escape(problem)}</p>"
-        )
-    body = "".join(_row(label, value, warn=warn) for label, value, warn in rows)
-    return f'{head}<table class="tp-readouts">{body}</table>'
+def readout_table_rows(rows: list[tuple[str, str, bool]]) -> list[list[str]]:
+    """``Solution.readout_rows`` as rows of the shared table (pages.components.readouts).
+
+    >>> readout_table_rows([("transport cost ⟨C, π⟩", "0.5", False)])
+    [['cost', 'transport cost ⟨C, π⟩', '', '0.5', '']]
+    """
+    return [
+        readout(key, label, value, flag=READOUT_FLAGS.get(key, "flagged") if warn else "")
+        for key, (label, value, warn) in zip(READOUT_KEYS, rows, strict=False)
+    ]
 
 
-READOUT_CSS = """
-table.tp-readouts { border-collapse: collapse; font-size: inherit; }
-table.tp-readouts th { text-align: left; font-weight: normal; padding: 1px 10px 1px 0;
-  opacity: 0.8; white-space: nowrap; }
-table.tp-readouts td { font-variant-numeric: tabular-nums; padding: 1px 0; }
-"""
+def problem_html(problem: str) -> str:
+    """Why the plan shown is not current (empty when it is), as an alert."""
+    if not problem:
+        return ""
+    return (
+        f'<p role="alert" style="color:{theme.WARNING_COLOR};font-weight:600;margin:0 0 4px">'
+        f"{html.escape(problem)}</p>"
+    )
 
 
 # --- the Bokeh models of one session ---------------------------------------------------------
@@ -161,12 +191,18 @@ class Marks:
         self.probe = compat.browser_writable(
             ColumnDataSource({"i": [-1], "j": [-1]}, name="tp_probe"), 32, "data"
         )
+        # The marked cell on the plan (x, y its centre, w its side): drawn by the browser alone.
+        self.cursor = ColumnDataSource(
+            {"x": [], "y": [], "w": []}, name="tp_cursor", syncable=False
+        )
         self._args = {
             "p_source": p_source,
             "q_source": q_source,
             "p_mark": self.p,
             "q_mark": self.q,
             "probe": self.probe,
+            "cursor": self.cursor,
+            "focus_ring": theme.FOCUS_RING,
         }
 
     def hover_js(self, mode: str, lines: ColumnDataSource) -> CustomJS:
@@ -249,6 +285,17 @@ class PlanFigure:
         cell_hover = marks.hover_js("cell", lines)
         self.heat.js_on_event("mousemove", cell_hover)
         self.heat.js_on_event("mouseleave", cell_hover)
+        self.heat.js_on_change("inner_width", marks.hover_js("keys", lines))  # the keyboard
+        self.heat.rect(
+            x="x",
+            y="y",
+            width="w",
+            height="w",
+            source=marks.cursor,
+            fill_color=None,
+            line_color=SUPPORT_COLOR,
+            line_width=2,
+        )
         side_p, top_q = self._margins(sizes)
         self._bars = [
             side_p.hbar(
@@ -279,7 +326,8 @@ class PlanFigure:
             x_axis_label="target y (columns, q)",
             min_border_left=4,
             min_border_top=4,
-            min_border_bottom=48,
+            min_border_bottom=_border_bottom(sizes),
+            min_border_right=8,
         )
         theme.style_figure(heat)
         heat.grid.visible = False
@@ -299,14 +347,19 @@ class PlanFigure:
             line_color=SUPPORT_COLOR,
             line_width=1.2,
         )
+        below = sizes.colorbar_below
         self.color_bar = ColorBar(
             color_mapper=self.linear_mapper,
-            width=12,
-            title="π_ij / largest π_ij",
+            orientation="horizontal" if below else "vertical",
+            **({"height": 10} if below else {"width": 12}),
+            title="mass of a cell / largest cell mass" if below else "cell / largest",
             title_text_font_style="normal",
+            title_text_font_size="12px",
+            major_label_text_font_size="12px",
             padding=6,
         )
-        heat.add_layout(self.color_bar, "right")
+        # Under the plan, not beside it: beside, the plan was ~430 px wide, too wide for a phone.
+        heat.add_layout(self.color_bar, "below" if below else "right")
         return heat
 
     def _margins(self, sizes: Sizes) -> tuple[figure, figure]:
@@ -319,7 +372,7 @@ class PlanFigure:
             toolbar_location=None,
             y_axis_label="source x (rows, p)",
             min_border_top=4,
-            min_border_bottom=48,
+            min_border_bottom=_border_bottom(sizes),
             min_border_right=4,
         )
         top_q = figure(

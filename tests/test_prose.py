@@ -126,9 +126,9 @@ def test_each_page_ends_with_a_concept_card(name):
     kind, _, _, body = found[-1]
     assert kind == "concept" and [k for k, *_ in found].count("concept") == 1
     assert text(name).rstrip().endswith(":::")
-    headings = re.findall(r"^#### (.+)$", body, flags=re.M)
+    headings = re.findall(r"^### (.+)$", body, flags=re.M)
     assert headings == list(CARD_HEADINGS)
-    sections = dict(zip(headings, re.split(r"^#### .+$", body, flags=re.M)[1:], strict=True))
+    sections = dict(zip(headings, re.split(r"^### .+$", body, flags=re.M)[1:], strict=True))
     assert "$$" in sections["Key equation"]
     refs = re.findall(r"^- .+", sections["Canonical references"], flags=re.M)
     assert 2 <= len(refs) <= 3

@@ -5,7 +5,8 @@
 // curves (the drawn curves: shift, each key and d_<key>), keys, lo / hi (shift bounds),
 // view_lo / view_hi (the x axis: the bump is drawn unclipped, so its points are clamped to it),
 // steady_plots (the figure's plots, whose text measures are held while dragging; see
-// hold_measures).
+// hold_measures), focus_ring (the notebook's keyboard focus outline). Phase "setup" runs once
+// the figure has a size (cb_obj: the figure) and sets up touch and keyboard (set_up).
 // The bump and the markers follow the pointer in the browser with no round trip: a marker is
 // placed on the curve as drawn (straight between the curve's samples). The server sends the
 // readouts, critic and overlap. The shift goes to the server through the shared flow control
@@ -93,9 +94,80 @@ function hold_measures(on) {
   for (const v of Object.values(index)) { walk(v); }
 }
 
+// The bump's shift as drawn now.
+function drawn_shift() {
+  return data.x[centre] - data.x0[centre];
+}
+
+// Move the bump and the markers to shift s (clamped, to 0.001) and ask the server for it.
+function move_to(s) {
+  s = Math.min(hi, Math.max(lo, s));
+  s = Math.round(s * 1000) / 1000;
+  st.shift = s;
+  for (let i = 0; i < data.x.length; i++) {
+    data.x[i] = Math.min(view_hi, Math.max(view_lo, data.x0[i] + s));
+  }
+  bump.change.emit();  // re-render only; not synced to the server
+  move_markers(s);
+  send_shift();
+  return s;
+}
+
+// Run once the figure has a size (cb_obj is the figure): touch and keyboard.
+// Touch: a horizontal finger drag moves the bump, a vertical one still scrolls the page
+// (touch-action pan-y on Bokeh's event layer; without it the browser took the gesture over
+// after ~15 px, cancelled the drag and the bump jumped). Keyboard: the figure is one Tab stop,
+// a slider for the shift; Left/Right move the bump by 0.1 (Shift: 1), Home/End to the ends.
+function set_up(fig) {
+  const views = fig.document == null ? null : fig.document.views_manager;
+  const view = views == null ? null : views.find_one(fig);
+  if (view == null || view.el.__kvw_keys) { return; }
+  const el = view.el;
+  el.__kvw_keys = true;
+  const layer = view.canvas_view == null ? null : view.canvas_view.events_el;
+  if (layer != null) {
+    layer.tabIndex = -1;
+    layer.style.outline = "none";
+    layer.style.touchAction = "pan-y";
+  }
+  el.tabIndex = 0;
+  el.setAttribute("role", "slider");
+  el.setAttribute("aria-label", "Shift of the orange bump q: Left and Right move it");
+  el.setAttribute("aria-valuemin", String(lo));
+  el.setAttribute("aria-valuemax", String(hi));
+  const show = (s) => {
+    el.setAttribute("aria-valuenow", String(s));
+    el.setAttribute("aria-valuetext", "shift " + s.toFixed(2));
+  };
+  show(Math.round(drawn_shift() * 1000) / 1000);
+  bump.connect(bump.change, () => show(Math.round(drawn_shift() * 1000) / 1000));
+  el.style.outline = "none";
+  el.addEventListener("focus", () => {
+    if (el.matches(":focus-visible")) { el.style.outline = focus_ring; el.style.outlineOffset = "2px"; }
+  });
+  el.addEventListener("blur", () => { el.style.outline = "none"; });
+  el.addEventListener("keydown", (e) => {
+    const step = e.shiftKey ? 1 : 0.1;
+    const s0 = Math.round(drawn_shift() * 1000) / 1000;
+    let s;
+    if (e.key === "ArrowLeft" || e.key === "ArrowDown") { s = s0 - step; }
+    else if (e.key === "ArrowRight" || e.key === "ArrowUp") { s = s0 + step; }
+    else if (e.key === "Home") { s = lo; }
+    else if (e.key === "End") { s = hi; }
+    else { return; }
+    e.preventDefault();
+    if (!st.active) { flow_known(drag, answer, s0); }
+    move_to(s);
+  });
+}
+
+if (phase === "setup") {
+  set_up(cb_obj);
+  return;
+}
 if (phase === "start") {
   st.active = true;
-  st.s0 = data.x[centre] - data.x0[centre];
+  st.s0 = drawn_shift();
   st.x0 = cb_obj.x;
   // The shift the server holds (to the 0.001 a drag sends): a drag back to it sends nothing.
   flow_known(drag, answer, Math.round(st.s0 * 1000) / 1000);
@@ -103,14 +175,12 @@ if (phase === "start") {
   return;
 }
 if (!st.active) { return; }
-let s = st.s0 + (cb_obj.x - st.x0);
-s = Math.min(hi, Math.max(lo, s));
-s = Math.round(s * 1000) / 1000;
-st.shift = s;
-for (let i = 0; i < data.x.length; i++) {
-  data.x[i] = Math.min(view_hi, Math.max(view_lo, data.x0[i] + s));
+if (phase === "end") {
+  // A pan ended by the browser (pointercancel) reports a position that is not the finger's:
+  // the last move already placed the bump, so only make sure the server gets it.
+  st.active = false;
+  hold_measures(false);
+  send_shift();
+  return;
 }
-bump.change.emit();  // re-render only; not synced to the server
-move_markers(s);
-if (phase === "end") { st.active = false; hold_measures(false); }
-send_shift();
+move_to(st.s0 + (cb_obj.x - st.x0));

@@ -6,7 +6,8 @@
 // 2. Text alternatives the libraries leave out: each typeset formula is named by its TeX (the
 //    prose renderer keeps it in data-tex) with its SVG hidden from assistive technology; a
 //    display formula too wide for the screen becomes focusable so the keyboard can scroll it;
-//    a slider handle is named by its widget's title.
+//    a slider handle is named by its widget's title and announces the value as shown; plot
+//    layers that do nothing with the keyboard leave the Tab order.
 (function () {
   "use strict";
 
@@ -29,19 +30,105 @@
       box.setAttribute("aria-label", holder.getAttribute("data-tex"));
       for (const svg of box.querySelectorAll("svg")) svg.setAttribute("aria-hidden", "true");
     }
-    for (const box of root.querySelectorAll('mjx-container[display="true"]')) {
-      const wide = box.scrollWidth > box.clientWidth + 1;
-      if (wide) box.setAttribute("tabindex", "0");
-      else if (box.getAttribute("tabindex") === "0") box.removeAttribute("tabindex");
+    for (const box of root.querySelectorAll("mjx-container")) {
+      checkWide(box);
+      // and again whenever the formula's box (or its paragraph) changes size
+      if (wideWatch && !box.__otWatched) {
+        box.__otWatched = true;
+        wideWatch.observe(box);
+        if (box.parentElement) wideWatch.observe(box.parentElement);
+      }
     }
   }
 
-  function nameSliders(root) {
+  // A display formula too wide for its box scrolls (notebook.css) and takes the focus, so the
+  // keyboard can scroll it. An inline formula wider than its paragraph (on a phone) scrolls
+  // inside the line (notebook.css, data-ot-wide) instead of widening the page, focusable too.
+  function checkWide(box) {
+    if (box.getAttribute("display") === "true") {
+      const wide = box.scrollWidth > box.clientWidth + 1;
+      if (wide) box.setAttribute("tabindex", "0");
+      else if (box.getAttribute("tabindex") === "0") box.removeAttribute("tabindex");
+      return;
+    }
+    const block = box.parentElement ? box.parentElement.closest("p, li, td, div") : null;
+    if (block == null) return;
+    const marked = box.hasAttribute("data-ot-wide");
+    const wide = marked ? box.scrollWidth > box.clientWidth + 1
+      : box.getBoundingClientRect().width > block.clientWidth + 1;
+    if (wide && !marked) {
+      box.setAttribute("data-ot-wide", "");
+      box.setAttribute("tabindex", "0");
+    } else if (!wide && marked) {
+      box.removeAttribute("data-ot-wide");
+      box.removeAttribute("tabindex");
+    }
+  }
+
+  const wideWatch = typeof ResizeObserver === "undefined" ? null : new ResizeObserver((entries) => {
+    for (const entry of entries) {
+      const el = entry.target;
+      const boxes = el.tagName === "MJX-CONTAINER" ? [el] : el.querySelectorAll(":scope > mjx-container");
+      for (const box of boxes) checkWide(box);
+    }
+  });
+
+
+  // A slider's name and value text. Bokeh's slider (under Panel's FloatSlider, IntSlider and
+  // the page's own ε slider) shows "title: value" above the track, but its handle announces
+  // noUiSlider's raw number ("-3.00" for ε = 1e-3 on a log scale, "3.00" for the fourth of a
+  // DiscreteSlider's options). The handle is named by the title and its value text follows
+  // the value as shown. A DiscreteSlider has no title of its own: its label is the text
+  // component just before the slider ("Samples per side: 300").
+  function sliderText(root) {
     const title = root.querySelector(".bk-slider-title");
-    const text = title ? title.textContent.replace(/:\s*$/, "").split(":")[0].trim() : "";
-    if (!text) return;
-    for (const handle of root.querySelectorAll('[role="slider"]:not([aria-label])')) {
-      handle.setAttribute("aria-label", text);
+    if (title) {
+      const shown = title.querySelector(".bk-slider-value");
+      const value = shown ? shown.textContent.trim() : "";
+      const name = title.textContent.replace(value, "").replace(/:\s*$/, "").trim();
+      if (name) return [name, value];
+    }
+    const host = root.host;
+    const label = host ? host.previousElementSibling : null;
+    if (label && label.classList.contains("bk-Div")) {
+      const text = deepText(label);
+      const cut = text.lastIndexOf(":");
+      if (cut > 0) return [text.slice(0, cut).trim(), text.slice(cut + 1).trim()];
+      if (text) return [text, ""];
+    }
+    return ["", ""];
+  }
+
+  function nameSliders(root) {
+    const handles = root.querySelectorAll('[role="slider"]');
+    if (handles.length === 0) return;
+    const [name, value] = sliderText(root);
+    for (const handle of handles) {
+      if (name && !handle.hasAttribute("aria-label")) handle.setAttribute("aria-label", name);
+      if (value) handle.setAttribute("aria-valuetext", value);
+      if (!handle.__otValueText) {
+        // noUiSlider rewrites aria-valuetext on every move: put the shown value back (the
+        // title, or a DiscreteSlider's label, is updated in the same task or the next).
+        handle.__otValueText = new MutationObserver(() => {
+          window.requestAnimationFrame(() => {
+            const shown = sliderText(root)[1];
+            if (shown && handle.getAttribute("aria-valuetext") !== shown) {
+              handle.setAttribute("aria-valuetext", shown);
+            }
+          });
+        });
+        handle.__otValueText.observe(handle, {attributes: true, attributeFilter: ["aria-valuenow"]});
+      }
+    }
+  }
+
+  // Bokeh makes every plot's pointer-event layer focusable (tabindex 0): on a page of plots
+  // the keyboard stopped on each of them and nothing happened there. Figures that the keyboard
+  // does operate take the focus on their own element (histograms, the plan, the bump); the
+  // layers leave the Tab order.
+  function untabPlotLayers(root) {
+    for (const layer of root.querySelectorAll('.bk-events[tabindex="0"]')) {
+      layer.tabIndex = -1;
     }
   }
 
@@ -84,6 +171,7 @@
       nameMath(root);
       nameSliders(root);
       nameCheckboxes(root);
+      untabPlotLayers(root);
       nameCardButtons(root);
     }
   }

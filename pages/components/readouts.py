@@ -1,6 +1,7 @@
 """One readout table for every page: labelled numbers beside a figure, flagged when not honest.
 
-A row is ``[key, label, colour, value_1, ..., value_k]`` with one value text per column of
+A row is ``[key, label, colour, value_1, ..., value_k]`` (the colour is drawn as a swatch before
+the label, the text keeps the theme's colour) with one value text per column of
 ``columns``, optionally followed by a flag text (``""``: not flagged), e.g. "did not
 converge". :func:`readout` builds one. The page formats every text; the browser writes them
 with ``textContent`` (never parsed as HTML), and an update that keeps the keys, labels,
@@ -38,6 +39,8 @@ table.ot-readouts th, table.ot-readouts td {{ padding: 1px 0; white-space: nowra
 table.ot-readouts thead th {{ opacity: 0.8; }}
 table.ot-readouts .ot-readout-label {{ text-align: left; }}
 table.ot-readouts .ot-readout-num {{ text-align: right; }}
+table.ot-readouts .ot-swatch {{ display: inline-block; width: 0.9em; height: 0.35em;
+  margin: 0 0.35em 0.2em 0; border-radius: 1px; vertical-align: middle; }}
 table.ot-readouts tr.ot-flagged > * {{ font-weight: 700; }}
 table.ot-readouts tr.ot-flagged .ot-readout-num {{ color: {theme.WARNING_COLOR}; }}
 table.ot-readouts tr.ot-flag-note td {{ color: {theme.WARNING_COLOR}; font-weight: 600;

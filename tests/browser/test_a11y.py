@@ -19,7 +19,8 @@ pytestmark = pytest.mark.browser
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 PATHS = ["/", *(f"/{info.slug}" for info in registry.PAGES)]
 
-#: JS: true once every typeset formula has its text alternative (the page script's sweep).
+#: JS: true once every typeset formula has its text alternative and every too-wide display
+#: formula is focusable (the page script's sweep and its resize watch).
 MATH_NAMED = """() => {
   const roots = [document];
   let boxes = 0, named = 0;
@@ -27,7 +28,9 @@ MATH_NAMED = """() => {
     for (const el of roots[k].querySelectorAll("*")) if (el.shadowRoot) roots.push(el.shadowRoot);
     for (const m of roots[k].querySelectorAll("mjx-container")) {
       boxes += 1;
-      if (m.hasAttribute("aria-label")) named += 1;
+      // named, and a display formula wider than its box is focusable (it scrolls)
+      const wide = m.getAttribute("display") === "true" && m.scrollWidth > m.clientWidth + 1;
+      if (m.hasAttribute("aria-label") && (!wide || m.hasAttribute("tabindex"))) named += 1;
     }
   }
   return boxes > 0 && boxes === named;
@@ -51,9 +54,16 @@ def axe_source() -> str:
     return AXE.read_text(encoding="utf-8")
 
 
+#: Window sizes: the desktop the page fixture opens, and a phone.
+SIZES = {"desktop": None, "phone": {"width": 390, "height": 844}}
+
+
+@pytest.mark.parametrize("size", list(SIZES))
 @pytest.mark.parametrize("theme", ["light", "dark"])
 @pytest.mark.parametrize("path", PATHS)
-def test_no_serious_or_critical_violations(page, axe_source, path, theme):
+def test_no_serious_or_critical_violations(page, axe_source, path, theme, size):
+    if SIZES[size] is not None:
+        page.set_viewport_size(SIZES[size])
     page.goto(page.base + path + ("?theme=dark" if theme == "dark" else ""))
     page.wait_for_bokeh()
     page.wait_for_function(MATH_NAMED, timeout=30_000)

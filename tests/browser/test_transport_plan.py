@@ -107,7 +107,7 @@ def _server_state(page) -> dict:
 
 
 def _shown(page) -> dict[str, str]:
-    rows = page.locator("table.tp-readouts tr").all_inner_texts()
+    rows = page.locator("table.tp-readouts tbody tr[data-key]").all_inner_texts()
     return dict(row.split("\t", 1) for row in rows)
 
 

@@ -140,7 +140,8 @@ def test_one_user_action_solves_once_and_shows_that_solve(action, solves):
     shown = _shown(page)
     assert int(shown["iterations"]) == result.iterations == _cold_iterations(page.model)
     assert result.iterations > 20  # a real solve, not a 2-iteration re-solve of itself
-    assert f"<th>iterations</th><td>{result.iterations}</td>" in page.readouts.object
+    shown_rows = {row[0]: row[3] for row in page.readouts.rows}
+    assert shown_rows["iterations"] == str(result.iterations)
 
 
 def test_exact_mode_preset_solves_once(solves):
@@ -250,8 +251,10 @@ def test_not_converged_is_shown_with_the_error(page):
     rows = {label: (value, warn) for label, value, warn in forced.readout_rows()}
     value, warn = rows["converged"]
     assert value.startswith("NO: marginal error") and warn
-    html = plots.readout_html(forced.readout_rows(), "")
-    assert plots.theme.WARNING_COLOR in html
+    table = {row[0]: row for row in plots.readout_table_rows(forced.readout_rows())}
+    assert table["converged"][4]  # flagged in the shared table (⚠, bold, a note under it)
+    assert table["marginal_error"][4]
+    assert not table["cost"][4]
 
 
 def _unconverged(result):
@@ -448,7 +451,8 @@ def test_zero_mass_keeps_the_last_plan_and_says_so(page):
     assert page.model.solution is last
     assert "add some mass to p" in page.model.problem.lower()
     assert page.plan.image_renderer.glyph.global_alpha < 1  # greyed
-    assert "add some mass to p" in page.readouts.object.lower()
+    assert "add some mass to p" in page.problem_note.object.lower()
+    assert page.problem_note.visible
     # adding mass back recovers
     p = np.zeros(32)
     p[3] = 0.4

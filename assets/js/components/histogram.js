@@ -79,9 +79,15 @@ function set_up_keys(fig) {
     if (!el.matches(":focus-visible")) {
       return;  // a click with the mouse: no focus ring, no keyboard cursor
     }
-    el.style.outline = "2px solid currentColor";
+    el.style.outline = "3px solid var(--ot-focus-theme, #c45200)";  // the notebook's ring
+    el.style.outlineOffset = "2px";
     if (source.selected.indices.length === 0) {
-      source.selected.indices = [Math.floor(source.data.x.length / 2)];
+      // Start on a bar that can be seen: the tallest (a zero-height bar's outline is
+      // invisible, so the keyboard cursor seemed to be nowhere).
+      const top = source.data.top;
+      let best = Math.floor(top.length / 2);
+      for (let k = 0; k < top.length; k++) { if (top[k] > top[best]) { best = k; } }
+      source.selected.indices = [best];
     }
   });
   el.addEventListener("blur", () => {

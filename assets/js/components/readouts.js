@@ -57,8 +57,16 @@ export function render({ model, el }) {
         const name = document.createElement("th");
         name.scope = "row";
         name.className = "ot-readout-label";
-        if (r[2]) { name.style.color = String(r[2]); }
-        name.textContent = (flag ? "⚠ " : "") + String(r[1]);
+        // The row's colour is a swatch before the label (the curve's colour), never the
+        // text's: coloured text on the controls' grey card failed contrast in both themes.
+        if (r[2]) {
+          const swatch = document.createElement("span");
+          swatch.className = "ot-swatch";
+          swatch.setAttribute("aria-hidden", "true");
+          swatch.style.backgroundColor = String(r[2]);
+          name.appendChild(swatch);
+        }
+        name.appendChild(document.createTextNode((flag ? "⚠ " : "") + String(r[1])));
         tr.appendChild(name);
         for (const [key] of columns) { tr.insertCell().className = "ot-readout-num " + key; }
         if (flag) {
