@@ -94,7 +94,9 @@ class AttributedColumn(pn.Column):
 JS_HOOKS = {
     "PlotView._invalidate_layout_if_needed": "kl_vs_wasserstein_drag.js: skip text measures "
     "while the bump is dragged",
-    "Document.views_manager": "components/histogram.js, components/points.js: find a figure's view",
-    "CanvasView.events_el": "components/histogram.js, components/points.js: the plot's event "
-    "layer (focus, keys, touch-action)",
+    "Document.views_manager": "components/histogram.js, components/points.js, "
+    "kl_vs_wasserstein_drag.js, transport_plan_hover.js: find a figure's view",
+    "CanvasView.events_el": "components/histogram.js, components/points.js, "
+    "kl_vs_wasserstein_drag.js, transport_plan_hover.js: the plot's event layer (focus, keys, "
+    "touch-action)",
 }
