@@ -92,13 +92,15 @@ class AttributedColumn(pn.Column):
 
 
 #: Browser-side internals, used from assets/js (name -> what relies on it). Checked by
-#: ``tests/browser/test_compat.py`` on the pinned BokehJS.
+#: the browser tests (tests/browser/test_frame.py, test_takehome.py) on the pinned BokehJS.
 JS_HOOKS = {
     "PlotView._invalidate_layout_if_needed": "kl_vs_wasserstein_drag.js: skip text measures "
     "while the bump is dragged",
-    "Document.views_manager": "components/histogram.js, components/points.js: find a figure's view",
-    "CanvasView.events_el": "components/histogram.js, components/points.js: the plot's event "
-    "layer (focus, keys, touch-action)",
+    "Document.views_manager": "components/histogram.js, components/points.js, "
+    "kl_vs_wasserstein_drag.js, transport_plan_hover.js: find a figure's view",
+    "CanvasView.events_el": "components/histogram.js, components/points.js, "
+    "kl_vs_wasserstein_drag.js, transport_plan_hover.js: the plot's event layer (focus, keys, "
+    "touch-action)",
     "ViewManager.query": "components/export.js: every plot view of the page (Save the figure)",
     "PlotView.export": "components/export.js: repaint a plot into a new PNG or SVG layer",
     "CanvasLayer.ctx.get_svg": "components/export.js: the SVG element of an SVG export layer",
