@@ -96,11 +96,10 @@ class AttributedColumn(pn.Column):
 JS_HOOKS = {
     "PlotView._invalidate_layout_if_needed": "kl_vs_wasserstein_drag.js: skip text measures "
     "while the bump is dragged",
-    "Document.views_manager": "components/histogram.js, components/points.js, "
-    "kl_vs_wasserstein_drag.js, transport_plan_hover.js: find a figure's view",
-    "CanvasView.events_el": "components/histogram.js, components/points.js, "
-    "kl_vs_wasserstein_drag.js, transport_plan_hover.js: the plot's event layer (focus, keys, "
-    "touch-action)",
+    "Document.views_manager": "components/bokeh_compat.js (ot_figure_view, used by the "
+    "histograms, points, the KL bump and the plan's keys): find a figure's view",
+    "CanvasView.events_el": "components/bokeh_compat.js: the plot's event layer (out of the Tab "
+    "order, touch-action)",
     "ViewManager.query": "components/export.js: every plot view of the page (Save the figure)",
     "PlotView.export": "components/export.js: repaint a plot into a new PNG or SVG layer",
     "CanvasLayer.ctx.get_svg": "components/export.js: the SVG element of an SVG export layer",

@@ -208,6 +208,7 @@ class KLvsWassersteinPage(NotebookPage):
             callback = js.custom_js(
                 "kl_vs_wasserstein_drag.js",
                 Flow.JS,
+                js.BOKEH_COMPAT,
                 phase=phase,
                 bump=self.density.bump,
                 drag=self.drag_src,

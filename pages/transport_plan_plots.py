@@ -207,7 +207,7 @@ class Marks:
 
     def hover_js(self, mode: str, lines: ColumnDataSource) -> CustomJS:
         args = self._args | {"lines": lines, "mode": mode}
-        return js.custom_js("transport_plan_hover.js", **args)
+        return js.custom_js("transport_plan_hover.js", js.BOKEH_COMPAT, **args)
 
     @property
     def cell(self) -> tuple[int, int]:

@@ -119,17 +119,10 @@ function move_to(s) {
 // after ~15 px, cancelled the drag and the bump jumped). Keyboard: the figure is one Tab stop,
 // a slider for the shift; Left/Right move the bump by 0.1 (Shift: 1), Home/End to the ends.
 function set_up(fig) {
-  const views = fig.document == null ? null : fig.document.views_manager;
-  const view = views == null ? null : views.find_one(fig);
+  const view = ot_figure_view(fig, "pan-y");
   if (view == null || view.el.__kvw_keys) { return; }
   const el = view.el;
   el.__kvw_keys = true;
-  const layer = view.canvas_view == null ? null : view.canvas_view.events_el;
-  if (layer != null) {
-    layer.tabIndex = -1;
-    layer.style.outline = "none";
-    layer.style.touchAction = "pan-y";
-  }
   el.tabIndex = 0;
   el.setAttribute("role", "slider");
   el.setAttribute("aria-label", "Shift of the orange bump q: Left and Right move it");

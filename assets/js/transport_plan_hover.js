@@ -28,13 +28,10 @@ function mark(i, j) {
 // at a time, Home/End: the corners), and the readout under the plot names the cell's mass, as
 // hovering does.
 function set_up_keys(fig) {
-  const views = fig.document == null ? null : fig.document.views_manager;
-  const view = views == null ? null : views.find_one(fig);
+  const view = ot_figure_view(fig);
   if (view == null || view.el.__ot_keys) { return; }
   const el = view.el;
   el.__ot_keys = true;
-  const layer = view.canvas_view == null ? null : view.canvas_view.events_el;
-  if (layer != null) { layer.tabIndex = -1; layer.style.outline = "none"; }
   el.tabIndex = 0;
   el.setAttribute("role", "group");
   el.setAttribute("aria-label", "Transport plan: arrow keys move over its cells; " +

@@ -76,6 +76,7 @@ class Histogram:
         code = js.custom_js(
             "components/histogram.js",
             Flow.JS,
+            js.BOKEH_COMPAT,
             source=self.source,
             answer=flow.answer_source,
             ymax=self.ymax,

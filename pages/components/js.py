@@ -28,6 +28,11 @@ def define(name: str, value: float | int | str) -> None:
     CONSTANTS[name] = str(value)
 
 
+#: The shared module holding every use of BokehJS internals by a figure's set-up
+#: (``ot_figure_view``); pages/compat.py lists the hooks.
+BOKEH_COMPAT = "components/bokeh_compat.js"
+
+
 def path(name: str) -> Path:
     """The file ``assets/js/<name>`` (e.g. for a JSComponent's ``_esm``)."""
     return JS_DIR / name

@@ -224,7 +224,7 @@ class DraggablePoints:
                 step=float(step),
                 digits=int(digits),
             ),
-            code=js.code("components/points.js", Flow.JS),
+            code=js.code("components/points.js", Flow.JS, js.BOKEH_COMPAT),
         )
         for event in ("panstart", "pan", "panend", "tap", "doubletap"):
             fig.js_on_event(event, callback)

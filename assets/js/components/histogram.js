@@ -52,8 +52,9 @@ function drag_bar(ev) {
 // Keyboard: Tab focuses the histogram; Left/Right pick a bar, Up/Down change its height (Shift:
 // bigger steps), Home/End jump to the ends. The picked bar is the source's selection.
 function set_up_keys(fig) {
-  const views = fig.document == null ? null : fig.document.views_manager;
-  const view = views == null ? null : views.find_one(fig);
+  // A finger dragging a bar must not scroll the page: otherwise the browser takes the gesture
+  // over after a few pixels (pointercancel) and the drag stops there.
+  const view = ot_figure_view(fig, "none");
   if (view == null || view.el.__ot_keys) {
     return;
   }
@@ -61,17 +62,6 @@ function set_up_keys(fig) {
   el.__ot_keys = true;
   el.tabIndex = 0;
   el.style.outline = "none";  // a ring only for keyboard focus (below)
-  // Bokeh's pointer-event layer inside the figure is focusable too (tabindex 0, and a dotted
-  // outline when focused): a mouse click left that dotted border on the histogram, and Tab
-  // stopped there a second time. Keep it clickable, out of the Tab order, without an outline.
-  const layer = view.canvas_view == null ? null : view.canvas_view.events_el;
-  if (layer != null) {
-    layer.tabIndex = -1;
-    layer.style.outline = "none";
-    // A finger dragging a bar must not scroll the page: otherwise the browser takes the
-    // gesture over after a few pixels (pointercancel) and the drag stops there.
-    layer.style.touchAction = "none";
-  }
   el.setAttribute("role", "group");
   el.setAttribute("aria-label",
     label + ": Left and Right pick a bar, Up and Down change its height");

@@ -118,23 +118,15 @@ function remove(i) {
 }
 
 function setup_keys() {
-  const views = plot.document == null ? null : plot.document.views_manager;
-  const view = views == null ? null : views.find_one(plot);
+  // A finger on the plot drags points; otherwise the browser takes the gesture as a scroll and
+  // cancels the drag after a few moves.
+  const view = ot_figure_view(plot, "pinch-zoom");
   if (view == null || view.el.__ot_points) { return; }
   const el = view.el;
   el.__ot_points = true;
   st.el = el;
   el.tabIndex = 0;
   el.style.outline = "none";  // a ring only for keyboard focus (below)
-  // Bokeh's own event layer is focusable too: keep it clickable, out of the Tab order.
-  const layer = view.canvas_view == null ? null : view.canvas_view.events_el;
-  if (layer != null) {
-    layer.tabIndex = -1;
-    layer.style.outline = "none";
-    // A finger on the plot drags points; without this the browser takes the gesture as a
-    // scroll and cancels the drag after a few moves.
-    layer.style.touchAction = "pinch-zoom";
-  }
   el.setAttribute("role", "group");
   el.setAttribute("aria-roledescription", "draggable points");
   const keys = ["Tab picks a point", "arrows move it"];
