@@ -7,10 +7,12 @@ than the server is aborted and fails the test; so does any console error or page
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import socket
 import subprocess
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -210,3 +212,30 @@ def wait_for_bokeh(pg, timeout: float = 20_000) -> None:
         "() => window.Bokeh && Bokeh.index && Object.keys(Bokeh.index).length > 0",
         timeout=timeout,
     )
+
+
+@pytest.fixture
+def run_async():
+    """``run_async(make_coroutine, timeout=120)``: run a coroutine to its end on a thread of its
+    own. Playwright's sync API keeps an event loop running on the test thread once a browser
+    test has run, and ``asyncio.run`` refuses to start a second loop there."""
+
+    def run(make_coroutine, timeout: float = 120):
+        out = {}
+
+        def target():
+            try:
+                out["value"] = asyncio.run(make_coroutine())
+            except BaseException as err:  # re-raised on the test's thread
+                out["error"] = err
+
+        thread = threading.Thread(target=target, daemon=True)
+        thread.start()
+        thread.join(timeout)
+        if thread.is_alive():
+            raise TimeoutError(f"coroutine still running after {timeout} s")
+        if "error" in out:
+            raise out["error"]
+        return out["value"]
+
+    return run

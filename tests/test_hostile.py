@@ -14,7 +14,6 @@ import json
 import re
 import statistics
 import sys
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -161,26 +160,7 @@ async def oversized(port: int) -> bool:
     return closed
 
 
-def _run_in_thread(fn):
-    """Run ``fn`` on a thread of its own: the browser tests' Playwright keeps an event loop
-    running on this thread, and asyncio.run refuses to start a second one there."""
-    out = {}
-
-    def target():
-        try:
-            out["value"] = fn()
-        except BaseException as err:  # re-raised on the test's thread
-            out["error"] = err
-
-    thread = threading.Thread(target=target, daemon=True)
-    thread.start()
-    thread.join(120)
-    if "error" in out:
-        raise out["error"]
-    return out["value"]
-
-
-def test_a_hostile_client_is_refused_and_does_not_stall_another(hostile_server):
+def test_a_hostile_client_is_refused_and_does_not_stall_another(hostile_server, run_async):
     port, _ = hostile_server
     pid = panel_pid(port)
 
@@ -213,8 +193,8 @@ def test_a_hostile_client_is_refused_and_does_not_stall_another(hostile_server):
         doc = (doc, hostile.models[hostile.slider_id])
         return before, during, after_msgs, report, closed, doc, rss_before, rss_after
 
-    before, during, after_msgs, report, closed, doc, rss_before, rss_after = _run_in_thread(
-        lambda: asyncio.run(asyncio.wait_for(scenario(), 50))
+    before, during, after_msgs, report, closed, doc, rss_before, rss_after = run_async(
+        lambda: asyncio.wait_for(scenario(), 50)
     )
     print(
         f"alone {statistics.median(before) * 1e3:.0f} ms (max {max(before) * 1e3:.0f}); "

@@ -144,7 +144,7 @@ def test_the_guard_hooks_still_find_what_they_wrap():
     assert inspect.iscoroutinefunction(inspect.unwrap(server.RootHandler.get))
 
 
-def test_page_gate_answers_503_past_its_limit():
+def test_page_gate_answers_503_past_its_limit(run_async):
     import asyncio
 
     gate = compat.PageGate(limit=1, retry_after=3)
@@ -176,7 +176,7 @@ def test_page_gate_answers_503_past_its_limit():
         release.set()
         return await first, second
 
-    result, refused = asyncio.run(run())
+    result, refused = run_async(run)
     assert result == "page" and gate.active == 0
     assert refused.status == 503 and refused.headers["Retry-After"] == "3"
     # A browser reloads it by itself (it ignores Retry-After).

@@ -142,11 +142,16 @@ def test_mouse_drag_follows_in_the_browser_and_clamps_to_the_bounds(opened):
     for i in range(1, 13):
         page.mouse.move(x0 + (x1 - x0) * i / 12, y0 + (y1 - y0) * i / 12)
     # Still held: the point follows in the browser, clamped (Chromium may deliver the last
-    # pointer moves with the next frame, so wait for it rather than read at once).
-    page.wait_for_function(f"() => ({DRAWN})().x[1] === 1.0")
-    assert abs(page.evaluate(DRAWN)["y"][1] - 0.2) < 0.01
+    # pointer moves with the next frame, so wait for the last one rather than read at once:
+    # x is clamped to 1.0 a move before the end, so wait for y too).
+    page.wait_for_function(
+        f"() => {{ const d = ({DRAWN})(); "
+        "return d.x[1] === 1.0 && Math.abs(d.y[1] - 0.2) < 0.01; }"
+    )
     page.mouse.up()
-    state = wait_status(page, lambda s: s["settled"] and s["xy"][1][0] == 1.0)
+    state = wait_status(
+        page, lambda s: s["settled"] and s["xy"][1][0] == 1.0 and abs(s["xy"][1][1] - 0.2) < 0.01
+    )
     assert abs(state["xy"][1][1] - 0.2) < 0.01
     assert state["xy"][0] == [0.0, 0.0] and state["xy"][2] == [-0.5, -0.5]
     assert not state["dragging"] and state["rejected"] == 0
