@@ -155,11 +155,29 @@ class PageWatch:
         self.console_errors: list[str] = []
 
 
-@pytest.fixture
-def page(browser, server):
-    """A fresh browser page on the served notebook. Fails the test on any outside request or
-    console error. ``page.watch`` holds what was seen; ``page.base`` is the server URL."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+#: JS: true once every typeset formula has its text alternative and every display formula
+#: wider than its box is focusable (assets/js/notebook.js has swept: rendered and laid out).
+MATH_READY_JS = """() => {
+  const roots = [document];
+  let boxes = 0, named = 0;
+  for (let k = 0; k < roots.length; k++) {
+    for (const el of roots[k].querySelectorAll("*")) if (el.shadowRoot) roots.push(el.shadowRoot);
+    for (const m of roots[k].querySelectorAll("mjx-container")) {
+      boxes += 1;
+      const wide = m.getAttribute("display") === "true" && m.scrollWidth > m.clientWidth + 1;
+      if (m.hasAttribute("aria-label") && (!wide || m.hasAttribute("tabindex"))) named += 1;
+    }
+  }
+  return boxes > 0 && boxes === named;
+}"""
+
+
+@contextmanager
+def watched_page(browser, server: str, **context_options):
+    """A fresh browser page on the served notebook (``context_options`` as Playwright's
+    ``new_context``: viewport, touch...). Fails on any outside request or console error once
+    the block ends. ``page.watch`` holds what was seen; ``page.base`` is the server URL."""
+    context = browser.new_context(**context_options)
     pg = context.new_page()
     watch = PageWatch()
 
@@ -177,11 +195,28 @@ def page(browser, server):
     pg.watch = watch
     pg.base = server
     pg.wait_for_bokeh = lambda timeout=20_000: wait_for_bokeh(pg, timeout)
+    pg.wait_for_math = lambda timeout=30_000: pg.wait_for_function(MATH_READY_JS, timeout=timeout)
     pg.deep_text = lambda: deep_text(pg)
-    yield pg
-    context.close()
+    try:
+        yield pg
+    finally:
+        context.close()
     assert not watch.outside_requests, f"requests to other hosts: {watch.outside_requests}"
     assert not watch.console_errors, f"console errors: {watch.console_errors}"
+
+
+@pytest.fixture
+def page(browser, server):
+    """A desktop-sized :func:`watched_page`."""
+    with watched_page(browser, server, viewport={"width": 1280, "height": 900}) as pg:
+        yield pg
+
+
+@pytest.fixture
+def open_watched_page(browser, server):
+    """``open_watched_page(**context_options)``: a :func:`watched_page` context of another
+    kind (a phone with touch, a tablet)."""
+    return lambda **options: watched_page(browser, server, **options)
 
 
 #: JS: all text of the page, including text inside (nested) shadow roots, where Panel renders.

@@ -19,23 +19,6 @@ pytestmark = pytest.mark.browser
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 PATHS = ["/", *(f"/{info.slug}" for info in registry.PAGES)]
 
-#: JS: true once every typeset formula has its text alternative and every too-wide display
-#: formula is focusable (the page script's sweep and its resize watch).
-MATH_NAMED = """() => {
-  const roots = [document];
-  let boxes = 0, named = 0;
-  for (let k = 0; k < roots.length; k++) {
-    for (const el of roots[k].querySelectorAll("*")) if (el.shadowRoot) roots.push(el.shadowRoot);
-    for (const m of roots[k].querySelectorAll("mjx-container")) {
-      boxes += 1;
-      // named, and a display formula wider than its box is focusable (it scrolls)
-      const wide = m.getAttribute("display") === "true" && m.scrollWidth > m.clientWidth + 1;
-      if (m.hasAttribute("aria-label") && (!wide || m.hasAttribute("tabindex"))) named += 1;
-    }
-  }
-  return boxes > 0 && boxes === named;
-}"""
-
 RUN_AXE = """async () => {
   const result = await axe.run(document, {resultTypes: ["violations"]});
   return result.violations
@@ -66,7 +49,7 @@ def test_no_serious_or_critical_violations(page, axe_source, path, theme, size):
         page.set_viewport_size(SIZES[size])
     page.goto(page.base + path + ("?theme=dark" if theme == "dark" else ""))
     page.wait_for_bokeh()
-    page.wait_for_function(MATH_NAMED, timeout=30_000)
+    page.wait_for_math()
     page.add_script_tag(content=axe_source)
     violations = page.evaluate(RUN_AXE)
     assert violations == []

@@ -30,24 +30,7 @@ DEVICES = {
     "tablet": {"viewport": {"width": 820, "height": 1180}, "has_touch": True},
 }
 PATHS = ["/", *(f"/{info.slug}" for info in registry.PAGES)]
-LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
 
-#: JS: true once every typeset formula has its text alternative (the page script has swept:
-#: the page is rendered and laid out).
-MATH_NAMED = """() => {
-  const roots = [document];
-  let boxes = 0, named = 0;
-  for (let k = 0; k < roots.length; k++) {
-    for (const el of roots[k].querySelectorAll("*")) if (el.shadowRoot) roots.push(el.shadowRoot);
-    for (const m of roots[k].querySelectorAll("mjx-container")) {
-      boxes += 1;
-      // named, and a display formula wider than its box is focusable (it scrolls)
-      const wide = m.getAttribute("display") === "true" && m.scrollWidth > m.clientWidth + 1;
-      if (m.hasAttribute("aria-label") && (!wide || m.hasAttribute("tabindex"))) named += 1;
-    }
-  }
-  return boxes > 0 && boxes === named;
-}"""
 #: JS: paragraphs and list items with text of their own in a font under 16 px (in every
 #: shadow root).
 SMALL_TEXT = """() => {
@@ -79,30 +62,12 @@ PIXEL = """([name, x, y]) => {
 
 
 @pytest.fixture(params=list(DEVICES))
-def touch_page(request, browser, server):
+def touch_page(request, open_watched_page):
     """A page on a touch device; fails the test on outside requests and console errors."""
-    context = browser.new_context(**DEVICES[request.param])
-    pg = context.new_page()
-    outside, errors = [], []
-
-    def route(route_obj):
-        url = route_obj.request.url
-        if url.startswith(("data:", "blob:")) or urlparse(url).hostname in LOCAL_HOSTS:
-            route_obj.continue_()
-        else:
-            outside.append(url)
-            route_obj.abort()
-
-    pg.route("**/*", route)
-    pg.on("console", lambda m: m.type == "error" and errors.append(m.text))
-    pg.on("pageerror", lambda e: errors.append(str(e)))
-    pg.base = server
-    pg.device = request.param
-    pg.cdp = context.new_cdp_session(pg)
-    yield pg
-    context.close()
-    assert not outside, f"requests to other hosts: {outside}"
-    assert not errors, f"console errors: {errors}"
+    with open_watched_page(**DEVICES[request.param]) as pg:
+        pg.device = request.param
+        pg.cdp = pg.context.new_cdp_session(pg)
+        yield pg
 
 
 def _open(page, path: str) -> None:
@@ -111,7 +76,7 @@ def _open(page, path: str) -> None:
         "() => window.Bokeh && Bokeh.index && Object.keys(Bokeh.index).length > 0",
         timeout=30_000,
     )
-    page.wait_for_function(MATH_NAMED, timeout=30_000)
+    page.wait_for_math()
 
 
 def _touch(page, kind: str, x: float | None = None, y: float | None = None) -> None:
