@@ -249,7 +249,6 @@ class KLvsWassersteinPage(NotebookPage):
             pn.widgets.Select.from_param(
                 m.param.floor, name="KL smoothing floor", options=FLOOR_LABELS
             ),
-            self.readouts,
             sizing_mode="stretch_width",
         )
 
@@ -258,6 +257,9 @@ class KLvsWassersteinPage(NotebookPage):
 
     def controls(self) -> pn.viewable.Viewable:
         return self.control_panel
+
+    def side_readouts(self) -> pn.viewable.Viewable:
+        return self.readouts
 
     def takehome(self) -> TakeHome:
         return _takehome(self.model)

@@ -79,6 +79,11 @@ class NotebookPage(pn.viewable.Viewer):
     def controls(self) -> pn.viewable.Viewable | None:
         return None
 
+    def side_readouts(self) -> pn.viewable.Viewable | None:
+        """Readouts shown under the controls (beside the figure; they print, the controls do
+        not). None when the page keeps its readouts in the figure."""
+        return None
+
     def prose(self) -> pn.viewable.Viewable | None:
         return prose.prose_pane(self.slug)
 
@@ -125,6 +130,7 @@ class NotebookPage(pn.viewable.Viewer):
             self.slug,
             figure=figure,
             controls=controls,
+            readouts=self.side_readouts(),
             prose_pane=None if self.embed else self.prose(),
             notices=self.notices,
             figure_label=self.figure_label,

@@ -194,17 +194,29 @@ def _body(
     controls: pn.viewable.Viewable | None,
     figure: pn.viewable.Viewable,
     figure_label: str,
+    readouts: pn.viewable.Viewable | None = None,
     **params: Any,
 ) -> pn.viewable.Viewable:
-    """Controls beside the figure; below it in a narrow window, figure first (notebook.css)."""
+    """Controls beside the figure; below it in a narrow window, figure first (notebook.css).
+
+    ``readouts`` go under the controls in the same column; a printed page keeps them and
+    drops the controls (``ot-control-widgets``, notebook.css).
+    """
     labelled = compat.AttributedColumn(
         figure,
         html_attributes={"role": "figure", "aria-label": figure_label},
         sizing_mode="stretch_width",
     )
-    if _is_empty(controls):
+    if _is_empty(controls) and readouts is None:
         return pn.Row(labelled, css_classes=["ot-body", "ot-no-controls"], **params)
-    panel = pn.Column(controls, css_classes=["ot-controls"], sizing_mode="stretch_width")
+    side = (
+        []
+        if _is_empty(controls)
+        else [pn.Column(controls, css_classes=["ot-control-widgets"], sizing_mode="stretch_width")]
+    )
+    if readouts is not None:
+        side.append(readouts)
+    panel = pn.Column(*side, css_classes=["ot-controls"], sizing_mode="stretch_width")
     return pn.Row(panel, labelled, css_classes=["ot-body"], **params)
 
 
@@ -233,6 +245,7 @@ def notebook_page(
     figure_label: str | None = None,
     embed: bool | None = None,
     takehome: pn.viewable.Viewable | None = None,
+    readouts: pn.viewable.Viewable | None = None,
 ) -> pn.viewable.Viewable:
     """Compose one page: full notebook frame, or figure + controls only in embed mode.
 
@@ -247,9 +260,9 @@ def notebook_page(
     if is_embed() if embed is None else embed:
         # Width fills the iframe; height is the figure's own (stretch_both needs a sized parent
         # and left stretch_width figures at their default width).
-        body = _body(controls, figure, label, sizing_mode="stretch_width")
+        body = _body(controls, figure, label, readouts, sizing_mode="stretch_width")
         return pn.Column(notice, body, css_classes=["ot-embed"], sizing_mode="stretch_width")
-    body = _body(controls, figure, label, sizing_mode="stretch_width")
+    body = _body(controls, figure, label, readouts, sizing_mode="stretch_width")
     parts = [_title(slug), notice, body]
     if takehome is not None:
         parts.append(takehome)
