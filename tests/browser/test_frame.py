@@ -49,15 +49,19 @@ def test_boxes_are_numbered_and_the_proof_opens_with_the_keyboard(page):
 
 def test_a_link_to_a_box_scrolls_it_into_view_and_keeps_the_query(page):
     _open(page, "/transport_plan?cost=1")
+    page.wait_for_math()  # laid out: nothing above the box grows after the jump
     link = page.locator("a.ot-box-link").nth(1)
     anchor = link.get_attribute("href")
-    link.scroll_into_view_if_needed()
-    page.mouse.wheel(0, -3000)  # far above it again
+    # To the top at once (a wheel scroll is smooth and could land after the jump).
+    page.evaluate("() => window.scrollTo({top: 0, behavior: 'instant'})")
     link.evaluate("el => el.click()")
     page.wait_for_function(f"() => location.hash === '{anchor}'")
     assert "cost=1" in page.url
-    box = page.evaluate(FIND_BOX, anchor[1:])
-    assert box is not None and -5 <= box["top"] < 300
+    page.wait_for_function(
+        f"() => {{ const b = ({FIND_BOX})('{anchor[1:]}'); "
+        "return b && b.top >= -5 && b.top < 300; }",
+        timeout=10_000,
+    )
 
 
 def test_a_deep_link_to_a_box_lands_on_it(page):
