@@ -34,16 +34,20 @@ def open_page(page, path: str) -> None:
 def test_every_page_loads_offline_without_errors(page, path, embed):
     open_page(page, path + ("?embed=1" if embed else ""))
     page.wait_for_load_state("networkidle")
-    navs = page.locator('nav[aria-label="Pages"], nav[aria-label="Previous and next"]').count()
+    # Rendered before anything is counted (count() does not wait): the figure, or the
+    # home page's text.
+    shown = '[role="figure"]' if path != "/" else ".ot-prose"
+    page.locator(shown).first.wait_for(timeout=30_000)
+    navs = page.locator('nav[aria-label="Pages"], nav[aria-label="Previous and next"]')
     if embed:
-        assert navs == 0, "embed mode must hide the navigation"
+        assert navs.count() == 0, "embed mode must hide the navigation"
         assert page.locator("header").count() == 0
         assert page.locator("h1").count() == 0
         if path != "/":  # the home page has no figure: embedded, it is its text alone
             assert page.locator(".ot-prose").count() == 0, "embed mode must hide the prose"
     else:
-        assert navs == 2
-        assert page.locator("h1").count() == 1
+        expect(navs).to_have_count(2)
+        expect(page.locator("h1")).to_have_count(1)
 
 
 @pytest.mark.parametrize("path", PATHS)
