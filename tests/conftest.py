@@ -172,6 +172,18 @@ MATH_READY_JS = """() => {
 }"""
 
 
+#: JS: ([selector, n]) => true once at least n elements match, shadow roots included.
+DEEP_COUNT_JS = """([selector, n]) => {
+  const roots = [document];
+  let count = 0;
+  for (let k = 0; k < roots.length; k++) {
+    for (const el of roots[k].querySelectorAll("*")) if (el.shadowRoot) roots.push(el.shadowRoot);
+    count += roots[k].querySelectorAll(selector).length;
+  }
+  return count >= n;
+}"""
+
+
 @contextmanager
 def watched_page(browser, server: str, **context_options):
     """A fresh browser page on the served notebook (``context_options`` as Playwright's
@@ -197,6 +209,10 @@ def watched_page(browser, server: str, **context_options):
     pg.wait_for_bokeh = lambda timeout=20_000: wait_for_bokeh(pg, timeout)
     pg.wait_for_math = lambda timeout=30_000: pg.wait_for_function(MATH_READY_JS, timeout=timeout)
     pg.deep_text = lambda: deep_text(pg)
+    # Waits until at least n elements match (what renders progressively, e.g. typeset math).
+    pg.wait_for_count = lambda selector, n, timeout=30_000: pg.wait_for_function(
+        DEEP_COUNT_JS, arg=[selector, n], timeout=timeout
+    )
     try:
         yield pg
     finally:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
@@ -147,7 +148,7 @@ def test_hostile_link_leaves_the_page_working_at_defaults(page):
     canvas = open_page(page, f"?sigma_p=nan&az=1e999&layers={hostile}&t={'9' * 10_000}")
     page.wait_for_load_state("networkidle")
     assert not dialogs
-    assert page.locator("h1").count() == 1  # rendered, not in embed mode
+    expect(page.locator("h1")).to_have_count(1)  # rendered, not in embed mode
     text = page.deep_text()
     for key in ("sigma_p", "az", "layers", "t"):
         assert f"Ignored the link's '{key}'" in text
@@ -167,8 +168,8 @@ def test_math_is_typeset(page):
     open_page(page)
     mathjax = page.locator("mjx-container")
     mathjax.first.wait_for(timeout=15_000)
-    assert mathjax.count() > 20
-    assert page.locator('mjx-container[display="true"]').count() >= 5
+    page.wait_for_count("mjx-container", 21)  # MathJax typesets progressively
+    page.wait_for_count('mjx-container[display="true"]', 5)
     text = page.deep_text()
     assert "Brenier" in text
     assert "$$" not in text and "\\(" not in text and "\\nabla" not in text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from ot_engine import shift_family as sf
 from pages.kl_vs_wasserstein import format_value
@@ -100,7 +101,7 @@ def test_bad_link_values_fall_back_with_a_notice(page):
 def test_embed_shows_figure_and_controls_only(page):
     open_page(page, "?embed=1")
     assert page.get_by_text("What the figure shows").count() == 0
-    assert page.locator("table.kvw-readouts").count() == 1
+    expect(page.locator("table.kvw-readouts")).to_have_count(1)
 
 
 def test_keyboard_moves_the_bump(page):

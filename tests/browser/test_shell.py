@@ -53,10 +53,9 @@ def test_every_page_loads_offline_without_errors(page, path, embed):
 @pytest.mark.parametrize("path", PATHS)
 def test_every_page_typesets_its_math(page, path):
     open_page(page, path)
-    mathjax = page.locator("mjx-container")
-    mathjax.first.wait_for(timeout=15_000)
-    assert mathjax.count() > 20  # every page's prose carries dozens of formulas
-    assert page.locator('mjx-container[display="true"]').count() >= 3
+    # MathJax typesets progressively: wait for the counts (every page carries dozens).
+    page.wait_for_count("mjx-container", 21)
+    page.wait_for_count('mjx-container[display="true"]', 3)
     text = page.deep_text()
     if path == "/":
         assert "Kantorovich" in text
@@ -94,7 +93,7 @@ def test_hostile_query_leaves_the_page_working(page, path):
     )
     open_page(page, path + query)
     page.wait_for_load_state("networkidle")
-    assert page.locator("h1").count() == 1  # rendered, and not in embed mode
+    expect(page.locator("h1")).to_have_count(1)  # rendered, and not in embed mode
     assert not dialogs
     injected = page.evaluate(
         """() => {
