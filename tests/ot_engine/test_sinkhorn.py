@@ -311,24 +311,13 @@ def newton_calls(monkeypatch):
     ("name", "n", "power", "eps"),
     [("noisy with zero bars", 64, 1, 1e-2), ("noisy", 64, 1, 3e-3), ("clusters", 48, 2, 3e-3)],
 )
-def test_newton_solution_matches_pot_sinkhorn_log(name, n, power, eps, newton_calls):
+def test_newton_solution_matches_pot_sinkhorn_log(name, n, power, eps, newton_calls, pot_log_plan):
     x, a, b = _hard_case(name, n)
     C = cost_matrix(x, x, power=power)
     res = sinkhorn(a, b, C, eps, tol=1e-11, max_time=10.0)
     assert res.converged and newton_calls, "the Newton phase was not exercised"
-    keep_a, keep_b = a > 0, b > 0
-    # POT's log-domain method crawls here (that is the point) but is exact once run long
-    # enough; zero bars are removed for it (its log of 0 is -inf).
-    P = np.zeros_like(res.plan)
-    P[np.ix_(keep_a, keep_b)] = ot.sinkhorn(
-        a[keep_a],
-        b[keep_b],
-        C[np.ix_(keep_a, keep_b)],
-        eps,
-        method="sinkhorn_log",
-        stopThr=1e-12,
-        numItermax=200_000,
-    )
+    # POT's log-domain method crawls here (that is the point) but is exact once run long enough.
+    P = pot_log_plan(a, b, C, eps, stop_thr=1e-12)
     pot_err = np.abs(P.sum(1) - a).sum() + np.abs(P.sum(0) - b).sum()
     assert pot_err < 1e-10
     # Both plans are within 1e-10 in marginal error of the unique entropic optimum; the
