@@ -100,6 +100,8 @@ JS_HOOKS = {
     "histograms, points, the KL bump and the plan's keys): find a figure's view",
     "CanvasView.events_el": "components/bokeh_compat.js: the plot's event layer (out of the Tab "
     "order, touch-action)",
+    "UIEventBus.ui_gestures.constructor.press_threshold": "components/bokeh_compat.js: no "
+    "press gesture, so a drag may start after the pointer rested on a bar or point",
     "ViewManager.query": "components/export.js: every plot view of the page (Save the figure)",
     "PlotView.export": "components/export.js: repaint a plot into a new PNG or SVG layer",
     "CanvasLayer.ctx.get_svg": "components/export.js: the SVG element of an SVG export layer",

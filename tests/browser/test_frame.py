@@ -78,6 +78,11 @@ def test_bokehjs_still_has_the_internals_compat_lists(page):
     page.wait_for_function(
         "() => window.Bokeh && [...Bokeh.index.all_views()].some(v => v.canvas_view)"
     )
+    # The figures' set-up (on layout) sets the press threshold.
+    page.wait_for_function(
+        "() => [...Bokeh.index.all_views()].some("
+        "v => v.canvas_view?.ui_event_bus?.ui_gestures?.constructor.press_threshold > 1e9)"
+    )
     found = page.evaluate(
         """() => {
           const views = [...Bokeh.index.all_views()];
@@ -87,8 +92,10 @@ def test_bokehjs_still_has_the_internals_compat_lists(page):
               typeof Object.getPrototypeOf(plot)._invalidate_layout_if_needed === "function",
             "Document.views_manager": Bokeh.documents[0].views_manager != null,
             "CanvasView.events_el": plot.canvas_view.events_el instanceof HTMLElement,
+            "UIEventBus.ui_gestures.constructor.press_threshold":
+              plot.canvas_view.ui_event_bus.ui_gestures.constructor.press_threshold > 1e9,
           };
         }"""
     )
-    # These three here; export.js's hooks in test_takehome.py.
+    # These four here; export.js's hooks in test_takehome.py.
     assert set(found) <= set(compat.JS_HOOKS) and all(found.values()), found

@@ -21,5 +21,13 @@ function ot_figure_view(fig, touch_action) {
       layer.style.touchAction = touch_action;
     }
   }
+  // A pointer held still for 300 ms becomes Bokeh's "press", whose moves are then ignored: a
+  // student who rests a finger (or the mouse button) on a bar or a point before dragging it
+  // could not drag. No figure here uses press tools, so a press never starts
+  // (UIGestures.press_threshold, a class-wide setting; the longest timeout a browser keeps).
+  const gestures = view.canvas_view?.ui_event_bus?.ui_gestures;
+  if (gestures != null) {
+    gestures.constructor.press_threshold = 2 ** 31 - 1;
+  }
   return view;
 }

@@ -169,6 +169,31 @@ def test_touch_drag_moves_the_bars_like_the_mouse(page, stand_in):
     assert page.evaluate(RECEIVED) == pytest.approx(shown, abs=1e-12)
 
 
+def test_a_finger_resting_on_a_bar_before_the_drag_still_drags(page, stand_in):
+    # Bokeh would turn a pointer resting for 300 ms into a "press" and ignore its moves.
+    _open(page, stand_in)
+    page.wait_for_function(  # the figure is set up (keys, touch, no press gesture)
+        "() => [...Bokeh.index.all_views()].some("
+        "v => v.canvas_view?.ui_event_bus?.ui_gestures?.constructor.press_threshold > 1e9)"
+    )
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Emulation.setTouchEmulationEnabled", {"enabled": True, "maxTouchPoints": 1})
+    x0, y0 = _pixel(page, _bin(4), 0.5)
+    x1, y1 = _pixel(page, _bin(4), 0.9)
+
+    def touch(kind: str, x: float, y: float) -> None:
+        points = [] if kind == "touchEnd" else [{"x": x, "y": y, "id": 1}]
+        cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": points})
+
+    touch("touchStart", x0, y0)
+    page.wait_for_timeout(600)  # the finger rests on the bar first
+    for i in range(1, 21):
+        touch("touchMove", x0 + (x1 - x0) * i / 20, y0 + (y1 - y0) * i / 20)
+    touch("touchEnd", x1, y1)
+    page.wait_for_function(SETTLED, timeout=15_000)
+    assert page.evaluate(SHOWN)[4] == pytest.approx(0.9, abs=0.03)
+
+
 def test_keyboard_picks_a_bar_and_changes_its_height(page, stand_in):
     _open(page, stand_in)
     _focus(page)

@@ -159,6 +159,21 @@ def test_mouse_drag_follows_in_the_browser_and_clamps_to_the_bounds(opened):
     assert state["calls"] <= 13
 
 
+def test_a_point_held_still_before_the_drag_still_follows(opened):
+    # Bokeh would turn a pointer resting for 300 ms into a "press" and ignore its moves.
+    page = opened
+    x0, y0 = px(page, -0.5, -0.5)
+    x1, y1 = px(page, -0.2, 0.4)
+    page.mouse.move(x0, y0)
+    page.mouse.down()
+    page.wait_for_timeout(600)  # the student rests on the point first
+    for i in range(1, 9):
+        page.mouse.move(x0 + (x1 - x0) * i / 8, y0 + (y1 - y0) * i / 8)
+    page.mouse.up()
+    state = wait_status(page, lambda s: s["settled"] and s["calls"] > 0)
+    assert close(state["xy"][2], [-0.2, 0.4], tol=0.01)
+
+
 def test_touch_drag_moves_a_point(opened):
     page = opened
     x0, y0 = px(page, -0.5, -0.5)
