@@ -9,6 +9,7 @@ listed in :data:`JS_HOOKS` and checked in the browser tests (``assets/js/compat.
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import logging
 from typing import Any
@@ -353,6 +354,7 @@ class PageGate:
         self.limit, self.retry_after = int(limit), int(retry_after)
         self.active = 0
         self.refused = 0
+        self.queue_pause = 0.01  # s: see gated_get
 
     def wrap(self, get):
         gate = self
@@ -369,6 +371,11 @@ class PageGate:
                 return
             gate.active += 1
             try:
+                # Building a session blocks the event loop, so without a pause here requests
+                # would only ever run one after another and never be counted together: the
+                # pause lets the requests waiting in the socket reach the gate and queue (at
+                # most `limit`); the rest are refused at once.
+                await asyncio.sleep(gate.queue_pause)
                 result = get(handler, *args, **kwargs)  # a coroutine (None after a redirect)
                 return (await result) if inspect.isawaitable(result) else result
             finally:

@@ -16,3 +16,7 @@ compat.install_patch_guard()
 compat.install_buffer_cap()
 compat.hide_server_header()
 compat.install_page_gate(int(os.environ.get("PAGE_LOADS", "8")))
+
+from pages import memory  # noqa: E402 - after the guards, as listed above
+
+memory.install()

@@ -251,6 +251,7 @@ def notebook_download(
         embed=False,
         sizing_mode="fixed",
         width=200,
+        height=40,  # fixed sizing needs both (Bokeh warns W-1005 otherwise), as the save row
         css_classes=["ot-takehome-button"],
     )
 
