@@ -132,26 +132,26 @@ class Solution:
         rows = [
             readout(
                 "kantorovich",
-                "Kantorovich cost (best plan)",
+                "Kantorovich cost",
                 f"{kc.cost:.4f}",
                 colour=theme.PLAN_COLOR,
                 flag=lp_flag,
             ),
-            readout("maps", "Monge maps that exist", str(mo.n_maps)),
+            readout("maps", "Monge maps", str(mo.n_maps)),
             readout(
                 "monge",
-                "best Monge map cost",
+                "Monge cost (best map)",
                 f"{mo.cost:.4f}" if mo.exists else "∞ (no map)",
             ),
-            readout("gap", "map cost − plan cost", f"{self.gap:.4f}" if mo.exists else "∞"),
+            readout("gap", "Monge − Kantorovich", f"{self.gap:.4f}" if mo.exists else "∞"),
             readout(
                 "split",
-                "source atoms the plan splits",
+                "atoms the plan splits",
                 f"{self.split_sources} of {self.a.size}",
             ),
             readout(
                 "totals",
-                "drawn totals (each made 1)",
+                "drawn totals, made 1",
                 f"{self.w.sum():.2f} | {self.v.sum():.2f}",
             ),
             readout("lp_error", "plan's marginal error", f"{kc.marginal_error:.1e}"),
@@ -315,6 +315,7 @@ class MongeKantorovichPage(NotebookPage):
         self.plot.wire(self.flow)
         self.readouts = ReadoutTable(
             label_header="quantity",
+            label_width="64%",
             caption="Kantorovich and Monge costs for the atoms shown",
             sizing_mode="stretch_width",
             min_height=200,
@@ -338,23 +339,25 @@ class MongeKantorovichPage(NotebookPage):
         w = pn.widgets
         self.preset_select = w.Select.from_param(m.param.preset, options=PRESET_LABELS)
         self.cost_buttons = w.RadioButtonGroup.from_param(m.param.p, options=COSTS)
-        self.add_source = w.Button(name="Add a source atom", button_type="default")
-        self.remove_source = w.Button(name="Remove the last source atom")
-        self.add_target = w.Button(name="Add a target atom")
-        self.remove_target = w.Button(name="Remove the last target atom")
+        size = {"width": 128, "sizing_mode": "fixed", "margin": (4, 4)}
+        self.add_source = w.Button(label="Add source atom", **size)
+        self.remove_source = w.Button(label="Remove source atom", **size)
+        self.add_target = w.Button(label="Add target atom", **size)
+        self.remove_target = w.Button(label="Remove target atom", **size)
         self.add_source.on_click(lambda _e: self._change_count("s", +1))
         self.remove_source.on_click(lambda _e: self._change_count("s", -1))
         self.add_target.on_click(lambda _e: self._change_count("t", +1))
         self.remove_target.on_click(lambda _e: self._change_count("t", -1))
         self.control_panel = pn.Column(
             self.preset_select,
+            pn.pane.HTML("Ground cost c(x, y)", margin=(4, 10, 0, 10)),
             self.cost_buttons,
             pn.FlexBox(
                 self.add_source,
                 self.remove_source,
                 self.add_target,
                 self.remove_target,
-                gap="4px",
+                gap="0",
                 sizing_mode="stretch_width",
             ),
             sizing_mode="stretch_width",
@@ -405,7 +408,12 @@ class MongeKantorovichPage(NotebookPage):
         if "atoms" not in update:
             return
         with hold(self.flow.document):
+            before = self.model.solution
             self.model.set_atoms(*update["atoms"])
+            if update["settled"] and self.model.solution is before:
+                # Released where the last drag sync left it: nothing was solved, but the
+                # server's copy of the atoms is redrawn (it was left alone while dragging).
+                self._redraw(atoms=True)
 
     def _change_count(self, side: str, step: int) -> None:
         m = self.model

@@ -44,7 +44,7 @@ def atom_columns(x, w, y, v, a, b) -> dict:
         "w": ws,
         "base": base,
         "top": top,
-        "label_y": top + sign * 0.08,
+        "label_y": top + sign * 0.11,
         "side": side,
         "share": [f"{m:.3f}" for m in np.concatenate([a, b])],
     }
@@ -118,7 +118,9 @@ class AtomsFigure:
             source=self.map, line_color=ink, line_dash="dashed", line_width=2,
         )  # fmt: skip
         colors = factor_cmap("side", [theme.SOURCE_COLOR, theme.TARGET_COLOR], list(SIDES))
-        fig.segment("x", "base", "x", "top", source=self.atoms, line_color=colors, line_width=4)
+        stems = fig.segment(
+            "x", "base", "x", "top", source=self.atoms, line_color=colors, line_width=4
+        )
         heads = fig.scatter(
             "x",
             "top",
@@ -130,11 +132,17 @@ class AtomsFigure:
         )
         # The picked atom: a thick ring in the page's ink (a shape cue, not only a colour).
         heads.selection_glyph = Scatter(
-            marker=heads.glyph.marker, fill_color=colors, size=22, line_color=ink, line_width=3
+            x="x",
+            y="top",
+            marker=heads.glyph.marker,
+            fill_color=colors,
+            size=22,
+            line_color=ink,
+            line_width=3,
         )
         heads.nonselection_glyph = None
         heads.muted_glyph = None
-        fig.text(
+        labels = fig.text(
             "x",
             "label_y",
             text="share",
@@ -144,6 +152,11 @@ class AtomsFigure:
             text_font_size="12px",
             text_color=theme.caption_color(dark),
         )
+        # Stems and shares look the same whether their atom is picked or not.
+        for renderer in (stems, labels):
+            renderer.selection_glyph = None
+            renderer.nonselection_glyph = None
+            renderer.muted_glyph = None
         self.figure = fig
         self.heads = heads
         self.max_atoms = max_atoms

@@ -96,7 +96,7 @@ function set_atom(i, x, w) {
   d.w[i] = Math.round(clamp(w, w0, w1) * 100) / 100;
   const sign = is_source(i) ? 1 : -1;
   d.top[i] = d.base[i] + sign * height * d.w[i];
-  d.label_y[i] = d.top[i] + sign * 0.08;
+  d.label_y[i] = d.top[i] + sign * 0.11;
   const share = shares();
   for (let k = 0; k < count(); k++) { d.share[k] = share(k).toFixed(3); }
   atoms.change.emit();
