@@ -316,6 +316,7 @@ class MongeKantorovichPage(NotebookPage):
         self.readouts = ReadoutTable(
             label_header="quantity",
             label_width="64%",
+            table_class="mk-readouts",
             caption="Kantorovich and Monge costs for the atoms shown",
             sizing_mode="stretch_width",
             min_height=200,
