@@ -45,6 +45,9 @@ PRESET_LABELS = {
 }
 COSTS = {"|x − y|": 1, "|x − y|²": 2}
 DEFAULT_PRESET = "equal"
+#: The figure's legend and verdict: 14 px beside a wide figure, 16 px on phones and tablets
+#: (text read on a touch screen stays at least 16 px).
+TEXT_CSS = ":host { font-size: 14px; } @media (max-width: 1100px) { :host { font-size: 16px; } }"
 
 
 def _positions(raw: str) -> tuple[float, ...]:
@@ -325,8 +328,7 @@ class MongeKantorovichPage(NotebookPage):
             "",
             sizing_mode="stretch_width",
             margin=(4, 5),
-            styles={"font-size": "14px"},
-            stylesheets=[":host { min-height: 3.6em; }"],
+            stylesheets=[TEXT_CSS, ":host { min-height: 3.6em; }"],
         )
         self.problem_note = pn.pane.HTML("", sizing_mode="stretch_width", margin=(0, 5))
         self._build_controls()
@@ -368,11 +370,11 @@ class MongeKantorovichPage(NotebookPage):
         legend = pn.pane.HTML(
             "<p style='margin:0'>Blue circles: source atoms; orange squares: target atoms "
             "(the number by each is its share of its side). Drag an atom sideways to move it, "
-            "up or down to change its mass; or Tab into the figure and use the arrow keys. "
-            "Green curves: the optimal plan (width = mass moved). Dashed: the best Monge "
-            "map.</p>",
+            "up or down to change its mass, or Tab into the figure and use the arrow keys. "
+            "Green: the optimal plan (width = mass moved); dashed: the best Monge map.</p>",
             sizing_mode="stretch_width",
-            styles={"font-size": "13px", "color": theme.caption_color(shell.is_dark())},
+            styles={"color": theme.caption_color(shell.is_dark())},
+            stylesheets=[TEXT_CSS],
             margin=(0, 5),
         )
         body = pn.Column(
