@@ -342,11 +342,11 @@ class MongeKantorovichPage(NotebookPage):
         w = pn.widgets
         self.preset_select = w.Select.from_param(m.param.preset, options=PRESET_LABELS)
         self.cost_buttons = w.RadioButtonGroup.from_param(m.param.p, options=COSTS)
-        size = {"width": 128, "sizing_mode": "fixed", "margin": (4, 4)}
-        self.add_source = w.Button(label="Add source atom", **size)
-        self.remove_source = w.Button(label="Remove source atom", **size)
-        self.add_target = w.Button(label="Add target atom", **size)
-        self.remove_target = w.Button(label="Remove target atom", **size)
+        size = {"width": 116, "sizing_mode": "fixed", "margin": (4, 4)}
+        self.add_source = w.Button(label="Add source", **size)
+        self.remove_source = w.Button(label="Remove source", **size)
+        self.add_target = w.Button(label="Add target", **size)
+        self.remove_target = w.Button(label="Remove target", **size)
         self.add_source.on_click(lambda _e: self._change_count("s", +1))
         self.remove_source.on_click(lambda _e: self._change_count("s", -1))
         self.add_target.on_click(lambda _e: self._change_count("t", +1))

@@ -99,7 +99,7 @@ def test_dragging_an_atoms_mass_breaks_the_map(page):
 def test_keyboard_picks_an_atom_and_changes_its_mass(page):
     open_page(page, "?preset=split")
     expect(readout(page, "maps")).to_have_text("0")
-    page.get_by_role("button", name="Remove target atom").focus()
+    page.get_by_role("button", name="Remove target").focus()
     page.keyboard.press("Tab")  # into the figure: the first atom is picked
     page.wait_for_function(f"() => ({LIVE})()?.startsWith('source atom 1 of 1')")
     page.keyboard.press("Tab")
