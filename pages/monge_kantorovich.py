@@ -311,7 +311,7 @@ class MongeKantorovichPage(NotebookPage):
         super().__init__(model, **params)
         m = self.model
         self.rejected = 0
-        self._dragging = False
+        self._from_sync = False
         self.plot = AtomsFigure(shell.is_dark(), max_atoms=MAX_ATOMS)
         self.flow = Flow(self._apply_sync, name="mk_answer")
         self.flow.listen(self.plot.moves, self._parse_sync, max_items=3 + 4 * MAX_ATOMS + 8)
@@ -401,22 +401,21 @@ class MongeKantorovichPage(NotebookPage):
             xs, ms, yt, mt, settled = parse_sync(data)
         except ValueError:
             self.rejected += 1
-            self._dragging = False
             self._redraw(atoms=True)  # the browser shows the last valid atoms again
             return {}
-        self._dragging = not settled
         return {"atoms": (xs, ms, yt, mt), "settled": settled}
 
     def _apply_sync(self, update: dict) -> None:
         if "atoms" not in update:
             return
-        with hold(self.flow.document):
-            before = self.model.solution
-            self.model.set_atoms(*update["atoms"])
-            if update["settled"] and self.model.solution is before:
-                # Released where the last drag sync left it: nothing was solved, but the
-                # server's copy of the atoms is redrawn (it was left alone while dragging).
-                self._redraw(atoms=True)
+        # The browser drew these atoms already and may have moved on (a key pressed while
+        # this sync was in flight): writing them back would undo its newer edit.
+        self._from_sync = True
+        try:
+            with hold(self.flow.document):
+                self.model.set_atoms(*update["atoms"])
+        finally:
+            self._from_sync = False
 
     def _change_count(self, side: str, step: int) -> None:
         m = self.model
@@ -435,12 +434,12 @@ class MongeKantorovichPage(NotebookPage):
 
     def _on_solution(self, *_events) -> None:
         with hold(self.flow.document):
-            self._redraw(atoms=not self._dragging)
+            self._redraw(atoms=not self._from_sync)
             self.flow.answer()  # last: it acknowledges what came before
 
     def _redraw(self, atoms: bool) -> None:
-        """Curves, readouts and verdict; the atoms too unless the student is dragging them
-        (the browser drew them already, and an older answer must not pull them back)."""
+        """Curves, readouts and verdict; the atoms too unless they came from the browser (it
+        drew them already, and an older answer must not pull them back)."""
         m, sol = self.model, self.model.solution
         self.problem_note.object = (
             f"<p role='alert' style='color:{theme.WARNING_COLOR};margin:0'>{_escape(m.problem)}</p>"

@@ -26,6 +26,10 @@ def brute_force_monge(a, b, C, tol=1e-9):
     return count, best
 
 
+def mk_preset(name):
+    return page.PRESETS[name]
+
+
 def shown(view) -> dict[str, str]:
     return {row[0]: row[3] for row in view.readouts.rows}
 
@@ -219,10 +223,14 @@ def test_syncs_coalesce_latest_wins_and_leave_dragged_atoms_alone(monkeypatch):
     assert view.model.xs == (0.4,) and view.model.preset == "custom"
     assert view.plot.atoms.data == atoms  # the browser drew them; never pulled back
     assert view.flow.answer_source.data["seq"][0] == seq + 1
-    # The release redraws the atoms from the server.
-    _sync(view, _packed(1, [0.4], [1.0], [0.2, 0.8], [0.5, 0.5]))
+    # Nor on release: a key pressed while the sync was in flight must not be undone.
+    _sync(view, _packed(1, [0.45], [1.0], [0.2, 0.8], [0.5, 0.5]))
     doc.ticks.pop()()
-    assert list(view.plot.atoms.data["x"]) == [0.4, 0.2, 0.8]
+    assert view.model.xs == (0.45,) and view.plot.atoms.data == atoms
+    assert list(view.plot.plan.data["x0"]) == [0.45, 0.45]  # the curves are the server's
+    # A server-side change (a preset) redraws them.
+    view.model.preset = "equal"
+    assert list(view.plot.atoms.data["x"]) == [*mk_preset("equal")[0], *mk_preset("equal")[2]]
 
 
 @pytest.mark.parametrize(
