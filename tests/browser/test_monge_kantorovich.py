@@ -150,3 +150,28 @@ def test_embed_shows_figure_and_controls_only(page):
     open_page(page, "?embed=1")
     assert page.get_by_text("What the figure shows").count() == 0
     expect(page.locator("table.mk-readouts")).to_have_count(1)
+
+
+NEXT_FRAME = "() => new Promise((r) => requestAnimationFrame(() => r()))"
+
+
+def test_touch_drag_moves_an_atom(page):
+    open_page(page, "?preset=split")
+    x0, y0 = page.evaluate(TO_PIXELS, [0.5, BASE_S + HEIGHT * 1.0])
+    x1, y1 = page.evaluate(TO_PIXELS, [0.3, BASE_S + HEIGHT * 0.6])
+    cdp = page.context.new_cdp_session(page)
+    cdp.send(
+        "Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x0, "y": y0}]}
+    )
+    for i in range(1, 11):
+        page.evaluate(NEXT_FRAME)
+        point = {"x": x0 + (x1 - x0) * i / 10, "y": y0 + (y1 - y0) * i / 10}
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [point]})
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    page.wait_for_function(
+        "() => { const q = new URL(location.href).searchParams;"
+        " return Math.abs(Number(q.get('xs')) - 0.3) < 0.02"
+        " && Math.abs(Number(q.get('ms')) - 0.6) < 0.03; }"
+    )
+    # One atom still cannot be split into halves, wherever it sits and whatever it weighs.
+    expect(readout(page, "maps")).to_have_text("0")
