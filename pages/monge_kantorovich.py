@@ -369,8 +369,9 @@ class MongeKantorovichPage(NotebookPage):
     def figure(self) -> pn.viewable.Viewable:
         legend = pn.pane.HTML(
             "<p style='margin:0'>Blue circles: source atoms; orange squares: target atoms "
-            "(the number by each is its share of its side). Drag an atom sideways to move it, "
-            "up or down to change its mass, or Tab into the figure and use the arrow keys. "
+            "(the number by each is its share of its side). Drag an atom's stem to move it, its "
+            "marker to move it and change its mass, or Tab into the figure and use the arrow "
+            "keys. "
             "Green: the optimal plan (width = mass moved); dashed: the best Monge map.</p>",
             sizing_mode="stretch_width",
             styles={"color": theme.caption_color(shell.is_dark())},

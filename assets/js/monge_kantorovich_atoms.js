@@ -8,8 +8,8 @@
 // The atoms, their shares and the curves' ends follow the pointer in the browser with no round
 // trip (in-place edits and change.emit(), not synced). The server gets the atoms through
 // `moves` only, one sync in flight (flow.js); it redraws the curves from the new plan.
-const st = moves._mk || (moves._mk = {drag: -1, off: [0, 0], raf: null, settled: false,
-                                      live: null, el: null});
+const st = moves._mk || (moves._mk = {drag: -1, off: [0, 0], head: true, raf: null,
+                                      settled: false, live: null, el: null});
 
 function clamp(v, lo, hi) { return Math.min(hi, Math.max(lo, v)); }
 function count() { return atoms.data.x.length; }
@@ -187,13 +187,17 @@ if (event === undefined) {
   if (i >= 0) {
     const d = atoms.data;
     st.off = [d.x[i] - cb_obj.x, mass_at(i, d.top[i]) - mass_at(i, cb_obj.y)];
+    // The head (its marker) changes the mass as well; the stem only moves the atom.
+    const ky = plot.inner_height / (plot.y_range.end - plot.y_range.start);
+    st.head = Math.abs(cb_obj.y - d.top[i]) * ky <= 18;
     flow_known(moves, answer, pack(true));
     pick(i);
   }
 } else if (event === "pan") {
   const i = st.drag;
   if (i >= 0 && i < count()) {
-    set_atom(i, cb_obj.x + st.off[0], mass_at(i, cb_obj.y) + st.off[1]);
+    const w = st.head ? mass_at(i, cb_obj.y) + st.off[1] : atoms.data.w[i];
+    set_atom(i, cb_obj.x + st.off[0], w);
     send_soon(false);
   }
 } else if (event === "panend") {

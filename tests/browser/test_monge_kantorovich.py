@@ -175,3 +175,19 @@ def test_touch_drag_moves_an_atom(page):
     )
     # One atom still cannot be split into halves, wherever it sits and whatever it weighs.
     expect(readout(page, "maps")).to_have_text("0")
+
+
+def test_dragging_a_stem_moves_the_atom_and_keeps_its_mass(page):
+    open_page(page, "?preset=unequal")
+    # The first source atom (x 0.1, mass 1.0 as drawn): grab its stem halfway up.
+    x0, y0 = page.evaluate(TO_PIXELS, [0.1, BASE_S + HEIGHT * 0.5])
+    x1, y1 = page.evaluate(TO_PIXELS, [0.3, BASE_S + HEIGHT * 0.2])
+    page.mouse.move(x0, y0)
+    page.mouse.down()
+    for i in range(1, 9):
+        page.mouse.move(x0 + (x1 - x0) * i / 8, y0 + (y1 - y0) * i / 8)
+    page.mouse.up()
+    page.wait_for_function("() => new URL(location.href).searchParams.get('xs')?.startsWith('0.3')")
+    atoms = page.evaluate(ATOMS)
+    assert atoms["w"][0] == 1.0 and atoms["x"][0] == pytest.approx(0.3, abs=0.01)
+    assert "ms=1,0.5,0.5" in page.url
