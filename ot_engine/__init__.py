@@ -58,3 +58,8 @@ __all__ = [
     "uniform_grid",
     "wasserstein_1d",
 ]
+
+# Monge's problem between atoms (exact search over maps)
+from .monge import MongeResult, monge_map
+
+__all__ += ["MongeResult", "monge_map"]

@@ -7,8 +7,8 @@ tests. Adding a page means adding its module, its prose (``assets/prose/<slug>.m
 
 This module imports nothing heavy (no Panel): ``serve.sh`` reads it before starting a server.
 
->>> [info.slug for info in chapter_pages(1)][:2]
-['transport_plan', 'kl_vs_wasserstein']
+>>> [info.slug for info in chapter_pages(1)][:3]
+['monge_kantorovich', 'transport_plan', 'kl_vs_wasserstein']
 >>> url("app"), url("brenier")
 ('./', './brenier')
 """
@@ -57,6 +57,13 @@ HOME = PageInfo(
 
 #: Reading order: chapter by chapter, then as listed.
 PAGES: tuple[PageInfo, ...] = (
+    PageInfo(
+        "monge_kantorovich",
+        "Monge versus Kantorovich",
+        "Split an atom and watch every map fail while a plan still succeeds.",
+        1,
+        "pages.monge_kantorovich:MongeKantorovichPage",
+    ),
     PageInfo(
         "transport_plan",
         "Transport plans",
