@@ -58,3 +58,6 @@ __all__ = [
     "uniform_grid",
     "wasserstein_1d",
 ]
+from .one_d import BottleneckResult, OneDTransport, bottleneck_lp, quantile_1d, transport_1d
+
+__all__ += ["BottleneckResult", "OneDTransport", "bottleneck_lp", "quantile_1d", "transport_1d"]
