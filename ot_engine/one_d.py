@@ -235,7 +235,7 @@ def transport_1d(x, a, y, b, *, order=1.0, normalize=True) -> OneDTransport:
     References
     ----------
     F. Santambrogio, *Optimal Transport for Applied Mathematicians*, Birkhauser 2015,
-    ch. 2 (one dimension) and sec. 5.5.1 (``W_inf``).
+    ch. 2 (one dimension) and ch. 3 (``W_inf``).
 
     Examples
     --------

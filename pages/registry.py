@@ -65,6 +65,13 @@ PAGES: tuple[PageInfo, ...] = (
         "pages.transport_plan:TransportPlanPage",
     ),
     PageInfo(
+        "one_dimension",
+        "Transport in one dimension",
+        "Drag two histograms: on the line, optimal transport sorts and matches quantiles.",
+        1,
+        "pages.one_dimension:OneDimensionPage",
+    ),
+    PageInfo(
         "kl_vs_wasserstein",
         "KL versus Wasserstein",
         "Slide a bump away and see which divergences still tell you which way to move.",
