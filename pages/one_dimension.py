@@ -75,7 +75,9 @@ def parse_order(raw: str) -> float:
 
 
 def format_order(order: float) -> str:
-    """>>> format_order(INF), format_order(2)
+    """The order as a link writes it.
+
+    >>> format_order(INF), format_order(2)
     ('inf', '2')
     """
     return "inf" if order == INF else str(int(order))
