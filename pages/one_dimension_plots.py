@@ -41,8 +41,8 @@ class Sizes:
     readouts: tuple[int, int]
 
 
-FULL = Sizes(330, 120, 210, 210, 300, (330, 200))
-COMPACT = Sizes(290, 100, 170, 170, 250, (290, 180))
+FULL = Sizes(330, 120, 230, 230, 320, (330, 200))
+COMPACT = Sizes(290, 100, 190, 190, 270, (290, 180))
 
 
 # --- the curves, as the browser computes them ------------------------------------------------
@@ -245,7 +245,7 @@ class LevelFigures:
             y_range=Range1d(-0.02, 1.04),
             x_label="t",
             y_label="F(t), G(t)",
-            name="od_cdf",
+            name="od_cdf_fig",
         )
         fig.title.text = "CDFs: the shaded area is W1"
         fig.varea(x="t", y1="F", y2="G", source=self.cdf, fill_color=GAP_COLOR, fill_alpha=0.3)
@@ -266,7 +266,7 @@ class LevelFigures:
             y_range=Range1d(0, 1),
             x_label="level s",
             y_label="F⁻¹(s), G⁻¹(s)",
-            name="od_quantile",
+            name="od_quantile_fig",
         )
         fig.title.text = "Quantiles: level s matches s"
         fig.quad(left="lo", right="hi", bottom="bottom", top="top", source=self.pieces,
@@ -290,7 +290,7 @@ class LevelFigures:
             y_range=Range1d(0, 1),
             x_label="source x",
             y_label="target y",
-            name="od_map",
+            name="od_map_fig",
         )
         fig.title.text = "Monotone plan and map T"
         fig.line([0, 1], [0, 1], color=theme.MUTED_COLOR, line_dash="dotted")
@@ -308,12 +308,23 @@ class LevelFigures:
 
 
 def _legend(fig) -> None:
-    fig.legend.location = "top_left"
-    fig.legend.background_fill_alpha = 0.6
-    fig.legend.label_text_font_size = "11px"
-    fig.legend.padding = 3
-    fig.legend.spacing = 0
-    fig.legend.margin = 4
+    """The legend above the frame, in one row: inside it, its box would take the pointer
+    moves (the level hover) over a band around it."""
+    legend = fig.legend[0]
+    fig.center = [r for r in fig.center if r is not legend]
+    legend.update(
+        orientation="horizontal",
+        location="top_left",
+        background_fill_alpha=0.0,
+        border_line_alpha=0.0,
+        label_text_font_size="11px",
+        padding=0,
+        spacing=8,
+        margin=2,
+        glyph_width=16,
+        label_standoff=3,
+    )
+    fig.add_layout(legend, "above")
 
 
 def problem_html(problem: str) -> str:
