@@ -260,7 +260,13 @@ def test_link_notice_when_bars_are_rebinned():
 
 def test_prose_renders_with_boxes_proofs_and_a_concept_card():
     text = (prose.ASSETS / "prose" / "one_dimension.md").read_text(encoding="utf-8")
-    for anchor in ("thm-monotone", "thm-quantile", "prop-w1-area", "def-winf", "rem-convexity"):
+    for anchor in (
+        "thm-monotone",
+        "thm-quantile-formula",
+        "prop-w1-area",
+        "def-winf",
+        "rem-convexity",
+    ):
         assert "{#" + anchor + "}" in text
     assert text.count("::: proof") >= 3 and "::: concept" in text
     pane = od.OneDimensionPage(embed=False).prose()
