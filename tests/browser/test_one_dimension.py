@@ -183,3 +183,36 @@ def test_keyboard_moves_the_level_and_changes_the_order(page):
     select.focus()
     select.select_option(label="∞")
     expect(page.locator("table.od-readouts")).to_contain_text("W∞ (quantile formula, exact)")
+
+
+def test_new_bars_from_the_server_are_redrawn_in_the_browser(page):
+    _open(page, "?n=32")
+    before = page.evaluate(DATA, "od_cdf")["F"]
+    page.get_by_label("Preset").select_option("split atom")
+    page.wait_for_function(
+        f"() => JSON.stringify(({DATA})('od_cdf').F) !== {before!r}".replace("'", '"'),
+        timeout=10_000,
+    )
+
+    def redrawn():
+        _drawing_matches_the_bars(page)
+        p, _ = _bars(page)
+        assert np.count_nonzero(p) == 1  # the split atom's source: one bar
+
+    _wait_until(redrawn)
+
+
+def test_a_tap_on_a_phone_sets_the_level(open_watched_page):
+    phone = {"viewport": {"width": 390, "height": 844}, "has_touch": True, "is_mobile": True}
+    with open_watched_page(**phone) as page:
+        _open(page, "?n=32")
+        page.evaluate(
+            """() => { for (const v of Bokeh.index.all_views())
+                 if (v.model.name === 'od_quantile_fig') v.el.scrollIntoView(); }"""
+        )
+        px, py = page.evaluate(PIXEL, ["od_quantile_fig", 0.8, 0.5])
+        page.touchscreen.tap(px, py)
+        page.wait_for_function(
+            "() => Math.abs(Bokeh.documents[0].get_model_by_name('od_lvl').data.s[0] - 0.8) < 0.01"
+        )
+        expect(page.get_by_text("Level s = 0.8")).to_be_visible()
