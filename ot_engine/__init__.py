@@ -63,3 +63,8 @@ __all__ = [
 from .monge import MongeResult, monge_map
 
 __all__ += ["MongeResult", "monge_map"]
+
+# Transport on the line: quantiles, the monotone plan, W_p for every order
+from .one_d import BottleneckResult, OneDTransport, bottleneck_lp, quantile_1d, transport_1d
+
+__all__ += ["BottleneckResult", "OneDTransport", "bottleneck_lp", "quantile_1d", "transport_1d"]

