@@ -58,3 +58,24 @@ __all__ = [
     "uniform_grid",
     "wasserstein_1d",
 ]
+from .duality import (  # appended: Kantorovich duality
+    KantorovichDuals,
+    c_transform,
+    dual_value,
+    entropic_dual_value,
+    kantorovich_potentials,
+    lipschitz_constant,
+    slack,
+    soft_c_transform,
+)
+
+__all__ += [
+    "KantorovichDuals",
+    "c_transform",
+    "dual_value",
+    "entropic_dual_value",
+    "kantorovich_potentials",
+    "lipschitz_constant",
+    "slack",
+    "soft_c_transform",
+]
