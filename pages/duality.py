@@ -133,7 +133,7 @@ class Exact:
     def readout_rows(self) -> list[list[str]]:
         d, k = self.duals, self.power
         w = d.primal ** (1.0 / k)
-        status = "network simplex: optimal" if d.converged else f"NOT optimal: {d.message}"
+        status = "optimal" if d.converged else f"NOT optimal: {d.message}"
         return [
             readout("primal", "primal: cost of the plan ⟨C, π⟩", f"{d.primal:.6g}"),
             readout("dual", "dual: ⟨f, a⟩ + ⟨g, b⟩", f"{d.dual:.6g}"),
@@ -148,7 +148,7 @@ class Exact:
             readout("w", f"W{k} = ⟨C, π⟩^(1/{k})" if k > 1 else "W1 = ⟨C, π⟩", f"{w:.6g}"),
             readout(
                 "solver",
-                "solver",
+                "network simplex",
                 status,
                 flag="" if d.converged else "read these numbers with care",
             ),
@@ -225,7 +225,7 @@ def sketch_rows(sk: Sketch, ex: Exact, en: Entropic) -> list[list[str]]:
             "max (f^c,ε − f^c) ≤ ε log(1/min a)",
             f"{sk.excess:.3g} ≤ {sk.excess_limit:.3g}",
         ),
-        readout("eps", "ε", f"{en.eps_fraction:g} × max C = {en.eps:.3g}"),
+        readout("eps", f"ε = {en.eps_fraction:g} × max C", f"{en.eps:.3g}"),
     ]
     if ex.power == 1:
         # f keeps six decimals: a 1-Lipschitz f, rounded, has slopes up to 1 + 1e-6 / dx
@@ -393,7 +393,8 @@ def _round_bar(h) -> np.ndarray:
 #: Figure sizes (px): each block fits a 360 px phone.
 WIDTH = 330
 BAR_HEIGHT = 150
-CURVE_HEIGHT = 210
+CURVE_HEIGHT = 270
+F_HEIGHT = 200
 SLACK_FRAME = 240
 
 
@@ -443,11 +444,11 @@ class DualityPage(NotebookPage):
             flow=self.flow,
             key="f",
             normalize=_round_bar,
-            title="Your f: drag the bars (0 at the grey line; dotted: the LP's f)",
+            title="Your f: drag the bars (dotted: the LP's f)",
             label="sketched potential f",
             color=theme.PLAN_COLOR,
             width=WIDTH,
-            height=CURVE_HEIGHT,
+            height=F_HEIGHT,
             name="du_f",
         )
         plots.f_axis(self.f_hist.figure, self.optimal_source)
@@ -576,9 +577,14 @@ class DualityPage(NotebookPage):
 
     def figure(self) -> pn.viewable.Viewable:
         bars = column(self.histograms["p"].figure, self.histograms["q"].figure)
-        first = pn.Column(pn.pane.Bokeh(bars), pn.pane.Bokeh(self.potentials.figure))
-        second = pn.Column(pn.pane.Bokeh(self.slack.figure), self.problem_note, self.exact_table)
-        sketch = pn.Column(pn.pane.Bokeh(self.f_hist.figure), pn.pane.Bokeh(self.transforms.figure))
+        fixed = {"sizing_mode": "fixed"}
+        first = pn.Column(pn.pane.Bokeh(bars), pn.pane.Bokeh(self.potentials.figure), **fixed)
+        second = pn.Column(
+            pn.pane.Bokeh(self.slack.figure), self.problem_note, self.exact_table, **fixed
+        )
+        sketch = pn.Column(
+            pn.pane.Bokeh(self.f_hist.figure), pn.pane.Bokeh(self.transforms.figure), **fixed
+        )
         flex = {"gap": "0 12px", "sizing_mode": "stretch_width"}
         return pn.Column(
             pn.FlexBox(first, second, **flex),
@@ -634,9 +640,12 @@ i, j = a > 0, b > 0  # solve on the supports
 plan = np.zeros_like(C)
 plan_s, log = ot.emd(a[i], b[j], C[np.ix_(i, j)], log=True)
 plan[np.ix_(i, j)] = plan_s
-g0 = np.full({m.n}, np.inf)
+# extend POT's pair to the empty bars by c-transforms, as ot_engine.exact does
+f0 = np.min(C[:, j] - log["v"][None, :], axis=1)
+f0[i] = log["u"]
+g0 = np.min(C - f0[:, None], axis=0)
 g0[j] = log["v"]
-# the page's normalization: the c-concave pair f* = g^c, g* = f*^c over every bin, centred
+# the page's normal form: the c-concave pair f* = g^c, g* = f*^c over every bin, centred
 f_star = np.min(C - g0[None, :], axis=1)
 g_star = np.min(C - f_star[:, None], axis=0)
 shift = (f_star.max() + f_star.min()) / 2

@@ -13,6 +13,7 @@ from bokeh.models import (
     ColorBar,
     ColumnDataSource,
     CustomJSTickFormatter,
+    FixedTicker,
     Legend,
     LinearColorMapper,
     Range1d,
@@ -79,14 +80,14 @@ def _zero_line() -> Span:
 def _legend(fig: figure, items) -> None:
     legend = Legend(
         items=items,
-        location="top_left",
+        orientation="vertical",
         label_text_font_size="12px",
         background_fill_alpha=0.6,
         spacing=0,
         padding=4,
         margin=4,
     )
-    fig.add_layout(legend, "center")
+    fig.add_layout(legend, "below")
 
 
 class PotentialsFigure:
@@ -138,7 +139,7 @@ class SlackFigure:
             tools="",
             toolbar_location=None,
             name="du_slack_fig",
-            title="Slack c(x, y) − f(x) − g(y)",
+            title="Slack c − f − g (pink: π > 0)",
             x_axis_label="target y",
             y_axis_label="source x",
         )
@@ -163,7 +164,7 @@ class SlackFigure:
             color_mapper=self.mapper,
             orientation="horizontal",
             height=10,
-            title="slack / largest slack (pink: the plan's support, slack 0)",
+            title="slack / largest slack",
             title_text_font_style="normal",
             title_text_font_size="12px",
             major_label_text_font_size="12px",
@@ -182,7 +183,7 @@ def f_axis(fig: figure, optimal: ColumnDataSource) -> None:
     """Dress the sketch's bar figure: its axis reads f (not the bar height), a zero line, and
     the optimal f* as a reference curve over the bars."""
     fig.yaxis.formatter = CustomJSTickFormatter(code=f"return (tick - {F_OFFSET}).toFixed(2);")
-    fig.yaxis.ticker.desired_num_ticks = 5
+    fig.yaxis.ticker = FixedTicker(ticks=[0.0, 0.25, 0.5, 0.75, 1.0])
     fig.add_layout(
         Span(location=F_OFFSET, dimension="width", line_color=REFERENCE_COLOR, line_width=1)
     )
