@@ -304,7 +304,7 @@ class Duality(param.Parameterized):
         if not self._applying_preset:
             self.apply_preset(self.preset)
 
-    # recomputation
+    # recomputation: every result of one change is published in one update (one redraw)
     def _changed(self, *events) -> None:
         names = {e.name for e in events} if events else {"n", "p", "q", "cost", "eps", "f"}
         if self.p.size != self.n or self.q.size != self.n or self.f.size != self.n:
@@ -312,24 +312,35 @@ class Duality(param.Parameterized):
                 p=tp._fit(self.p, self.n), q=tp._fit(self.q, self.n), f=fit_f(self.f, self.n)
             )  # calls this again with sizes that fit
             return
-        if names & {"n", "p", "q", "cost"} and not self._solve_exact():
-            return
-        if names & {"n", "p", "q", "cost", "eps"}:
-            self._solve_entropic()
-        self._update_sketch()
+        new: dict = {}
+        if names & {"n", "p", "q", "cost"}:
+            exact = self._solve_exact()
+            if exact is None:
+                return  # the problem says why; the last valid results stay
+            new.update(exact=exact, problem="")
+        exact = new.get("exact", self.exact)
+        if names & {"n", "p", "q", "cost", "eps"} and exact is not None:
+            entropic = self._solve_entropic(exact)
+            if entropic is not None:
+                new["entropic"] = entropic
+        entropic = new.get("entropic", self.entropic)
+        if exact is not None and entropic is not None and exact.x.size == self.f.size:
+            new["sketch"] = sketch_of(self.f, exact, entropic.eps)
+        with param.edit_constant(self):
+            self.param.update(**new)
 
     def _set_problem(self, text: str) -> None:
         with param.edit_constant(self):
             self.problem = text
 
-    def _solve_exact(self) -> bool:
+    def _solve_exact(self) -> Exact | None:
         missing = [name for name, h in (("p", self.p), ("q", self.q)) if not np.any(h > 0)]
         if missing:
             self._set_problem(
                 " and ".join(f"add some mass to {m}" for m in missing).capitalize()
                 + ": every bar is at zero. The results shown are the last valid ones."
             )
-            return False
+            return None
         t0 = time.perf_counter()
         x = uniform_grid(self.n)
         C = cost_matrix(x, x, power=self.cost)
@@ -337,8 +348,8 @@ class Duality(param.Parameterized):
             duals = kantorovich_potentials(self.p, self.q, C)
         except InvalidInput as err:  # not expected after the checks above; never crash
             self._set_problem(f"Could not solve this state ({err}). The results shown are old.")
-            return False
-        exact = Exact(
+            return None
+        return Exact(
             x=x,
             C=C,
             a=self.p / self.p.sum(),
@@ -347,14 +358,8 @@ class Duality(param.Parameterized):
             duals=duals,
             compute_time=time.perf_counter() - t0,
         )
-        with param.edit_constant(self):
-            self.param.update(exact=exact, problem="")
-        return True
 
-    def _solve_entropic(self) -> None:
-        ex = self.exact
-        if ex is None:
-            return
+    def _solve_entropic(self, ex: Exact) -> Entropic | None:
         eps = self.eps * float(ex.C.max())
         previous = None if self._applying_preset else self.entropic
         warm = None
@@ -362,18 +367,10 @@ class Duality(param.Parameterized):
             warm = previous.result
         try:
             result = sinkhorn(ex.a, ex.b, ex.C, eps, warm_start=warm, tol=SINKHORN_TOL)
-        except InvalidInput as err:
+        except InvalidInput as err:  # not expected after the checks above; never crash
             self._set_problem(f"Could not solve the entropic problem ({err}).")
-            return
-        with param.edit_constant(self):
-            self.entropic = Entropic(eps_fraction=self.eps, eps=eps, result=result)
-
-    def _update_sketch(self) -> None:
-        ex, en = self.exact, self.entropic
-        if ex is None or en is None or ex.x.size != self.f.size:
-            return
-        with param.edit_constant(self):
-            self.sketch = sketch_of(self.f, ex, en.eps)
+            return None
+        return Entropic(eps_fraction=self.eps, eps=eps, result=result)
 
 
 # --- requests from the browser -----------------------------------------------------------------
@@ -483,7 +480,7 @@ class DualityPage(NotebookPage):
         self._build_controls()
         m.param.watch(self._bars_changed, ["p", "q"])
         m.param.watch(self._f_changed, ["f"])
-        m.param.watch(lambda *_e: self._redraw(), ["exact", "entropic", "sketch", "problem"])
+        m.param.watch(self._redraw, ["exact", "entropic", "sketch", "problem"])
         self._redraw()
 
     # browser -> model
@@ -511,14 +508,17 @@ class DualityPage(NotebookPage):
         if not same:
             self.f_hist.update(heights, x=uniform_grid(self.model.n))
 
-    def _redraw(self) -> None:
+    def _redraw(self, *events) -> None:
+        """Redraw what the changed results feed (everything when called without events)."""
         m = self.model
+        changed = {e.name for e in events} if events else {"exact", "sketch", "problem"}
         ex, en, sk = m.exact, m.entropic, m.sketch
         stale = bool(m.problem)
-        self.problem_note.param.update(
-            object=tp.plots.problem_html(m.problem), visible=bool(m.problem)
-        )
-        if ex is not None:
+        if "problem" in changed or "exact" in changed:
+            self.problem_note.param.update(
+                object=tp.plots.problem_html(m.problem), visible=bool(m.problem)
+            )
+        if ex is not None and changed & {"exact", "problem"}:
             d = ex.duals
             self.potentials.update(ex.x, d.f, d.g, stale)
             self.slack.update(ex.slack, d.plan, ex.x, stale)
@@ -527,7 +527,8 @@ class DualityPage(NotebookPage):
                 "x": ex.x.astype(np.float32),
                 "h": (d.f + plots.F_OFFSET).astype(np.float32),
             }
-        if ex is not None and en is not None and sk is not None and sk.f.size == ex.x.size:
+        ready = ex is not None and en is not None and sk is not None and sk.f.size == ex.x.size
+        if ready and changed & {"exact", "entropic", "sketch"}:
             self.transforms.update(ex.x, sk.fc, sk.soft, ex.duals.g)
             self.sketch_table.rows = sketch_rows(sk, ex, en)
         # Last: it acknowledges everything above (the browser then sends its newest change).
