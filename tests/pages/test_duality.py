@@ -282,3 +282,47 @@ def test_code_box_rebuilds_the_pages_potentials(page):
         exec(du.snippet(m), scope)  # our own generated code
     np.testing.assert_allclose(scope["f_star"], m.exact.duals.f, atol=1e-12)
     np.testing.assert_allclose(scope["g_star"], m.exact.duals.g, atol=1e-12)
+
+
+# --- the prose and its claims ------------------------------------------------------------------
+
+
+def test_prose_boxes_card_and_no_copied_runs():
+    """The checks tests/test_prose.py makes of every page, run for this one."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "test_prose.py"
+    spec = importlib.util.spec_from_file_location("_prose_checks", path)
+    checks = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(checks)
+    checks.PAGES = (*checks.PAGES, "duality")
+    checks.FILES = ("duality",)
+    checks.test_boxes_are_well_formed("duality")
+    checks.test_boxes_render_and_the_math_stays_balanced("duality")
+    checks.test_each_page_ends_with_a_concept_card("duality")
+    checks.test_no_long_runs_copied_from_the_seed_texts()
+
+
+def test_prose_example_split_atom_prices():
+    m = du.Duality(preset="split atom", cost=2)
+    d = m.exact.duals
+    rows, cols = np.nonzero(d.plan > 0)
+    assert len(set(rows)) == 1 and len(cols) == 2  # two cells in one row
+    assert np.abs(m.exact.slack[rows, cols]).max() <= 1e-12
+
+
+def test_prose_example_a_rough_line_certifies_the_shift():
+    m = du.Duality(preset="shifted copy", cost=1)
+    x = m.exact.x
+    w1 = ot.wasserstein_1d(x, x, m.exact.a, m.exact.b, p=1)
+    assert w1 == pytest.approx(0.35, abs=0.01)
+    rough = 0.5 - x + 0.03 * np.sin(40 * x)  # a hand-drawn line
+    m.f = du.round_f(rough)
+    m.tighten()
+    assert m.sketch.lipschitz <= 1 + du.LIP_SLACK
+    assert m.sketch.kr == pytest.approx(w1, abs=0.03)
+    m.tighten()  # the second press changes nothing (f^cccc = f^cc, up to rounding)
+    before = m.f.copy()
+    m.tighten()
+    np.testing.assert_allclose(m.f, before, atol=2e-6)
