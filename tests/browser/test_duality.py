@@ -207,3 +207,46 @@ def test_deep_link_restores_the_view_and_bad_values_get_a_notice(page):
     expect(page.locator("table.du-sketch-readouts tr[data-key='eps'] th")).to_contain_text("0.2")
     _expect_readouts_match_pot(page)
     assert math.isclose(float(_query(page)["eps"]), 0.2)
+
+
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "has_touch": True,
+    "is_mobile": True,
+    "device_scale_factor": 2,
+}
+
+
+def test_a_finger_drags_the_sketch_on_a_phone(open_watched_page):
+    with open_watched_page(**PHONE) as page:
+        cdp = page.context.new_cdp_session(page)
+        _open(page, "?n=16&cost=1")
+        page.evaluate(
+            """() => { for (const v of Bokeh.index.all_views())
+                         if (v.model.name === 'du_f_fig')
+                           v.el.scrollIntoView({block: 'center'}); }"""
+        )
+        page.wait_for_function(
+            """() => { for (const v of Bokeh.index.all_views()) if (v.model.name === 'du_f_fig') {
+                 const r = v.el.getBoundingClientRect();
+                 return r.top >= 0 && r.bottom <= innerHeight; } return false; }""",
+            timeout=10_000,
+        )
+        x0, y0 = page.evaluate(PIXEL, ["du_f_fig", 0.5, 0.55])
+        x1, y1 = page.evaluate(PIXEL, ["du_f_fig", 0.5, 0.95])
+
+        def touch(kind, x=None, y=None):
+            points = [] if kind == "touchEnd" else [{"x": x, "y": y, "id": 1}]
+            cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": points})
+
+        touch("touchStart", x0, y0)
+        for k in range(1, 13):
+            touch("touchMove", x0 + (x1 - x0) * k / 12, y0 + (y1 - y0) * k / 12)
+        touch("touchEnd")
+        # bar 7 or 8 (x = 0.5 is their border) ends near height 0.95, that is f = 0.45
+        page.wait_for_function(
+            """() => { const v = new URL(location.href).searchParams.get('f');
+                 return v !== null && Math.max(...v.split(',').map(Number)) > 0.42; }""",
+            timeout=15_000,
+        )
+        _expect_readouts_match_pot(page)
