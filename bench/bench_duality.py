@@ -11,7 +11,8 @@ Two parts, ratios taken within one run (absolute times are not portable between 
   across p's bars and across f's bars; for each pointer move that changes a bar, the time to
   the first animation frame after the answer to the sync carrying it (the page's flow
   control sends a sync only once the previous one is answered, so the first answer after a
-  sync is that sync's), as in bench/bench_transport_plan_latency.py.
+  sync is that sync's), as in bench/bench_transport_plan_latency.py; split into sync to
+  answer applied and answer to painted; bytes per update (CDP websocket frames).
 
 Usage::
 
@@ -36,6 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anyw
 
 import _browser
 import ot
+from bench_transport_plan_latency import FrameCounter
 
 from pages import duality as du
 
@@ -90,7 +92,7 @@ def server_events(n: int, cost: int, events: int) -> dict:
 HOOKS = r"""
 () => {
   const doc = Bokeh.documents[0];
-  const rec = window.__bench = {moves: [], ups: [], syncs: [], paints: []};
+  const rec = window.__bench = {moves: [], ups: [], syncs: [], answers: [], paints: []};
   document.addEventListener("pointermove", (e) => {
     if (e.buttons) rec.moves.push(performance.now());
   }, true);
@@ -100,15 +102,18 @@ HOOKS = r"""
       () => rec.syncs.push(performance.now()));
   }
   const answer = doc.get_model_by_name("du_answer");
-  answer.properties.data.change.connect(
-    () => requestAnimationFrame(() => rec.paints.push(performance.now())));
+  answer.properties.data.change.connect(() => {
+    rec.answers.push(performance.now());
+    requestAnimationFrame(() => rec.paints.push(performance.now()));
+  });
   return true;
 }
 """
 
 
-def browser_drag(page, figure: str, seconds: float) -> dict:
+def browser_drag(page, frames, figure: str, seconds: float) -> dict:
     page.evaluate("() => { const r = window.__bench; for (const k in r) r[k].length = 0; }")
+    frames.reset()
     x0, y0 = _browser.data_to_page(page, figure, 0.05, 0.3)
     x1, y_top = _browser.data_to_page(page, figure, 0.95, 0.9)
     _, y_low = _browser.data_to_page(page, figure, 0.95, 0.1)
@@ -130,20 +135,37 @@ def browser_drag(page, figure: str, seconds: float) -> dict:
         paint = next((p for p in rec["paints"] if sync is not None and p > sync), None)
         if paint is not None:
             latencies.append(paint - t)
+    # Where a round trip goes: sync sent -> its answer applied (network, server, decoding),
+    # and answer applied -> the next frame painted (BokehJS re-rendering the figures).
+    trips = [
+        next(a for a in rec["answers"] if a > t) - t
+        for t in rec["syncs"]
+        if any(a > t for a in rec["answers"])
+    ]
+    renders = [
+        next(p for p in rec["paints"] if p >= a) - a
+        for a in rec["answers"]
+        if any(p >= a for p in rec["paints"])
+    ]
     up = rec["ups"][-1]
     return {
+        "sync_to_answer_median_ms": round(statistics.median(trips), 1) if trips else None,
+        "answer_to_paint_median_ms": round(statistics.median(renders), 1) if renders else None,
         "count": len(latencies),
         "median_ms": round(statistics.median(latencies), 1),
         "p95_ms": round(_browser.percentile(latencies, 0.95, rule="linear"), 1),
         "max_ms": round(max(latencies), 1),
         "syncs": len(rec["syncs"]),
         "catch_up_ms": round(max(rec["paints"][-1] - up, 0.0), 1),
+        "bytes_per_update": round(frames.received / max(len(rec["paints"]), 1)),
+        "bytes_per_sync_sent": round(frames.sent / max(len(rec["syncs"]), 1)),
     }
 
 
 def browser_part(url: str | None, n: int, seconds: float) -> dict:
     with _browser.serving(url) as base, _browser.chromium() as browser:
         page = browser.new_page(viewport={"width": 1280, "height": 1100})
+        frames = FrameCounter(page.context.new_cdp_session(page))
         page.goto(f"{base}/duality?n={n}&cost=2&eps=0.01")
         page.wait_for_function(
             "() => window.Bokeh && Bokeh.documents.length > 0 && "
@@ -154,8 +176,8 @@ def browser_part(url: str | None, n: int, seconds: float) -> dict:
         page.wait_for_timeout(1000)
         page.evaluate(HOOKS)
         return {
-            "p_drag": browser_drag(page, "du_p_fig", seconds),
-            "f_drag": browser_drag(page, "du_f_fig", seconds),
+            "p_drag": browser_drag(page, frames, "du_p_fig", seconds),
+            "f_drag": browser_drag(page, frames, "du_f_fig", seconds),
         }
 
 
