@@ -146,6 +146,17 @@ class Exact:
             ),
             readout("support_slack", "largest |slack| where π > 0", f"{d.support_slack:.1e}"),
             readout("w", f"W{k} = ⟨C, π⟩^(1/{k})" if k > 1 else "W1 = ⟨C, π⟩", f"{w:.6g}"),
+            *(
+                [
+                    readout(
+                        "critic",
+                        "⟨f, a − b⟩ (f: 1-Lipschitz critic)",
+                        f"{d.f @ (self.a - self.b):.6g}",
+                    )
+                ]
+                if k == 1
+                else []
+            ),
             readout(
                 "solver",
                 "network simplex",
