@@ -46,7 +46,7 @@ from pages.components.flow import Flow
 from pages.components.histogram import Histogram
 from pages.components.readouts import ReadoutTable, readout
 from pages.page import NotebookPage
-from pages.query import QueryKey, float_list, format_float
+from pages.query import QueryKey, float_list, format_float, parse_query
 from pages.takehome import TakeHome
 
 SLUG = "duality"
@@ -611,6 +611,18 @@ class DualityPage(NotebookPage):
 
     def controls(self) -> pn.viewable.Viewable:
         return self.control_panel
+
+    @classmethod
+    def link_notices(cls, model: Duality, query: dict[str, str]) -> list[str]:
+        """Say so when the link's bars or sketch were refitted to its ``n``."""
+        values, _ = parse_query(query, QUERY_KEYS)
+        how = {"p": "rebinned", "q": "rebinned", "f": "interpolated"}
+        return [
+            f"The link's '{name}' had {values[name].size} values; it was {how[name]} to "
+            f"{model.n} bins (n decides the number of bins)."
+            for name in ("p", "q", "f")
+            if name in values and values[name].size != model.n
+        ]
 
     # --- take it home ------------------------------------------------------------------------
 

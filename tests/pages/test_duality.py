@@ -328,3 +328,20 @@ def test_prose_example_a_rough_line_certifies_the_shift():
     before = m.f.copy()
     m.tighten()
     np.testing.assert_allclose(m.f, before, atol=2e-6)
+
+
+def test_link_notices_name_refitted_values():
+    m = du.Duality(n=16)
+    notices = du.DualityPage.link_notices(m, {"n": "16", "f": "0.1,0.2", "p": "1,1,1"})
+    assert any("'f' had 2 values; it was interpolated to 16 bins" in n for n in notices)
+    assert any("'p' had 3 values; it was rebinned" in n for n in notices)
+
+
+def test_bin_change_redraws_every_figure_at_the_new_size(page):
+    page.model.n = 24
+    assert page.f_hist.source.data["x"].size == 24
+    assert page.histograms["q"].source.data["x"].size == 24
+    assert page.slack.image_source.data["image"][0].shape == (24, 24)
+    assert page.transforms.source.data["fc"].size == 24
+    _browser_sync(page.f_hist, np.full(16, 0.5))  # a stale sync of the old size: ignored
+    assert page.model.f.size == 24
