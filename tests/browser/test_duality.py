@@ -121,7 +121,21 @@ def _expect_readouts_match_pot(page, timeout: float = 20.0) -> None:
         page.wait_for_timeout(200)
 
 
+SCROLL_TO = """(name) => { for (const v of Bokeh.index.all_views())
+  if (v.model.name === name) v.el.scrollIntoView({block: 'center'}); }"""
+IN_VIEW = """(name) => { for (const v of Bokeh.index.all_views()) if (v.model.name === name) {
+  const r = v.el.getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight; }
+  return false; }"""
+
+
+def _scroll_to(page, figure: str) -> None:
+    """Bring a figure into the viewport (a pointer outside it reaches nothing)."""
+    page.evaluate(SCROLL_TO, figure)
+    page.wait_for_function(IN_VIEW, arg=figure, timeout=10_000)
+
+
 def _drag(page, figure: str, x0: float, y0: float, x1: float, y1: float) -> None:
+    _scroll_to(page, figure)
     sx, sy = page.evaluate(PIXEL, [figure, x0, y0])
     ex, ey = page.evaluate(PIXEL, [figure, x1, y1])
     page.mouse.move(sx, sy)
@@ -221,17 +235,7 @@ def test_a_finger_drags_the_sketch_on_a_phone(open_watched_page):
     with open_watched_page(**PHONE) as page:
         cdp = page.context.new_cdp_session(page)
         _open(page, "?n=16&cost=1")
-        page.evaluate(
-            """() => { for (const v of Bokeh.index.all_views())
-                         if (v.model.name === 'du_f_fig')
-                           v.el.scrollIntoView({block: 'center'}); }"""
-        )
-        page.wait_for_function(
-            """() => { for (const v of Bokeh.index.all_views()) if (v.model.name === 'du_f_fig') {
-                 const r = v.el.getBoundingClientRect();
-                 return r.top >= 0 && r.bottom <= innerHeight; } return false; }""",
-            timeout=10_000,
-        )
+        _scroll_to(page, "du_f_fig")
         x0, y0 = page.evaluate(PIXEL, ["du_f_fig", 0.5, 0.55])
         x1, y1 = page.evaluate(PIXEL, ["du_f_fig", 0.5, 0.95])
 
