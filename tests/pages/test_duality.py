@@ -155,7 +155,7 @@ def test_optimal_sketch_closes_the_gap_and_tighten_never_hurts(page):
     m.f = du.round_f(0.2 * rng.standard_normal(16))
     before = m.sketch.bound
     m.tighten()
-    assert m.sketch.bound >= before - 1e-9
+    assert m.sketch.bound >= before - 2e-6  # f^cc is kept to six decimals too
     again = m.f.copy()
     m.tighten()
     np.testing.assert_allclose(m.f, again, atol=2e-6)  # f^cccc = f^cc (up to rounding)
