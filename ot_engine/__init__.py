@@ -68,3 +68,26 @@ __all__ += ["MongeResult", "monge_map"]
 from .one_d import BottleneckResult, OneDTransport, bottleneck_lp, quantile_1d, transport_1d
 
 __all__ += ["BottleneckResult", "OneDTransport", "bottleneck_lp", "quantile_1d", "transport_1d"]
+
+# Kantorovich duality: potentials, c-transforms, dual values
+from .duality import (
+    KantorovichDuals,
+    c_transform,
+    dual_value,
+    entropic_dual_value,
+    kantorovich_potentials,
+    lipschitz_constant,
+    slack,
+    soft_c_transform,
+)
+
+__all__ += [
+    "KantorovichDuals",
+    "c_transform",
+    "dual_value",
+    "entropic_dual_value",
+    "kantorovich_potentials",
+    "lipschitz_constant",
+    "slack",
+    "soft_c_transform",
+]

@@ -86,6 +86,13 @@ PAGES: tuple[PageInfo, ...] = (
         "pages.kl_vs_wasserstein:KLvsWassersteinPage",
     ),
     PageInfo(
+        "duality",
+        "Duality: prices instead of routes",
+        "Drag two histograms and see the prices that certify the optimal cost.",
+        1,
+        "pages.duality:DualityPage",
+    ),
+    PageInfo(
         "brenier",
         "Brenier's potential",
         "Rotate the convex potential whose gradient carries one Gaussian onto another.",
