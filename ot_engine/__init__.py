@@ -58,3 +58,24 @@ __all__ = [
     "uniform_grid",
     "wasserstein_1d",
 ]
+from .sliced import (
+    DimensionGap,
+    MaxSlicedResult,
+    SlicedResult,
+    dimension_gap,
+    max_sliced_wasserstein,
+    projected_w2_squared,
+    sliced_wasserstein,
+    sphere_directions,
+)
+
+__all__ += [
+    "DimensionGap",
+    "MaxSlicedResult",
+    "SlicedResult",
+    "dimension_gap",
+    "max_sliced_wasserstein",
+    "projected_w2_squared",
+    "sliced_wasserstein",
+    "sphere_directions",
+]
