@@ -15,6 +15,7 @@ import math
 import numpy as np
 import panel as pn
 import param
+from bokeh.layouts import column, row
 from bokeh.models import ColumnDataSource
 from panel.io.document import hold
 
@@ -31,6 +32,7 @@ from pages.page import NotebookPage
 from pages.sliced_plots import (
     BOUNDS,
     CURVE_PROJECTIONS,
+    NARROW_ROW_CSS,
     CloudFigure,
     ConvergenceFigure,
     DimensionFigure,
@@ -144,7 +146,7 @@ class SlicedState:
         sw, mx, n = self.sw, self.max, self.sw.n_proj
         if n > 1:
             se = f"{1.96 * sw.standard_error:.4f}"
-            band = f"[{sw.band[0]:.4f}, {sw.band[1]:.4f}]"
+            band = f"{sw.band[0]:.3f} to {sw.band[1]:.3f}"
         else:
             se = band = "needs L ≥ 2"
         lp_flag = "" if self.lp.converged else f"LP {self.lp.message}"
@@ -153,16 +155,16 @@ class SlicedState:
         else:
             ratio = "undefined (W₂ = 0: the clouds coincide)"
         return [
-            readout("sw", f"sliced SW₂ (L = {n} directions)", fmt(sw.value)),
+            readout("sw", f"SW₂, L = {n}", fmt(sw.value)),
             readout("sw2", "SW₂² estimate", fmt(sw.value_squared)),
-            readout("se", "± 1.96 s.e. of SW₂²", se),
-            readout("band", "95% band for SW₂", band),
+            readout("se", "± 1.96 s.e. (SW₂²)", se),
+            readout("band", "95% band, SW₂", band),
             readout("w2", "exact W₂ (LP)", fmt(self.w2), flag=lp_flag),
-            readout("max", f"max-sliced (θ = {math.degrees(mx.angle):.1f}°)", fmt(mx.value)),
+            readout("max", f"max-sliced, {math.degrees(mx.angle):.1f}°", fmt(mx.value)),
             readout("ratio", "SW₂ / W₂", ratio),
             readout(
                 "picked",
-                f"W₂ along direction {self.picked + 1} (θ = {self.angle_deg:.1f}°)",
+                f"W₂ on line {self.picked + 1}, {self.angle_deg:.1f}°",
                 fmt(math.sqrt(self.w_picked)),
             ),
         ]
@@ -220,14 +222,16 @@ class SlicedPage(NotebookPage):
             label_header="quantity",
             caption="Sliced, exact and max-sliced distances of the two clouds",
             table_class="sliced-readouts",
+            label_width="62%",
             sizing_mode="stretch_width",
             min_height=230,
         )
         self.dim_readouts = ReadoutTable(
             columns=[["sliced-dim-value", "value"]],
-            label_header="Gaussians in dimension d",
+            label_header=f"d-dim. Gaussians, n = {GAP_POINTS}, |m| = {GAP_SHIFT:g}",
             caption="SW and W2 of sampled Gaussians in the chosen dimension",
             table_class="sliced-dim-readouts",
+            label_width="62%",
             sizing_mode="stretch_width",
             min_height=150,
         )
@@ -246,21 +250,20 @@ class SlicedPage(NotebookPage):
         )
 
     def _layout(self) -> None:
-        top = pn.FlexBox(
-            self.clouds.points.pane(sizing_mode="stretch_width", min_width=280, max_width=460),
-            pn.Column(
-                pn.pane.Bokeh(self.projection.figure, sizing_mode="stretch_width"),
-                self.message,
-                sizing_mode="stretch_width",
-                min_width=280,
-            ),
+        # One Bokeh layout: the square clouds (angles and perpendiculars drawn true) beside the
+        # projections (they stack on a phone), then the convergence and dimension plots.
+        top = row(
+            self.clouds.figure,
+            self.projection.figure,
             sizing_mode="stretch_width",
-            flex_wrap="wrap",
+            stylesheets=[NARROW_ROW_CSS],
+        )
+        plots = column(
+            top, self.convergence.figure, self.dimension.figure, sizing_mode="stretch_width"
         )
         self.figure_pane = pn.Column(
-            top,
-            pn.pane.Bokeh(self.convergence.figure, sizing_mode="stretch_width"),
-            pn.pane.Bokeh(self.dimension.figure, sizing_mode="stretch_width"),
+            self.message,
+            pn.pane.Bokeh(plots, sizing_mode="stretch_width"),
             sizing_mode="stretch_width",
         )
 
@@ -374,12 +377,12 @@ class SlicedPage(NotebookPage):
 def dim_rows(gap) -> list[list[str]]:
     """The readouts of the sampled Gaussians in the chosen dimension."""
     return [
-        readout("d", f"d = {gap.d}, {gap.n} points each, |m| = {gap.shift:g}", ""),
-        readout("dim_sw", f"SW₂ of the samples (L = {GAP_PROJECTIONS})", fmt(gap.sw)),
-        readout("dim_w2", "W₂ of the samples (LP)", fmt(gap.w2)),
-        readout("dim_ratio", "SW₂ / W₂ of the samples", fmt(gap.ratio)),
-        readout("dim_sw_closed", "SW₂ of the Gaussians: |m|/√d", fmt(gap.sw_closed)),
-        readout("dim_ratio_closed", "SW₂ / W₂ of the Gaussians: 1/√d", fmt(gap.ratio_closed)),
+        readout("d", "dimension d", str(gap.d)),
+        readout("dim_sw", f"samples: SW₂, L = {GAP_PROJECTIONS}", fmt(gap.sw)),
+        readout("dim_w2", "samples: W₂ (LP)", fmt(gap.w2)),
+        readout("dim_ratio", "samples: SW₂ / W₂", fmt(gap.ratio)),
+        readout("dim_sw_closed", "Gaussians: SW₂ = |m|/√d", fmt(gap.sw_closed)),
+        readout("dim_ratio_closed", "Gaussians: 1/√d", fmt(gap.ratio_closed)),
     ]
 
 

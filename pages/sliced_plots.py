@@ -9,7 +9,15 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from bokeh.models import ColumnDataSource, CustomJS, Legend, Range1d, Span
+from bokeh.models import (
+    ColumnDataSource,
+    CustomJS,
+    FixedTicker,
+    Legend,
+    PrintfTickFormatter,
+    Range1d,
+    Span,
+)
 from bokeh.plotting import figure
 
 from pages import theme
@@ -28,8 +36,23 @@ TAP_TOLERANCE = 0.25
 CURVE_PROJECTIONS = 1000
 
 
+#: On a phone the clouds and the projections stack (each the full width).
+NARROW_ROW_CSS = """
+@media (max-width: 600px) {
+  :host { flex-wrap: wrap; }
+  :host > .bk-Figure { flex: 1 1 100% !important; width: 100% !important; }
+}
+"""
+
+
 def _f32(values) -> np.ndarray:
     return np.asarray(values, dtype=np.float32)
+
+
+def _plain_log_axis(fig, ticks) -> None:
+    """Round numbers on a log axis (not 10^0, 10^1)."""
+    fig.xaxis.ticker = FixedTicker(ticks=ticks)
+    fig.xaxis.formatter = PrintfTickFormatter(format="%d")
 
 
 def _plot(**kw) -> figure:
@@ -221,6 +244,7 @@ class ConvergenceFigure:
             title="Sliced estimate as directions are added",
             name="sliced_convergence",
         )
+        _plain_log_axis(fig, [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000])
         self.source = ColumnDataSource({"k": [], "sw": [], "lo": [], "hi": []})
         self.levels = ColumnDataSource({"k": [], "w2": [], "max": []})
         band = fig.varea(
@@ -293,6 +317,7 @@ class DimensionFigure:
             title="The gap grows with the dimension",
             name="sliced_dimension",
         )
+        _plain_log_axis(fig, [2, 3, 5, 10, 20, 50, 100])
         d = np.unique(np.round(np.geomspace(2, 100, 60)))
         closed = fig.line(
             d,
