@@ -146,7 +146,7 @@ class SlicedState:
         sw, mx, n = self.sw, self.max, self.sw.n_proj
         if n > 1:
             se = f"{1.96 * sw.standard_error:.4f}"
-            band = f"{sw.band[0]:.3f} to {sw.band[1]:.3f}"
+            band = f"{sw.band[0]:.3f}–{sw.band[1]:.3f}"
         else:
             se = band = "needs L ≥ 2"
         lp_flag = "" if self.lp.converged else f"LP {self.lp.message}"
@@ -192,7 +192,7 @@ class SlicedPage(NotebookPage):
         self.X, self.Y = X.copy(), Y.copy()
         self.pick_flow = Flow(self._apply_pick, name="sliced_answer")
         self.pick_src = ColumnDataSource({"k": []}, name="sliced_pick")
-        self.pick_flow.listen(self.pick_src, _parse_pick, max_items=4)
+        self.pick_flow.listen(self.pick_src, _parse_pick, max_items=16)
         groups = np.r_[np.zeros(N_POINTS, int), np.ones(N_POINTS, int)]
         self.clouds = CloudFigure(
             np.vstack([X, Y]), groups, self._on_points, N_POINTS, self.pick_flow, self.pick_src
@@ -222,7 +222,7 @@ class SlicedPage(NotebookPage):
             label_header="quantity",
             caption="Sliced, exact and max-sliced distances of the two clouds",
             table_class="sliced-readouts",
-            label_width="62%",
+            label_width="56%",
             sizing_mode="stretch_width",
             min_height=230,
         )
@@ -231,7 +231,7 @@ class SlicedPage(NotebookPage):
             label_header=f"d-dim. Gaussians, n = {GAP_POINTS}, |m| = {GAP_SHIFT:g}",
             caption="SW and W2 of sampled Gaussians in the chosen dimension",
             table_class="sliced-dim-readouts",
-            label_width="62%",
+            label_width="56%",
             sizing_mode="stretch_width",
             min_height=150,
         )

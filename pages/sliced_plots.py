@@ -32,6 +32,8 @@ HALF_LINE = 3.0
 PROJ_RANGE = (-2.9, 2.9)
 #: A tap picks the nearest direction line within this distance (data units).
 TAP_TOLERANCE = 0.25
+#: The source blue lightened for the dark page (3:1 or more against it).
+DARK_BLUE = "#4DA3FF"
 #: Longest run of directions on the convergence plot.
 CURVE_PROJECTIONS = 1000
 
@@ -208,7 +210,7 @@ class ProjectionFigure:
         )
         fig.add_layout(
             Legend(
-                items=[("μ projected", [s]), ("ν projected", [t]), ("sorted matching", [m])],
+                items=[("μ", [s]), ("ν", [t]), ("sorted matching", [m])],
                 orientation="horizontal",
                 location="top_left",
                 border_line_alpha=0,
@@ -244,13 +246,12 @@ class ConvergenceFigure:
             title="Sliced estimate as directions are added",
             name="sliced_convergence",
         )
-        _plain_log_axis(fig, [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000])
+        _plain_log_axis(fig, [1, 3, 10, 30, 100, 300, 1000])
         self.source = ColumnDataSource({"k": [], "sw": [], "lo": [], "hi": []})
         self.levels = ColumnDataSource({"k": [], "w2": [], "max": []})
-        band = fig.varea(
-            "k", "lo", "hi", source=self.source, fill_color=theme.SOURCE_COLOR, fill_alpha=0.2
-        )
-        sw = fig.line("k", "sw", source=self.source, color=theme.SOURCE_COLOR, line_width=2)
+        blue = DARK_BLUE if dark else theme.SOURCE_COLOR
+        band = fig.varea("k", "lo", "hi", source=self.source, fill_color=blue, fill_alpha=0.25)
+        sw = fig.line("k", "sw", source=self.source, color=blue, line_width=2)
         w2 = fig.line(
             "k", "w2", source=self.levels, color="#E0E0E0" if dark else "#444444", line_width=2
         )
@@ -269,9 +270,9 @@ class ConvergenceFigure:
         fig.add_layout(
             Legend(
                 items=[
-                    ("SW₂ estimate", [sw]),
+                    ("SW₂", [sw]),
                     ("95% band", [band]),
-                    ("exact W₂", [w2]),
+                    ("W₂ (LP)", [w2]),
                     ("max-sliced", [mx]),
                 ],
                 orientation="horizontal",
@@ -340,8 +341,8 @@ class DimensionFigure:
         fig.add_layout(
             Legend(
                 items=[
-                    ("Gaussians: 1/√d", [closed]),
-                    ("sampled clouds", [sampled]),
+                    ("1/√d", [closed]),
+                    ("samples", [sampled]),
                     ("chosen d", [current]),
                 ],
                 orientation="horizontal",
