@@ -447,20 +447,20 @@ best = int(np.argmax(scan))
 step = math.pi / 720
 found = minimize_scalar(lambda t: -projected_w2sq(t), method="bounded",
                         bounds=(angles[best] - step, angles[best] + step),
-                        options={{"xatol": 1e-10}})
+                        options={"xatol": 1e-10})
 max_sq, max_angle = scan[best], angles[best]
 if found.success and -found.fun > max_sq:
     max_sq, max_angle = -found.fun, found.x
 max_sliced = math.sqrt(max_sq)
 
-print(f"sliced SW2 (L = {{n_proj}}) = {{sw:.4f}}")
-print(f"SW2^2 estimate = {{np.mean(w):.4f}}")
+print(f"sliced SW2 (L = {n_proj}) = {sw:.4f}")
+print(f"SW2^2 estimate = {np.mean(w):.4f}")
 if n_proj > 1:
-    print(f"1.96 standard errors of SW2^2 = {{1.96 * se:.4f}}")
-print(f"exact W2 (LP) = {{w2:.4f}}")
-print(f"max-sliced = {{max_sliced:.4f}} at {{math.degrees(max_angle % math.pi):.1f}} degrees")
-print(f"W2 along direction {{k}} = {{math.sqrt(w[k - 1]):.4f}}")
-print(f"SW2 <= max-sliced <= W2: {{sw <= max_sliced + 1e-12 <= w2 + 2e-12}}")
+    print(f"1.96 standard errors of SW2^2 = {1.96 * se:.4f}")
+print(f"exact W2 (LP) = {w2:.4f}")
+print(f"max-sliced = {max_sliced:.4f} at {math.degrees(max_angle % math.pi):.1f} degrees")
+print(f"W2 along direction {k} = {math.sqrt(w[k - 1]):.4f}")
+print(f"SW2 <= max-sliced <= W2: {sw <= max_sliced + 1e-12 <= w2 + 2e-12}")
 """
 
 _DIMENSION = """# The gap with the dimension: N(0, I) and N(m, I) in dimension d, |m| = {shift:g}.
