@@ -238,13 +238,14 @@ class SlicedPage(NotebookPage):
         self.direction_slider = pn.widgets.IntSlider.from_param(
             m.param.direction, name="picked direction k", end=m.n_proj
         )
+        # A new draw of directions is one press (Panel's number spinner has unnamed buttons).
+        self.seed_button = pn.widgets.Button(name=_seed_label(m.seed), sizing_mode="stretch_width")
+        self.seed_button.on_click(self._next_seed)
         self.control_panel = pn.Column(
             pn.widgets.Select.from_param(m.param.cloud, name="clouds", options=PRESET_LABELS),
-            pn.widgets.EditableIntSlider.from_param(
-                m.param.n_proj, name="number of directions L", fixed_start=1, fixed_end=1000
-            ),
+            pn.widgets.IntSlider.from_param(m.param.n_proj, name="number of directions L"),
             self.direction_slider,
-            pn.widgets.IntInput.from_param(m.param.seed, name="seed of the directions"),
+            self.seed_button,
             pn.widgets.IntSlider.from_param(m.param.dim, name="dimension d of the Gaussians"),
             sizing_mode="stretch_width",
         )
@@ -328,7 +329,11 @@ class SlicedPage(NotebookPage):
         with hold(self._doc):
             self._refresh_dim()
 
+    def _next_seed(self, _event=None) -> None:
+        self.model.seed = (self.model.seed + 1) % (MAX_SEED + 1)
+
     def _on_seed_samples(self, *_events) -> None:
+        self.seed_button.name = _seed_label(self.model.seed)
         with hold(self._doc):
             self._refresh_samples()
             self._refresh_dim()
@@ -372,6 +377,10 @@ class SlicedPage(NotebookPage):
         gap = gap_at(m.dim, m.seed)
         self.dimension.update(m.dim, gap.ratio)
         self.dim_readouts.rows = dim_rows(gap)
+
+
+def _seed_label(seed: int) -> str:
+    return f"New random directions (seed {seed})"
 
 
 def dim_rows(gap) -> list[list[str]]:
