@@ -146,11 +146,13 @@ def _check_directions(theta, d: int) -> np.ndarray:
 
 def _projected(X, Y, a, b, theta) -> np.ndarray:
     """W2^2 of the projections on each row of ``theta`` (checked inputs)."""
-    u, v = X @ theta.T, Y @ theta.T  # (n, L), (m, L)
     if a is None and b is None and X.shape[0] == Y.shape[0]:
-        # Equal-size uniform clouds: the optimal matching pairs the sorted values.
-        diff = np.sort(u, axis=0) - np.sort(v, axis=0)
-        return np.mean(diff * diff, axis=0)
+        # Equal-size uniform clouds: the optimal matching pairs the sorted values. One row per
+        # direction, so each sort runs over contiguous memory (a strided sort down the
+        # columns was ~10x slower at 300 points).
+        diff = np.sort(theta @ X.T, axis=1) - np.sort(theta @ Y.T, axis=1)
+        return np.mean(diff * diff, axis=1)
+    u, v = X @ theta.T, Y @ theta.T  # (n, L), (m, L): POT's layout
     n, m = X.shape[0], Y.shape[0]
     wa = np.full(n, 1.0 / n) if a is None else a
     wb = np.full(m, 1.0 / m) if b is None else b

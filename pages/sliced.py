@@ -239,7 +239,7 @@ class SlicedPage(NotebookPage):
             m.param.direction, name="picked direction k", end=m.n_proj
         )
         # A new draw of directions is one press (Panel's number spinner has unnamed buttons).
-        self.seed_button = pn.widgets.Button(name=_seed_label(m.seed), sizing_mode="stretch_width")
+        self.seed_button = pn.widgets.Button(label=_seed_label(m.seed), sizing_mode="stretch_width")
         self.seed_button.on_click(self._next_seed)
         self.control_panel = pn.Column(
             pn.widgets.Select.from_param(m.param.cloud, name="clouds", options=PRESET_LABELS),
@@ -333,7 +333,7 @@ class SlicedPage(NotebookPage):
         self.model.seed = (self.model.seed + 1) % (MAX_SEED + 1)
 
     def _on_seed_samples(self, *_events) -> None:
-        self.seed_button.name = _seed_label(self.model.seed)
+        self.seed_button.label = _seed_label(self.model.seed)
         with hold(self._doc):
             self._refresh_samples()
             self._refresh_dim()

@@ -266,3 +266,11 @@ def test_takehome_code_names_the_current_view():
     assert "sliced_wasserstein_distance" in th.code
     lines = view.caption_lines()
     assert lines[0].startswith("clouds: stretch") and len(lines) == 9
+
+
+def test_new_directions_button_steps_the_seed():
+    view = page.SlicedPage(page.SlicedModel(seed=page.MAX_SEED), embed=False)
+    before = shown(view)["sw"]
+    view._next_seed()
+    assert view.model.seed == 0 and view.seed_button.label.endswith("(seed 0)")
+    assert shown(view)["sw"] != before
