@@ -327,7 +327,13 @@ class DimensionFigure:
             line_width=2,
         )
         self.samples = ColumnDataSource({"d": [], "ratio": []})
-        sampled = fig.scatter("d", "ratio", source=self.samples, size=8, color=theme.SOURCE_COLOR)
+        sampled = fig.scatter(
+            "d",
+            "ratio",
+            source=self.samples,
+            size=8,
+            color=DARK_BLUE if dark else theme.SOURCE_COLOR,
+        )
         self.current = ColumnDataSource({"d": [], "ratio": []})
         current = fig.scatter(
             "d",
