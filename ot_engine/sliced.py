@@ -27,7 +27,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import ot
-from scipy.optimize import minimize_scalar
 
 from .results import frozen_array
 from .validation import InvalidInput, check_histogram, check_points
@@ -49,8 +48,11 @@ MAX_PROJECTIONS = 10_000
 #: Largest dimension accepted for the directions (the page's synthetic clouds go to 100).
 MAX_DIM = 1000
 #: Angles of the dense scan of max-sliced in 2D, over half a turn (theta and -theta give the
-#: same projected distance). The refinement then works inside one step of the best angle.
+#: same projected distance). The refinement then zooms in around the best angle.
 SCAN_ANGLES = 720
+#: Zoom levels of the refinement and angles per level: each level spans the previous one's
+#: spacing on both sides of its best angle (32x finer each time: 4 levels reach ~4e-9 rad).
+ZOOM_LEVELS, ZOOM_ANGLES = 4, 65
 
 
 def _check_seed(seed) -> int:
@@ -358,11 +360,6 @@ class MaxSlicedResult:
     scan_value: float
 
 
-def _w2sq_at(X, Y, a, b, angle: float) -> float:
-    theta = np.array([[math.cos(angle), math.sin(angle)]])
-    return float(_projected(X, Y, a, b, theta)[0])
-
-
 def max_sliced_wasserstein(X, Y, *, a=None, b=None, n_angles=SCAN_ANGLES):
     r"""Max-sliced Wasserstein distance of two clouds in the plane.
 
@@ -370,11 +367,12 @@ def max_sliced_wasserstein(X, Y, *, a=None, b=None, n_angles=SCAN_ANGLES):
               W_2(P_{\theta\#}\mu, P_{\theta\#}\nu)
 
     In 2D a direction is an angle in :math:`[0, \pi)`: a dense scan of ``n_angles`` angles
-    finds the best one to within a step, then a bounded scalar search
-    (``scipy.optimize.minimize_scalar``) refines it inside the two neighbouring steps. The
-    projected cost is piecewise smooth in the angle (it changes formula only where two
-    projections swap order), so the refinement lands on the maximum once the scan is in its
-    basin; the value is never below the scan's best.
+    finds the best one to within a step, then four zoom levels of 65 angles each (one
+    vectorized evaluation per level) search the two neighbouring steps, 32 times finer each
+    level, down to ~4e-9 rad. The projected cost is piecewise smooth in the angle (it changes
+    formula only where two projections swap order, where it may have a corner), so a grid
+    search is safe where a derivative-based one is not; the value is never below the scan's
+    best.
 
     Parameters
     ----------
@@ -418,14 +416,14 @@ def max_sliced_wasserstein(X, Y, *, a=None, b=None, n_angles=SCAN_ANGLES):
     k = int(np.argmax(w))
     best_angle, best = float(angles[k]), float(w[k])
     step = math.pi / n_angles
-    found = minimize_scalar(
-        lambda t: -_w2sq_at(X, Y, a, b, t),
-        bounds=(best_angle - step, best_angle + step),
-        method="bounded",
-        options={"xatol": 1e-10},
-    )
-    if found.success and -found.fun > best:
-        best_angle, best = float(found.x), float(-found.fun)
+    for _ in range(ZOOM_LEVELS):
+        local = best_angle + np.linspace(-step, step, ZOOM_ANGLES)
+        t = np.column_stack([np.cos(local), np.sin(local)])
+        wl = _projected(X, Y, a, b, t)
+        j = int(np.argmax(wl))
+        if wl[j] > best:
+            best_angle, best = float(local[j]), float(wl[j])
+        step = 2 * step / (ZOOM_ANGLES - 1)
     best_angle = best_angle % math.pi
     return MaxSlicedResult(
         value=math.sqrt(max(best, 0.0)),
