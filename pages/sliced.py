@@ -359,8 +359,8 @@ class SlicedPage(NotebookPage):
         self.projection.update(
             state.u,
             state.v,
-            f"Direction {state.picked + 1} of {m.n_proj} (θ = {state.angle_deg:.1f}°): "
-            f"W₂ = {math.sqrt(state.w_picked):.3f}",
+            f"Projections on direction {state.picked + 1} of {m.n_proj}, "
+            f"θ = {state.angle_deg:.1f}°",
         )
         curve = state.curve
         self.convergence.update(

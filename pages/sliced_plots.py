@@ -57,6 +57,20 @@ def _plain_log_axis(fig, ticks) -> None:
     fig.xaxis.formatter = PrintfTickFormatter(format="%d")
 
 
+def _stepped_top(value: float) -> float:
+    """``value`` rounded up to 1, 1.25, 1.5, 2, 2.5, 3, 4, 5, 6, 8 times a power of ten: an
+    axis end that stays put while the data move a little.
+
+    >>> _stepped_top(0.93), _stepped_top(1.3), _stepped_top(0.0123)
+    (1.0, 1.5, 0.0125)
+    """
+    mag = 10.0 ** math.floor(math.log10(value))
+    for m in (1, 1.25, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10):
+        if m * mag >= value * (1 - 1e-12):
+            return round(m * mag, 12)
+    return 10 * mag
+
+
 def _plot(**kw) -> figure:
     fig = figure(tools="", toolbar_location=None, **kw)
     theme.style_figure(fig)
@@ -223,11 +237,16 @@ class ProjectionFigure:
         self.figure = fig
 
     def update(self, u: np.ndarray, v: np.ndarray, title: str) -> None:
-        """Projected source ``u`` and target ``v`` (equal sizes: k-th smallest to k-th)."""
+        """Projected source ``u`` and target ``v`` (equal sizes: k-th smallest to k-th).
+
+        ``title`` changes only with the picked direction (not during a drag): a new title
+        text re-lays out the whole figure column, and every plot in it repaints.
+        """
         self.source.data = {"u": _f32(u)}
         self.target.data = {"v": _f32(v)}
         self.match.data = {"x0": _f32(np.sort(u)), "x1": _f32(np.sort(v))}
-        self.figure.title.text = title
+        if self.figure.title.text != title:
+            self.figure.title.text = title
 
 
 class ConvergenceFigure:
@@ -250,18 +269,15 @@ class ConvergenceFigure:
         self.source = ColumnDataSource({"k": [], "sw": [], "lo": [], "hi": []})
         self.levels = ColumnDataSource({"k": [], "w2": [], "max": []})
         blue = DARK_BLUE if dark else theme.SOURCE_COLOR
-        band = fig.varea("k", "lo", "hi", source=self.source, fill_color=blue, fill_alpha=0.25)
-        sw = fig.line("k", "sw", source=self.source, color=blue, line_width=2)
-        w2 = fig.line(
-            "k", "w2", source=self.levels, color="#E0E0E0" if dark else "#444444", line_width=2
-        )
+        # Overlay level (repaints only the overlay canvas); the level is not clipped, so the
+        # band is cut at the axis end on the server.
+        over = {"level": "overlay", "source": self.source}
+        band = fig.varea("k", "lo", "hi", fill_color=blue, fill_alpha=0.25, **over)
+        sw = fig.line("k", "sw", color=blue, line_width=2, **over)
+        over["source"] = self.levels
+        w2 = fig.line("k", "w2", color="#E0E0E0" if dark else "#444444", line_width=2, **over)
         mx = fig.line(
-            "k",
-            "max",
-            source=self.levels,
-            color=theme.TARGET_COLOR,
-            line_width=2,
-            line_dash="dashed",
+            "k", "max", color=theme.TARGET_COLOR, line_width=2, line_dash="dashed", **over
         )
         self.marker = Span(
             location=1, dimension="height", line_color=theme.MUTED_COLOR, line_dash="dotted"
@@ -288,18 +304,21 @@ class ConvergenceFigure:
         self.figure = fig
 
     def update(self, running, band, w2: float, max_sliced: float, n_proj: int) -> None:
+        # The band of the first few directions can be wide: the axis keeps the levels and the
+        # estimate in view and the band is cut at its end. The end moves in steps, so most
+        # answers leave the axis (and the plot's primary canvas) alone.
+        top = max(w2, max_sliced, float(np.max(running)), 1e-3)
+        end = _stepped_top(1.1 * top)
         k = np.arange(1, len(running) + 1)
         self.source.data = {
             "k": _f32(k),
             "sw": _f32(running),
-            "lo": _f32(band[0]),
-            "hi": _f32(band[1]),
+            "lo": _f32(np.minimum(band[0], end)),
+            "hi": _f32(np.minimum(band[1], end)),
         }
         self.levels.data = {"k": [1, CURVE_PROJECTIONS], "w2": [w2, w2], "max": [max_sliced] * 2}
-        # The band of the first few directions can be wide: keep the levels in view, and cap
-        # the axis so one wild early value does not flatten the rest.
-        top = max(w2, max_sliced, float(np.max(running)), 1e-3)
-        self.figure.y_range.update(start=0, end=1.15 * top)
+        if self.figure.y_range.end != end:
+            self.figure.y_range.update(start=0, end=end)
         self.marker.location = n_proj
 
 
