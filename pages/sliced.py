@@ -228,8 +228,11 @@ class SlicedPage(NotebookPage):
         )
         self.dim_readouts = ReadoutTable(
             columns=[["sliced-dim-value", "value"]],
-            label_header=f"d-dim. Gaussians, n = {GAP_POINTS}, |m| = {GAP_SHIFT:g}",
-            caption="SW and W2 of sampled Gaussians in the chosen dimension",
+            label_header="Gaussians in ℝᵈ",
+            caption=(
+                f"SW and W2 of N(0, I) and N(m, I) in the chosen dimension d, |m| = "
+                f"{GAP_SHIFT:g}, sampled with {GAP_POINTS} points each, and their closed forms"
+            ),
             table_class="sliced-dim-readouts",
             label_width="56%",
             sizing_mode="stretch_width",
