@@ -85,8 +85,26 @@ def preset_clouds(name: str) -> tuple[np.ndarray, np.ndarray]:
     return X, Y
 
 
+#: Digits the link keeps of a dragged point (the page rounds a dragged point to them too, so a
+#: reloaded link shows the same numbers).
+POINT_DECIMALS = 3
+
+
+def _parse_points(raw: str) -> tuple[float, ...] | None:
+    """``pts``: empty for the preset itself, else x, y of every point (source, then target)."""
+    if raw == "":
+        return None
+    (x0, x1), _ = BOUNDS
+    return query.float_list(4 * N_POINTS, 4 * N_POINTS, x0, x1)(raw)
+
+
+def _format_points(values: tuple[float, ...] | None) -> str:
+    return "" if values is None else ",".join(f"{v:g}" for v in values)
+
+
 QUERY_KEYS = (
     query.QueryKey("cloud", "cloud", query.choice(*PRESETS)),
+    query.QueryKey("pts", "points", _parse_points, _format_points),
     query.QueryKey("n_proj", "n_proj", query.int_in(1, CURVE_PROJECTIONS)),
     query.QueryKey("seed", "seed", query.int_in(0, MAX_SEED)),
     query.QueryKey("dir", "direction", query.int_in(1, CURVE_PROJECTIONS)),
@@ -106,6 +124,13 @@ class SlicedModel(param.Parameterized):
         default=1, bounds=(1, CURVE_PROJECTIONS), doc="The picked direction (1 to L)."
     )
     dim = param.Integer(default=10, bounds=DIM_RANGE, doc="Dimension of the sampled Gaussians.")
+    points = param.Tuple(
+        default=None,
+        allow_None=True,
+        length=4 * N_POINTS,
+        doc="Dragged clouds: x, y of each source point, then of each target point (None: the "
+        "preset as it is).",
+    )
 
 
 @functools.lru_cache(maxsize=64)
@@ -188,8 +213,8 @@ class SlicedPage(NotebookPage):
         if m.direction > m.n_proj:
             m.direction = m.n_proj
         dark = shell.is_dark()
-        X, Y = preset_clouds(m.cloud)
-        self.X, self.Y = X.copy(), Y.copy()
+        X, Y = self._clouds_of(m)
+        self.X, self.Y = X, Y
         self.pick_flow = Flow(self._apply_pick, name="sliced_answer")
         self.pick_src = ColumnDataSource({"k": []}, name="sliced_pick")
         self.pick_flow.listen(self.pick_src, _parse_pick, max_items=16)
@@ -208,7 +233,9 @@ class SlicedPage(NotebookPage):
         self._refresh_samples()
         self._refresh()
         self._refresh_dim()
+        self._own_points = False
         m.param.watch(self._on_cloud, ["cloud"])
+        m.param.watch(self._on_model_points, ["points"])
         m.param.watch(self._on_directions, ["n_proj", "seed", "direction"])
         m.param.watch(self._on_dim, ["dim"])
         m.param.watch(self._on_seed_samples, ["seed"])
@@ -294,18 +321,45 @@ class SlicedPage(NotebookPage):
     def _doc(self):
         return self.pick_flow.document
 
+    @staticmethod
+    def _clouds_of(m: SlicedModel) -> tuple[np.ndarray, np.ndarray]:
+        """The model's clouds: its dragged points if it has them, else its preset."""
+        if m.points is not None:
+            P = np.asarray(m.points, dtype=np.float64).reshape(2 * N_POINTS, 2)
+            return P[:N_POINTS].copy(), P[N_POINTS:].copy()
+        X, Y = preset_clouds(m.cloud)
+        return X.copy(), Y.copy()
+
     def _on_points(self, xy: np.ndarray, groups: np.ndarray, settled: bool) -> None:
         """A drag sync from the browser (validated by the points component)."""
         X, Y = xy[groups == 0], xy[groups == 1]
         if len(X) != N_POINTS or len(Y) != N_POINTS:
             return  # the component refuses such syncs; keep the last valid state regardless
-        self.X, self.Y = X, Y
+        # Rounded as the link keeps them: a reloaded link shows the same numbers.
+        self.X, self.Y = X.round(POINT_DECIMALS), Y.round(POINT_DECIMALS)
         with hold(self._doc):
             self._refresh()
+            if settled:  # the link follows on release (not on every sync of a drag)
+                flat = np.vstack([self.X, self.Y]).ravel()
+                self._own_points = True
+                try:
+                    self.model.points = tuple(float(v) for v in flat)
+                finally:
+                    self._own_points = False
 
     def _on_cloud(self, *_events) -> None:
-        X, Y = preset_clouds(self.model.cloud)
-        self.X, self.Y = X.copy(), Y.copy()
+        if self.model.points is not None:
+            self.model.points = None  # a preset chosen: its own points, not the dragged ones
+            return  # watched: comes back here with points None
+        self._show_clouds()
+
+    def _on_model_points(self, *_events) -> None:
+        if not self._own_points:
+            self._show_clouds()
+
+    def _show_clouds(self) -> None:
+        X, Y = self._clouds_of(self.model)
+        self.X, self.Y = X, Y
         with hold(self._doc):
             self.clouds.points.update(
                 np.vstack([X, Y]), np.r_[np.zeros(N_POINTS, int), np.ones(N_POINTS, int)]

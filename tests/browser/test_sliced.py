@@ -82,6 +82,16 @@ def test_dragging_a_point_recomputes_the_readouts(page):
     expect(page.locator("table.sliced-readouts tr[data-key='sw'] .sliced-value")).to_have_text(
         want["sw"]
     )
+    # The link keeps the dragged points (on release): reloading it shows the same view.
+    page.wait_for_function(
+        "() => { const p = (new URL(location.href).searchParams.get('pts') || '').split(',');"
+        " return p.length === 96 && Math.abs(p[0] - 1.5) < 0.05 && Math.abs(p[1] - 1.5) < 0.05; }"
+    )
+    pts = page.evaluate("() => new URL(location.href).searchParams.get('pts').split(',')")
+    open_page(page, page.evaluate("() => location.search"))
+    expect(cell).to_have_text(want["w2"])
+    drawn = page.evaluate(DRAWN)
+    assert (drawn["x"][0], drawn["y"][0]) == pytest.approx((float(pts[0]), float(pts[1])))
 
 
 def test_tapping_a_line_picks_its_direction(page):

@@ -78,5 +78,5 @@ def test_sliced_notebook_after_a_drag_uses_the_dragged_points():
     xy, g = page.clouds.points.xy, page.clouds.points.groups
     xy[:3] = [[1.23456789, -0.5], [1.9, 1.9], [-1.2, 0.7]]
     page._on_points(xy, g, True)
-    assert np.allclose(page.X[:3], xy[:3])
+    assert np.allclose(page.X[:3], xy[:3], rtol=0, atol=5e-4)  # rounded as the link keeps it
     _check(page, _run(page))
