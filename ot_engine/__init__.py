@@ -91,3 +91,26 @@ __all__ += [
     "slack",
     "soft_c_transform",
 ]
+
+# Sliced transport: random directions, sorting, max-sliced
+from .sliced import (
+    DimensionGap,
+    MaxSlicedResult,
+    SlicedResult,
+    dimension_gap,
+    max_sliced_wasserstein,
+    projected_w2_squared,
+    sliced_wasserstein,
+    sphere_directions,
+)
+
+__all__ += [
+    "DimensionGap",
+    "MaxSlicedResult",
+    "SlicedResult",
+    "dimension_gap",
+    "max_sliced_wasserstein",
+    "projected_w2_squared",
+    "sliced_wasserstein",
+    "sphere_directions",
+]

@@ -99,6 +99,13 @@ PAGES: tuple[PageInfo, ...] = (
         2,
         "pages.brenier:BrenierPage",
     ),
+    PageInfo(
+        "sliced",
+        "Sliced Wasserstein",
+        "Project two clouds on random lines, sort, average: cheap, and always below W2.",
+        3,
+        "pages.sliced:SlicedPage",
+    ),
 )
 
 ALL: tuple[PageInfo, ...] = (HOME, *PAGES)
