@@ -58,3 +58,6 @@ __all__ = [
     "uniform_grid",
     "wasserstein_1d",
 ]
+from .unbalanced import PartialResult, UnbalancedResult, partial_transport, sinkhorn_unbalanced
+
+__all__ += ["PartialResult", "UnbalancedResult", "partial_transport", "sinkhorn_unbalanced"]
