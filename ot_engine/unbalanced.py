@@ -536,8 +536,9 @@ def sinkhorn_unbalanced(
     eps : float
         Entropic regularization ``> 0``, in the units of ``C``.
     rho : float
-        Marginal penalty ``> 0`` and finite, in the units of ``C``: moving mass across a cost
-        above about ``2 rho`` costs more than destroying it and creating it again.
+        Marginal penalty ``> 0`` and finite, in the units of ``C``: across a cost ``c`` the
+        plan keeps about ``exp(-c / (2 rho))`` of the mass it would move (exact for one bar
+        against one bar at ``eps -> 0``).
     warm_start : UnbalancedResult or (f, g), optional
         Potentials of a previous solve (another ``rho`` or ``eps`` is fine); ignored when their
         shapes do not match.

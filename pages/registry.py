@@ -78,6 +78,13 @@ PAGES: tuple[PageInfo, ...] = (
         2,
         "pages.brenier:BrenierPage",
     ),
+    PageInfo(
+        "unbalanced",
+        "Unbalanced transport",
+        "Let the masses differ: watch a penalty decide what is moved, created or destroyed.",
+        3,
+        "pages.unbalanced:UnbalancedPage",
+    ),
 )
 
 ALL: tuple[PageInfo, ...] = (HOME, *PAGES)
