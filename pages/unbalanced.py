@@ -174,7 +174,8 @@ class Solution:
                 ("kl_a", "ρ KL(P1 | a)", f"{r.kl_a_term:.6g}", False),
                 ("kl_b", "ρ KL(Pᵀ1 | b)", f"{r.kl_b_term:.6g}", False),
                 ("objective", "objective (sum of the four)", f"{r.objective:.6g}", False),
-                ("params", "ρ, ε", f"{self.rho:.3g}, {self.eps:.3g}", False),
+                ("rho", "ρ (units of C)", f"{self.rho:.3g}", False),
+                ("eps", "ε (units of C)", f"{self.eps:.3g}", False),
                 ("iterations", "iterations", f"{r.iterations}", False),
                 ("error", "optimality residual (L1)", f"{r.marginal_error:.2e}", not r.converged),
             ]
@@ -415,7 +416,7 @@ def _slider_parser(key: str, low: float, high: float):
 # --- the view -------------------------------------------------------------------------------
 
 #: Figure sizes: the histograms' width and height, the plan's frame, the readouts' width.
-HIST_WIDTH, HIST_HEIGHT, HEAT_SIZE, READOUT_WIDTH = 330, 170, 240, 300
+HIST_WIDTH, HIST_HEIGHT, HEAT_SIZE, READOUT_WIDTH = 330, 170, 240, 270
 
 
 class UnbalancedPage(NotebookPage):
@@ -474,7 +475,7 @@ class UnbalancedPage(NotebookPage):
                 key=name,
                 normalize=_round_heights,
                 ymax=plots.YMAX,
-                title=f"{role} {name}: drag the bars (mass = height × bin width)",
+                title=f"{role} {name}: drag the bars",
                 label=f"{role} histogram {name}",
                 color=color,
                 width=HIST_WIDTH,
@@ -575,7 +576,7 @@ class UnbalancedPage(NotebookPage):
         log10 = "return (10 ** tick).toExponential(1);"
         self.rho_slider = self._slider(
             "log_rho",
-            "ρ / largest cost: marginal penalty (log scale)",
+            "ρ / max C: marginal penalty",
             *LOG_RHO,
             math.log10(m.rho),
             0.01,
@@ -584,7 +585,7 @@ class UnbalancedPage(NotebookPage):
         )
         self.eps_slider = self._slider(
             "log_eps",
-            "ε / largest cost: blur (log scale)",
+            "ε / max C: blur",
             *LOG_EPS,
             math.log10(m.eps),
             0.01,
@@ -593,7 +594,7 @@ class UnbalancedPage(NotebookPage):
         )
         self.m_slider = self._slider(
             "m",
-            "m: fraction of the smaller mass moved (partial)",
+            "m: share moved (partial)",
             0.0,
             1.0,
             m.m,

@@ -42,6 +42,7 @@ CREATED_STYLE = {
     "hatch_color": theme.PLAN_COLOR,
     "hatch_scale": 6,
     "line_color": theme.PLAN_COLOR,
+    "line_alpha": "extra_line",
     "line_dash": "dashed",
     "line_width": 1.5,
 }
@@ -56,8 +57,10 @@ def bar_parts(x: np.ndarray, held: np.ndarray, moved: np.ndarray, n: int) -> dic
     plan uses beyond the bar), and the masses for the hover.
 
     >>> d = bar_parts(np.array([0.25, 0.75]), np.array([0.3, 0.1]), np.array([0.2, 0.15]), 2)
-    >>> [round(v, 12) for v in d["lost_top"]], [round(v, 12) for v in d["extra_top"]]
-    ([0.6, 0.2], [0.4, 0.3])
+    >>> def show(key):
+    ...     return [round(float(v), 12) for v in d[key]]
+    >>> show("lost_bottom"), show("lost_top"), show("extra_bottom"), show("extra_top")
+    ([0.4, 0.2], [0.6, 0.2], [0.6, 0.2], [0.6, 0.3])
     """
     h = held * n
     s = moved * n
@@ -65,8 +68,10 @@ def bar_parts(x: np.ndarray, held: np.ndarray, moved: np.ndarray, n: int) -> dic
         "x": x,
         "lost_bottom": np.minimum(s, h),
         "lost_top": h,
-        "extra_bottom": np.minimum(h, s),
+        "extra_bottom": h,
         "extra_top": np.maximum(s, h),
+        # no outline on a bar the plan does not overfill (it would draw a dash on its top)
+        "extra_line": np.where(s > h * (1 + 1e-9) + 1e-12, 1.0, 0.0),
         "held": held,
         "moved": moved,
         "short": np.maximum(held - moved, 0.0),
