@@ -348,25 +348,39 @@ def _residual(P, a, b, f, g, rho):
     )
 
 
-def _dual_shifts(log_a, log_b, f, g, plan_mass, rho, e):
+def _dual_shifts(log_sum_a, log_sum_b, plan_mass, rho, e):
     """Exact line searches of the dual along ``(t, -t)`` and then ``(s, s)``; returns ``(t, s)``.
 
-    With ``A = <a, e^{-f/rho}>``, ``B = <b, e^{-g/rho}>`` and ``M = sum P``, the dual along
-    ``(f + t, g - t)`` is ``-rho A e^{-t/rho} - rho B e^{t/rho}`` + const (the plan does not
-    change), maximal at ``t = (rho/2) log(A/B)``, which makes both sums ``L = sqrt(A B)``.
-    Along ``(f + s, g + s)`` it is ``-2 rho L e^{-s/rho} - eps M e^{2s/eps}`` + const, maximal
-    at ``s = log(L/M) / (1/rho + 2/eps)``.  These are the two directions that the alternate
+    With ``A = <a, e^{-f/rho}>``, ``B = <b, e^{-g/rho}>`` (given as ``log A``, ``log B``) and
+    ``M = sum P``, the dual along ``(f + t, g - t)`` is ``-rho A e^{-t/rho} - rho B e^{t/rho}``
+    + const (the plan does not change), maximal at ``t = (rho/2) log(A/B)``, which makes both
+    sums ``L = sqrt(A B)``.  Along ``(f + s, g + s)`` it is
+    ``-2 rho L e^{-s/rho} - eps M e^{2s/eps}`` + const, maximal at
+    ``s = log(L/M) / (1/rho + 2/eps)``.  These are the two directions that the alternate
     updates contract only by ``tau^2`` per iteration (the plan's position between a and b,
     and its total mass) when ``rho >> eps``.
     """
-    la = log_a - f / rho
-    lb = log_b - g / rho
-    ma, mb = la.max(), lb.max()
-    lse_a = ma + math.log(np.exp(la - ma).sum())
-    lse_b = mb + math.log(np.exp(lb - mb).sum())
-    t = 0.5 * rho * (lse_a - lse_b)
-    s = (0.5 * (lse_a + lse_b) - math.log(plan_mass)) / (1.0 / rho + 2.0 / e)
+    t = 0.5 * rho * (log_sum_a - log_sum_b)
+    s = (0.5 * (log_sum_a + log_sum_b) - math.log(plan_mass)) / (1.0 / rho + 2.0 / e)
     return t, s
+
+
+class _Frame:
+    """The stabilized kernel of potentials ``f, g`` at one ε, and the vectors derived once
+    per absorption: ``K = a b^T exp((f + g - C)/e)``, the damping ``exp(-f/(rho + e))`` of the
+    scaling update, and ``a e^{-f/rho}`` scaled to a largest entry of 1 (``log`` of the scale
+    kept), so that ``<a, e^{-F/rho}> = <weights, u^{-e/rho}>`` costs one power and one dot."""
+
+    def __init__(self, f, g, log_a, log_b, C, e, rho):
+        self.f, self.g = f, g
+        self.K = core._kernel(f, g, log_a, log_b, C, e)
+        self.damp_a = np.exp(-f / (rho + e))
+        self.damp_b = np.exp(-g / (rho + e))
+        wa = log_a - f / rho
+        wb = log_b - g / rho
+        self.scale_a, self.scale_b = float(wa.max()), float(wb.max())
+        self.weight_a = np.exp(wa - self.scale_a)
+        self.weight_b = np.exp(wb - self.scale_b)
 
 
 def _stage(f, g, a, b, log_a, log_b, C, e, rho, *, tol, cap, deadline, trace, w=1.0):
@@ -375,65 +389,61 @@ def _stage(f, g, a, b, log_a, log_b, C, e, rho, *, tol, cap, deadline, trace, w=
     Starts from exact log-domain updates (bounded kernel), then iterates on the stabilized
     kernel ``K = a b^T exp((f + g - C)/e)`` with scalings ``u, v``: the update
     ``F = tau softmin(C - G)`` with ``F = f + e log u`` reads
-    ``u = (a / K v)^tau exp(-f / (rho + e))``.
+    ``u = (a / K v)^tau exp(-f / (rho + e))``.  After each iteration the exact dual line
+    searches of :func:`_dual_shifts` rescale ``u`` and ``v`` (no new kernel).
     """
     tau = rho / (rho + e)
+    kappa = -e / rho
     g = tau * core.softmin_cols(f, log_a, C, e)
     f = tau * core.softmin_rows(g, log_b, C, e)
-    K = core._kernel(f, g, log_a, log_b, C, e)
+    fr = _Frame(f, g, log_a, log_b, C, e, rho)
     u = np.ones(a.size)
     v = np.ones(b.size)
-    damp_a = np.exp(-f / (rho + e))
-    damp_b = np.exp(-g / (rho + e))
     it = 0
     err = np.inf
     errs: list[float] = []
     big = math.exp(ABSORB_LOG)
     while True:
-        Kv = K @ v
-        u_new = (a / Kv) ** tau * damp_a
+        Kv = fr.K @ v
+        u_new = (a / Kv) ** tau * fr.damp_a
         u = u_new if w == 1.0 else u ** (1.0 - w) * u_new**w
-        KTu = K.T @ u
-        v_new = (b / KTu) ** tau * damp_b
+        KTu = fr.K.T @ u
+        v_new = (b / KTu) ** tau * fr.damp_b
         v = v_new if w == 1.0 else v ** (1.0 - w) * v_new**w
         it += 1
-        # Exact line searches of the dual along its two slow directions (_dual_shifts).
-        F = f + e * np.log(u)
-        G = g + e * np.log(v)
         plan_mass = float(v @ KTu)
         if plan_mass > 0.0 and np.isfinite(plan_mass):
-            t, s = _dual_shifts(log_a, log_b, F, G, plan_mass, rho, e)
-            F += t + s
-            G += s - t
+            log_sum_a = fr.scale_a + math.log(fr.weight_a @ u**kappa)
+            log_sum_b = fr.scale_b + math.log(fr.weight_b @ v**kappa)
+            t, s = _dual_shifts(log_sum_a, log_sum_b, plan_mass, rho, e)
             if abs(t) + abs(s) < ABSORB_LOG * e:
                 u *= math.exp((t + s) / e)
                 v *= math.exp((s - t) / e)
-            else:  # a large shift: into the potentials at once (a new kernel)
-                f, g, u, v = F, G, np.ones(a.size), np.ones(b.size)
-                K = core._kernel(f, g, log_a, log_b, C, e)
-                damp_a = np.exp(-f / (rho + e))
-                damp_b = np.exp(-g / (rho + e))
+            elif np.isfinite(t) and np.isfinite(s):  # a large shift: a new kernel at once
+                fr = _Frame(
+                    fr.f + e * np.log(u) + t + s, fr.g + e * np.log(v) + s - t,
+                    log_a, log_b, C, e, rho,
+                )  # fmt: skip
+                u = np.ones(a.size)
+                v = np.ones(b.size)
         if it % CHECK_EVERY == 0 or it >= cap:
-            P_rows = u * (K @ v)
-            P_cols = v * (K.T @ u)
+            F = fr.f + e * np.log(u)
+            G = fr.g + e * np.log(v)
             err = float(
-                np.abs(P_rows - a * np.exp(-F / rho)).sum()
-                + np.abs(P_cols - b * np.exp(-G / rho)).sum()
+                np.abs(u * (fr.K @ v) - a * np.exp(-F / rho)).sum()
+                + np.abs(v * (fr.K.T @ u) - b * np.exp(-G / rho)).sum()
             )
             if trace is not None:
                 trace.append(err)
             if not np.isfinite(err):
-                return f, g, np.inf, it
+                return fr.f, fr.g, np.inf, it
             errs.append(err)
-            if w > 1.0 and len(errs) > 5 and err > 2.0 * min(errs):
+            if w > 1.0 and len(errs) > 5 and err > 10.0 * min(errs):
                 w = 1.0  # over-relaxation made it worse: plain scalings from here
             if err <= tol or it >= cap or time.perf_counter() > deadline:
                 return F, G, err, it
         if u.max() > big or v.max() > big or u.min() * big < 1.0 or v.min() * big < 1.0:
-            f, g = F, G
-            K = core._kernel(f, g, log_a, log_b, C, e)
-            damp_a = np.exp(-f / (rho + e))
-            damp_b = np.exp(-g / (rho + e))
+            fr = _Frame(fr.f + e * np.log(u), fr.g + e * np.log(v), log_a, log_b, C, e, rho)
             u = np.ones(a.size)
             v = np.ones(b.size)
 
