@@ -14,6 +14,13 @@ squared cost, masses = heights / n, eps = 1e-3 max C, rho = 0.01, 0.1, 1 max C):
   with the mass of its plan and the same residual measured by this script (a plan that is
   all zero, or off, shows there); ratios in the same run.
 
+Part 3 (``--browser``), drag-to-repaint latency in headless Chromium on one served notebook:
+the same 2.5 s mouse drag across p's bars on /unbalanced (128 bins, eps = 1e-3, rho = 0.1)
+and on /transport_plan (128 bins, eps = 1e-3, the page whose budget this page keeps: median 33
+ms, p95 50 ms), in the same run, with the ratio; measured as in
+``bench_transport_plan_latency.py`` (pointer move to the first frame painted after the answer
+to the sync that carried it).
+
 Part 2, the page's server work per event without a browser: a drag of 40 events (one bar of p
 changing a little each time, through the page's flow exactly as browser syncs arrive), and a
 sweep of the rho slider over 40 positions; median and 95th percentile of the time from the
@@ -169,13 +176,60 @@ def _cold_solves(cold: bool):
         ub.sinkhorn_unbalanced = original
 
 
+def browser_drag(seconds: float) -> None:
+    import _browser
+    import bench_transport_plan_latency as tpl
+
+    hooks = tpl.HOOKS.replace('"tp_p"', '"ub_p"').replace('"tp_answer"', '"ub_answer"')
+    print("\n## Drag-to-repaint in headless Chromium (one served notebook, same run)")
+    print("| page | median (ms) | p95 (ms) | catch-up (ms) | syncs | bytes / update |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    results = {}
+    with _browser.serving(None) as base, _browser.chromium() as browser:
+        for slug, query, fig, answer, hook in (
+            ("transport_plan", tpl.QUERY, "tp_p_fig", "tp_answer", tpl.HOOKS),
+            ("unbalanced", "?n=128&eps=0.001&rho=0.1", "ub_p_fig", "ub_answer", hooks),
+        ):
+            page = browser.new_page(viewport={"width": 1280, "height": 1000})
+            frames = tpl.FrameCounter(page.context.new_cdp_session(page))
+            page.goto(base + "/" + slug + query)
+            page.wait_for_function(
+                "() => window.Bokeh && Bokeh.documents.length > 0 && "
+                f"Bokeh.documents[0].get_model_by_name('{answer}') != null"
+            )
+            page.wait_for_timeout(1000)
+            page.evaluate(hook)
+            original = _browser.data_to_page
+            # tpl.drag_bars drags tp_p_fig; point it at this page's histogram
+            _browser.data_to_page = lambda pg, _n, x, y, f=fig, o=original: o(pg, f, x, y)
+            try:
+                out = tpl.drag_bars(page, frames, seconds)
+            finally:
+                _browser.data_to_page = original
+            results[slug] = out
+            print(
+                f"| /{slug} | {out['median_ms']} | {out['p95_ms']} | {out['catch_up_ms']} | "
+                f"{out['syncs']} | {out['bytes_per_update']} |"
+            )
+            page.close()
+    ratio = results["unbalanced"]["median_ms"] / results["transport_plan"]["median_ms"]
+    print(f"\nmedian ratio /unbalanced : /transport_plan = {ratio:.2f}")
+    print(f"load average after: {_browser.load_average():.1f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats and events")
+    parser.add_argument("--browser", action="store_true", help="also the drag latency")
     args = parser.parse_args()
     cpu_report()
+    import _browser
+
+    print(f"# load average before: {_browser.load_average():.1f}")
     solvers(repeat=1 if args.quick else 3)
     page_events(20 if args.quick else 40)
+    if args.browser:
+        browser_drag(2.5)
     assert isinstance(ub.Unbalanced().solution.result, UnbalancedResult)
 
 

@@ -164,8 +164,8 @@ class Solution:
         ]
         if partial:
             rows += [
-                ("mass", "mass moved m", f"{self.fraction:.3g} × min = {r.mass:.6g}", False),
-                ("solver", "solver", "exact LP (network simplex)", False),
+                ("mass", f"mass moved: {self.fraction:.3g} × min", f"{r.mass:.6g}", False),
+                ("solver", "solver", "exact LP", False),
                 ("error", "constraint violation", f"{r.marginal_error:.2e}", not r.converged),
             ]
         else:

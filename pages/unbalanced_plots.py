@@ -188,11 +188,11 @@ def legend_html() -> str:
     )
     sw = "display:inline-block;width:1.1em;height:0.8em;vertical-align:middle;margin:0 4px 0 0;"
     return (
-        '<p style="margin:2px 0;font-size:14px;line-height:1.45">'
+        '<p style="margin:2px 0;line-height:1.4">'
         f'<span style="{sw}{hatch}" aria-hidden="true"></span>'
-        "crossed out: mass of the bar the plan does not use (destroyed at p, created at q) "
+        "crossed out: not used by the plan (destroyed at p, created at q)"
         f'<br><span style="{sw}{dash}" aria-hidden="true"></span>'
-        "dashed: the plan uses more than the bar holds (created at p, destroyed at q)</p>"
+        "dashed: used beyond the bar (created at p, destroyed at q)</p>"
     )
 
 
