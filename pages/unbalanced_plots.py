@@ -188,7 +188,7 @@ def legend_html() -> str:
     )
     sw = "display:inline-block;width:1.1em;height:0.8em;vertical-align:middle;margin:0 4px 0 0;"
     return (
-        '<p style="margin:2px 0;line-height:1.4">'
+        '<p style="margin:2px 0;font-size:16px;line-height:1.4">'
         f'<span style="{sw}{hatch}" aria-hidden="true"></span>'
         "crossed out: not used by the plan (destroyed at p, created at q)"
         f'<br><span style="{sw}{dash}" aria-hidden="true"></span>'
