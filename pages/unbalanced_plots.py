@@ -124,13 +124,16 @@ class BarOverlay:
         )
 
     def update(self, x, held, moved, n, stale: bool) -> None:
+        """Redraw from a solution; sent as float32 (half the bytes; hover shows 5 digits)."""
         alpha = 0.3 if stale else 1.0
         for r in (self.lost, self.extra):
             r.glyph.fill_alpha = (
                 DESTROYED_STYLE["fill_alpha"] if r is self.lost else CREATED_STYLE["fill_alpha"]
             ) * alpha
             r.glyph.hatch_alpha = 0.8 * alpha
-        self.source.data = bar_parts(x, held, moved, n)
+        self.source.data = {
+            k: v.astype(np.float32) for k, v in bar_parts(x, held, moved, n).items()
+        }
 
     def set_width(self, width: float) -> None:
         for r in (self.lost, self.extra):

@@ -95,7 +95,7 @@ def test_mouse_drag_reaches_the_server_and_redraws_the_overlays(page):
     # the crossed-out part of every p bar is drawn from its new height
     page.wait_for_function(
         "([h]) => { const t = Array.from(Bokeh.documents[0].get_model_by_name('ub_p_parts')"
-        ".data.lost_top); return Math.abs(t[30] - h) < 1e-9; }",
+        ".data.lost_top); return Math.abs(t[30] - h) < 1e-6; }",
         arg=[float(p[30])],
     )
     # and the numbers are POT's for the bars the browser holds
