@@ -14,6 +14,7 @@ fraction of the smaller mass that partial transport moves, 0 to 1).
 
 from __future__ import annotations
 
+import html
 import math
 import time
 from dataclasses import dataclass
@@ -33,7 +34,7 @@ from ot_engine import (
 )
 from ot_engine.histograms import rebin
 from ot_engine.unbalanced import UnbalancedResult
-from pages import theme
+from pages import compat, theme
 from pages import unbalanced_plots as plots
 from pages.components import js
 from pages.components.flow import Flow
@@ -285,6 +286,26 @@ class Unbalanced(param.Parameterized):
         return solver_snippet(self.p, self.q, self.mode, self.rho, self.eps, self.m)
 
 
+def bar_note_text(sol: Solution, name: str, i: int) -> str:
+    """What bar ``i`` of ``p`` or ``q`` holds and what the plan does with it, in words.
+
+    >>> sol = Unbalanced(n=16).solution
+    >>> bar_note_text(sol, "p", 4).startswith("p, bar 4 at x = 0.281: holds ")
+    True
+    """
+    r = sol.result
+    if name == "p":
+        held, moved, verb = r.a[i], r.sent[i], "sends"
+        lost, extra = "destroyed", "created"
+    else:
+        held, moved, verb = r.b[i], r.received[i], "receives"
+        lost, extra = "created", "destroyed"
+    return (
+        f"{name}, bar {i} at x = {sol.x[i]:.3f}: holds {held:.4g}, {verb} {moved:.4g}; "
+        f"{lost} {max(held - moved, 0.0):.4g}, {extra} {max(moved - held, 0.0):.4g}"
+    )
+
+
 # --- the code box ------------------------------------------------------------------------
 
 
@@ -450,6 +471,13 @@ class UnbalancedPage(NotebookPage):
         self.problem_note = pn.pane.HTML(
             "", width=HIST_WIDTH, sizing_mode="fixed", margin=(0, 5), visible=False
         )
+        # The keyboard cursor's bar, read out (hover gives the same numbers to a mouse).
+        self.bar_note = pn.pane.HTML("", width=HIST_WIDTH, sizing_mode="fixed", margin=(0, 5))
+        self._cursor: tuple[str, int] | None = None
+        for name, hist in self.histograms.items():
+            hist.source.selected.on_change(
+                "indices", lambda _a, _o, new, name=name: self._cursor_moved(name, new)
+            )
         self._build_controls()
         m.param.watch(self._bars_changed, ["p", "q"])
         m.param.watch(lambda *_e: self._redraw(), ["solution", "problem"])
@@ -532,8 +560,32 @@ class UnbalancedPage(NotebookPage):
         self.overlays["p"].update(sol.x, r.a, r.sent, n, stale)
         self.overlays["q"].update(sol.x, r.b, r.received, n, stale)
         self.heat.update(r.plan, stale)
+        self._update_bar_note()
         # Last: it acknowledges everything above (the browser then sends its newest change).
         self.flow.answer()
+
+    def _cursor_moved(self, name: str, indices) -> None:
+        """The keyboard cursor moved on histogram ``name`` (a browser write: checked here)."""
+        try:
+            i = int(indices[0]) if len(indices) else -1
+        except (TypeError, ValueError, IndexError):
+            i = -1
+        self._cursor = (name, i) if 0 <= i < self.model.n else None
+        self._update_bar_note()
+
+    def _update_bar_note(self) -> None:
+        sol = self.model.solution
+        cursor = self._cursor
+        if sol is None or cursor is None or cursor[1] >= sol.x.size:
+            text = (
+                "Tab to a histogram and use Left and Right to read a bar's numbers "
+                "(or hover a bar)."
+            )
+        else:
+            text = bar_note_text(sol, *cursor)
+        text = html.escape(text)
+        if self.bar_note.object != text:
+            self.bar_note.object = text
 
     def _mode_changed(self, *_events) -> None:
         partial = self.model.mode == "partial"
@@ -624,7 +676,10 @@ class UnbalancedPage(NotebookPage):
     def figure(self) -> pn.viewable.Viewable:
         bars = column(self.histograms["p"].figure, self.histograms["q"].figure)
         legend = pn.pane.HTML(plots.legend_html(), width=HIST_WIDTH, sizing_mode="fixed")
-        left = pn.Column(pn.pane.Bokeh(bars), legend, sizing_mode="fixed")
+        note = compat.AttributedColumn(
+            self.bar_note, html_attributes={"aria-live": "polite"}, sizing_mode="fixed"
+        )
+        left = pn.Column(pn.pane.Bokeh(bars), legend, note, sizing_mode="fixed")
         right = pn.Column(pn.pane.Bokeh(self.heat.figure), self.problem_note, sizing_mode="fixed")
         figure = pn.FlexBox(left, right, gap="0 12px", sizing_mode="stretch_width")
         if self.embed:

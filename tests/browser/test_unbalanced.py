@@ -137,3 +137,10 @@ def test_deep_link_to_partial_and_the_keyboard_moves_its_slider(page):
         assert _close(shown["cost"], float(np.sum(C * P)))
     # the address bar follows
     page.wait_for_function("() => window.location.search.includes('m=0.35')", timeout=10_000)
+    # the keyboard cursor on q reads its bar out in a live region
+    page.evaluate(
+        """() => { for (const v of Bokeh.index.all_views())
+                     if (v.model.name === 'ub_q_fig') v.el.focus({focusVisible: true}); }"""
+    )
+    page.keyboard.press("Home")
+    expect(page.get_by_text("q, bar 0 at x = 0.031")).to_be_visible(timeout=10_000)

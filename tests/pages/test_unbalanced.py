@@ -144,6 +144,18 @@ def test_overlays_draw_what_each_bar_loses_and_gains(page):
     assert codes.shape == (32, 32) and codes.dtype == np.uint8 and codes.max() == 255
 
 
+def test_keyboard_cursor_reads_out_a_bar(page):
+    r = page.model.solution.result
+    page.histograms["q"].source.selected.indices = [20]  # as the browser's cursor arrives
+    text = page.bar_note.object
+    assert text.startswith("q, bar 20 at x = 0.641: holds ")
+    assert f"receives {r.received[20]:.4g}" in text
+    assert f"created {max(r.b[20] - r.received[20], 0):.4g}" in text
+    for forged in ([10**9], [-1], []):  # (Bokeh itself refuses non-integers)
+        page.histograms["p"].source.selected.indices = forged
+        assert page.bar_note.object.startswith("Tab to a histogram")
+
+
 # --- interaction -------------------------------------------------------------------------------
 
 
