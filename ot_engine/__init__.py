@@ -114,3 +114,8 @@ __all__ += [
     "sliced_wasserstein",
     "sphere_directions",
 ]
+
+# Unbalanced and partial transport
+from .unbalanced import PartialResult, UnbalancedResult, partial_transport, sinkhorn_unbalanced
+
+__all__ += ["PartialResult", "UnbalancedResult", "partial_transport", "sinkhorn_unbalanced"]

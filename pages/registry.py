@@ -106,6 +106,13 @@ PAGES: tuple[PageInfo, ...] = (
         3,
         "pages.sliced:SlicedPage",
     ),
+    PageInfo(
+        "unbalanced",
+        "Unbalanced transport",
+        "Let the masses differ: watch a penalty decide what is moved, created or destroyed.",
+        3,
+        "pages.unbalanced:UnbalancedPage",
+    ),
 )
 
 ALL: tuple[PageInfo, ...] = (HOME, *PAGES)
