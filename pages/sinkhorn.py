@@ -139,7 +139,12 @@ def run_sweep(p, q, n: int, progress=None) -> Sweep:
         run = sinkhorn_steps(
             p, q, C, eps, domain="log", half_steps=2 * SWEEP_CAP, tol=SWEEP_TOL, stop_at_tol=True
         )
-        traces.append(run.marginal_error[::2].copy())
+        # The error after each full iteration; a run that met tol after a row scaling ends
+        # with that state (its count of iterations includes the half-done one).
+        trace = run.marginal_error[::2]
+        if run.half_steps % 2:
+            trace = np.append(trace, run.marginal_error[-1])
+        traces.append(trace.copy())
         counts.append(run.iterations_to_tol)
         ref = sinkhorn(p, q, C, eps, tol=SWEEP_TOL, max_iter=SWEEP_CAP)
         engine.append(ref.iterations if ref.converged else None)
@@ -256,8 +261,8 @@ class SinkhornModel(param.Parameterized):
             if rec.iterations_to_tol is not None:
                 return f"{rec.iterations_to_tol}"
             if rec.breakdown is not None:
-                return "never (NaN)"
-            return f"> {MAX_STEPS // 2} (not yet)"
+                return "never"
+            return f"> {MAX_STEPS // 2}"
 
         def dist(v):
             return "NaN" if not math.isfinite(v) else f"{v:.3e}"
@@ -272,7 +277,7 @@ class SinkhornModel(param.Parameterized):
                 "zeros",
                 "kernel entries that are 0",
                 f"{plain.kernel_zeros} of {n2}",
-                "none (not formed)",
+                "no kernel",
                 flag=(
                     "exp(−C/ε) underflowed: the plain kernel has lost these entries"
                     if plain.kernel_zeros
@@ -282,7 +287,7 @@ class SinkhornModel(param.Parameterized):
             readout(
                 "state",
                 "half-step drawn",
-                f"{fr.plain_k} (stopped: NaN)" if broke else f"{fr.plain_k}",
+                f"{fr.plain_k} (NaN)" if broke else f"{fr.plain_k}",
                 f"{fr.k}",
             ),
             readout("tol", f"iterations to error ≤ {TOL:.0e}", tol_text(plain), tol_text(log)),
@@ -452,7 +457,7 @@ class SinkhornPage(NotebookPage):
             )
         }
         self.plain_heat = plots.PlanHeat("sk_plain", "plain: diag(u) K diag(v)", HEAT)
-        self.log_heat = plots.PlanHeat("sk_log", "log domain: exp((f + g − C)/ε)", HEAT)
+        self.log_heat = plots.PlanHeat("sk_log", "log: exp((f + g − C)/ε)", HEAT)
         self.plain_heat.figure.tags = [self.flow.answer_source]  # synced with the layout
         self.errors = plots.ErrorFigure(WIDE, 250, MAX_STEPS // 2)
         self.counts = plots.CountFigure(WIDE, 250, SWEEP_CAP, (1.5e-4, 0.2))
@@ -539,7 +544,7 @@ class SinkhornPage(NotebookPage):
         note = ""
         if broke:
             bad = int(np.count_nonzero(~np.isfinite(fr.plain_plan)))
-            note = f"NaN/inf in {bad} of {fr.plain_plan.size} cells"
+            note = f"NaN/inf: {bad} cells"
         self.plain_heat.update(fr.plain_plan, m.log_color, note, stale)
         self.log_heat.update(fr.log_plan, m.log_color, "", stale)
         self.errors.set_step(fr.k)
@@ -582,7 +587,7 @@ class SinkhornPage(NotebookPage):
         self.preset_select = w.Select.from_param(m.param.preset)
         self.reset_button = w.Button.from_param(m.param.reset)
         self.eps_slider = w.FloatSlider(
-            name="ε / largest cost (log scale)",
+            label="ε / largest cost (log scale)",
             start=-4.0,
             end=0.0,
             step=0.05,
@@ -592,12 +597,12 @@ class SinkhornPage(NotebookPage):
         self.eps_slider.param.watch(self._eps_from_slider, "value")
         m.param.watch(self._eps_to_slider, "eps")
         self.bins_slider = w.IntSlider.from_param(m.param.n, step=8, throttled=True)
-        self.step_slider = w.IntSlider(name="Half-step", start=0, end=MAX_STEPS, value=m.step)
+        self.step_slider = w.IntSlider(label="Half-step", start=0, end=MAX_STEPS, value=m.step)
         self.step_slider.param.watch(lambda e: m.param.update(step=e.new), "value")
-        self.back_button = w.Button(name="◀ Back a half-step", description="previous half-step")
-        self.forward_button = w.Button(name="Forward a half-step ▶", description="next half-step")
-        self.start_button = w.Button(name="⏮ Start", description="back to half-step 0")
-        self.play_toggle = w.Toggle(name="▶ Play", value=False)
+        self.back_button = w.Button(label="◀ Back a half-step", description="previous half-step")
+        self.forward_button = w.Button(label="Forward a half-step ▶", description="next half-step")
+        self.start_button = w.Button(label="Back to 0", description="back to half-step 0")
+        self.play_toggle = w.Toggle(label="▶ Play", value=False)
         self.back_button.on_click(lambda _e: self.move(-1))
         self.forward_button.on_click(lambda _e: self.move(+1))
         self.start_button.on_click(lambda _e: m.param.update(step=0))
@@ -630,7 +635,7 @@ class SinkhornPage(NotebookPage):
             self.eps_slider.value = math.log10(event.new)
 
     def _play_toggled(self, event) -> None:
-        self.play_toggle.name = "⏸ Pause" if event.new else "▶ Play"
+        self.play_toggle.label = "⏸ Pause" if event.new else "▶ Play"
         if not event.new:
             self._stop_player()
             return
@@ -660,12 +665,17 @@ class SinkhornPage(NotebookPage):
     # --- layout ----------------------------------------------------------------------------
 
     def figure(self) -> pn.viewable.Viewable:
-        from bokeh.layouts import column, row
+        from bokeh.layouts import column
 
         bars = pn.pane.Bokeh(
             column(self.histograms["p"].figure, self.histograms["q"].figure), margin=0
         )
-        plans = pn.pane.Bokeh(row(self.plain_heat.figure, self.log_heat.figure), margin=0)
+        # Side by side where they fit, one under the other on a phone.
+        plans = pn.FlexBox(
+            pn.pane.Bokeh(self.plain_heat.figure, margin=0),
+            pn.pane.Bokeh(self.log_heat.figure, margin=0),
+            sizing_mode="stretch_width",
+        )
         live = compat.AttributedColumn(
             self.state, html_attributes={"aria-live": "polite"}, sizing_mode="stretch_width"
         )

@@ -15,6 +15,7 @@ from bokeh.models import (
     ColumnDataSource,
     FixedTicker,
     Label,
+    LabelSet,
     Legend,
     LegendItem,
     LinearColorMapper,
@@ -86,6 +87,28 @@ def sweep_curves(sweep, colours=SWEEP_COLORS) -> dict[str, list]:
         names.append(f"ε = {frac:g} max C")
         cols.append(colours[k % len(colours)])
     return {"xs": xs, "ys": ys, "name": names, "color": cols}
+
+
+def sweep_tags(curves: dict, x_max: float) -> dict[str, list]:
+    """Where each sweep curve is labelled: its last point inside ``[0, x_max]``.
+
+    >>> sweep_tags({"xs": [np.arange(5.0)], "ys": [np.ones(5)], "name": ["ε = 0.1 max C"],
+    ...             "color": ["red"]}, 3)
+    {'x': [3.0], 'y': [1.0], 'text': ['0.1'], 'color': ['red']}
+    """
+    out = {"x": [], "y": [], "text": [], "color": []}
+    for xs, ys, name, colour in zip(
+        curves["xs"], curves["ys"], curves["name"], curves["color"], strict=True
+    ):
+        inside = np.flatnonzero(xs <= x_max)
+        if inside.size == 0:
+            continue
+        last = int(inside[-1])
+        out["x"].append(float(xs[last]))
+        out["y"].append(float(ys[last]))
+        out["text"].append(name.removeprefix("ε = ").removesuffix(" max C"))
+        out["color"].append(colour)
+    return out
 
 
 def count_points(sweep) -> dict[str, dict[str, list]]:
@@ -172,7 +195,7 @@ class ErrorFigure:
             y_range=Range1d(ERROR_FLOOR, 10),
             tools="",
             toolbar_location=None,
-            title="Marginal error |π1 − a|₁ + |πᵀ1 − b|₁ per iteration",
+            title="Error per iteration (thin: other ε / max C)",
             x_axis_label="iteration (row + column scaling)",
             name="sk_error_fig",
         )
@@ -180,9 +203,18 @@ class ErrorFigure:
         self.sweep = ColumnDataSource(
             {"xs": [], "ys": [], "name": [], "color": []}, name="sk_sweep_lines"
         )
-        fig.multi_line(
+        self.sweep_lines = fig.multi_line(
             xs="xs", ys="ys", line_color="color", line_width=1.5, alpha=0.8, source=self.sweep
         )
+        # Each sweep curve is named where it leaves the plot (or ends), in its own colour.
+        self.tags = ColumnDataSource({"x": [], "y": [], "text": [], "color": []})
+        fig.add_layout(
+            LabelSet(
+                x="x", y="y", text="text", text_color="color", source=self.tags,
+                text_font_size="11px", text_align="right", text_baseline="bottom",
+            )
+        )  # fmt: skip
+        self.cap = cap
         self.log = ColumnDataSource({"it": [], "err": []}, name="sk_error_log")
         self.plain = ColumnDataSource({"it": [], "err": []}, name="sk_error_plain")
         log_line = fig.line(
@@ -232,7 +264,8 @@ class ErrorFigure:
     def show_sweep(self, sweep, stale: bool) -> None:
         data = sweep_curves(sweep)
         self.sweep.data = data
-        self.figure.renderers[0].glyph.line_alpha = 0.25 if stale else 0.8
+        self.tags.data = sweep_tags(data, self.cap)
+        self.sweep_lines.glyph.line_alpha = 0.25 if stale else 0.8
 
 
 class CountFigure:
@@ -249,7 +282,7 @@ class CountFigure:
             y_range=Range1d(1, cap * 2),
             tools="",
             toolbar_location=None,
-            title="Iterations to reach the tolerance as ε shrinks",
+            title="Iterations to the tolerance as ε shrinks",
             x_axis_label="ε / max C",
             name="sk_count_fig",
         )
