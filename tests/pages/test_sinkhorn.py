@@ -258,3 +258,36 @@ def test_takehome_and_caption_describe_the_view(page):
     lines = page.caption_lines()
     assert lines[0].startswith("Half-step 7")
     assert any(line.startswith("cost ⟨C, π*⟩") for line in lines)
+
+
+def test_the_code_box_sinkhorn_matches_ot_engine_and_pot_when_run_to_convergence():
+    """Both from-scratch forms of the code box, run long, give the plan of ot_engine.sinkhorn
+    and of POT's 'sinkhorn' and 'sinkhorn_log' methods."""
+    from ot_engine import sinkhorn
+
+    m = sk.SinkhornModel(n=16, eps=0.05, step=2)
+    namespace: dict = {"__name__": "snippet"}
+    with contextlib.redirect_stdout(io.StringIO()):
+        exec(compile(m.snippet(), "snippet", "exec"), namespace)
+    a, b, C, eps = (namespace[k] for k in ("a", "b", "C", "eps"))
+    keep_a, keep_b = a > 0, b > 0
+    ref = sinkhorn(a, b, C, eps, tol=1e-12).plan
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for method in ("sinkhorn", "sinkhorn_log"):
+            P = np.zeros_like(C)
+            P[np.ix_(keep_a, keep_b)] = ot.sinkhorn(
+                a[keep_a], b[keep_b], C[np.ix_(keep_a, keep_b)], eps, method=method,
+                stopThr=1e-15, numItermax=100_000,
+            )  # fmt: skip
+            np.testing.assert_allclose(P, ref, atol=1e-10)
+    for name in ("sinkhorn_plain", "sinkhorn_log"):
+        P = namespace[name](a, b, C, eps, 3000)
+        np.testing.assert_allclose(P, ref, atol=1e-10)
+
+
+def test_embed_view_builds_with_the_controls_in_the_figure():
+    page = sk.SinkhornPage(sk.SinkhornModel(n=16), embed=True)
+    assert page.controls() is None
+    view = page.figure()
+    assert page.control_panel in view.objects
