@@ -300,7 +300,7 @@ class SinkhornModel(param.Parameterized):
         r = run.reference
         status = "yes" if r.converged else f"NO: marginal error {r.marginal_error:.1e}"
         return [
-            readout("eps", "ε", f"{run.eps_fraction:.3g} × max C = {run.eps:.3g}"),
+            readout("eps", f"ε = {run.eps_fraction:.3g} × max C", f"{run.eps:.3g}"),
             readout("cost", "cost ⟨C, π*⟩", f"{r.cost:.6g}"),
             readout("iterations", "iterations (ε-scaling solver)", f"{r.iterations}"),
             readout(
@@ -411,7 +411,7 @@ plt.show()
 
 # --- the view -------------------------------------------------------------------------------
 
-HEAT = 190
+HEAT = 170
 WIDE = 360
 BAR_H = 120
 
@@ -599,8 +599,8 @@ class SinkhornPage(NotebookPage):
         self.bins_slider = w.IntSlider.from_param(m.param.n, step=8, throttled=True)
         self.step_slider = w.IntSlider(label="Half-step", start=0, end=MAX_STEPS, value=m.step)
         self.step_slider.param.watch(lambda e: m.param.update(step=e.new), "value")
-        self.back_button = w.Button(label="◀ Back a half-step", description="previous half-step")
-        self.forward_button = w.Button(label="Forward a half-step ▶", description="next half-step")
+        self.back_button = w.Button(label="◀ Back", description="one half-step back")
+        self.forward_button = w.Button(label="Forward ▶", description="one half-step forward")
         self.start_button = w.Button(label="Back to 0", description="back to half-step 0")
         self.play_toggle = w.Toggle(label="▶ Play", value=False)
         self.back_button.on_click(lambda _e: self.move(-1))
@@ -608,6 +608,26 @@ class SinkhornPage(NotebookPage):
         self.start_button.on_click(lambda _e: m.param.update(step=0))
         self.play_toggle.param.watch(self._play_toggled, "value")
         self.log_box = w.Checkbox.from_param(m.param.log_color)
+        if self.embed:
+            # An iframe: the controls in a wrapping row above the figure.
+            for widget in (self.preset_select, self.eps_slider, self.bins_slider, self.step_slider):
+                widget.param.update(width=190, sizing_mode="fixed")
+            self.control_panel = pn.FlexBox(
+                self.preset_select,
+                self.eps_slider,
+                self.step_slider,
+                self.back_button,
+                self.forward_button,
+                self.play_toggle,
+                self.start_button,
+                self.bins_slider,
+                self.reset_button,
+                self.log_box,
+                gap="0 8px",
+                align_items="center",
+                sizing_mode="stretch_width",
+            )
+            return
         self.control_panel = pn.Column(
             self.preset_select,
             self.reset_button,
@@ -687,7 +707,7 @@ class SinkhornPage(NotebookPage):
         )
         top = pn.FlexBox(
             pn.Column(bars, self.reference, sizing_mode="fixed", width=WIDE + 10),
-            pn.Column(plans, live, self.problem_note, self.readouts, max_width=440),
+            pn.Column(plans, live, self.problem_note, self.readouts, max_width=470),
             gap="0 12px",
             sizing_mode="stretch_width",
         )

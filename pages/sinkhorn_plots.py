@@ -64,17 +64,17 @@ def plan_codes(plan: np.ndarray, log_scale: bool) -> np.ndarray:
     return codes
 
 
-def error_curve(errors: np.ndarray) -> dict[str, np.ndarray]:
-    """Marginal errors per half-step as a line over iterations (half-step / 2), floored for
-    the log axis; NaN entries are dropped (the plain run ends there).
+def error_curve(errors: np.ndarray, x_step: float = 1.0) -> dict[str, np.ndarray]:
+    """Errors as a line, entry ``k`` at ``x = k * x_step`` (1: one entry per iteration, 0.5:
+    per half-step), floored for the log axis; NaN entries are dropped (the plain run ends).
 
     >>> d = error_curve(np.array([1.0, 0.5, 0.0, np.nan]))
     >>> d["it"].tolist(), d["err"].tolist()
-    ([0.0, 0.5, 1.0], [1.0, 0.5, 1e-16])
+    ([0.0, 1.0, 2.0], [1.0, 0.5, 1e-16])
     """
     errors = np.asarray(errors, dtype=np.float64)
     keep = np.isfinite(errors)
-    it = np.arange(errors.size, dtype=np.float64)[keep] / 2.0
+    it = np.arange(errors.size, dtype=np.float64)[keep] * x_step
     return {"it": it, "err": np.maximum(errors[keep], ERROR_FLOOR)}
 
 
@@ -251,7 +251,7 @@ class ErrorFigure:
         self.plain.data = error_curve(plain_errors[::2])
         if plain_breakdown is not None:
             it = plain_breakdown / 2.0
-            last = error_curve(plain_errors)["err"]
+            last = error_curve(plain_errors, 0.5)["err"]
             y = float(last[-1]) if last.size else 1.0
             self.plain_end.data = {"it": [it], "err": [y]}
         elif len(self.plain_end.data["it"]):

@@ -112,6 +112,10 @@ def test_stepping_forward_back_and_playing(page):
     np.testing.assert_allclose(m.frame.log_plan, np.exp(-_cost(m.n) / (m.eps * _cost(m.n).max())))
     page.step_slider.value = 33
     assert m.frame.k == 33 and page.errors.cursor.location == 16.5
+    # The error plot: one point per iteration, at its iteration number.
+    curve = page.errors.log.data
+    assert curve["it"][-1] == sk.MAX_STEPS / 2
+    assert curve["err"][10] == max(m.run.log.marginal_error[20], plots.ERROR_FLOOR)
     page.play_toggle.value = True  # no server: no timer, ticks are driven here
     assert page.play_toggle.label.startswith("⏸")
     page.tick()
