@@ -612,6 +612,14 @@ class SinkhornPage(NotebookPage):
             # An iframe: the controls in a wrapping row above the figure.
             for widget in (self.preset_select, self.eps_slider, self.bins_slider, self.step_slider):
                 widget.param.update(width=190, sizing_mode="fixed")
+            for widget in (
+                self.back_button,
+                self.forward_button,
+                self.play_toggle,
+                self.start_button,
+                self.reset_button,
+            ):
+                widget.param.update(width=100, sizing_mode="fixed")
             self.control_panel = pn.FlexBox(
                 self.preset_select,
                 self.eps_slider,
