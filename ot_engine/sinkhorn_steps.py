@@ -54,11 +54,13 @@ DOMAINS = ("plain", "log")
 
 
 def _lse_rows(M: np.ndarray) -> np.ndarray:
-    """``log sum_j exp(M_ij)`` per row, stable, ``-inf`` for rows that are all ``-inf``."""
+    """``log sum_j exp(M_ij)`` per row, stabilized by the row's largest entry.
+
+    Every row has a finite entry (the columns of the other histogram's bars with mass), so
+    the shift is finite; callers silence the warnings of ``-inf`` entries once, around loops.
+    """
     top = M.max(axis=1)
-    shift = np.where(np.isfinite(top), top, 0.0)
-    with np.errstate(divide="ignore"):
-        return shift + np.log(np.exp(M - shift[:, None]).sum(axis=1))
+    return top + np.log(np.exp(M - top[:, None]).sum(axis=1))
 
 
 def _l1(x: np.ndarray, y: np.ndarray) -> float:
@@ -141,26 +143,37 @@ class SinkhornSteps:
         k = int(k)
         if not 0 <= k <= self.half_steps:
             raise InvalidInput(f"k must be between 0 and {self.half_steps}, got {k}")
+        x, y = self._state(k)
+        if self.domain == "log":
+            return self.eps * x, self.eps * y
+        return x, y
+
+    def _state(self, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """State ``k`` as the stepper holds it (log domain: potentials over ``eps``)."""
         start = min(k // CHECKPOINT_EVERY, len(self._checkpoints) - 1)
         x, y = (s.copy() for s in self._checkpoints[start])
         step = _stepper(self.domain, self.a, self.b, self.C, self.eps)
         pre = None
-        for j in range(start * CHECKPOINT_EVERY + 1, k + 1):
-            x, y, _, _, pre = step(j, x, y, pre)
+        with np.errstate(all="ignore"):
+            for j in range(start * CHECKPOINT_EVERY + 1, k + 1):
+                x, y, _, _, pre = step(j, x, y, pre)
         return x, y
 
     def plan(self, k: int) -> np.ndarray:
         """The plan of state ``k`` as the iteration computes it (NaN/inf kept as they are: see
         ``breakdown``)."""
-        x, y = self.scalings(k)
+        self.scalings(k)  # checks k
+        x, y = self._state(k)
         return _plan(self.domain, x, y, self.C, self.eps)
 
 
 def _plan(domain, x, y, C, eps) -> np.ndarray:
+    """The plan of scalings ``(u, v)`` (plain) or of potentials in units of ``eps``,
+    ``(f / eps, g / eps)`` (log domain, as the stepper holds them)."""
     with np.errstate(all="ignore"):
         if domain == "plain":
             return x[:, None] * np.exp(-C / eps) * y[None, :]
-        return np.exp((x[:, None] + y[None, :] - C) / eps)
+        return np.exp(x[:, None] + y[None, :] - C / eps)
 
 
 def _stepper(domain, a, b, C, eps):
@@ -168,43 +181,46 @@ def _stepper(domain, a, b, C, eps):
 
     ``pre`` carries the product the next half-step needs (``K^T u`` after a row scaling,
     ``K v`` after a column one; their log-sum-exp forms in the log domain): each half-step
-    then costs one product with the kernel, which also gives the other side's sums.
+    then costs one product with the kernel, which also gives the other side's sums. The log
+    domain works with ``F = f / eps``, ``G = g / eps`` (one division of ``C`` in all). Call it
+    under ``np.errstate(all="ignore")``: the plain form's failures are detected by the caller.
     """
+    empty_a, empty_b = a == 0, b == 0
     if domain == "plain":
         with np.errstate(under="ignore"):
             K = np.exp(-C / eps)
+        Kt = np.ascontiguousarray(K.T)
 
         def plain(k, u, v, pre=None):
-            with np.errstate(all="ignore"):
-                if k % 2:
-                    Kv = K @ v if pre is None else pre
-                    u = a / Kv
-                    u[a == 0] = 0.0  # an empty bar gets no mass (0 / 0 would be NaN)
-                    after = K.T @ u
-                    return u, v, u * Kv, v * after, after
-                Ktu = K.T @ u if pre is None else pre
-                v = b / Ktu
-                v[b == 0] = 0.0
-                after = K @ v
-                return u, v, u * after, v * Ktu, after
+            if k % 2:
+                Kv = K @ v if pre is None else pre
+                u = a / Kv
+                u[empty_a] = 0.0  # an empty bar gets no mass (0 / 0 would be NaN)
+                after = Kt @ u
+                return u, v, u * Kv, v * after, after
+            Ktu = Kt @ u if pre is None else pre
+            v = b / Ktu
+            v[empty_b] = 0.0
+            after = K @ v
+            return u, v, u * after, v * Ktu, after
 
         return plain
 
     with np.errstate(divide="ignore"):
         log_a, log_b = np.log(a), np.log(b)
-    Ct = np.ascontiguousarray(C.T)
+    Cn = C / eps
+    Cnt = np.ascontiguousarray(Cn.T)
 
-    def log(k, f, g, pre=None):
-        with np.errstate(invalid="ignore", over="ignore"):
-            if k % 2:
-                r = _lse_rows((g[None, :] - C) / eps) if pre is None else pre
-                f = eps * (log_a - r)
-                after = _lse_rows((f[None, :] - Ct) / eps)
-                return f, g, np.exp(f / eps + r), np.exp(g / eps + after), after
-            c = _lse_rows((f[None, :] - Ct) / eps) if pre is None else pre
-            g = eps * (log_b - c)
-            after = _lse_rows((g[None, :] - C) / eps)
-            return f, g, np.exp(f / eps + after), np.exp(g / eps + c), after
+    def log(k, F, G, pre=None):
+        if k % 2:
+            r = _lse_rows(G[None, :] - Cn) if pre is None else pre
+            F = log_a - r
+            after = _lse_rows(F[None, :] - Cnt)
+            return F, G, np.exp(F + r), np.exp(G + after), after
+        c = _lse_rows(F[None, :] - Cnt) if pre is None else pre
+        G = log_b - c
+        after = _lse_rows(G[None, :] - Cn)
+        return F, G, np.exp(F + after), np.exp(G + c), after
 
     return log
 
@@ -337,25 +353,26 @@ def sinkhorn_steps(
     if row_err[0] + col_err[0] <= tol:
         converged_at = 0
     pre = None
-    for k in range(1, half_steps + 1):
-        if stop_at_tol and converged_at is not None:
-            break
-        x, y, rows, cols, pre = step(k, x, y, pre)
-        finite = np.isfinite(rows).all() and np.isfinite(cols).all()
-        if not finite:
-            row_err.append(math.nan)
-            col_err.append(math.nan)
-            breakdown = k
-            reason = _why_not_finite(k, x, y, a, b, C, eps)
+    with np.errstate(all="ignore"):  # the plain form's failures are detected below
+        for k in range(1, half_steps + 1):
+            if stop_at_tol and converged_at is not None:
+                break
+            x, y, rows, cols, pre = step(k, x, y, pre)
+            # NaN and inf propagate through a sum: one scalar check per half-step.
+            if not math.isfinite(float(rows.sum() + cols.sum())):
+                row_err.append(math.nan)
+                col_err.append(math.nan)
+                breakdown = k
+                reason = _why_not_finite(k, x, y, a, b, C, eps)
+                if k % CHECKPOINT_EVERY == 0:
+                    checkpoints.append((x.copy(), y.copy()))
+                break
+            row_err.append(_l1(rows, a))
+            col_err.append(_l1(cols, b))
+            if converged_at is None and row_err[-1] + col_err[-1] <= tol:
+                converged_at = k
             if k % CHECKPOINT_EVERY == 0:
                 checkpoints.append((x.copy(), y.copy()))
-            break
-        row_err.append(_l1(rows, a))
-        col_err.append(_l1(cols, b))
-        if converged_at is None and row_err[-1] + col_err[-1] <= tol:
-            converged_at = k
-        if k % CHECKPOINT_EVERY == 0:
-            checkpoints.append((x.copy(), y.copy()))
     return SinkhornSteps(
         domain=domain,
         a=frozen_array(a),

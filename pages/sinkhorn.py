@@ -49,6 +49,9 @@ DEFAULT_STEP = 5
 MAX_STEPS = 400
 #: Marginal error that counts as converged in the readouts (and the reference's target).
 TOL = 1e-9
+#: A record stops once its marginal error is this small: later half-steps change the plan by
+#: less than any digit the page shows, so they are not computed (nor stored).
+STOP_TOL = 1e-13
 #: The sweep: ε values (fractions of max C), its tolerance and iteration cap.
 SWEEP_EPS = (0.1, 0.03, 0.01, 0.003, 0.001, 0.0003)
 SWEEP_TOL = 1e-6
@@ -88,9 +91,11 @@ class Run:
 
 @dataclass(frozen=True)
 class Frame:
-    """The state shown: half-step ``k`` of both iterations."""
+    """The state shown: half-step ``k`` of both iterations (each drawn at its last recorded
+    state when it converged, or broke down, before ``k``)."""
 
     k: int
+    log_k: int
     log_plan: np.ndarray
     plain_k: int  # the plain state drawn (its last one once it broke down)
     plain_plan: np.ndarray
@@ -109,8 +114,9 @@ def solve_run(p, q, n: int, eps_fraction: float) -> Run:
     x = uniform_grid(n)
     C = cost_matrix(x, x)
     eps = eps_fraction * float(C.max())
-    log = sinkhorn_steps(p, q, C, eps, domain="log", half_steps=MAX_STEPS, tol=TOL)
-    plain = sinkhorn_steps(p, q, C, eps, domain="plain", half_steps=MAX_STEPS, tol=TOL)
+    steps = partial(sinkhorn_steps, half_steps=MAX_STEPS, tol=STOP_TOL, stop_at_tol=True)
+    log = steps(p, q, C, eps, domain="log")
+    plain = steps(p, q, C, eps, domain="plain")
     reference = sinkhorn(p, q, C, eps, tol=TOL)
     return Run(x, C, eps_fraction, eps, log, plain, reference, time.perf_counter() - t0)
 
@@ -216,12 +222,14 @@ class SinkhornModel(param.Parameterized):
 
     @staticmethod
     def _frame(run: Run, k: int) -> Frame:
-        k = min(k, run.log.half_steps)
+        log_k = min(k, run.log.half_steps)
         plain_k = min(k, run.plain.half_steps)
-        log_plan = run.log.plan(k)
+        log_plan = run.log.plan(log_k)
         plain_plan = run.plain.plan(plain_k)
         ref = run.reference.plan
-        return Frame(k, log_plan, plain_k, plain_plan, _dist(log_plan, ref), _dist(plain_plan, ref))
+        return Frame(
+            k, log_k, log_plan, plain_k, plain_plan, _dist(log_plan, ref), _dist(plain_plan, ref)
+        )
 
     # --- what the page reads out ----------------------------------------------------------
 
@@ -236,7 +244,13 @@ class SinkhornModel(param.Parameterized):
             what = f"row scaling u ← a / (K v) of iteration {(k + 1) // 2}: now π1 = a"
         else:
             what = f"column scaling v ← b / (Kᵀ u) of iteration {k // 2}: now πᵀ1 = b"
-        return f"Half-step {k} of {MAX_STEPS}: {what}."
+        text = f"Half-step {k} of {MAX_STEPS}: {what}."
+        if fr.log_k < k:
+            text += (
+                f" The log-domain iteration converged at half-step {fr.log_k} (marginal error "
+                f"≤ {STOP_TOL:.0e}): later half-steps leave its plan as drawn."
+            )
+        return text
 
     def readout_rows(self) -> list[list[str]]:
         """The two-column table (plain, log domain) of the state shown."""
@@ -253,13 +267,14 @@ class SinkhornModel(param.Parameterized):
             )  # fmt: skip
 
         p_row, p_col = err(plain, fr.plain_k)
-        l_row, l_col = err(log, fr.k)
+        l_row, l_col = err(log, fr.log_k)
         flag = plain.breakdown_reason if broke else ""
         n2 = run.C.size
 
         def tol_text(rec):
-            if rec.iterations_to_tol is not None:
-                return f"{rec.iterations_to_tol}"
+            reached = np.flatnonzero(rec.marginal_error <= TOL)  # NaN compares False
+            if reached.size:
+                return f"{(int(reached[0]) + 1) // 2}"
             if rec.breakdown is not None:
                 return "never"
             return f"> {MAX_STEPS // 2}"
@@ -287,8 +302,8 @@ class SinkhornModel(param.Parameterized):
             readout(
                 "state",
                 "half-step drawn",
-                f"{fr.plain_k} (NaN)" if broke else f"{fr.plain_k}",
-                f"{fr.k}",
+                _drawn(fr.plain_k, fr.k, broke),
+                _drawn(fr.log_k, fr.k, False),
             ),
             readout("tol", f"iterations to error ≤ {TOL:.0e}", tol_text(plain), tol_text(log)),
         ]
@@ -771,6 +786,12 @@ class SinkhornPage(NotebookPage):
             for name in ("p", "q")
             if name in values and values[name].size != model.n
         ]
+
+
+def _drawn(drawn: int, asked: int, broke: bool) -> str:
+    if broke:
+        return f"{drawn} (NaN)"
+    return f"{drawn} (converged)" if drawn < asked else f"{drawn}"
 
 
 def _alert(text: str) -> str:

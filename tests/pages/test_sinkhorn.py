@@ -114,7 +114,7 @@ def test_stepping_forward_back_and_playing(page):
     assert m.frame.k == 33 and page.errors.cursor.location == 16.5
     # The error plot: one point per iteration, at its iteration number.
     curve = page.errors.log.data
-    assert curve["it"][-1] == sk.MAX_STEPS / 2
+    assert curve["it"][-1] == m.run.log.half_steps // 2
     assert curve["err"][10] == max(m.run.log.marginal_error[20], plots.ERROR_FLOOR)
     page.play_toggle.value = True  # no server: no timer, ticks are driven here
     assert page.play_toggle.label.startswith("⏸")
