@@ -56,8 +56,12 @@ STOP_TOL = 1e-13
 SWEEP_EPS = (0.1, 0.03, 0.01, 0.003, 0.001, 0.0003)
 SWEEP_TOL = 1e-6
 SWEEP_CAP = 1000
+#: Half-steps recorded on the event path at least (more when the step shown is further).
+QUICK_STEPS = 24
 #: Milliseconds between two half-steps while playing.
 PLAY_MS = 300
+#: Wait this long for the controls to rest before the full records are computed.
+RECORDS_DELAY_MS = 60
 #: Wait for the bars to rest before starting a sweep (a drag changes them often).
 SWEEP_DELAY_MS = 250
 
@@ -87,6 +91,26 @@ class Run:
     plain: SinkhornSteps
     reference: object  # SinkhornResult
     compute_time: float
+    requested: int  # half-steps asked of both records (MAX_STEPS: the full run)
+
+    @property
+    def complete(self) -> bool:
+        """Both records hold all they ever will (asked for all, or ended early)."""
+        return self.requested >= MAX_STEPS or (
+            self.log.half_steps < self.requested and self.plain.half_steps < self.requested
+        )
+
+    def covers(self, k: int) -> bool:
+        return self.complete or k <= self.requested
+
+    def same_problem(self, p, q, n: int, eps_fraction: float) -> bool:
+        a, b = p / p.sum(), q / q.sum()
+        return (
+            self.x.size == n
+            and self.eps_fraction == eps_fraction
+            and np.array_equal(self.log.a, a)
+            and np.array_equal(self.log.b, b)
+        )
 
 
 @dataclass(frozen=True)
@@ -108,17 +132,18 @@ def _dist(P: np.ndarray, ref: np.ndarray) -> float:
         return float(np.abs(P - ref).sum())
 
 
-def solve_run(p, q, n: int, eps_fraction: float) -> Run:
-    """Iterate both forms for ``MAX_STEPS`` half-steps and solve the reference."""
+def solve_run(p, q, n: int, eps_fraction: float, half_steps: int = MAX_STEPS, warm=None) -> Run:
+    """Iterate both forms for ``half_steps`` half-steps (fewer once converged to
+    ``STOP_TOL``) and solve the reference (warm-started from ``warm``, a previous one)."""
     t0 = time.perf_counter()
     x = uniform_grid(n)
     C = cost_matrix(x, x)
     eps = eps_fraction * float(C.max())
-    steps = partial(sinkhorn_steps, half_steps=MAX_STEPS, tol=STOP_TOL, stop_at_tol=True)
+    steps = partial(sinkhorn_steps, half_steps=half_steps, tol=STOP_TOL, stop_at_tol=True)
     log = steps(p, q, C, eps, domain="log")
     plain = steps(p, q, C, eps, domain="plain")
-    reference = sinkhorn(p, q, C, eps, tol=TOL)
-    return Run(x, C, eps_fraction, eps, log, plain, reference, time.perf_counter() - t0)
+    reference = sinkhorn(p, q, C, eps, tol=TOL, warm_start=warm)
+    return Run(x, C, eps_fraction, eps, log, plain, reference, time.perf_counter() - t0, half_steps)
 
 
 @dataclass(frozen=True)
@@ -202,13 +227,31 @@ class SinkhornModel(param.Parameterized):
                 + ": every bar is at zero. The iteration shown is the last valid one."
             )
             return
+        # On the event path: only the half-steps up to the one shown (the full records for
+        # the curves come from full_run(), on the worker when served).
+        self._solve(max(self.step, QUICK_STEPS))
+
+    def _solve(self, half_steps: int) -> None:
+        warm = None if self.run is None else self.run.reference
         try:
-            run = solve_run(self.p, self.q, self.n, self.eps)
+            run = solve_run(self.p, self.q, self.n, self.eps, half_steps, warm)
         except InvalidInput as err:  # not expected after the checks above; never crash
             self._set_problem(f"Could not iterate this state ({err}). The last valid one stays.")
             return
         with param.edit_constant(self):
             self.param.update(run=run, problem="", frame=self._frame(run, self.step))
+
+    def full_run(self):
+        """The full records of the current problem, as a job for the worker (pure)."""
+        warm = None if self.run is None else self.run.reference
+        return partial(solve_run, self.p.copy(), self.q.copy(), self.n, self.eps, MAX_STEPS, warm)
+
+    def accept_run(self, run: Run) -> None:
+        """Show ``run`` (from :meth:`full_run`) if it is still the current problem."""
+        if self.problem or not run.same_problem(self.p, self.q, self.n, self.eps):
+            return
+        with param.edit_constant(self):
+            self.param.update(run=run, frame=self._frame(run, self.step))
 
     def _set_problem(self, text: str) -> None:
         with param.edit_constant(self):
@@ -216,9 +259,13 @@ class SinkhornModel(param.Parameterized):
 
     @param.depends("step", watch=True)
     def _step_changed(self) -> None:
-        if self.run is not None:
-            with param.edit_constant(self):
-                self.frame = self._frame(self.run, self.step)
+        if self.run is None:
+            return
+        if not self.run.covers(self.step) and not self.problem:
+            self._solve(MAX_STEPS)  # stepped past a quick record before the full one came
+            return
+        with param.edit_constant(self):
+            self.frame = self._frame(self.run, self.step)
 
     @staticmethod
     def _frame(run: Run, k: int) -> Frame:
@@ -277,6 +324,8 @@ class SinkhornModel(param.Parameterized):
                 return f"{(int(reached[0]) + 1) // 2}"
             if rec.breakdown is not None:
                 return "never"
+            if not run.complete:
+                return "…"  # the full record is on its way (worker)
             return f"> {MAX_STEPS // 2}"
 
         def dist(v):
@@ -507,6 +556,12 @@ class SinkhornPage(NotebookPage):
             on_progress=self._sweep_progress,
             delay_ms=SWEEP_DELAY_MS,
         )
+        # The full records of the current ε (error curve, iterations to tol), off the event
+        # path: a bar event computes only the half-steps up to the one shown.
+        self._records = workers.Job(
+            m.accept_run, on_error=self._sweep_failed, delay_ms=RECORDS_DELAY_MS
+        )
+        self._sweep_key = None
         self._player = None
         self._build_controls()
         m.param.watch(self._bars_changed, ["p", "q"])
@@ -544,10 +599,17 @@ class SinkhornPage(NotebookPage):
             run.log.marginal_error, run.plain.marginal_error, run.plain.breakdown, m.step
         )
         self.counts.set_eps(run.eps_fraction)
-        if not m.problem:
+        self._frame_changed()
+        if m.problem:
+            return
+        # Last: without a server these jobs run at once and redraw (nested) before we return.
+        if not run.complete:
+            self._records.submit(m.full_run())
+        key = (m.n, m.p.tobytes(), m.q.tobytes())  # the sweep does not depend on ε
+        if key != self._sweep_key:
+            self._sweep_key = key
             self._sweep.submit(partial(run_sweep, m.p.copy(), m.q.copy(), m.n))
             self._sweep_stale(True)
-        self._frame_changed()
 
     def _frame_changed(self, *_events) -> None:
         m = self.model

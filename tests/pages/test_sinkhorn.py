@@ -295,3 +295,22 @@ def test_embed_view_builds_with_the_controls_in_the_figure():
     assert page.controls() is None
     view = page.figure()
     assert page.control_panel in view.objects
+
+
+def test_the_event_path_records_only_what_it_shows_and_the_full_run_replaces_it():
+    m = sk.SinkhornModel(n=32, eps=1e-3, step=5)  # no page: no worker, the quick record stays
+    assert m.run.requested == sk.QUICK_STEPS and not m.run.complete
+    assert m.run.log.half_steps == sk.QUICK_STEPS
+    quick = m.run
+    full_job = m.full_run()
+    m.step = 100  # past the quick record: the full one is computed at once
+    assert m.run.complete and m.frame.k == 100 and m.frame.log_k == 100
+    full = full_job()
+    np.testing.assert_allclose(full.log.plan(5), quick.log.plan(5), atol=1e-15)
+    # A full run of another problem (the bars moved meanwhile) is not shown.
+    p = m.p.copy()
+    p[0] = 0.5
+    m.p = p
+    current = m.run
+    m.accept_run(full)
+    assert m.run is current
