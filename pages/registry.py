@@ -65,18 +65,18 @@ PAGES: tuple[PageInfo, ...] = (
         "pages.transport_plan:TransportPlanPage",
     ),
     PageInfo(
-        "sinkhorn",
-        "Sinkhorn, step by step",
-        "Step through Sinkhorn's scalings one half-step at a time, and watch small ε break them.",
-        1,
-        "pages.sinkhorn:SinkhornPage",
-    ),
-    PageInfo(
         "kl_vs_wasserstein",
         "KL versus Wasserstein",
         "Slide a bump away and see which divergences still tell you which way to move.",
         1,
         "pages.kl_vs_wasserstein:KLvsWassersteinPage",
+    ),
+    PageInfo(
+        "sinkhorn",
+        "Sinkhorn, step by step",
+        "Step through Sinkhorn's scalings one half-step at a time, and watch small ε break them.",
+        1,
+        "pages.sinkhorn:SinkhornPage",
     ),
     PageInfo(
         "brenier",
