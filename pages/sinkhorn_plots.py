@@ -237,7 +237,7 @@ class ErrorFigure:
                     LegendItem(label="current ε, log domain", renderers=[log_line]),
                     LegendItem(label="current ε, plain", renderers=[plain_line, end]),
                 ],
-                location="top_right",
+                location="bottom_right",
                 label_text_font_size="11px",
                 background_fill_alpha=0.6,
                 padding=2,
