@@ -60,10 +60,12 @@ SWEEP_CAP = 1000
 QUICK_STEPS = 24
 #: Milliseconds between two half-steps while playing.
 PLAY_MS = 300
-#: Wait this long for the controls to rest before the full records are computed.
-RECORDS_DELAY_MS = 60
-#: Wait for the bars to rest before starting a sweep (a drag changes them often).
-SWEEP_DELAY_MS = 250
+#: Wait this long for the controls to rest before the full records are computed (a drag
+#: then pays for them once, when it pauses, not between its syncs).
+RECORDS_DELAY_MS = 300
+#: Wait for the bars to rest before starting a sweep: its Python loops hold the GIL for
+#: ~0.1 s, which, started between the syncs of a drag, delayed the drag's answers.
+SWEEP_DELAY_MS = 800
 
 
 def _parse_eps(raw: str) -> float:
