@@ -30,6 +30,7 @@ from .gaussian import (
 from .geometry import cost_matrix, uniform_grid
 from .results import ExactResult, MonotonePlan, SinkhornResult
 from .sinkhorn import sinkhorn
+from .sinkhorn_steps import SinkhornSteps, entropic_plan_2x2, sinkhorn_steps
 from .validation import MAX_SIZE, InvalidInput
 
 __all__ = [
@@ -38,10 +39,12 @@ __all__ = [
     "InvalidInput",
     "MonotonePlan",
     "SinkhornResult",
+    "SinkhornSteps",
     "brenier_map",
     "brenier_potential",
     "cost_matrix",
     "empirical_w2",
+    "entropic_plan_2x2",
     "exact",
     "gaussian_brenier_map",
     "gaussian_brenier_potential",
@@ -54,6 +57,7 @@ __all__ = [
     "monotone_plan_1d",
     "sample_gaussian",
     "sinkhorn",
+    "sinkhorn_steps",
     "tv",
     "uniform_grid",
     "wasserstein_1d",

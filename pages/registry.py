@@ -79,18 +79,25 @@ PAGES: tuple[PageInfo, ...] = (
         "pages.one_dimension:OneDimensionPage",
     ),
     PageInfo(
-        "kl_vs_wasserstein",
-        "KL versus Wasserstein",
-        "Slide a bump away and see which divergences still tell you which way to move.",
-        1,
-        "pages.kl_vs_wasserstein:KLvsWassersteinPage",
-    ),
-    PageInfo(
         "duality",
         "Duality: prices instead of routes",
         "Drag two histograms and see the prices that certify the optimal cost.",
         1,
         "pages.duality:DualityPage",
+    ),
+    PageInfo(
+        "sinkhorn",
+        "Sinkhorn, step by step",
+        "Step through Sinkhorn's scalings one half-step at a time, and watch small ε break them.",
+        1,
+        "pages.sinkhorn:SinkhornPage",
+    ),
+    PageInfo(
+        "kl_vs_wasserstein",
+        "KL versus Wasserstein",
+        "Slide a bump away and see which divergences still tell you which way to move.",
+        1,
+        "pages.kl_vs_wasserstein:KLvsWassersteinPage",
     ),
     PageInfo(
         "brenier",
