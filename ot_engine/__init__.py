@@ -58,3 +58,22 @@ __all__ = [
     "uniform_grid",
     "wasserstein_1d",
 ]
+
+# Gromov-Wasserstein (chapter 3, /gromov_wasserstein)
+from .gromov import (  # noqa: E402
+    GromovResult,
+    GromovStarts,
+    distance_matrix,
+    gromov_multistart,
+    gromov_wasserstein,
+    gw_objective,
+)
+
+__all__ += [
+    "GromovResult",
+    "GromovStarts",
+    "distance_matrix",
+    "gromov_multistart",
+    "gromov_wasserstein",
+    "gw_objective",
+]
