@@ -60,7 +60,7 @@ __all__ = [
 ]
 
 # Gromov-Wasserstein (chapter 3, /gromov_wasserstein)
-from .gromov import (  # noqa: E402
+from .gromov import (
     GromovResult,
     GromovStarts,
     distance_matrix,

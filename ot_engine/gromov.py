@@ -550,8 +550,10 @@ def gromov_multistart(
     0.0
     """
     C1, C2, p, q = _check_inputs(C1, C2, p, q)
-    if isinstance(starts, bool) or not isinstance(starts, numbers.Integral) or not (
-        1 <= starts <= 32
+    if (
+        isinstance(starts, bool)
+        or not isinstance(starts, numbers.Integral)
+        or not (1 <= starts <= 32)
     ):
         raise InvalidInput(f"starts must be a whole number from 1 to 32, got {starts!r}")
     max_time = check_positive("max_time", max_time)

@@ -24,7 +24,7 @@ import numpy as np
 
 from .validation import InvalidInput
 
-__all__ = ["PRESETS", "Scene", "make_scene", "rotation", "rotate"]
+__all__ = ["PRESETS", "Scene", "make_scene", "rotate", "rotation"]
 
 #: Preset name -> what it shows (the page's menu).
 PRESETS = {

@@ -78,6 +78,13 @@ PAGES: tuple[PageInfo, ...] = (
         2,
         "pages.brenier:BrenierPage",
     ),
+    PageInfo(
+        "gromov_wasserstein",
+        "Gromov-Wasserstein",
+        "Match a curve in the plane with a curve in space by comparing distances within each.",
+        3,
+        "pages.gromov_wasserstein:GromovPage",
+    ),
 )
 
 ALL: tuple[PageInfo, ...] = (HOME, *PAGES)

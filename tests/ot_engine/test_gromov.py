@@ -58,7 +58,7 @@ def test_conditional_gradient_matches_pot_from_the_same_start(preset, start):
     p = np.full(40, 1 / 40)
     G0 = np.outer(p, p) if start == "product" else random_coupling(p, p, seed=5)
     res = gromov_wasserstein(C1, C2, G0=G0)
-    T_pot, log = ot.gromov.gromov_wasserstein(C1, C2, p, p, G0=G0, log=True)
+    _, log = ot.gromov.gromov_wasserstein(C1, C2, p, p, G0=G0, log=True)
     assert isinstance(res, GromovResult) and res.converged
     assert res.marginal_error < 1e-12
     assert res.value == pytest.approx(log["gw_dist"], rel=1e-6, abs=1e-10)
