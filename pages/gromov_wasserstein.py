@@ -216,8 +216,8 @@ class GromovPage(NotebookPage):
         )
         text = {"font-size": "1rem"}
         self.status = pn.pane.Markdown("", sizing_mode="stretch_width", styles=text, margin=(0, 10))
-        self.progress = pn.indicators.Progress(
-            value=0, max=100, visible=False, sizing_mode="stretch_width", height=12
+        self.progress = pn.pane.HTML(
+            _progress_html(0), visible=False, sizing_mode="stretch_width", margin=(0, 10)
         )
         #: The last finished solve, the scene it belongs to, and the target distances used.
         self.result: GromovStarts | None = None
@@ -269,7 +269,7 @@ class GromovPage(NotebookPage):
         self._pending = (key, C2)
         self._job.submit(self.model.solve_job(C2))
         if self._job.busy:
-            self.progress.param.update(value=0, visible=True)
+            self.progress.param.update(object=_progress_html(0), visible=True)
             self.status.object = "Solving from every start…"
         self._paint()
 
@@ -288,7 +288,7 @@ class GromovPage(NotebookPage):
         self._paint()
 
     def _show_progress(self, fraction: float, text: str) -> None:
-        self.progress.param.update(value=int(100 * fraction), visible=True)
+        self.progress.param.update(object=_progress_html(fraction), visible=True)
         self.status.object = f"Solving: {text}…"
 
     # --- drawing ---------------------------------------------------------------------------
@@ -325,11 +325,7 @@ class GromovPage(NotebookPage):
             return [readout("gw", "GW value of the coupling shown", why)]
         best = result.result
         fresh = self.result_key == self.model.solve_key
-        solver = (
-            "exact (conditional gradient)"
-            if best.eps == 0
-            else f"entropic, ε = {best.eps:g} (mirror descent)"
-        )
+        solver = "exact" if best.eps == 0 else f"entropic, ε = {best.eps:g}"
         flag = "" if best.converged else "did not converge: value not reliable"
         rows = [
             readout("gw", "GW value of the coupling shown", fmt_value(best.value), flag=flag),
@@ -381,6 +377,7 @@ class GromovPage(NotebookPage):
             pn.widgets.Select.from_param(
                 m.param.eps, options=EPS_LABELS, sizing_mode="stretch_width"
             ),
+            pn.pane.Markdown("Colour each point of Y by", margin=(0, 10), styles=text),
             pn.widgets.RadioButtonGroup.from_param(
                 m.param.colour,
                 options={"mean place": "mean", "main source": "argmax"},
@@ -393,17 +390,11 @@ class GromovPage(NotebookPage):
         return self.control_panel
 
     def side_readouts(self) -> pn.viewable.Viewable:
-        live = compat.AttributedColumn(
-            self.status,
-            self.progress,
-            html_attributes={"aria-live": "polite"},
-            sizing_mode="stretch_width",
-        )
-        return pn.Column(live, self.readouts, sizing_mode="stretch_width")
+        return self.readouts
 
     def figure(self) -> pn.viewable.Viewable:
         panes = [
-            pn.pane.Bokeh(f.figure, sizing_mode="stretch_width", styles={"flex": "1 1 280px"})
+            pn.pane.Bokeh(f.figure, sizing_mode="fixed")
             for f in (self.source_fig, self.target_fig, self.c1_fig, self.c2_fig)
         ]
         caption = pn.pane.Markdown(
@@ -414,8 +405,17 @@ class GromovPage(NotebookPage):
             sizing_mode="stretch_width",
             styles={"color": theme.caption_color(shell.is_dark()), "font-size": "1rem"},
         )
-        grid = pn.FlexBox(*panes, gap="8px", sizing_mode="stretch_width")
-        return pn.Column(grid, caption, sizing_mode="stretch_width")
+        grid = pn.FlexBox(*panes, gap="8px", justify_content="center", sizing_mode="stretch_width")
+        # What the solver is doing, read out as it changes (under the figures: on a phone the
+        # controls and readouts come after them).
+        live = compat.AttributedColumn(
+            self.status,
+            self.progress,
+            html_attributes={"aria-live": "polite"},
+            sizing_mode="stretch_width",
+            min_height=40,
+        )
+        return pn.Column(grid, live, caption, sizing_mode="stretch_width")
 
     # --- take it home --------------------------------------------------------------------
 
@@ -424,6 +424,15 @@ class GromovPage(NotebookPage):
 
     def caption_lines(self) -> list[str]:
         return [f"{row[1]}: {row[3]}" for row in self.readouts.rows]
+
+
+def _progress_html(fraction: float) -> str:
+    """A native progress bar with a name (the value is a number the page computed)."""
+    value = round(100 * min(max(float(fraction), 0.0), 1.0))
+    return (
+        f'<progress max="100" value="{value}" aria-label="progress of the solve" '
+        'style="width: 100%; height: 10px"></progress>'
+    )
 
 
 def _ms(seconds: float) -> str:

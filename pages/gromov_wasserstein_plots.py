@@ -21,7 +21,7 @@ from pages import theme
 HALF = 1.35
 SHAPE_PALETTE = "Viridis256"
 MATRIX_PALETTE = "Cividis256"
-FIGURE_SIZE = 330
+FIGURE_SIZE = 300
 
 #: The edges of the cube [-1, 1]^3 drawn (turned with the shape) behind the target's points.
 _CORNERS = np.array([[x, y, z] for x in (-1, 1) for y in (-1, 1) for z in (-1, 1)], dtype=float)
@@ -35,7 +35,7 @@ def _plot(title: str, **kw) -> figure:
         toolbar_location=None,
         width=FIGURE_SIZE,
         height=FIGURE_SIZE,
-        sizing_mode="scale_width",
+        sizing_mode="fixed",
         **kw,
     )
     theme.style_figure(fig)
