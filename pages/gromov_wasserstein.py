@@ -232,7 +232,11 @@ class GromovPage(NotebookPage):
             delay_ms=SOLVE_DELAY_MS,
         )
         self._build_controls()
-        self._on_scene()
+        self._draw_scene()
+        self._paint()
+        # The first solve starts once the browser has the page (at once without a server):
+        # its progress and result then patch a document the browser already holds.
+        pn.state.onload(self._request_solve)
         m = self.model
         m.param.watch(self._on_scene, list(GromovModel.SCENE))
         m.param.watch(self._on_eps, ["eps"])
@@ -241,10 +245,13 @@ class GromovPage(NotebookPage):
 
     # --- events ---------------------------------------------------------------------------
 
-    def _on_scene(self, *_events) -> None:
+    def _draw_scene(self) -> None:
         scene, C1, _ = self.model.geometry()
         self.source_fig.update(scene.X, scene.s)
         self.c1_fig.update(C1, np.argsort(scene.s))
+
+    def _on_scene(self, *_events) -> None:
+        self._draw_scene()
         self._request_solve()
 
     def _on_eps(self, *_events) -> None:
@@ -359,6 +366,15 @@ class GromovPage(NotebookPage):
 
     def _build_controls(self) -> None:
         m = self.model
+        self.new_samples = pn.widgets.Button(
+            name=_samples_label(m.seed),
+            description="Draw new points and noise for both shapes (the next seed)",
+            button_type="primary",
+            button_style="outline",
+            sizing_mode="stretch_width",
+        )
+        self.new_samples.on_click(self._next_seed)
+        m.param.watch(lambda e: setattr(self.new_samples, "name", _samples_label(e.new)), "seed")
         text = {"font-size": "1rem"}
         slider = partial(_AngleSlider.from_param, sizing_mode="stretch_width", format="0")
         self.control_panel = pn.Column(
@@ -369,7 +385,7 @@ class GromovPage(NotebookPage):
             pn.widgets.FloatSlider.from_param(
                 m.param.noise, sizing_mode="stretch_width", format="0.00"
             ),
-            pn.widgets.IntInput.from_param(m.param.seed, sizing_mode="stretch_width"),
+            self.new_samples,
             pn.pane.Markdown("**Turn the shape in space**", margin=(0, 10), styles=text),
             slider(m.param.yaw),
             slider(m.param.pitch),
@@ -385,6 +401,9 @@ class GromovPage(NotebookPage):
             ),
             sizing_mode="stretch_width",
         )
+
+    def _next_seed(self, *_event) -> None:
+        self.model.seed = (self.model.seed + 1) % (MAX_SEED + 1)
 
     def controls(self) -> pn.viewable.Viewable:
         return self.control_panel
@@ -424,6 +443,10 @@ class GromovPage(NotebookPage):
 
     def caption_lines(self) -> list[str]:
         return [f"{row[1]}: {row[3]}" for row in self.readouts.rows]
+
+
+def _samples_label(seed: int) -> str:
+    return f"New random samples (seed {seed})"
 
 
 def _progress_html(fraction: float) -> str:

@@ -213,3 +213,13 @@ def test_caption_lines_are_the_readouts():
     view = gw.GromovPage(gw.GromovModel(), embed=False)
     lines = view.caption_lines()
     assert lines[0].startswith("GW value of the coupling shown: ")
+
+
+def test_new_samples_button_moves_to_the_next_seed():
+    view = gw.GromovPage(gw.GromovModel(seed=gw.MAX_SEED - 1), embed=False)
+    view._next_seed()
+    assert view.model.seed == gw.MAX_SEED
+    assert view.new_samples.name == f"New random samples (seed {gw.MAX_SEED})"
+    view._next_seed()
+    assert view.model.seed == 0
+    assert view.result_key == view.model.solve_key
