@@ -367,14 +367,14 @@ class GromovPage(NotebookPage):
     def _build_controls(self) -> None:
         m = self.model
         self.new_samples = pn.widgets.Button(
-            name=_samples_label(m.seed),
+            label=_samples_label(m.seed),
             description="Draw new points and noise for both shapes (the next seed)",
-            button_type="primary",
-            button_style="outline",
+            color="primary",
+            variant="outline",
             sizing_mode="stretch_width",
         )
         self.new_samples.on_click(self._next_seed)
-        m.param.watch(lambda e: setattr(self.new_samples, "name", _samples_label(e.new)), "seed")
+        m.param.watch(lambda e: setattr(self.new_samples, "label", _samples_label(e.new)), "seed")
         text = {"font-size": "1rem"}
         slider = partial(_AngleSlider.from_param, sizing_mode="stretch_width", format="0")
         self.control_panel = pn.Column(
@@ -419,7 +419,7 @@ class GromovPage(NotebookPage):
         caption = pn.pane.Markdown(
             "Each point of Y takes the colour of the points of X the coupling sends to it. "
             "Turn Y with the sliders: its distances do not change, so neither do the value "
-            "nor the colours. Below, the distance matrices: X in order along its curve, Y in "
+            "nor the colours. The distance matrices: X in order along its curve, Y in "
             "the order of its matches; alike images mean the coupling keeps distances.",
             sizing_mode="stretch_width",
             styles={"color": theme.caption_color(shell.is_dark()), "font-size": "1rem"},

@@ -219,7 +219,7 @@ def test_new_samples_button_moves_to_the_next_seed():
     view = gw.GromovPage(gw.GromovModel(seed=gw.MAX_SEED - 1), embed=False)
     view._next_seed()
     assert view.model.seed == gw.MAX_SEED
-    assert view.new_samples.name == f"New random samples (seed {gw.MAX_SEED})"
+    assert view.new_samples.label == f"New random samples (seed {gw.MAX_SEED})"
     view._next_seed()
     assert view.model.seed == 0
     assert view.result_key == view.model.solve_key
