@@ -113,3 +113,25 @@ def test_entropy_runs_in_the_background_and_reports(page):
     expected = expected_values(n=30, eps=0.02)
     expect(cell(page, "gw")).to_have_text(min(expected, key=float), timeout=60_000)
     assert url_param(page, "eps") == "0.02"
+
+
+def test_embed_shows_figure_controls_and_readouts_only(page):
+    open_page(page, "?embed=1&preset=ring_knot")
+    assert page.get_by_text("When the two shapes live in different spaces").count() == 0
+    expect(page.locator("table.gw-readouts")).to_have_count(1)
+    expect(page.get_by_text("Turn the shape in space")).to_have_count(1)
+
+
+@pytest.mark.parametrize("kind", ["PNG", "SVG"])
+def test_save_the_figure_downloads_the_four_plots_and_the_readouts(page, kind):
+    open_page(page)
+    name = "Save the figure (PNG)" if kind == "PNG" else "SVG"
+    with page.expect_download(timeout=30_000) as info:
+        page.get_by_role("button", name=name).click()
+    download = info.value
+    assert download.suggested_filename.endswith("." + kind.lower())
+    data = open(download.path(), "rb").read()
+    assert len(data) > 20_000
+    if kind == "SVG":
+        text = data.decode("utf-8")
+        assert "GW value of the coupling shown" in text
