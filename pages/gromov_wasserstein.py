@@ -225,6 +225,8 @@ class GromovPage(NotebookPage):
         self.solved_C2: np.ndarray | None = None
         self.rotation_change = 0.0
         self.problem: str | None = None
+        #: The solve requested last: its setting and the target distances it was given.
+        self._pending: tuple | None = None
         self._job = workers.Job(
             self._show_result,
             on_error=self._show_problem,
@@ -259,10 +261,18 @@ class GromovPage(NotebookPage):
 
     def _on_turn(self, *_events) -> None:
         """Turning Y keeps every distance within it: GW sees nothing new, so nothing is
-        solved again unless the distances really moved (they move by rounding only)."""
+        solved again unless the distances really moved (they move by rounding only). A solve
+        still running for this setting is left to finish (its distances are as good)."""
         _, _, C2 = self.model.turned()
-        if self.solved_C2 is not None and self.result_key == self.model.solve_key:
-            change = float(np.abs(C2 - self.solved_C2).max())
+        key = self.model.solve_key
+        if self.result_key == key and self.solved_C2 is not None:
+            reference = self.solved_C2
+        elif self._job.busy and self._pending is not None and self._pending[0] == key:
+            reference = self._pending[1]
+        else:
+            reference = None
+        if reference is not None:
+            change = float(np.abs(C2 - reference).max())
             if change <= SAME_DISTANCES * float(C2.max()):
                 self.rotation_change = change
                 self._paint()
@@ -283,7 +293,8 @@ class GromovPage(NotebookPage):
     def _show_result(self, result: GromovStarts) -> None:
         key, C2 = self._pending
         self.result, self.result_key, self.solved_C2 = result, key, C2
-        self.rotation_change = 0.0
+        # the shape may have turned while it solved
+        self.rotation_change = float(np.abs(self.model.turned()[2] - C2).max())
         self.progress.visible = False
         self.status.object = ""
         self._paint()

@@ -223,3 +223,19 @@ def test_new_samples_button_moves_to_the_next_seed():
     view._next_seed()
     assert view.model.seed == 0
     assert view.result_key == view.model.solve_key
+
+
+def test_turning_while_a_solve_runs_does_not_restart_it(monkeypatch):
+    view = gw.GromovPage(gw.GromovModel(), embed=False)
+    submitted = []
+    monkeypatch.setattr(view._job, "submit", lambda fn: submitted.append(fn))
+    monkeypatch.setattr(type(view._job), "busy", property(lambda self: bool(submitted)))
+    view.model.eps = 0.01  # a new setting: one solve requested, still running
+    assert len(submitted) == 1
+    for yaw in (40.0, 50.0, 60.0):
+        view.model.yaw = yaw
+    assert len(submitted) == 1
+    # its result arrives: shown, with how far the shape turned since it was asked for
+    view._show_result(submitted[0]())
+    assert _shown(view)["solver"] == "entropic, ε = 0.01"
+    assert view.rotation_change < 1e-12
