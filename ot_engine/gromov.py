@@ -520,7 +520,8 @@ def gromov_multistart(
     seed : int, default 0
         Seed of the random starts.
     max_time : float, default 10
-        Budget in seconds for all starts together (each start gets what is left).
+        Budget in seconds for all starts together: each start gets an equal share of what
+        the earlier ones left.
     progress : callable, optional
         Called as ``progress(fraction_done, text)`` before each start and at the end (a page
         shows it; it may raise to stop early).
@@ -563,7 +564,8 @@ def gromov_multistart(
         if progress is not None:
             progress(k / starts, f"start {k + 1} of {starts}")
         G0 = np.outer(p, q) if k == 0 else random_coupling(p, q, seed + k)
-        left = max(deadline - time.perf_counter(), 1e-3)
+        # an equal share of what is left, so one slow start cannot starve the others
+        left = max((deadline - time.perf_counter()) / (starts - k), 1e-3)
         results.append(gromov_wasserstein(C1, C2, p, q, eps=eps, G0=G0, max_time=left, **options))
         labels.append("product" if k == 0 else f"random {k}")
     if progress is not None:
