@@ -357,10 +357,10 @@ class GromovPage(NotebookPage):
             ),
         ]
         for k, (label, r) in enumerate(zip(result.labels, result.results, strict=True)):
-            mark = " ← shown" if k == result.best else ""
+            shown = " (shown)" if k == result.best else ""
             flag = "" if r.converged else "this start did not converge"
             rows.append(
-                readout(f"start{k}", f"start: {label}", fmt_value(r.value) + mark, flag=flag)
+                readout(f"start{k}", f"start: {label}{shown}", fmt_value(r.value), flag=flag)
             )
         scene = self.model.geometry()[0]
         if self.model.preset in CORRESPONDING and place is not None:

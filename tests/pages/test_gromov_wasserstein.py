@@ -59,6 +59,9 @@ def test_every_start_value_matches_pot(values):
     for k, value in enumerate(pot):
         assert shown[f"start{k}"].split(" ")[0] == gw.fmt_value(value), (k, shown, pot)
     assert shown["gw"] == gw.fmt_value(min(pot))
+    labels = {row[0]: row[1] for row in view.readouts.rows}
+    assert labels[f"start{view.result.best}"].endswith("(shown)")
+    assert sum(label.endswith("(shown)") for label in labels.values()) == 1
     assert "gw" not in _flags(view)
 
 
