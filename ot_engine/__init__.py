@@ -123,3 +123,22 @@ __all__ += [
 from .unbalanced import PartialResult, UnbalancedResult, partial_transport, sinkhorn_unbalanced
 
 __all__ += ["PartialResult", "UnbalancedResult", "partial_transport", "sinkhorn_unbalanced"]
+
+# Gromov-Wasserstein
+from .gromov import (
+    GromovResult,
+    GromovStarts,
+    distance_matrix,
+    gromov_multistart,
+    gromov_wasserstein,
+    gw_objective,
+)
+
+__all__ += [
+    "GromovResult",
+    "GromovStarts",
+    "distance_matrix",
+    "gromov_multistart",
+    "gromov_wasserstein",
+    "gw_objective",
+]

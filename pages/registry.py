@@ -120,6 +120,13 @@ PAGES: tuple[PageInfo, ...] = (
         3,
         "pages.unbalanced:UnbalancedPage",
     ),
+    PageInfo(
+        "gromov_wasserstein",
+        "Gromov-Wasserstein",
+        "Match a curve in the plane with a curve in space by comparing distances within each.",
+        3,
+        "pages.gromov_wasserstein:GromovPage",
+    ),
 )
 
 ALL: tuple[PageInfo, ...] = (HOME, *PAGES)
