@@ -39,6 +39,11 @@ SESSION_LIFETIME="${SESSION_LIFETIME:-10000}"
 [[ "$PAGE_LOADS" =~ ^[1-9][0-9]{0,3}$ ]] || fail "PAGE_LOADS must be 1-9999, got '$PAGE_LOADS'"
 [[ "$SESSION_LIFETIME" =~ ^[0-9]{4,7}$ ]] || fail "SESSION_LIFETIME must be 1000-9999999 ms"
 export PAGE_LOADS
+# One BLAS thread per server process: sessions share the process's one event loop, and a
+# threaded BLAS on a busy 2-core machine made a 200 x 200 product 60x slower, not faster
+# (bench/README_gromov_wasserstein.md). Several cores: NUM_PROCS. Overridable.
+export OPENBLAS_NUM_THREADS="${OPENBLAS_NUM_THREADS:-1}" OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
+export MKL_NUM_THREADS="${MKL_NUM_THREADS:-1}"
 
 served="$(mktemp -d "${TMPDIR:-/tmp}/ot-notebook-served.XXXXXX")"
 trap 'rm -rf "$served"' EXIT
