@@ -77,6 +77,20 @@ def parse_heights(raw: str) -> np.ndarray:
     return round_heights(values)
 
 
+def rebinned_notices(values: dict, n: int) -> list[str]:
+    """What a page says when a link's ``p`` or ``q`` (``values`` as parsed) had not ``n`` bars.
+
+    >>> rebinned_notices({"p": np.ones(3), "q": np.ones(4)}, 4)
+    ["The link's 'p' had 3 bars; it was rebinned to 4 bins (n decides the number of bins)."]
+    """
+    return [
+        f"The link's '{name}' had {values[name].size} bars; it was rebinned to "
+        f"{n} bins (n decides the number of bins)."
+        for name in ("p", "q")
+        if name in values and values[name].size != n
+    ]
+
+
 class HistogramPair(param.Parameterized):
     """A model's ``preset``, ``n`` and the two histograms ``p`` and ``q`` on ``n`` bins.
 

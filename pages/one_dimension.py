@@ -40,7 +40,13 @@ from pages import transport_plan as tp
 from pages.components.flow import Flow
 from pages.components.histogram import Histogram
 from pages.components.readouts import ReadoutTable, readout
-from pages.histogram_pair import HEIGHT_DIGITS, HistogramPair, fit_heights, round_heights
+from pages.histogram_pair import (
+    HEIGHT_DIGITS,
+    HistogramPair,
+    fit_heights,
+    rebinned_notices,
+    round_heights,
+)
 from pages.page import NotebookPage
 from pages.query import QueryKey, float_in, format_float, parse_query
 from pages.takehome import TakeHome
@@ -526,9 +532,4 @@ class OneDimensionPage(NotebookPage):
     def link_notices(cls, model: OneDimension, query: dict[str, str]) -> list[str]:
         """Say so when the link's bars were rebinned to its ``n``."""
         values, _ = parse_query(query, QUERY_KEYS)
-        return [
-            f"The link's '{name}' had {values[name].size} bars; it was rebinned to "
-            f"{model.n} bins (n decides the number of bins)."
-            for name in ("p", "q")
-            if name in values and values[name].size != model.n
-        ]
+        return rebinned_notices(values, model.n)

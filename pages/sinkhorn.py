@@ -39,6 +39,7 @@ from pages.histogram_pair import (
     fit_heights,
     parse_heights,
     preset_heights,
+    rebinned_notices,
     round_heights,
 )
 from pages.page import NotebookPage
@@ -842,12 +843,7 @@ class SinkhornPage(NotebookPage):
     @classmethod
     def link_notices(cls, model: SinkhornModel, query: dict[str, str]) -> list[str]:
         values, _ = parse_query(query, QUERY_KEYS)
-        return [
-            f"The link's '{name}' had {values[name].size} bars; it was rebinned to "
-            f"{model.n} bins (n decides the number of bins)."
-            for name in ("p", "q")
-            if name in values and values[name].size != model.n
-        ]
+        return rebinned_notices(values, model.n)
 
 
 def _drawn(drawn: int, asked: int, broke: bool) -> str:

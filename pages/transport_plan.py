@@ -45,6 +45,7 @@ from pages.histogram_pair import (
     HistogramPair,
     fit_heights,
     parse_heights,
+    rebinned_notices,
     round_heights,
 )
 from pages.page import NotebookPage
@@ -693,9 +694,4 @@ class TransportPlanPage(NotebookPage):
     def link_notices(cls, model: TransportPlan, query: dict[str, str]) -> list[str]:
         """Say so when the link's bars were rebinned to its ``n``."""
         values, _ = parse_query(query, QUERY_KEYS)
-        return [
-            f"The link's '{name}' had {values[name].size} bars; it was rebinned to "
-            f"{model.n} bins (n decides the number of bins)."
-            for name in ("p", "q")
-            if name in values and values[name].size != model.n
-        ]
+        return rebinned_notices(values, model.n)

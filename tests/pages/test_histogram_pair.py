@@ -111,3 +111,11 @@ def test_sinkhorn_keeps_its_watcher_no_new_bars_when_they_already_match():
     m.preset = hp.PRESETS[2]
     m.preset = hp.PRESETS[1]  # its own watcher: the preset's bars again
     assert np.array_equal(m.p, hp.preset_heights(hp.PRESETS[1], 16)[0])
+
+
+def test_rebinned_notices_name_each_bar_list_of_another_length():
+    values = {"p": np.ones(3), "q": np.ones(16), "eps": 0.1}
+    assert hp.rebinned_notices(values, 16) == [
+        "The link's 'p' had 3 bars; it was rebinned to 16 bins (n decides the number of bins)."
+    ]
+    assert hp.rebinned_notices({}, 16) == []
