@@ -38,13 +38,13 @@ from ot_engine import (
     soft_c_transform,
     uniform_grid,
 )
-from ot_engine.histograms import PRESETS
 from pages import duality_plots as plots
 from pages import theme
 from pages import transport_plan as tp
 from pages.components.flow import Flow
 from pages.components.histogram import Histogram
 from pages.components.readouts import ReadoutTable, readout
+from pages.histogram_pair import HEIGHT_DIGITS, HistogramPair, fit_heights, round_heights
 from pages.page import NotebookPage
 from pages.query import QueryKey, float_list, format_float, parse_query
 from pages.takehome import TakeHome
@@ -256,13 +256,10 @@ def sketch_rows(sk: Sketch, ex: Exact, en: Entropic) -> list[list[str]]:
 # --- the state a link can carry --------------------------------------------------------------
 
 
-class Duality(param.Parameterized):
+class Duality(HistogramPair):
     """State of the page and its last valid results (no widgets, no Bokeh)."""
 
-    preset = param.Selector(default=tp.DEFAULT_PRESET, objects=list(PRESETS), label="Preset")
     n = param.Integer(DEFAULT_N, bounds=(16, 256), label="Bins")
-    p = param.Array(default=None, label="Source heights")
-    q = param.Array(default=None, label="Target heights")
     cost = param.Selector(
         default=2, objects={"|x − y|  (W1)": 1, "|x − y|²  (W2)": 2}, label="Ground cost"
     )
@@ -276,27 +273,14 @@ class Duality(param.Parameterized):
     sketch = param.ClassSelector(class_=Sketch, default=None, constant=True)
     problem = param.String("", constant=True, doc="Why the shown results are not current.")
 
-    _applying_preset = False
-
     def __init__(self, **params):
         n = params.get("n", DEFAULT_N)
-        p, q = tp._preset(params.get("preset", tp.DEFAULT_PRESET), n)
-        params["p"] = p if params.get("p") is None else params["p"]
-        params["q"] = q if params.get("q") is None else params["q"]
         params["f"] = np.zeros(n) if params.get("f") is None else params["f"]
         super().__init__(**params)
         self.param.watch(self._changed, ["n", "p", "q", "cost", "eps", "f"])
         self._changed()
 
-    # actions (the page's buttons)
-    def apply_preset(self, name: str) -> None:
-        p, q = tp._preset(name, self.n)
-        self._applying_preset = True
-        try:
-            self.param.update(preset=name, p=p, q=q)
-        finally:
-            self._applying_preset = False
-
+    # actions (the page's buttons; apply_preset is HistogramPair's)
     def set_optimal(self) -> None:
         """f <- the exact LP's f (centred, so it fits the sketch's range)."""
         if self.exact is not None:
@@ -310,17 +294,14 @@ class Duality(param.Parameterized):
     def clear_f(self) -> None:
         self.f = np.zeros(self.n)
 
-    @param.depends("preset", watch=True)
-    def _preset_chosen(self) -> None:
-        if not self._applying_preset:
-            self.apply_preset(self.preset)
-
     # recomputation: every result of one change is published in one update (one redraw)
     def _changed(self, *events) -> None:
         names = {e.name for e in events} if events else {"n", "p", "q", "cost", "eps", "f"}
         if self.p.size != self.n or self.q.size != self.n or self.f.size != self.n:
             self.param.update(
-                p=tp._fit(self.p, self.n), q=tp._fit(self.q, self.n), f=fit_f(self.f, self.n)
+                p=fit_heights(self.p, self.n),
+                q=fit_heights(self.q, self.n),
+                f=fit_f(self.f, self.n),
             )  # calls this again with sizes that fit
             return
         new: dict = {}
@@ -433,7 +414,7 @@ class DualityPage(NotebookPage):
                 getattr(m, name),
                 flow=self.flow,
                 key=name,
-                normalize=tp._round_heights,
+                normalize=round_heights,
                 title=f"{role} {name}: drag the bars",
                 label=f"{role} histogram {name}",
                 color=color,
@@ -652,8 +633,8 @@ import numpy as np
 import ot
 from scipy.special import logsumexp
 
-p = {vec(m.p, tp.HEIGHT_DIGITS)}
-q = {vec(m.q, tp.HEIGHT_DIGITS)}
+p = {vec(m.p, HEIGHT_DIGITS)}
+q = {vec(m.q, HEIGHT_DIGITS)}
 f = {vec(m.f, F_DECIMALS)}  # your sketched potential
 x = (np.arange({m.n}) + 0.5) / {m.n}  # bin centres on [0, 1]
 C = np.abs(x[:, None] - x[None, :]) ** {m.cost}

@@ -40,6 +40,13 @@ from pages import transport_plan as tp
 from pages.components.flow import Flow
 from pages.components.histogram import Histogram
 from pages.components.readouts import ReadoutTable, readout
+from pages.histogram_pair import (
+    HEIGHT_DIGITS,
+    HistogramPair,
+    fit_heights,
+    rebinned_notices,
+    round_heights,
+)
 from pages.page import NotebookPage
 from pages.query import QueryKey, float_in, format_float, parse_query
 from pages.takehome import TakeHome
@@ -169,13 +176,10 @@ def solve(x: np.ndarray, p: np.ndarray, q: np.ndarray, order: float) -> Solution
     )
 
 
-class OneDimension(param.Parameterized):
+class OneDimension(HistogramPair):
     """State of the page and its last valid numbers (no widgets, no Bokeh)."""
 
     preset = param.Selector(default=DEFAULT_PRESET, objects=list(PRESETS), label="Preset")
-    n = param.Integer(tp.DEFAULT_N, bounds=(16, 256), label="Bins")
-    p = param.Array(default=None, label="Source heights")
-    q = param.Array(default=None, label="Target heights")
     order = param.Selector(default=2, objects=ORDERS, label="Order p of W_p")
     s = param.Number(0.5, bounds=(0.0, 1.0), label="Level s")
     reset = param.Action(lambda self: self.apply_preset(self.preset), label="Reset bars")
@@ -183,32 +187,14 @@ class OneDimension(param.Parameterized):
     solution = param.ClassSelector(class_=Solution, default=None, constant=True)
     problem = param.String("", constant=True, doc="Why the numbers shown are not current.")
 
-    _applying_preset = False
-
     def __init__(self, **params):
-        p, q = tp._preset(params.get("preset", DEFAULT_PRESET), params.get("n", tp.DEFAULT_N))
-        params["p"] = p if params.get("p") is None else params["p"]
-        params["q"] = q if params.get("q") is None else params["q"]
         super().__init__(**params)
         self._inputs_changed()
-
-    def apply_preset(self, name: str) -> None:
-        p, q = tp._preset(name, self.n)
-        self._applying_preset = True
-        try:
-            self.param.update(preset=name, p=p, q=q)
-        finally:
-            self._applying_preset = False
-
-    @param.depends("preset", watch=True)
-    def _preset_chosen(self) -> None:
-        if not self._applying_preset:
-            self.apply_preset(self.preset)
 
     @param.depends("n", "p", "q", "order", watch=True)
     def _inputs_changed(self) -> None:
         if self.p.size != self.n or self.q.size != self.n:
-            self.param.update(p=tp._fit(self.p, self.n), q=tp._fit(self.q, self.n))
+            self.param.update(p=fit_heights(self.p, self.n), q=fit_heights(self.q, self.n))
             return
         missing = [name for name, h in (("p", self.p), ("q", self.q)) if not np.any(h > 0)]
         if missing:
@@ -262,7 +248,7 @@ def takehome_code(p: np.ndarray, q: np.ndarray, order: float) -> str:
     n = p.size
 
     def vec(h):
-        return "np.array([" + ", ".join(f"{v:.{tp.HEIGHT_DIGITS}g}" for v in h) + "])"
+        return "np.array([" + ", ".join(f"{v:.{HEIGHT_DIGITS}g}" for v in h) + "])"
 
     w = order_label(order)
     lines = [
@@ -374,7 +360,7 @@ class OneDimensionPage(NotebookPage):
                 getattr(m, name),
                 flow=self.flow,
                 key=name,
-                normalize=tp._round_heights,
+                normalize=round_heights,
                 ymax=1.0,
                 title=f"{role} {name}: drag the bars",
                 label=f"{role} histogram {name}",
@@ -546,9 +532,4 @@ class OneDimensionPage(NotebookPage):
     def link_notices(cls, model: OneDimension, query: dict[str, str]) -> list[str]:
         """Say so when the link's bars were rebinned to its ``n``."""
         values, _ = parse_query(query, QUERY_KEYS)
-        return [
-            f"The link's '{name}' had {values[name].size} bars; it was rebinned to "
-            f"{model.n} bins (n decides the number of bins)."
-            for name in ("p", "q")
-            if name in values and values[name].size != model.n
-        ]
+        return rebinned_notices(values, model.n)

@@ -26,19 +26,25 @@ import param
 from bokeh.models import CustomJSTickFormatter, Range1d
 
 from ot_engine import InvalidInput, SinkhornSteps, cost_matrix, sinkhorn, uniform_grid
-from ot_engine.histograms import PRESETS
 from ot_engine.sinkhorn_steps import sinkhorn_steps
 from pages import compat, theme, workers
 from pages import sinkhorn_plots as plots
 from pages.components.flow import Flow
 from pages.components.histogram import Histogram
 from pages.components.readouts import ReadoutTable, readout
+
+# The bars are kept and parsed as on /transport_plan (same keys, same precision).
+from pages.histogram_pair import (
+    HistogramPair,
+    fit_heights,
+    parse_heights,
+    preset_heights,
+    rebinned_notices,
+    round_heights,
+)
 from pages.page import NotebookPage
 from pages.query import QueryKey, float_in, format_float, format_list, int_in, parse_query
 from pages.takehome import TakeHome
-
-# The bars are kept and parsed as on /transport_plan (same keys, same precision).
-from pages.transport_plan import _fit, _parse_heights, _preset, _round_heights
 
 SLUG = "sinkhorn"
 DEFAULT_N = 32
@@ -74,8 +80,8 @@ def _parse_eps(raw: str) -> float:
 
 QUERY_KEYS = (
     QueryKey("n", "n", int_in(16, MAX_N)),
-    QueryKey("p", "p", _parse_heights, format_list),
-    QueryKey("q", "q", _parse_heights, format_list),
+    QueryKey("p", "p", parse_heights, format_list),
+    QueryKey("q", "q", parse_heights, format_list),
     QueryKey("eps", "eps", _parse_eps, format_float),
     QueryKey("step", "step", int_in(0, MAX_STEPS)),
 )
@@ -184,13 +190,10 @@ def run_sweep(p, q, n: int, progress=None) -> Sweep:
     return Sweep(SWEEP_EPS, tuple(traces), tuple(counts), tuple(engine), SWEEP_TOL, SWEEP_CAP)
 
 
-class SinkhornModel(param.Parameterized):
+class SinkhornModel(HistogramPair):
     """State of the page, its current run and the frame shown (no widgets, no Bokeh)."""
 
-    preset = param.Selector(default=PRESETS[0], objects=list(PRESETS), label="Preset")
     n = param.Integer(DEFAULT_N, bounds=(16, MAX_N), label="Bins")
-    p = param.Array(default=None, label="Source heights")
-    q = param.Array(default=None, label="Target heights")
     eps = param.Number(DEFAULT_EPS, bounds=(1e-4, 1.0), label="ε / largest cost")
     step = param.Integer(DEFAULT_STEP, bounds=(0, MAX_STEPS), label="Half-step")
     log_color = param.Boolean(False, label="Log colour scale")
@@ -201,26 +204,22 @@ class SinkhornModel(param.Parameterized):
     problem = param.String("", constant=True, doc="Why the shown run is not current.")
 
     def __init__(self, **params):
-        p, q = _preset(params.get("preset", PRESETS[0]), params.get("n", DEFAULT_N))
-        params["p"] = p if params.get("p") is None else params["p"]
-        params["q"] = q if params.get("q") is None else params["q"]
         super().__init__(**params)
         self._inputs_changed()
 
-    def apply_preset(self, name: str) -> None:
-        p, q = _preset(name, self.n)
-        self.param.update(preset=name, p=p, q=q)
-
     @param.depends("preset", watch=True)
     def _preset_chosen(self) -> None:
-        p, q = _preset(self.preset, self.n)
+        """Unlike HistogramPair's: new bars only if they differ (no run for equal bars)."""
+        p, q = preset_heights(self.preset, self.n)
         if not (np.array_equal(p, self.p) and np.array_equal(q, self.q)):
             self.param.update(p=p, q=q)
 
     @param.depends("n", "p", "q", "eps", watch=True)
     def _inputs_changed(self) -> None:
         if self.p.size != self.n or self.q.size != self.n:
-            self.param.update(p=_fit(self.p, self.n), q=_fit(self.q, self.n))  # runs again
+            self.param.update(
+                p=fit_heights(self.p, self.n), q=fit_heights(self.q, self.n)
+            )  # runs again
             return
         missing = [name for name, h in (("p", self.p), ("q", self.q)) if not np.any(h > 0)]
         if missing:
@@ -507,7 +506,7 @@ class SinkhornPage(NotebookPage):
                 getattr(m, name),
                 flow=self.flow,
                 key=name,
-                normalize=_round_heights,
+                normalize=round_heights,
                 ymax=1.0,
                 title=f"{role} {name}: drag the bars",
                 label=f"{role} histogram {name}",
@@ -844,12 +843,7 @@ class SinkhornPage(NotebookPage):
     @classmethod
     def link_notices(cls, model: SinkhornModel, query: dict[str, str]) -> list[str]:
         values, _ = parse_query(query, QUERY_KEYS)
-        return [
-            f"The link's '{name}' had {values[name].size} bars; it was rebinned to "
-            f"{model.n} bins (n decides the number of bins)."
-            for name in ("p", "q")
-            if name in values and values[name].size != model.n
-        ]
+        return rebinned_notices(values, model.n)
 
 
 def _drawn(drawn: int, asked: int, broke: bool) -> str:

@@ -34,18 +34,24 @@ from ot_engine import (
     uniform_grid,
     wasserstein_1d,
 )
-from ot_engine.histograms import PRESETS, preset_pair, rebin
 from pages import compat, theme
 from pages import transport_plan_plots as plots
 from pages.components import js
 from pages.components.flow import Flow
 from pages.components.histogram import Histogram
 from pages.components.readouts import ReadoutTable
+from pages.histogram_pair import (
+    HEIGHT_DIGITS,
+    HistogramPair,
+    fit_heights,
+    parse_heights,
+    rebinned_notices,
+    round_heights,
+)
 from pages.page import NotebookPage
 from pages.query import (
     QueryKey,
     float_in,
-    float_list,
     format_float,
     format_list,
     int_in,
@@ -54,47 +60,11 @@ from pages.query import (
 from pages.takehome import TakeHome
 
 SLUG = "transport_plan"
-DEFAULT_N = 64
-DEFAULT_PRESET = PRESETS[0]
 #: Sinkhorn's target marginal error (L1, both marginals, unit masses).
 SINKHORN_TOL = 1e-9
-#: Heights are kept to this many significant digits, so that a link and the code box
-#: reproduce the view exactly (the URL writes heights with the same precision).
-HEIGHT_DIGITS = 4
-#: Preset bars below this height are set to zero (short links, true empty bins).
-PRESET_FLOOR = 1e-3
-
-
-def _round_heights(h) -> np.ndarray:
-    """Heights as the page keeps them: in [0, 1], ``HEIGHT_DIGITS`` significant digits."""
-    h = np.clip(np.nan_to_num(np.asarray(h, dtype=np.float64), nan=0.0), 0.0, plots.YMAX)
-    return np.array([float(f"{v:.{HEIGHT_DIGITS}g}") for v in h])
-
-
-def _preset(name: str, n: int) -> tuple[np.ndarray, np.ndarray]:
-    p, q = preset_pair(name, n)
-    p[p < PRESET_FLOOR] = 0.0
-    q[q < PRESET_FLOOR] = 0.0
-    return _round_heights(p), _round_heights(q)
-
-
-def _fit(h: np.ndarray, n: int) -> np.ndarray:
-    """``h`` on ``n`` bins (rebinned, mass kept); an empty histogram stays empty."""
-    if h.size == n:
-        return h
-    if not h.any():
-        return np.zeros(n)
-    return _round_heights(rebin(h, n))
 
 
 # --- the state a link can carry ----------------------------------------------------------
-
-
-def _parse_heights(raw: str) -> np.ndarray:
-    values = np.asarray(float_list(2, 1024, 0.0, plots.YMAX)(raw))
-    if not values.any():
-        raise ValueError("it has no mass (every bar is zero)")
-    return _round_heights(values)
 
 
 def _parse_eps(raw: str) -> float:
@@ -106,8 +76,8 @@ def _parse_eps(raw: str) -> float:
 
 QUERY_KEYS = (
     QueryKey("n", "n", int_in(16, 256)),
-    QueryKey("p", "p", _parse_heights, format_list),
-    QueryKey("q", "q", _parse_heights, format_list),
+    QueryKey("p", "p", parse_heights, format_list),
+    QueryKey("q", "q", parse_heights, format_list),
     QueryKey("eps", "eps", _parse_eps, format_float),
     QueryKey("cost", "cost", int_in(1, 2)),
 )
@@ -252,13 +222,13 @@ plt.show()
 """
 
 
-class TransportPlan(param.Parameterized):
-    """State of the page and its last valid solution (no widgets, no Bokeh)."""
+class TransportPlan(HistogramPair):
+    """State of the page and its last valid solution (no widgets, no Bokeh).
 
-    preset = param.Selector(default=DEFAULT_PRESET, objects=list(PRESETS), label="Preset")
-    n = param.Integer(DEFAULT_N, bounds=(16, 256), label="Bins")
-    p = param.Array(default=None, label="Source heights")
-    q = param.Array(default=None, label="Target heights")
+    ``preset``, ``n``, ``p`` and ``q`` come from :class:`HistogramPair`; while its
+    ``apply_preset`` runs, the solve skips the warm start.
+    """
+
     eps = param.Number(
         1e-3, bounds=(0.0, 1.0), label="ε as a fraction of the largest cost (0 = exact)"
     )
@@ -272,28 +242,9 @@ class TransportPlan(param.Parameterized):
     solution = param.ClassSelector(class_=Solution, default=None, constant=True)
     problem = param.String("", constant=True, doc="Why the shown solution is not current.")
 
-    #: True while apply_preset runs: one solve, without a warm start.
-    _applying_preset = False
-
     def __init__(self, **params):
-        p, q = _preset(params.get("preset", DEFAULT_PRESET), params.get("n", DEFAULT_N))
-        params["p"] = p if params.get("p") is None else params["p"]
-        params["q"] = q if params.get("q") is None else params["q"]
         super().__init__(**params)
         self._inputs_changed()
-
-    def apply_preset(self, name: str) -> None:
-        p, q = _preset(name, self.n)
-        self._applying_preset = True
-        try:
-            self.param.update(preset=name, p=p, q=q)
-        finally:
-            self._applying_preset = False
-
-    @param.depends("preset", watch=True)
-    def _preset_chosen(self) -> None:
-        if not self._applying_preset:  # else apply_preset set it along with p and q
-            self.apply_preset(self.preset)
 
     @param.depends("show_exact_support", watch=True)
     def _support_toggled(self) -> None:
@@ -310,7 +261,9 @@ class TransportPlan(param.Parameterized):
     @param.depends("n", "p", "q", "eps", "cost", watch=True)
     def _inputs_changed(self) -> None:
         if self.p.size != self.n or self.q.size != self.n:
-            self.param.update(p=_fit(self.p, self.n), q=_fit(self.q, self.n))  # solves again
+            self.param.update(
+                p=fit_heights(self.p, self.n), q=fit_heights(self.q, self.n)
+            )  # solves again
             return
         self._solve()
 
@@ -464,7 +417,7 @@ class TransportPlanPage(NotebookPage):
                 getattr(m, name),
                 flow=self.flow,
                 key=name,
-                normalize=_round_heights,
+                normalize=round_heights,
                 ymax=plots.YMAX,
                 title=f"{role} {name}: drag the bars",
                 label=f"{role} histogram {name}",
@@ -741,9 +694,4 @@ class TransportPlanPage(NotebookPage):
     def link_notices(cls, model: TransportPlan, query: dict[str, str]) -> list[str]:
         """Say so when the link's bars were rebinned to its ``n``."""
         values, _ = parse_query(query, QUERY_KEYS)
-        return [
-            f"The link's '{name}' had {values[name].size} bars; it was rebinned to "
-            f"{model.n} bins (n decides the number of bins)."
-            for name in ("p", "q")
-            if name in values and values[name].size != model.n
-        ]
+        return rebinned_notices(values, model.n)

@@ -32,7 +32,6 @@ from ot_engine import (
     sinkhorn_unbalanced,
     uniform_grid,
 )
-from ot_engine.histograms import rebin
 from ot_engine.unbalanced import UnbalancedResult
 from pages import compat, theme
 from pages import unbalanced_plots as plots
@@ -40,12 +39,19 @@ from pages.components import js
 from pages.components.flow import Flow
 from pages.components.histogram import Histogram
 from pages.components.readouts import ReadoutTable
+from pages.histogram_pair import (
+    HEIGHT_DIGITS,
+    HistogramPair,
+    fit_heights,
+    parse_heights,
+    rebinned_notices,
+    round_heights,
+)
 from pages.page import NotebookPage
 from pages.query import (
     QueryKey,
     choice,
     float_in,
-    float_list,
     format_float,
     format_list,
     int_in,
@@ -54,8 +60,6 @@ from pages.query import (
 from pages.takehome import TakeHome
 
 SLUG = "unbalanced"
-DEFAULT_N = 64
-HEIGHT_DIGITS = 4
 #: Residual target of the solver, relative to the total mass.
 TOL = 1e-9
 #: Slider ranges, in log10 of the multiple of the largest cost.
@@ -73,12 +77,6 @@ PRESETS = (
 
 def _bump(x, centre, width, height):
     return height * np.exp(-0.5 * ((x - centre) / width) ** 2)
-
-
-def _round_heights(h) -> np.ndarray:
-    """Heights as the page keeps them: in [0, 1], ``HEIGHT_DIGITS`` significant digits."""
-    h = np.clip(np.nan_to_num(np.asarray(h, dtype=np.float64), nan=0.0), 0.0, plots.YMAX)
-    return np.array([float(f"{v:.{HEIGHT_DIGITS}g}") for v in h])
 
 
 def preset_heights(name: str, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -100,16 +98,7 @@ def preset_heights(name: str, n: int) -> tuple[np.ndarray, np.ndarray]:
         p, q = _bump(x, 0.3, 0.08, 0.8), _bump(x, 0.6, 0.08, 0.8)
     p[p < 1e-3] = 0.0
     q[q < 1e-3] = 0.0
-    return _round_heights(p), _round_heights(q)
-
-
-def _fit(h: np.ndarray, n: int) -> np.ndarray:
-    """``h`` on ``n`` bins (rebinned, mass kept); an empty histogram stays empty."""
-    if h.size == n:
-        return h
-    if not h.any():
-        return np.zeros(n)
-    return _round_heights(rebin(h, n))
+    return round_heights(p), round_heights(q)
 
 
 def _three_digits(value: float) -> float:
@@ -120,17 +109,10 @@ def _three_digits(value: float) -> float:
 # --- the state a link can carry ----------------------------------------------------------
 
 
-def _parse_heights(raw: str) -> np.ndarray:
-    values = np.asarray(float_list(2, 1024, 0.0, plots.YMAX)(raw))
-    if not values.any():
-        raise ValueError("it has no mass (every bar is zero)")
-    return _round_heights(values)
-
-
 QUERY_KEYS = (
     QueryKey("n", "n", int_in(16, 256)),
-    QueryKey("p", "p", _parse_heights, format_list),
-    QueryKey("q", "q", _parse_heights, format_list),
+    QueryKey("p", "p", parse_heights, format_list),
+    QueryKey("q", "q", parse_heights, format_list),
     QueryKey("rho", "rho", float_in(10 ** LOG_RHO[0], 10 ** LOG_RHO[1]), format_float),
     QueryKey("eps", "eps", float_in(10 ** LOG_EPS[0], 10 ** LOG_EPS[1]), format_float),
     QueryKey("mode", "mode", choice("kl", "partial")),
@@ -188,13 +170,14 @@ class Solution:
         return rows
 
 
-class Unbalanced(param.Parameterized):
-    """State of the page and its last valid solution (no widgets, no Bokeh)."""
+class Unbalanced(HistogramPair):
+    """State of the page and its last valid solution (no widgets, no Bokeh).
+
+    ``n``, ``p`` and ``q`` come from :class:`HistogramPair`; the presets are this page's.
+    """
 
     preset = param.Selector(default=PRESETS[0], objects=list(PRESETS), label="Preset")
-    n = param.Integer(DEFAULT_N, bounds=(16, 256), label="Bins")
-    p = param.Array(default=None, label="Source heights")
-    q = param.Array(default=None, label="Target heights")
+    preset_heights = staticmethod(preset_heights)
     rho = param.Number(0.1, bounds=(10 ** LOG_RHO[0], 10 ** LOG_RHO[1]), label="ρ / max C")
     eps = param.Number(1e-3, bounds=(10 ** LOG_EPS[0], 10 ** LOG_EPS[1]), label="ε / max C")
     mode = param.Selector(default="kl", objects=MODES, label="Unbalanced by")
@@ -204,32 +187,15 @@ class Unbalanced(param.Parameterized):
     solution = param.ClassSelector(class_=Solution, default=None, constant=True)
     problem = param.String("", constant=True, doc="Why the shown solution is not current.")
 
-    _applying_preset = False
-
     def __init__(self, **params):
-        p, q = preset_heights(params.get("preset", PRESETS[0]), params.get("n", DEFAULT_N))
-        params["p"] = p if params.get("p") is None else params["p"]
-        params["q"] = q if params.get("q") is None else params["q"]
         super().__init__(**params)
         self._inputs_changed()
-
-    def apply_preset(self, name: str) -> None:
-        p, q = preset_heights(name, self.n)
-        self._applying_preset = True
-        try:
-            self.param.update(preset=name, p=p, q=q)
-        finally:
-            self._applying_preset = False
-
-    @param.depends("preset", watch=True)
-    def _preset_chosen(self) -> None:
-        if not self._applying_preset:
-            self.apply_preset(self.preset)
 
     @param.depends("n", "p", "q", "rho", "eps", "mode", "m", watch=True)
     def _inputs_changed(self) -> None:
         if self.p.size != self.n or self.q.size != self.n:
-            self.param.update(p=_fit(self.p, self.n), q=_fit(self.q, self.n))  # solves again
+            # solves again
+            self.param.update(p=fit_heights(self.p, self.n), q=fit_heights(self.q, self.n))
             return
         self._solve()
 
@@ -501,7 +467,7 @@ class UnbalancedPage(NotebookPage):
                 getattr(m, name),
                 flow=self.flow,
                 key=name,
-                normalize=_round_heights,
+                normalize=round_heights,
                 ymax=plots.YMAX,
                 title=f"{role} {name}: drag the bars",
                 label=f"{role} histogram {name}",
@@ -741,9 +707,4 @@ class UnbalancedPage(NotebookPage):
     def link_notices(cls, model: Unbalanced, query: dict[str, str]) -> list[str]:
         """Say so when the link's bars were rebinned to its ``n``."""
         values, _ = parse_query(query, QUERY_KEYS)
-        return [
-            f"The link's '{name}' had {values[name].size} bars; it was rebinned to "
-            f"{model.n} bins (n decides the number of bins)."
-            for name in ("p", "q")
-            if name in values and values[name].size != model.n
-        ]
+        return rebinned_notices(values, model.n)

@@ -189,9 +189,9 @@ def test_home_page_one_dimensional_claims():
 def conditional_spread(name: str, n: int, power: int, fraction: float) -> float:
     """sqrt(E Var(y | x)) of the page's entropic plan: how far one bin's mass is spread."""
     from ot_engine import cost_matrix, sinkhorn, uniform_grid
-    from pages.transport_plan import _preset
+    from pages.histogram_pair import preset_heights
 
-    p, q = _preset(name, n)
+    p, q = preset_heights(name, n)
     a, b = p / p.sum(), q / q.sum()
     x = uniform_grid(n)
     C = cost_matrix(x, x, power=power)
@@ -212,9 +212,9 @@ def test_transport_plan_blur_depends_on_the_cost_not_on_the_bin_count():
     assert all(abs(s - 0.08) < 0.005 for s in linear)
     # 0.08 is the whole spread of q: with |x - y| every rightward plan is optimal.
     from ot_engine import uniform_grid
-    from pages.transport_plan import _preset
+    from pages.histogram_pair import preset_heights
 
-    _, q = _preset("two Gaussians", 64)
+    _, q = preset_heights("two Gaussians", 64)
     b, x = q / q.sum(), uniform_grid(64)
     assert linear[1] == pytest.approx(math.sqrt(b @ x**2 - (b @ x) ** 2), abs=2e-3)
 

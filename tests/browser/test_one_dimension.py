@@ -16,7 +16,7 @@ import pytest
 from playwright.sync_api import expect
 
 from pages import one_dimension_plots as plots
-from pages.transport_plan import _round_heights
+from pages.histogram_pair import round_heights
 
 pytestmark = pytest.mark.browser
 
@@ -67,7 +67,7 @@ def _bars(page):
 
 def _pot_w(p, q, order) -> float:
     """W_order by POT for the bars as the server keeps them (4 significant digits)."""
-    p, q = _round_heights(p), _round_heights(q)
+    p, q = round_heights(p), round_heights(q)
     n = p.size
     x = (np.arange(n) + 0.5) / n
     a, b = p / p.sum(), q / q.sum()

@@ -11,6 +11,7 @@ import pytest
 import scipy.stats
 
 from ot_engine import quantile_1d, transport_1d
+from pages import histogram_pair as hp
 from pages import one_dimension as od
 from pages import one_dimension_plots as plots
 from pages import prose
@@ -188,7 +189,7 @@ def test_burst_of_events_ends_in_the_last_state(page):
     for k in range(50):
         p[k % 32] = (k % 10) / 10
         page.flow.submit(p=p.copy(), s=k / 50)
-    assert np.array_equal(page.model.p, od.tp._round_heights(p))
+    assert np.array_equal(page.model.p, hp.round_heights(p))
     assert page.model.s == pytest.approx(49 / 50)
     x = _grid(32)
     a, b = page.model.p / page.model.p.sum(), page.model.q / page.model.q.sum()

@@ -11,6 +11,7 @@ import numpy as np
 import ot
 import pytest
 
+from pages import histogram_pair as hp
 from pages import sinkhorn as sk
 from pages import sinkhorn_plots as plots
 from pages.query import parse_query
@@ -164,7 +165,7 @@ def test_bar_changes_go_through_the_flow_and_bad_ones_keep_the_last_state(page):
 
 
 def test_sweep_curves_and_counts():
-    sweep = sk.run_sweep(*sk._preset(sk.PRESETS[0], 16), 16)
+    sweep = sk.run_sweep(*hp.preset_heights(hp.PRESETS[0], 16), 16)
     assert len(sweep.traces) == len(sk.SWEEP_EPS)
     reached = [c for c in sweep.counts if c is not None]
     assert reached == sorted(reached)  # smaller ε, more iterations

@@ -12,6 +12,7 @@ import numpy as np
 import ot
 import pytest
 
+from pages import histogram_pair as hp
 from pages import transport_plan as tp
 from pages import transport_plan_plots as plots
 from pages.query import parse_query
@@ -327,7 +328,7 @@ SNIPPET_EPS = [0.0, 1e-4, 1e-3, 1e-2, 0.1, 1.0]
 
 @pytest.mark.parametrize("eps", SNIPPET_EPS)
 @pytest.mark.parametrize("power", [1, 2])
-@pytest.mark.parametrize("preset", tp.PRESETS)
+@pytest.mark.parametrize("preset", hp.PRESETS)
 def test_code_snippet_reproduces_every_preset(preset, power, eps):
     # every slider end and decade, both costs: the code a student copies prints the page's
     # numbers (POT's stabilized method returned NaN here at eps 1e-4 for every preset)
@@ -340,7 +341,7 @@ def _gappy_pair(n: int) -> tuple[np.ndarray, np.ndarray]:
     p[rng.random(n) < 0.4] = 0.0  # scattered empty bins
     q = rng.random(n) ** 4
     q[: n // 3] = 0.0  # a block of empty bins
-    return tp._round_heights(p), tp._round_heights(q)
+    return hp.round_heights(p), hp.round_heights(q)
 
 
 @pytest.mark.parametrize("eps", [0.0, 1e-4, 1e-2])
