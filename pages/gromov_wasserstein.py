@@ -380,8 +380,8 @@ class GromovPage(NotebookPage):
         self.new_samples = pn.widgets.Button(
             label=_samples_label(m.seed),
             description="Draw new points and noise for both shapes (the next seed)",
-            color="primary",
-            variant="outline",
+            # The notebook's plain button (a primary outline's colours failed axe's contrast
+            # check once, caught mid-transition in a CI run).
             sizing_mode="stretch_width",
         )
         self.new_samples.on_click(self._next_seed)

@@ -138,16 +138,21 @@ def test_mouse_drag_follows_in_the_browser_and_clamps_to_the_bounds(opened):
     x0, y0 = px(page, 0.5, 0.5)
     x1, y1 = px(page, 1.06, 0.2)  # past the right bound (1.0), inside the plot's margin
     page.mouse.move(x0, y0)
+    page.evaluate(NEXT_FRAME)
     page.mouse.down()
-    for i in range(1, 13):
+    for i in range(1, 13):  # one move a frame, as a real mouse's moves arrive
+        page.evaluate(NEXT_FRAME)
         page.mouse.move(x0 + (x1 - x0) * i / 12, y0 + (y1 - y0) * i / 12)
     # Still held: the point follows in the browser, clamped (Chromium may deliver the last
     # pointer moves with the next frame, so wait for the last one rather than read at once:
     # x is clamped to 1.0 a move before the end, so wait for y too).
-    page.wait_for_function(
-        f"() => {{ const d = ({DRAWN})(); "
-        "return d.x[1] === 1.0 && Math.abs(d.y[1] - 0.2) < 0.01; }"
-    )
+    deadline = time.monotonic() + 20
+    while True:
+        drawn = page.evaluate(DRAWN)
+        if drawn["x"][1] == 1.0 and abs(drawn["y"][1] - 0.2) < 0.01:
+            break
+        assert time.monotonic() < deadline, f"the point did not follow: {drawn} {status(page)}"
+        page.wait_for_timeout(50)
     page.mouse.up()
     state = wait_status(
         page, lambda s: s["settled"] and s["xy"][1][0] == 1.0 and abs(s["xy"][1][1] - 0.2) < 0.01
