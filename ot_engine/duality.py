@@ -4,7 +4,7 @@ The dual of the transport linear program prices mass instead of routing it:
 
 .. math::
 
-    \min_{\pi \in \Pi(a, b)} \langle C, \pi \rangle
+    \min_{P \in \Pi(a, b)} \langle C, P \rangle
     = \max_{f_i + g_j \le C_{ij}} \langle f, a \rangle + \langle g, b \rangle .
 
 Conventions (stated once, used everywhere here):
@@ -119,7 +119,7 @@ def c_transform(f, C, a=None) -> np.ndarray:
 
     Examples
     --------
-    >>> C = np.array([[0.0, 1.0], [1.0, 0.0]])
+    >>> C = 1.0 - np.eye(2)  # moving costs 1, staying 0
     >>> c_transform([0.0, 0.5], C)
     array([ 0. , -0.5])
     >>> c_transform([0.0, 0.5], C, a=[1.0, 0.0])  # only the first row has mass
@@ -167,7 +167,7 @@ def soft_c_transform(f, C, eps, a) -> np.ndarray:
 
     Examples
     --------
-    >>> C = np.array([[0.0, 1.0], [1.0, 0.0]])
+    >>> C = 1.0 - np.eye(2)  # moving costs 1, staying 0
     >>> g = soft_c_transform([0.0, 0.0], C, 1e-3, [0.5, 0.5])
     >>> bool(np.allclose(g, c_transform([0.0, 0.0], C), atol=1e-3 * np.log(2) + 1e-12))
     True
@@ -206,7 +206,7 @@ def entropic_dual_value(f, g, a, b, C, eps) -> float:
 
         D_\varepsilon(f, g) = \langle f, a\rangle + \langle g, b\rangle
         - \varepsilon \sum_{ij} a_i b_j \big(e^{(f_i + g_j - C_{ij})/\varepsilon} - 1\big)
-        \le \min_{\pi \in \Pi(a,b)} \langle C, \pi\rangle
+        \le \min_{P \in \Pi(a,b)} \langle C, P\rangle
         + \varepsilon\,\mathrm{KL}(\pi \,\|\, a \otimes b)
 
     for every ``f, g`` (Fenchel-Young), with equality at the Sinkhorn fixed point. With
@@ -215,7 +215,7 @@ def entropic_dual_value(f, g, a, b, C, eps) -> float:
 
     Examples
     --------
-    >>> C = np.array([[0.0, 1.0], [1.0, 0.0]])
+    >>> C = 1.0 - np.eye(2)  # moving costs 1, staying 0
     >>> a = b = [0.5, 0.5]
     >>> g = soft_c_transform([0.0, 0.0], C, 0.5, a)
     >>> round(entropic_dual_value([0.0, 0.0], g, a, b, C, 0.5) - dual_value([0, 0], g, a, b), 12)
@@ -240,7 +240,7 @@ def slack(f, g, C) -> np.ndarray:
 
     Examples
     --------
-    >>> slack([0.0, 1.0], [0.0, -1.0], np.array([[0.0, 1.0], [1.0, 0.0]]))
+    >>> slack([0.0, 1.0], [0.0, -1.0], 1.0 - np.eye(2))
     array([[0., 2.],
            [0., 0.]])
     """
@@ -327,7 +327,7 @@ def kantorovich_potentials(a, b, C) -> KantorovichDuals:
 
     .. math::
 
-        \min_{\pi \in \Pi(a,b)} \langle C, \pi\rangle
+        \min_{P \in \Pi(a,b)} \langle C, P\rangle
         = \langle f, a\rangle + \langle g, b\rangle, \qquad
         C_{ij} - f_i - g_j \ge 0, \quad = 0 \text{ where } \pi_{ij} > 0 .
 

@@ -713,7 +713,7 @@ def _takehome(m: Duality) -> TakeHome:
             "computes the lower bounds your $f$ certifies; the second draws them."
         ),
         equation=(
-            r"\min_{\pi \in \Pi(a,b)} \langle C, \pi \rangle = "
+            r"\min_{P \in \Pi(a,b)} \langle C, P \rangle = "
             r"\max_{f_i + g_j \le C_{ij}} \langle f, a \rangle + \langle g, b \rangle "
             r"\ \ge\ \langle f, a \rangle + \langle f^c, b \rangle"
         ),
