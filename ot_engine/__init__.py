@@ -22,6 +22,7 @@ Layout (geometry / problem / solver):
   :func:`sphere_directions`, :func:`projected_w2_squared`, :func:`dimension_gap`
 * closed forms: :func:`brenier_potential`, :func:`brenier_map`, :func:`gaussian_map_matrix`,
   :func:`gaussian_brenier_potential`, :func:`gaussian_brenier_map`, :func:`gaussian_w2`,
+  :func:`gaussian_brenier_conjugate`, :func:`gaussian_density`, :func:`monge_ampere`,
   :func:`sample_gaussian`
 * comparisons of histograms: :func:`kl`, :func:`js`, :func:`tv`, :func:`hellinger`,
   :func:`wasserstein_1d`, :func:`kantorovich_critic_1d`, :func:`gw_objective`
@@ -40,12 +41,16 @@ from .duality import (
 )
 from .exact import empirical_w2, exact, monotone_plan_1d
 from .gaussian import (
+    MongeAmpere,
     brenier_map,
     brenier_potential,
+    gaussian_brenier_conjugate,
     gaussian_brenier_map,
     gaussian_brenier_potential,
+    gaussian_density,
     gaussian_map_matrix,
     gaussian_w2,
+    monge_ampere,
     sample_gaussian,
 )
 from .geometry import cost_matrix, uniform_grid
@@ -85,6 +90,7 @@ __all__ = [
     "InvalidInput",
     "KantorovichDuals",
     "MaxSlicedResult",
+    "MongeAmpere",
     "MongeResult",
     "MonotonePlan",
     "OneDTransport",
@@ -105,8 +111,10 @@ __all__ = [
     "entropic_dual_value",
     "entropic_plan_2x2",
     "exact",
+    "gaussian_brenier_conjugate",
     "gaussian_brenier_map",
     "gaussian_brenier_potential",
+    "gaussian_density",
     "gaussian_map_matrix",
     "gaussian_w2",
     "gromov_multistart",
@@ -119,6 +127,7 @@ __all__ = [
     "kl",
     "lipschitz_constant",
     "max_sliced_wasserstein",
+    "monge_ampere",
     "monge_map",
     "monotone_plan_1d",
     "partial_transport",

@@ -19,6 +19,8 @@ sometimes printed) is *wrong*: its gradient is ``m_q + (sigma_q/sigma_p)(x - 2 m
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from .validation import (
@@ -29,12 +31,16 @@ from .validation import (
 )
 
 __all__ = [
+    "MongeAmpere",
     "brenier_map",
     "brenier_potential",
+    "gaussian_brenier_conjugate",
     "gaussian_brenier_map",
     "gaussian_brenier_potential",
+    "gaussian_density",
     "gaussian_map_matrix",
     "gaussian_w2",
+    "monge_ampere",
     "sample_gaussian",
 ]
 
@@ -341,3 +347,175 @@ def sample_gaussian(n, mean, cov, seed) -> np.ndarray:
     L = V * np.sqrt(np.clip(w, 0.0, None))
     Z = np.random.default_rng(int(seed)).standard_normal((int(n), m.size))
     return m + Z @ L.T
+
+
+def gaussian_density(x, mean, cov) -> np.ndarray:
+    r"""Density of ``N(mean, cov)`` at the points ``x``.
+
+    .. math::  \rho(x) = (2\pi)^{-d/2} \det(\Sigma)^{-1/2}
+               \exp\big(-\tfrac12 (x - \mu)^\top \Sigma^{-1} (x - \mu)\big)
+
+    Parameters
+    ----------
+    x : array_like, shape (..., d)
+    mean : array_like, shape (d,)
+    cov : array_like, shape (d, d)
+        Symmetric positive definite.
+
+    Returns
+    -------
+    ndarray, shape (...)
+
+    Raises
+    ------
+    InvalidInput
+        A singular or non-symmetric ``cov``, mismatched dimensions, NaN or infinite values.
+
+    Examples
+    --------
+    >>> float(gaussian_density([0.0, 0.0], [0, 0], [[1, 0], [0, 1]]))  # 1 / (2 pi)
+    0.15915494309189535
+    """
+    m = _mean("mean", mean)
+    S = check_covariance("cov", cov, dim=m.size, definite=True)
+    diff = _points(x, m.size) - m
+    L = np.linalg.cholesky(S)
+    # Solve L z = diff for every point: |z|^2 is the squared Mahalanobis distance.
+    z = np.linalg.solve(L, diff.reshape(-1, m.size).T).T.reshape(diff.shape)
+    log_norm = 0.5 * m.size * np.log(2 * np.pi) + np.log(np.diag(L)).sum()
+    return np.exp(-0.5 * np.einsum("...i,...i->...", z, z) - log_norm)
+
+
+def gaussian_brenier_conjugate(y, mean_p, cov_p, mean_q, cov_q) -> np.ndarray:
+    r"""Convex conjugate ``phi*(y) = sup_x <x, y> - phi(x)`` of :func:`gaussian_brenier_potential`.
+
+    With ``T(x) = m_q + A (x - m_p)`` the supremum is reached where ``T(x) = y``, which gives
+
+    .. math::
+
+        \varphi^*(y) = \tfrac12 (y - m_q)^\top A^{-1} (y - m_q) + \langle m_p, y - m_q\rangle .
+
+    ``phi(x) + phi*(y) >= <x, y>`` for all ``x, y`` (Fenchel-Young), with equality exactly on the
+    graph ``y = T(x)``: the complementary slackness behind Brenier's theorem.
+
+    Parameters
+    ----------
+    y : array_like, shape (..., d)
+    mean_p, mean_q : array_like, shape (d,)
+    cov_p, cov_q : array_like, shape (d, d)
+        Symmetric positive definite (``A`` must be invertible).
+
+    Returns
+    -------
+    ndarray, shape (...)
+
+    Raises
+    ------
+    InvalidInput
+        A singular covariance, mismatched dimensions, NaN or infinite values.
+
+    Examples
+    --------
+    >>> y = gaussian_brenier_map([[1.0, 1.0]], [0, 0], [[1, 0], [0, 4]], [1, 1], [[9, 0], [0, 1]])
+    >>> phi = gaussian_brenier_potential([[1.0, 1.0]], [0, 0], [[1, 0], [0, 4]], [1, 1],
+    ...                                  [[9, 0], [0, 1]])
+    >>> phi_star = gaussian_brenier_conjugate(y, [0, 0], [[1, 0], [0, 4]], [1, 1],
+    ...                                       [[9, 0], [0, 1]])
+    >>> float((phi + phi_star - y @ [1.0, 1.0])[0])  # equality on the graph of T
+    0.0
+    """
+    check_covariance("cov_q", cov_q, definite=True)
+    y, mp, mq, A = _general_args(y, mean_p, cov_p, mean_q, cov_q)
+    diff = y - mq
+    u = np.linalg.solve(A, diff.reshape(-1, mp.size).T).T.reshape(diff.shape)
+    return 0.5 * np.einsum("...i,...i->...", diff, u) + diff @ mp
+
+
+@dataclass(frozen=True)
+class MongeAmpere:
+    """Both sides of ``p(x) = q(grad phi(x)) det D^2 phi(x)`` at one point.
+
+    Attributes
+    ----------
+    x, tx : tuple of float
+        The point and its image ``T(x) = grad phi(x)``.
+    p_x : float
+        The source density at ``x`` (left side).
+    q_tx : float
+        The target density at ``T(x)``.
+    det_hessian : float
+        ``det D^2 phi(x)``, the Jacobian of the map (constant for Gaussians).
+    """
+
+    x: tuple[float, ...]
+    tx: tuple[float, ...]
+    p_x: float
+    q_tx: float
+    det_hessian: float
+
+    @property
+    def rhs(self) -> float:
+        """Right side, ``q(T(x)) det D^2 phi(x)``."""
+        return self.q_tx * self.det_hessian
+
+    @property
+    def relative_gap(self) -> float:
+        """``|p(x) - rhs| / p(x)`` (0 where both sides vanish)."""
+        if self.p_x == 0.0:
+            return 0.0 if self.rhs == 0.0 else float("inf")
+        return abs(self.p_x - self.rhs) / self.p_x
+
+
+def monge_ampere(x, mean_p, cov_p, mean_q, cov_q) -> MongeAmpere:
+    r"""The Monge-Ampere identity of the Gaussian Brenier map, both sides computed apart.
+
+    A map ``T`` pushes ``p`` onto ``q`` when mass is conserved in every small region, which for a
+    smooth one-to-one ``T = grad phi`` reads (change of variables)
+
+    .. math::  p(x) = q(\nabla\varphi(x)) \, \det D^2\varphi(x) .
+
+    The left side is ``p``'s density at ``x``; the right side evaluates ``q``'s density at the
+    mapped point and multiplies by the determinant of the Hessian ``D^2 phi = A``. Neither side
+    uses the other, so their agreement checks the map.
+
+    Parameters
+    ----------
+    x : array_like, shape (d,)
+        One point.
+    mean_p, mean_q : array_like, shape (d,)
+    cov_p, cov_q : array_like, shape (d, d)
+        Symmetric positive definite (both measures need a density).
+
+    Returns
+    -------
+    MongeAmpere
+
+    Raises
+    ------
+    InvalidInput
+        ``x`` not one point of the means' dimension, a singular covariance, NaN or infinite
+        values.
+
+    Examples
+    --------
+    >>> s = monge_ampere([0.5, -0.2], [0, 0], [[1, 0], [0, 1]], [1, 0], [[4, 0], [0, 4]])
+    >>> s.det_hessian, round(s.p_x, 6), round(s.rhs, 6)
+    (4.0, 0.137673, 0.137673)
+
+    References
+    ----------
+    .. [1] C. Villani, *Topics in Optimal Transportation*, AMS, 2003, chapter 4.
+    """
+    point = np.asarray(_points(x, np.size(mean_p)), dtype=np.float64)
+    if point.ndim != 1:
+        raise InvalidInput(f"x must be one point of shape (d,), got {point.shape}")
+    check_covariance("cov_q", cov_q, definite=True)
+    _, mp, mq, A = _general_args(point, mean_p, cov_p, mean_q, cov_q)
+    tx = mq + A @ (point - mp)
+    return MongeAmpere(
+        x=tuple(float(v) for v in point),
+        tx=tuple(float(v) for v in tx),
+        p_x=float(gaussian_density(point, mean_p, cov_p)),
+        q_tx=float(gaussian_density(tx, mean_q, cov_q)),
+        det_hessian=float(np.linalg.det(A)),
+    )
