@@ -35,7 +35,7 @@ MEAN_P = (0.0, 0.0)
 SEPARATION_LIMIT = 3.5
 SPREAD_BOUNDS = (0.3, 2.0)
 EL_MIN = 5.0
-LAYERS = ("surface", "levels", "arrows", "source", "target", "samples")
+LAYERS = ("surface", "levels", "arrows", "source", "target", "samples", "probe")
 SAMPLE_SIZES = (10, 30, 100, 300, 1000)
 #: Density contours drawn for p (and, through T, for q): Mahalanobis radii 1 and 2.
 RING_LEVELS = (1.0, 2.0)
@@ -84,6 +84,12 @@ class BrenierModel(param.Parameterized):
     layers = param.ListSelector(default=list(LAYERS), objects=list(LAYERS), label="Layers")
     n_samples = param.Selector(default=300, objects=list(SAMPLE_SIZES), label="Samples per side")
     draw = param.Integer(0, bounds=(0, MAX_DRAW), doc="which set of random draws (new draws: +1)")
+    mx = param.Number(
+        1.0, bounds=(-HALF_WIDTH, HALF_WIDTH), step=0.05, label="Point x, first coordinate"
+    )
+    my = param.Number(
+        0.5, bounds=(-HALF_WIDTH, HALF_WIDTH), step=0.05, label="Point x, second coordinate"
+    )
     az = param.Number(-30.0, bounds=(-180.0, 180.0), label="Azimuth (°)")
     el = param.Number(30.0, bounds=(EL_MIN, 90.0), label="Elevation (°)")
 
@@ -162,6 +168,10 @@ class BrenierModel(param.Parameterized):
     def map_matrix(self) -> np.ndarray:
         return oe.gaussian_map_matrix(self.cov_p, self.cov_q)
 
+    def monge_ampere(self) -> oe.MongeAmpere:
+        """Both sides of p(x) = q(grad phi(x)) det D^2 phi(x) at the chosen point x."""
+        return oe.monge_ampere([self.mx, self.my], *self.gaussians())
+
     def estimate_job(self) -> partial:
         """The sampled estimate as a call that reads nothing from the model when it runs
         (it may run on a worker thread while the model changes)."""
@@ -204,6 +214,16 @@ def _bias_sentence(diff: float, se: float) -> str:
     )
 
 
+def _monge_ampere_text(s: oe.MongeAmpere) -> str:
+    """Both sides of the Monge-Ampere identity at the chosen point, as the page shows them."""
+    gap = "below 1e-12" if s.relative_gap < 1e-12 else f"{s.relative_gap:.1e}"
+    return (
+        f"**Monge–Ampère at x = ({s.x[0]:.2f}, {s.x[1]:.2f}):** p(x) = {s.p_x:.5g}; "
+        f"q(∇φ(x)) · det D²φ(x) = {s.q_tx:.5g} × {s.det_hessian:.4f} = {s.rhs:.5g} "
+        f"(T(x) = ({s.tx[0]:.2f}, {s.tx[1]:.2f}); relative difference {gap})."
+    )
+
+
 def _pairs(x: np.ndarray, tx: np.ndarray) -> np.ndarray:
     """Flat float32 [x1, x2, T1, T2, ...]: compact for the wire, easy to walk in JS."""
     return np.concatenate([x, tx], axis=1).astype(np.float32).ravel()
@@ -240,6 +260,8 @@ QUERY_KEYS = (
     ),
     query.QueryKey("t", "t", query.float_in(0.0, 1.0), query.format_float),
     query.QueryKey("layers", "layers", _layers, query.format_words),
+    query.QueryKey("mx", "mx", query.float_in(-HALF_WIDTH, HALF_WIDTH), query.format_float),
+    query.QueryKey("my", "my", query.float_in(-HALF_WIDTH, HALF_WIDTH), query.format_float),
     query.QueryKey("az", "az", query.float_in(-180.0, 180.0), query.format_float),
     query.QueryKey("el", "el", query.float_in(EL_MIN, 90.0), query.format_float),
     query.QueryKey("n", "n_samples", _sample_size, str),
@@ -289,6 +311,9 @@ class BrenierPage(NotebookPage):
             sizing_mode="stretch_width", min_height=READOUT_MIN_HEIGHT, styles=text
         )
         self.map_readout = pn.pane.Markdown(sizing_mode="stretch_width", styles=text)
+        self.monge_ampere_readout = pn.pane.Markdown(
+            sizing_mode="stretch_width", styles=text, margin=(0, 10)
+        )
         # The exact solves run on the process's worker thread (pages.workers; POT's network
         # simplex releases the GIL), so a slider moved while they run is answered at once.
         self._estimate = workers.Job(
@@ -297,7 +322,8 @@ class BrenierPage(NotebookPage):
         self._push_view()
         self._push_geometry()
         self._push_samples()
-        self.surface.param.watch(self._from_view, ["az", "el", "t", "dx", "dy"])
+        self.surface.param.watch(self._from_view, ["az", "el", "t", "dx", "dy", "mx", "my"])
+        self.model.param.watch(self._on_probe_change, ["mx", "my"])
         self.model.param.watch(self._on_view_change, ["az", "el", "t", "layers"])
         self.model.param.watch(self._on_geometry_change, list(BrenierModel.GEOMETRY))
         self.model.param.watch(self._on_samples_change, ["n_samples", "draw"])
@@ -321,6 +347,16 @@ class BrenierPage(NotebookPage):
             dy=m.dy,
         )
         self.map_readout.object = self._map_text()
+        self._push_probe()
+
+    def _push_probe(self) -> None:
+        m = self.model
+        sides = m.monge_ampere()
+        self.surface.param.update(mx=m.mx, my=m.my, probe=[*sides.x, *sides.tx])
+        self.monge_ampere_readout.object = _monge_ampere_text(sides)
+
+    def _on_probe_change(self, *_events) -> None:
+        self._push_probe()
 
     def _push_samples(self) -> None:
         x = self.model.source_samples()
@@ -343,7 +379,8 @@ class BrenierPage(NotebookPage):
         # A separation that differs from the model's is the browser's (the page's own pushes
         # carry the model's values): it is answered below, whatever becomes of it.
         asked = any(
-            e.name in ("dx", "dy") and not e.new == getattr(self.model, e.name) for e in events
+            e.name in ("dx", "dy", "mx", "my") and not e.new == getattr(self.model, e.name)
+            for e in events
         )
         values = {}
         for event in events:
@@ -355,8 +392,8 @@ class BrenierPage(NotebookPage):
         if values:
             self.model.param.update(**values)
         if asked:
-            # Always answer a separation (after the geometry it moved): the browser holds its
-            # next one until then (pages/brenier_surface.py, flow control).
+            # Always answer a separation or a point (after what it moved): the browser holds
+            # its next one until then (pages/brenier_surface.py, flow control).
             self.surface.ack += 1
 
     # --- readouts -----------------------------------------------------------------------
@@ -430,7 +467,8 @@ class BrenierPage(NotebookPage):
         return _takehome(self.model)
 
     def caption_lines(self) -> list[str]:
-        return _plain(self.map_readout.object or "") + _plain(self.readout.object or "")
+        texts = (self.map_readout, self.monge_ampere_readout, self.readout)
+        return [line for pane in texts for line in _plain(pane.object or "")]
 
     # --- layout -------------------------------------------------------------------------
 
@@ -456,6 +494,11 @@ class BrenierPage(NotebookPage):
             slider(m.param.dy, name="second coordinate"),
             pn.pane.Markdown("**Motion**", margin=(0, 10), styles=text),
             slider(m.param.t),
+            pn.pane.Markdown(
+                "**Monge–Ampère point x** (or hover or tap the plane)", margin=(0, 10), styles=text
+            ),
+            slider(m.param.mx),
+            slider(m.param.my),
             pn.pane.Markdown("**Layers**", margin=(0, 10), styles=text),
             pn.widgets.CheckBoxGroup.from_param(m.param.layers, name="", inline=False),
             pn.pane.Markdown("**Estimate from samples**", margin=(0, 10), styles=text),
@@ -480,14 +523,20 @@ class BrenierPage(NotebookPage):
         caption = pn.pane.Markdown(
             "Drag the picture to rotate it (or focus it and use the arrow keys). The surface is "
             "scaled in height to fit the box, so its drawn slope is proportional to T(x), "
-            "not equal to it. Drag the orange dot to move the target.",
+            "not equal to it. Drag the orange dot to move the target. Hover or tap the plane to "
+            "pick the point x of the Monge–Ampère check (ring: x, dot: T(x)).",
             sizing_mode="stretch_width",
             # 16 px and a grey that keeps 4.5:1 on either theme's page (phones included).
             styles={"color": theme.caption_color(shell.is_dark()), "font-size": "1rem"},
         )
         # The estimate's text changes length as it solves: it goes last, in a fixed-height box.
         return pn.Column(
-            self.surface, caption, self.map_readout, self.readout, sizing_mode="stretch_width"
+            self.surface,
+            caption,
+            self.map_readout,
+            self.monge_ampere_readout,
+            self.readout,
+            sizing_mode="stretch_width",
         )
 
 
@@ -508,6 +557,17 @@ A, b = ot.gaussian.bures_wasserstein_mapping(mean_p, mean_q, cov_p, cov_q)
 print(f"W2(p, q), closed form = {{w2:.4f}}")
 print(f"mu_q = ({{mean_q[0]:.2f}}, {{mean_q[1]:.2f}})")
 print(f"A = [[{{A[0, 0]:.3f}}, {{A[0, 1]:.3f}}], [{{A[1, 0]:.3f}}, {{A[1, 1]:.3f}}]]")
+
+# Monge-Ampere at the page's point x: p(x) = q(T(x)) det A, each side from scipy's densities
+from scipy.stats import multivariate_normal
+
+x = np.array({x})
+Tx = A @ x + b
+left = multivariate_normal(mean_p, cov_p).pdf(x)
+q_Tx = multivariate_normal(mean_q, cov_q).pdf(Tx)
+det_A = np.linalg.det(A)
+print(f"p(x) = {{left:.5g}}")
+print(f"q(T(x)) * det A = {{q_Tx:.5g}} * {{det_A:.4f}} = {{q_Tx * det_A:.5g}}")
 """
 
 _SAMPLES_CODE = '''n, repeats, seed = {n}, {repeats}, {seed}
@@ -582,7 +642,8 @@ def _takehome(m: BrenierModel) -> TakeHome:
             "optimal map for the squared distance is affine, $T(x) = \\mu_q + A(x - \\mu_p)$ "
             "with $A$ symmetric positive definite, the gradient of the convex potential "
             "$\\varphi(x) = \\tfrac12 x^\\top A x + \\dots$ (Brenier). The first cell gives "
-            "$W_2$ in closed form and the map; the second estimates $W_2$ from samples, "
+            "$W_2$ in closed form, the map and both sides of the Monge–Ampère identity at the "
+            f"point $x = ({m.mx:g}, {m.my:g})$; the second estimates $W_2$ from samples, "
             f"{m.repeats} independent draws of n = {int(m.n_samples)} points of each with "
             f"seed {m.seed}, solved exactly with POT; the third draws the map."
         ),
@@ -592,7 +653,11 @@ def _takehome(m: BrenierModel) -> TakeHome:
         ),
         cells=(
             _BRENIER_CODE.format(
-                mean_p=_array(mp), cov_p=_array(cp), mean_q=_array(mq), cov_q=_array(cq)
+                mean_p=_array(mp),
+                cov_p=_array(cp),
+                mean_q=_array(mq),
+                cov_q=_array(cq),
+                x=_array([m.mx, m.my]),
             ),
             _SAMPLES_CODE.format(n=int(m.n_samples), repeats=m.repeats, seed=m.seed),
             _PLOT_CODE,

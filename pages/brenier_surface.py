@@ -4,7 +4,8 @@ The drawing code lives in ``assets/js/brenier_surface.js``; Panel reads that fil
 inside the page's own model, so nothing is fetched from anywhere else. Python sends the numbers
 (float32 arrays, sent only when they change); the browser draws every frame of a rotation or
 of the ``t`` animation itself and reports the view angles, ``t`` and a dragged separation back
-on release. The separation handle's drag uses the shared flow control: the browser half
+on release, and the Monge-Ampere point the pointer hovers (or a finger taps). The separation
+handle's drag and the hovered point use the shared flow control: the browser half
 (``assets/js/components/flow.js``) is put in front of the module, and the page answers every
 separation it receives by counting ``ack`` up.
 
@@ -50,12 +51,15 @@ class BrenierSurface(pn.custom.JSComponent):
     target_color = param.String(default=theme.TARGET_COLOR, constant=True)
     arrow_color = param.String(default=theme.PLAN_COLOR, constant=True)
     dark = param.Boolean(default=False, constant=True, doc="page uses the dark theme")
-    ack = param.Integer(default=0, doc="answers to separations (the browser's flow control)")
+    mx = param.Number(default=0.0, doc="Monge-Ampere point asked for, first coordinate")
+    my = param.Number(default=0.0, doc="Monge-Ampere point asked for, second coordinate")
+    probe = param.List(default=[], doc="[x1, x2, T1, T2]: the Monge-Ampere point and T(x)")
+    ack = param.Integer(default=0, doc="answers to separations and points (browser's flow)")
 
     _esm = js.code("brenier_surface.js", Flow.JS)
     #: What the browser writes (view angles, a separation, the time slider); the rest is the
     #: server's, and a browser's change of it is refused (pages.compat.check_patch).
-    BROWSER_WRITABLE = ("az", "el", "dx", "dy", "t")
+    BROWSER_WRITABLE = ("az", "el", "dx", "dy", "t", "mx", "my")
 
     def _get_model(self, doc, root=None, parent=None, comm=None):
         model = super()._get_model(doc, root, parent, comm)

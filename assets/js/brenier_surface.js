@@ -14,6 +14,8 @@
 //   rings     flat [x1, x2, T1, T2, ...]   source density contours (ring_size points each);
 //                                           their images under T are the target's contours
 //   mean_p, mean_q               [x1, x2]
+//   probe     [x1, x2, T1, T2]   the Monge-Ampere point and its image (the server's answer);
+//             the browser asks for a new point (mx, my) by hovering or tapping the plane
 
 const DEG = Math.PI / 180;
 const SURFACE_LOW = [236, 232, 244];
@@ -188,6 +190,38 @@ export function render({ model, el }) {
     return local.handle ? local.handle : [model.mean_q[0], model.mean_q[1]];
   }
 
+  // The Monge-Ampere point x (a ring) and T(x) (a filled dot), joined by a dashed segment.
+  // While a new point waits for the server, only its ring is drawn, at the pointer.
+  function drawProbe(cam) {
+    const pr = model.probe;
+    const x = local.probe || (pr && pr.length === 4 ? [pr[0], pr[1]] : null);
+    if (!x) return;
+    const sx = cam.x(x[0], x[1]), sy = cam.y(x[0], x[1], 0);
+    const answered = pr && pr.length === 4 && !local.probe;
+    ctx.lineWidth = 2;
+    if (answered) {
+      const tx = cam.x(pr[2], pr[3]), ty = cam.y(pr[2], pr[3], 0);
+      ctx.strokeStyle = ink.text;
+      ctx.setLineDash([4, 3]);
+      ctx.beginPath();
+      ctx.moveTo(sx, sy);
+      ctx.lineTo(tx, ty);
+      ctx.stroke();
+      ctx.setLineDash([]);
+      ctx.fillStyle = model.target_color;
+      ctx.beginPath();
+      ctx.arc(tx, ty, 5, 0, 2 * Math.PI);
+      ctx.fill();
+      ctx.strokeStyle = ink.text;
+      ctx.stroke();
+    }
+    ctx.strokeStyle = model.source_color;
+    ctx.lineWidth = 3;
+    ctx.beginPath();
+    ctx.arc(sx, sy, 6, 0, 2 * Math.PI);
+    ctx.stroke();
+  }
+
   function draw() {
     frame = null;
     const start = performance.now();
@@ -333,6 +367,8 @@ export function render({ model, el }) {
       canvas.dataset.handle = `${hx.toFixed(1)},${hy.toFixed(1)}`; // for tests and tools
     }
 
+    if (show.has("probe")) drawProbe(cam);
+
     ctx.fillStyle = ink.text;
     ctx.font = "13px system-ui, sans-serif";
     ctx.fillText(`t = ${t.toFixed(2)}   azimuth ${local.az.toFixed(0)}°, elevation ${local.el.toFixed(0)}°`, 10, 18);
@@ -399,6 +435,27 @@ export function render({ model, el }) {
       model.dy = wanted[1];
     });
   }
+  // The Monge-Ampere point: hovered with a mouse, or tapped; sent through the same flow.
+  const probe = {};
+  function askProbe(ev) {
+    if (!layers().has("probe")) return;
+    const rect = canvas.getBoundingClientRect();
+    const pt = toPlane(camera(), ev.clientX - rect.left, ev.clientY - rect.top);
+    const L = model.half_width;
+    if (Math.abs(pt[0]) > L || Math.abs(pt[1]) > L) return;
+    const q = (v) => Math.round(v * 20) / 20;
+    local.probe = [q(pt[0]), q(pt[1])];
+    canvas.dataset.probe = `${local.probe[0]},${local.probe[1]}`;
+    flow_request(probe, answered, () => local.probe, () => {
+      model.mx = local.probe[0];
+      model.my = local.probe[1];
+    });
+    requestDraw();
+  }
+  function probeBusy() {
+    const st = probe.__ot_flow;
+    return st != null && (st.inflight || st.pending != null);
+  }
   // True while a separation waits for the server (sent and unanswered, or not sent yet).
   function separationBusy() {
     const st = separation.__ot_flow;
@@ -414,6 +471,7 @@ export function render({ model, el }) {
       layers().has("target") &&
       Math.hypot(sx - cam.x(mq[0], mq[1]), sy - cam.y(mq[0], mq[1], 0)) < HANDLE_RADIUS_PX;
     drag = { kind: onHandle ? "handle" : "rotate", x: ev.clientX, y: ev.clientY, az: local.az, el: local.el };
+    flow_known(probe, answered, [model.mx, model.my]);
     if (onHandle) {
       local.handle = [mq[0], mq[1]];
       flow_known(separation, answered, [model.dx, model.dy]);  // what the server holds
@@ -422,7 +480,10 @@ export function render({ model, el }) {
     canvas.style.cursor = "grabbing";
   });
   canvas.addEventListener("pointermove", (ev) => {
-    if (!drag) return;
+    if (!drag) {
+      if (ev.pointerType === "mouse") askProbe(ev);
+      return;
+    }
     if (drag.kind === "rotate") {
       local.az = ((drag.az + (ev.clientX - drag.x) * 0.5 + 540) % 360) - 180;
       local.el = Math.max(model.el_min, Math.min(90, drag.el + (ev.clientY - drag.y) * 0.4));
@@ -433,9 +494,15 @@ export function render({ model, el }) {
     }
     requestDraw();
   });
-  function endDrag() {
+  function endDrag(ev) {
     if (!drag) return;
-    if (drag.kind === "rotate") {
+    const tap = ev && ev.type === "pointerup" && Math.hypot(ev.clientX - drag.x, ev.clientY - drag.y) < 5;
+    if (drag.kind === "rotate" && tap) {
+      // A tap (a finger has no hover) picks the Monge-Ampere point; the view stays.
+      local.az = drag.az;
+      local.el = drag.el;
+      askProbe(ev);
+    } else if (drag.kind === "rotate") {
       // Commit to a tenth of a degree: the view, its data attributes and the URL agree.
       local.az = Math.round(local.az * 10) / 10;
       local.el = Math.round(local.el * 10) / 10;
@@ -504,7 +571,9 @@ export function render({ model, el }) {
   model.on("ack", () => {
     flow_ack(answered);
     if (!drag && !separationBusy()) local.handle = null;  // caught up (mean_q came first)
+    if (!probeBusy()) { local.probe = null; requestDraw(); }
   });
+  model.on(["probe"], drawSoon);
   model.on(["az", "el"], () => {
     if (drag && drag.kind === "rotate") return;
     local.az = model.az;

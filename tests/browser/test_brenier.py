@@ -12,6 +12,8 @@ import time
 import pytest
 from playwright.sync_api import expect
 
+from pages.brenier import LAYERS
+
 pytestmark = pytest.mark.browser
 
 CANVAS = "canvas.brenier-canvas"
@@ -123,6 +125,23 @@ def test_dragging_the_target_handle_moves_the_separation(page):
     assert canvas.get_attribute("data-az") == "-30.0"
 
 
+def test_hovering_the_plane_moves_the_monge_ampere_point(page):
+    canvas = open_page(page, "?el=90&az=0")  # seen from above: the plane fills the middle
+    box = canvas.bounding_box()
+    page.get_by_text("Monge–Ampère at x = (1.00, 0.50)").wait_for()
+    page.mouse.move(box["x"] + 0.3 * box["width"], box["y"] + 0.5 * box["height"], steps=4)
+    # The browser sends the hovered point (rounded to 0.05) through the flow control; the
+    # server answers with both sides at that point and writes it into the URL.
+    page.wait_for_function("() => location.search.includes('mx=')")
+    asked = canvas.get_attribute("data-probe")
+    mx = float(asked.split(",")[0])
+    assert mx < 0  # left of the centre, seen from above
+    page.get_by_text(f"Monge–Ampère at x = ({mx:.2f}".replace("-", "−")).or_(
+        page.get_by_text(f"Monge–Ampère at x = ({mx:.2f}")
+    ).first.wait_for()
+    assert canvas.get_attribute("data-az") == "0.0"  # hovering does not rotate
+
+
 def test_deep_link_restores_view_and_shape(page):
     canvas = open_page(page, "?az=120&el=70&sigma_p=1.5&layers=surface,levels&t=0.25")
     assert canvas.get_attribute("data-az") == "120.0"
@@ -161,7 +180,7 @@ def test_hostile_link_leaves_the_page_working_at_defaults(page):
         """() => [...Bokeh.documents[0].all_models].find(
              m => Array.isArray(m.labels) && m.labels.includes('arrows')).active.length"""
     )
-    assert layers_on == 6  # all layers on
+    assert layers_on == len(LAYERS)  # all layers on
 
 
 def test_math_is_typeset(page):

@@ -289,6 +289,8 @@ def test_good_link_values_are_applied():
         "q_sx": "1.5",
         "q_sy": "0.35",
         "q_rot": "-45",
+        "mx": "-2.5",
+        "my": "4",
     }
     values, notices = query.parse_query(raw, page.QUERY_KEYS)
     assert notices == []
@@ -297,6 +299,7 @@ def test_good_link_values_are_applied():
     assert (m.sigma_p, m.sigma_q, m.dx, m.dy, m.t) == (1.2, 0.5, -2.0, 0.25, 0.4)
     assert m.layers == ["surface", "arrows"] and (m.az, m.el) == (120.0, 70.0)
     assert m.n_samples == 1000 and m.draw == 12 and m.anisotropic and m.q_angle == -45.0
+    assert (m.mx, m.my) == (-2.5, 4.0)
 
 
 @pytest.mark.parametrize(
@@ -319,6 +322,9 @@ def test_good_link_values_are_applied():
         ("aniso", "yes"),
         ("q_rot", "360"),
         ("sigma_p", "9" * 400),
+        ("mx", "5.5"),
+        ("my", "nan"),
+        ("layers", "probe,probe2"),
     ],
 )
 def test_bad_link_values_are_ignored_with_a_notice(key, raw):
@@ -369,6 +375,19 @@ def test_every_separation_from_the_browser_is_answered_once():
     p.surface.az = 10.0  # angles come on release, outside the flow: no answer
     assert p.surface.ack == 3
     assert "function flow_request(" in page.BrenierSurface._esm  # the shared browser half
+
+
+def test_every_point_from_the_browser_is_answered_and_clamped():
+    # Hovering the plane asks for a Monge-Ampere point through the same flow as the handle.
+    p = page.BrenierPage()
+    p.surface.param.update(mx=-2.0, my=3.0)
+    assert (p.model.mx, p.model.my, p.surface.ack) == (-2.0, 3.0, 1)
+    assert p.surface.probe[:2] == [-2.0, 3.0]
+    assert "x = (−2.00, 3.00)" in p.monge_ampere_readout.object.replace("-", "−")
+    p.surface.mx = 1e9  # clamped to the plane, answered
+    assert (p.model.mx, p.surface.ack) == (page.HALF_WIDTH, 2)
+    p.surface.my = float("inf")  # ignored, answered
+    assert (p.model.my, p.surface.ack) == (3.0, 3)
 
 
 # --- the readouts, parsed and checked against independent computations --------------------
@@ -486,3 +505,25 @@ def test_caption_says_the_drawn_slope_is_proportional_to_the_map():
         o.object for o in figure.objects if hasattr(o, "object") and "slope" in str(o.object)
     ]
     assert captions and "proportional to T(x)" in captions[0]
+
+
+@pytest.mark.parametrize("values", CASES)
+def test_monge_ampere_readout_matches_scipy_at_the_point(values):
+    import re
+
+    from scipy.stats import multivariate_normal
+
+    p = page.BrenierPage()
+    p.model.param.update(**values, mx=-0.7, my=1.3)
+    text = p.monge_ampere_readout.object
+    x = np.array([-0.7, 1.3])
+    A = independent_map_matrix(p.model)
+    tx = p.model.mean_q + A @ (x - p.model.mean_p)
+    left = multivariate_normal(p.model.mean_p, p.model.cov_p).pdf(x)
+    q_tx = multivariate_normal(p.model.mean_q, p.model.cov_q).pdf(tx)
+    shown = re.search(r"p\(x\) = (\S+); .* = (\S+) × (\S+) = (\S+) \(", text).groups()
+    assert float(shown[0]) == pytest.approx(left, rel=1e-4)
+    assert float(shown[1]) == pytest.approx(q_tx, rel=1e-4)
+    assert float(shown[2]) == pytest.approx(np.linalg.det(A), abs=1e-4)
+    assert float(shown[3]) == pytest.approx(q_tx * np.linalg.det(A), rel=1e-4)
+    assert float(shown[3]) == pytest.approx(left, rel=1e-4)

@@ -118,7 +118,7 @@ def test_kl_vs_wasserstein_notebook_prints_the_page_numbers(view):
 
 BR_VIEWS = [
     {},
-    {"sigma_p": 0.5, "dx": -2.0, "dy": 0.5, "n_samples": 100, "draw": 3},
+    {"sigma_p": 0.5, "dx": -2.0, "dy": 0.5, "n_samples": 100, "draw": 3, "mx": -1.5, "my": 2.0},
     {"anisotropic": True, "q_sx": 1.8, "q_sy": 0.4, "q_angle": -20.0, "n_samples": 30},
 ]
 
@@ -139,6 +139,11 @@ def test_brenier_notebook_prints_the_page_numbers(view):
     assert num(r"spreads by (\d\.\d+)", printed) == num(r"spreads by (\d\.\d+)", shown)
     assert num(r"draw 1 \(the dots on the page\): (\S+)\n", printed) == num(
         r"draw 1: (\d+\.\d+)", shown
+    )
+    sides = page.monge_ampere_readout.object
+    assert num(r"p\(x\) = (\S+)\n", printed) == num(r"p\(x\) = ([\d.e-]+);", sides)
+    assert num(r"det A = (.*)\n", printed).replace(" * ", " × ") == num(
+        r"det D²φ\(x\) = (.*?) \(", sides
     )
 
 
