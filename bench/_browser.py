@@ -52,7 +52,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(port: int | None = None, num_procs: int = 1) -> tuple[subprocess.Popen, str]:
+def start_server(
+    port: int | None = None, num_procs: int = 1, origins: str | None = None
+) -> tuple[subprocess.Popen, str]:
     """Start this checkout's serve.sh on ``port`` (a free one by default) and wait until its
     /liveness answers; return the process and the base URL. Stop it with :func:`stop_server`."""
     port = free_port() if port is None else port
@@ -60,7 +62,8 @@ def start_server(port: int | None = None, num_procs: int = 1) -> tuple[subproces
         os.environ,
         PORT=str(port),
         ADDRESS=HOST,
-        ALLOWED_ORIGINS=f"{HOST}:{port},localhost:{port}",
+        # A backend behind a proxy takes the proxy's origin instead of its own.
+        ALLOWED_ORIGINS=origins or f"{HOST}:{port},localhost:{port}",
         NUM_PROCS=str(num_procs),
     )
     env.pop("BOKEH_SECRET_KEY", None)  # measure the plain setup, unsigned session ids

@@ -213,14 +213,20 @@ def find_slider(models: dict[str, dict], match: dict) -> dict:
 TOKEN_RE = re.compile(r'"token":\s*"([A-Za-z0-9_\-.]+)"')
 
 
-def fetch_token(port: int, page: str) -> tuple[str, int]:
-    """GET the page (this creates the session) and read its token from the HTML."""
+def fetch_token(port: int, page: str) -> tuple[str, int, str]:
+    """GET the page (this creates the session) and read its token from the HTML.
+
+    Also returns the cookies the answer set (``name=value; ...``), which a browser sends back
+    with the page's websocket: behind deploy/nginx.conf they route it to the same backend.
+    """
     with urllib.request.urlopen(f"http://{HOST}:{port}/{page}", timeout=60) as response:
         html = response.read().decode("utf-8", "replace")
+        set_cookies = response.headers.get_all("Set-Cookie") or []
     match = TOKEN_RE.search(html)
     if match is None:
         raise RuntimeError("no session token in the page HTML")
-    return match.group(1), len(html)
+    cookies = "; ".join(c.split(";", 1)[0].strip() for c in set_cookies)
+    return match.group(1), len(html), cookies
 
 
 # --- one student ---------------------------------------------------------------------------
@@ -239,11 +245,11 @@ class Student:
 
     async def connect(self) -> None:
         loop = asyncio.get_running_loop()
-        token, _ = await loop.run_in_executor(None, fetch_token, self.port, self.page)
-        request = HTTPRequest(
-            f"ws://{HOST}:{self.port}/{self.page}/ws",
-            headers={"Origin": f"http://{HOST}:{self.port}"},
-        )
+        token, _, cookies = await loop.run_in_executor(None, fetch_token, self.port, self.page)
+        headers = {"Origin": f"http://{HOST}:{self.port}"}
+        if cookies:
+            headers["Cookie"] = cookies
+        request = HTTPRequest(f"ws://{HOST}:{self.port}/{self.page}/ws", headers=headers)
         self.ws = await websocket_connect(
             request, subprotocols=["bokeh", token], max_message_size=64 * 2**20
         )
@@ -451,8 +457,14 @@ def server_usage(root_pid: int) -> tuple[float, float]:
 # --- one run -------------------------------------------------------------------------------
 
 
+def usage(procs: list[subprocess.Popen]) -> tuple[float, float]:
+    """(RSS in MB, CPU seconds) summed over every server (several behind a proxy)."""
+    totals = [server_usage(p.pid) for p in procs]
+    return sum(t[0] for t in totals), sum(t[1] for t in totals)
+
+
 async def run_class(
-    proc: subprocess.Popen, port: int, page: str, users: int, rate: float, seconds: float
+    procs: list[subprocess.Popen], port: int, page: str, users: int, rate: float, seconds: float
 ) -> dict:
     students = [Student(port, page) for _ in range(users)]
     gate = asyncio.Semaphore(8)  # page loads a few at a time, as a class arriving
@@ -464,14 +476,14 @@ async def run_class(
     t0 = time.perf_counter()
     await asyncio.gather(*(join(s) for s in students))
     join_s = time.perf_counter() - t0
-    rss_idle, _ = server_usage(proc.pid)
+    rss_idle, _ = usage(procs)
 
     measuring = asyncio.Event()
     readers = [asyncio.create_task(s.reader(measuring)) for s in students]
     await asyncio.sleep(1.0)  # let onload work and first renders settle
     measuring.set()
     rss_peak = 0.0
-    _, cpu0 = server_usage(proc.pid)
+    _, cpu0 = usage(procs)
     start = time.perf_counter()
     until = start + seconds
     rng = random.Random(1)
@@ -480,11 +492,11 @@ async def run_class(
     ]
     while time.perf_counter() < until:
         await asyncio.sleep(0.5)
-        rss_peak = max(rss_peak, server_usage(proc.pid)[0])
+        rss_peak = max(rss_peak, usage(procs)[0])
     await asyncio.gather(*movers)
     await asyncio.sleep(min(5.0, 1.0 + seconds / 4))  # answers still on their way count
     elapsed = time.perf_counter() - start
-    _, cpu1 = server_usage(proc.pid)
+    _, cpu1 = usage(procs)
     for task in readers:
         task.cancel()
     for s in students:
@@ -672,6 +684,9 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--pages", nargs="+", default=list(SLIDERS), choices=list(SLIDERS))
     parser.add_argument("--num-procs", type=int, default=1)
+    parser.add_argument(
+        "--backends", type=int, default=0, help="N one-process servers behind nginx instead"
+    )
     parser.add_argument("--validate", action="store_true", help="compare with real Chromium")
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
@@ -679,27 +694,48 @@ def main() -> int:
         parser.error(f"bounded: at most {MAX_USERS} users, {MAX_SECONDS:g} s, 20 changes/s")
 
     port = _browser.free_port()
-    proc, _ = _browser.start_server(port, args.num_procs)
+    proxy = None
+    if args.backends:
+        # Several one-process servers behind deploy/nginx.conf (limits off: one address).
+        sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "deploy"))
+        import local_proxy
+
+        origins = f"{HOST}:{port},localhost:{port}"
+        servers = [_browser.start_server(None, 1, origins=origins) for _ in range(args.backends)]
+        procs = [proc for proc, _ in servers]
+        ports = [int(base.rsplit(":", 1)[1]) for _, base in servers]
+        scratch = Path(f"/tmp/ot-bench-proxy-{os.getpid()}")
+        proxy = local_proxy.start(port, ports, scratch, limits=False)
+    else:
+        procs = [_browser.start_server(port, args.num_procs)[0]]
     try:
         if args.validate:
             return 0 if validate(port, args.pages) else 1
         results = []
+        setup = (
+            f"{args.backends} one-process backends behind nginx (deploy/nginx.conf)"
+            if args.backends
+            else f"NUM_PROCS={args.num_procs}"
+        )
         print(
-            f"# {args.rate:g} changes/s per user, {args.seconds:g} s per run, "
-            f"NUM_PROCS={args.num_procs}, {os.cpu_count()} CPUs, "
-            f"load average {os.getloadavg()[0]:.1f} at start"
+            f"# {args.rate:g} changes/s per user, {args.seconds:g} s per run, {setup}, "
+            f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at start"
         )
         print(HEADER)
         for page in args.pages:
             for users in args.users:
-                r = asyncio.run(run_class(proc, port, page, users, args.rate, args.seconds))
+                r = asyncio.run(run_class(procs, port, page, users, args.rate, args.seconds))
                 results.append(r)
                 print(row(r), flush=True)
                 time.sleep(2.0)  # closed sessions are cleaned up between classes
         if args.json:
             args.json.write_text(json.dumps(results, indent=1))
     finally:
-        _browser.stop_server(proc)
+        if proxy is not None:
+            proxy.terminate()
+            proxy.wait(timeout=10)
+        for proc in procs:
+            _browser.stop_server(proc)
     return 0
 
 

@@ -236,7 +236,7 @@ class Forger:
 
     async def connect(self) -> None:
         loop = asyncio.get_running_loop()
-        token, _ = await loop.run_in_executor(None, proto.fetch_token, self.port, self.slug)
+        token, *_ = await loop.run_in_executor(None, proto.fetch_token, self.port, self.slug)
         request = proto.HTTPRequest(
             f"ws://{proto.HOST}:{self.port}/{self.slug}/ws",
             headers={"Origin": f"http://{proto.HOST}:{self.port}"},

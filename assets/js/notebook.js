@@ -8,6 +8,10 @@
 //    display formula too wide for the screen becomes focusable so the keyboard can scroll it;
 //    a slider handle is named by its widget's title and announces the value as shown; plot
 //    layers that do nothing with the keyboard leave the Tab order.
+// 3. A lost connection (the server stopped or restarted, or the network dropped) is said
+//    plainly, with a reload button: the page's view lives in its address, so a reload (which
+//    a proxy sends to a live server) brings the same view back. Without it the figures would
+//    look alive and silently ignore every drag.
 (function () {
   "use strict";
 
@@ -236,6 +240,37 @@
     for (const box of openedForPrint) box.open = false;
     openedForPrint = [];
   });
+
+  function connectionLost() {
+    if (document.getElementById("ot-connection-lost")) return;
+    const banner = document.createElement("div");
+    banner.id = "ot-connection-lost";
+    banner.className = "ot-connection-lost";
+    banner.setAttribute("role", "alert");
+    const text = document.createElement("p");
+    text.textContent =
+      "The connection to the notebook's server was lost: the figures no longer answer. " +
+      "Reload to continue; your view is kept in the page's address.";
+    const button = document.createElement("button");
+    button.type = "button";
+    button.textContent = "Reload";
+    button.addEventListener("click", () => window.location.reload());
+    banner.append(text, button);
+    document.body.append(banner);
+    button.focus({ preventScroll: true });
+  }
+
+  // Bokeh announces a closed websocket as a document event; wait for the document first.
+  let waits = 0;
+  const watchConnection = window.setInterval(function () {
+    const docs = window.Bokeh && window.Bokeh.documents;
+    if (docs && docs.length > 0) {
+      window.clearInterval(watchConnection);
+      for (const doc of docs) doc.on_event("connection_lost", connectionLost);
+    } else if (++waits > 600) {
+      window.clearInterval(watchConnection);
+    }
+  }, 100);
 
   // Opened with a #fragment: the prose renders after load, so look for a while.
   const id = idOf(window.location.hash);

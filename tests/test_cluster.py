@@ -1,0 +1,219 @@
+"""Several server processes behind nginx (deploy/nginx.conf), as a course would deploy them.
+
+Two backends (plain ``serve.sh`` processes on their own ports) behind the repository's nginx
+configuration, run on loopback by deploy/local_proxy.py: a class of protocol clients spreads
+over both, every page's websocket reaches the backend that built its session (sticky by the
+route cookie), and stopping a backend in the middle of a class leaves its students a clear
+"connection lost" notice whose reload brings the same view back from the live backend.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(ROOT / "deploy"))
+import bench_class_load as proto  # noqa: E402 - the bench's protocol client
+import local_proxy  # noqa: E402
+
+NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
+PAGE = "kl_vs_wasserstein"
+
+if NGINX is None and os.environ.get("CI"):
+    pytest.fail("nginx is not installed (install.sh installs it)", pytrace=False)
+pytestmark = pytest.mark.skipif(NGINX is None, reason="nginx is not installed")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Backend:
+    """One ``serve.sh`` on its own port, in its own process group (so it can be stopped)."""
+
+    def __init__(self, port: int, proxy_port: int, log: Path) -> None:
+        self.port = port
+        origins = f"127.0.0.1:{proxy_port},localhost:{proxy_port}"
+        env = dict(os.environ, PORT=str(port), ADDRESS="127.0.0.1", ALLOWED_ORIGINS=origins)
+        env.pop("BOKEH_SECRET_KEY", None)
+        with log.open("w") as out:
+            self.proc = subprocess.Popen(
+                ["bash", str(ROOT / "serve.sh")],
+                cwd=ROOT,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    def wait_ready(self, timeout: float = 90) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{self.port}/liveness", timeout=2)
+                return
+            except OSError:
+                time.sleep(0.25)
+        raise TimeoutError(f"backend on {self.port} did not start")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    scratch = tmp_path_factory.mktemp("proxy")
+    proxy_port = _free_port()
+    backends = [Backend(_free_port(), proxy_port, scratch / f"backend{k}.log") for k in (0, 1)]
+    proxy = None
+    try:
+        for b in backends:
+            b.wait_ready()
+        # Limits off: the whole class comes from one address here.
+        proxy = local_proxy.start(proxy_port, [b.port for b in backends], scratch, limits=False)
+        yield {
+            "port": proxy_port,
+            "base": f"http://127.0.0.1:{proxy_port}",
+            "backends": backends,
+            "scratch": scratch,
+        }
+    finally:
+        if proxy is not None:
+            proxy.terminate()
+            proxy.wait(timeout=10)
+        for b in backends:
+            b.stop()
+
+
+def test_a_class_spreads_over_both_backends_and_each_websocket_stays_with_its_session(
+    cluster, run_async
+):
+    async def lesson():
+        students = [proto.Student(cluster["port"], PAGE) for _ in range(8)]
+        for s in students:
+            await s.connect()
+        for k, s in enumerate(students):
+            await proto_round_trip(s, 1.0 + 0.25 * k)
+        for s in students:
+            s.close()
+
+    run_async(lesson)
+    # nginx logs a websocket when it closes: wait for all eight.
+    deadline = time.monotonic() + 30
+    while True:
+        by_route, paths = routes(cluster["scratch"])
+        full = [r for r in by_route if paths[r] == {f"/{PAGE}", f"/{PAGE}/ws"}]
+        if len(full) >= 8 or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert len(full) >= 8, paths  # every student's load and websocket went through nginx
+    assert all(len(by_route[r]) == 1 for r in full), by_route  # sticky
+    used = {next(iter(by_route[r])) for r in full}
+    assert len(used) == 2, used  # eight students spread over both backends
+
+
+def routes(scratch: Path) -> tuple[dict, dict]:
+    """Per route cookie: the backends that served the page's requests, and their paths."""
+    by_route, paths = defaultdict(set), defaultdict(set)
+    for row in local_proxy.access_log(scratch):
+        path = row["request"].split(" ")[1]
+        if path.startswith(f"/{PAGE}"):
+            by_route[row["route"]].add(row["upstream"])
+            paths[row["route"]].add(path.split("?")[0])
+    return by_route, paths
+
+
+async def proto_round_trip(student, value: float, timeout: float = 30.0) -> None:
+    """One slider change answered by the page (as tests/test_hostile.py measures it)."""
+    await student.send_change(value)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        message = await student.read_message()
+        if message.header.get("msgtype") == "PATCH-DOC":
+            return
+    raise TimeoutError("no answer through the proxy")
+
+
+@pytest.mark.browser
+def test_a_stopped_backend_leaves_a_reload_notice_and_reload_restores_the_view(
+    cluster, open_watched_page
+):
+    base = cluster["base"]
+    with open_watched_page(viewport={"width": 1000, "height": 800}) as page:
+        page.goto(f"{base}/{PAGE}?shift=2.5")
+        page.wait_for_bokeh()
+        page.locator("table.kvw-readouts").wait_for()
+        route = next(c["value"] for c in page.context.cookies() if c["name"] == "ot_route")
+        served = {
+            row["upstream"]
+            for row in local_proxy.access_log(cluster["scratch"])
+            if row["route"] == route and row["request"].split(" ")[1].startswith(f"/{PAGE}")
+        }
+        assert len(served) == 1, served  # page and websocket on one backend
+        port = int(served.pop().rsplit(":", 1)[1])
+        victim = next(b for b in cluster["backends"] if b.port == port)
+        victim.stop()
+        notice = page.locator("#ot-connection-lost")
+        notice.wait_for(timeout=20_000)
+        assert notice.get_attribute("role") == "alert"
+        assert "Reload" in notice.inner_text()
+        # The lost websocket is reported on the console; nothing else may be.
+        page.watch.console_errors = [
+            e for e in page.watch.console_errors if "websocket" not in e.lower()
+        ]
+        notice.get_by_role("button", name="Reload").click()
+        page.wait_for_load_state()
+        page.wait_for_bokeh()
+        page.locator("table.kvw-readouts").wait_for()  # the figure is drawn again
+        assert "shift=2.5" in page.url
+        # The live backend answers: a change reaches it and comes back into the address.
+        page.wait_for_function("() => !document.getElementById('ot-connection-lost')")
+        page.evaluate(
+            """() => {
+              const slider = [...Bokeh.documents[0].all_models].find(
+                m => typeof m.title === 'string' && m.title.startsWith('shift s'));
+              slider.value = 1.0;
+            }"""
+        )
+        page.wait_for_function(
+            "() => location.search.includes('shift=1&') || location.search.endsWith('shift=1')"
+        )
+
+
+def test_backends_script_starts_one_server_per_port(tmp_path):
+    env = dict(os.environ, SERVE_DRY_RUN="1", BACKENDS="3", FIRST_PORT="6100")
+    out = subprocess.run(
+        ["bash", str(ROOT / "deploy" / "backends.sh")], env=env, capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr
+    lines = [line for line in out.stdout.splitlines() if "panel serve" in line]
+    assert len(lines) == 3
+    for k, line in enumerate(lines):
+        assert f"--port {6100 + k} " in line and "--num-procs 1 " in line
+        assert "--address 127.0.0.1" in line and "--use-xheaders" in line
+    bad = subprocess.run(
+        ["bash", str(ROOT / "deploy" / "backends.sh")],
+        env=dict(env, BACKENDS="0"),
+        capture_output=True,
+        text=True,
+    )
+    assert bad.returncode == 2 and "BACKENDS" in bad.stderr
