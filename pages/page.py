@@ -88,6 +88,9 @@ class NotebookPage(pn.viewable.Viewer):
         return prose.prose_pane(self.slug)
 
     figure_label: ClassVar[str | None] = None
+    #: A figure that needs about 700 px: its controls go below it up to 1100 px wide
+    #: (shell._body), so it never stacks its own parts beside a controls column.
+    wide_figure: ClassVar[bool] = False
 
     # --- take it home (pages.takehome) ----------------------------------------------------
 
@@ -136,6 +139,7 @@ class NotebookPage(pn.viewable.Viewer):
             figure_label=self.figure_label,
             embed=self.embed,
             takehome=strip,
+            wide_figure=self.wide_figure,
         )
 
 

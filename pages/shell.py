@@ -195,12 +195,15 @@ def _body(
     figure: pn.viewable.Viewable,
     figure_label: str,
     readouts: pn.viewable.Viewable | None = None,
+    wide_figure: bool = False,
     **params: Any,
 ) -> pn.viewable.Viewable:
     """Controls beside the figure; below it in a narrow window, figure first (notebook.css).
 
     ``readouts`` go under the controls in the same column; a printed page keeps them and
-    drops the controls (``ot-control-widgets``, notebook.css).
+    drops the controls (``ot-control-widgets``, notebook.css). A ``wide_figure`` (one that
+    needs about 700 px) puts its controls below it up to a wider window (1100 px), so that
+    between 820 and 1100 px the figure keeps its whole width instead of stacking its parts.
     """
     labelled = compat.AttributedColumn(
         figure,
@@ -217,7 +220,8 @@ def _body(
     if readouts is not None:
         side.append(readouts)
     panel = pn.Column(*side, css_classes=["ot-controls"], sizing_mode="stretch_width")
-    return pn.Row(panel, labelled, css_classes=["ot-body"], **params)
+    classes = ["ot-body", "ot-wide-figure"] if wide_figure else ["ot-body"]
+    return pn.Row(panel, labelled, css_classes=classes, **params)
 
 
 def _frame(slug: str, *parts: pn.viewable.Viewable) -> pn.viewable.Viewable:
@@ -246,6 +250,7 @@ def notebook_page(
     embed: bool | None = None,
     takehome: pn.viewable.Viewable | None = None,
     readouts: pn.viewable.Viewable | None = None,
+    wide_figure: bool = False,
 ) -> pn.viewable.Viewable:
     """Compose one page: full notebook frame, or figure + controls only in embed mode.
 
@@ -262,7 +267,7 @@ def notebook_page(
         # and left stretch_width figures at their default width).
         body = _body(controls, figure, label, readouts, sizing_mode="stretch_width")
         return pn.Column(notice, body, css_classes=["ot-embed"], sizing_mode="stretch_width")
-    body = _body(controls, figure, label, readouts, sizing_mode="stretch_width")
+    body = _body(controls, figure, label, readouts, wide_figure, sizing_mode="stretch_width")
     parts = [_title(slug), notice, body]
     if takehome is not None:
         parts.append(takehome)

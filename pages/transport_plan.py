@@ -353,6 +353,7 @@ class TransportPlanPage(NotebookPage):
     model_class = TransportPlan
     query_keys = QUERY_KEYS
     model = param.ClassSelector(class_=TransportPlan)
+    wide_figure = True
 
     def __init__(
         self,
@@ -554,7 +555,8 @@ class TransportPlanPage(NotebookPage):
         if self.embed:
             self.control_panel = self._compact_controls()
             return
-        self.control_panel = pn.Column(
+        # A column beside the figure; rows of controls when the window puts them below it.
+        for widget in (
             self.preset_select,
             self.reset_button,
             self.slider_pane,
@@ -564,36 +566,48 @@ class TransportPlanPage(NotebookPage):
             self.log_box,
             self.support_box,
             self.download,
-            width=290,
-        )
-
-    def _compact_controls(self) -> tuple[pn.viewable.Viewable, pn.viewable.Viewable]:
-        """Embed mode: what a reader reaches for first above the figure, the rest below it."""
-        for widget, width in (
-            (self.preset_select, 150),
-            (self.slider_pane, 230),
-            (self.exact_box, 190),
-            (self.log_box, 140),
-            (self.support_box, 220),
-            (self.cost_buttons, 190),
-            (self.bins_slider, 170),
-            (self.reset_button, 100),
-            (self.download, 190),
         ):
-            widget.param.update(width=width, sizing_mode="fixed")
-        self.eps_slider.update(sizing_mode="fixed", width=210)
-        flex = {"gap": "0 8px", "align_items": "center", "sizing_mode": "stretch_width"}
-        first = pn.FlexBox(self.preset_select, self.slider_pane, self.exact_box, **flex)
-        rest = pn.FlexBox(
+            widget.param.update(width=270, sizing_mode="fixed")
+        self.eps_slider.update(sizing_mode="fixed", width=250)
+        self.control_panel = pn.FlexBox(
+            self.preset_select,
+            self.reset_button,
+            self.slider_pane,
+            self.exact_box,
             self.cost_buttons,
             self.bins_slider,
             self.log_box,
             self.support_box,
-            self.reset_button,
             self.download,
-            **flex,
+            flex_wrap="wrap",
+            align_items="center",
+            gap="0 16px",
+            sizing_mode="stretch_width",
         )
-        return first, rest
+
+    def _compact_controls(self) -> tuple[pn.viewable.Viewable, ...]:
+        """Embed mode, sized for a 700 x 600 iframe: what a reader reaches for first above the
+        figure, the cost and bins under the histograms (beside the taller plan and its
+        numbers), the rest in one row below."""
+        for widget, width in (
+            (self.preset_select, 150),
+            (self.slider_pane, 230),
+            (self.exact_box, 190),
+            (self.cost_buttons, 270),
+            (self.bins_slider, 270),
+            (self.log_box, 130),
+            (self.support_box, 200),
+            (self.reset_button, 90),
+            (self.download, 120),
+        ):
+            widget.param.update(width=width, sizing_mode="fixed")
+        self.eps_slider.update(sizing_mode="fixed", width=210)
+        self.download.label = "Plan as CSV"
+        flex = {"gap": "0 8px", "align_items": "center", "sizing_mode": "stretch_width"}
+        first = pn.FlexBox(self.preset_select, self.slider_pane, self.exact_box, **flex)
+        side = pn.Column(self.cost_buttons, self.bins_slider, width=self.sizes.flow_width)
+        rest = pn.FlexBox(self.log_box, self.support_box, self.reset_button, self.download, **flex)
+        return first, side, rest
 
     def _eps_from_widgets(self, *_events) -> None:
         if self._syncing_eps:
@@ -626,15 +640,15 @@ class TransportPlanPage(NotebookPage):
         probe = compat.AttributedColumn(
             self.probe, html_attributes={"aria-live": "polite"}, sizing_mode="fixed"
         )
-        flow = pn.Column(pn.pane.Bokeh(bars), probe, sizing_mode="fixed")
+        under_bars = (self.control_panel[1],) if self.embed else ()
+        flow = pn.Column(pn.pane.Bokeh(bars), probe, *under_bars, sizing_mode="fixed")
         matrix = pn.Column(
             pn.pane.Bokeh(self.plan.layout), self.problem_note, self.readouts, sizing_mode="fixed"
         )
         figure = pn.FlexBox(flow, matrix, gap="0 12px", sizing_mode="stretch_width")
         if self.embed:
-            # Figure and controls in one block, sized for a 700 x 600 iframe: the controls
-            # used most sit above the plots, the others below (shown at 900 px high).
-            first, rest = self.control_panel
+            # Figure and controls in one block that fits a 700 x 600 iframe.
+            first, _, rest = self.control_panel
             return pn.Column(first, figure, rest, sizing_mode="stretch_width")
         return figure
 

@@ -62,7 +62,7 @@ class Sizes:
 #: phone (the plan's colour bar lies under it, not beside it).
 FULL = Sizes(330, 170, 130, 224, 52, (340, 262))
 #: An iframe 700 px wide and 600 high (``?embed=1``): both blocks side by side, controls above.
-COMPACT = Sizes(290, 140, 96, 188, 44, (340, 222), colorbar_below=False)
+COMPACT = Sizes(290, 112, 76, 172, 40, (340, 206), colorbar_below=False)
 #: Room under the plan for its axis (and the colour bar when it lies there); the p marginal
 #: beside it keeps the same, so the two frames line up.
 PLAN_BORDER_BOTTOM = 112
