@@ -279,15 +279,18 @@ class Solution1D:
     compute_time: float
 
 
-def solve_1d(x: np.ndarray, p: np.ndarray, q: np.ndarray, t: float) -> Solution1D:
-    """McCann's interpolant and the mixture at ``t``; the five LPs that test them."""
+def solve_1d(
+    x: np.ndarray, p: np.ndarray, q: np.ndarray, t: float, w01: W2Check | None = None
+) -> Solution1D:
+    """McCann's interpolant and the mixture at ``t``; the five LPs that test them (four when
+    ``w01``, the LP's ``W2(mu_0, mu_1)`` for these bars, is given: it does not depend on t)."""
     t0 = time.perf_counter()
     a, b = p / p.sum(), q / q.sum()
     disp = displacement_1d(x, a, b, t)
     mix = mixture(a, b, t)
     numbers = Numbers(
         t=t,
-        w01=w2_lp(x, a, x, b),
+        w01=w01 if w01 is not None else w2_lp(x, a, x, b),
         disp_0t=w2_lp(x, a, disp.points, disp.mass),
         disp_t1=w2_lp(disp.points, disp.mass, x, b),
         mix_0t=w2_lp(x, a, x, mix),
@@ -315,8 +318,9 @@ class Solution2D:
     compute_time: float
 
 
-def solve_2d(X: np.ndarray, Y: np.ndarray, t: float) -> Solution2D:
-    """The matching, McCann's points at ``t`` and the mixture; the LPs that test them."""
+def solve_2d(X: np.ndarray, Y: np.ndarray, t: float, w01: W2Check | None = None) -> Solution2D:
+    """The matching, McCann's points at ``t`` and the mixture; the LPs that test them
+    (``w01`` as in :func:`solve_1d`)."""
     t0 = time.perf_counter()
     res = mccann_2d(X, Y, t)
     n = X.shape[0]
@@ -325,7 +329,7 @@ def solve_2d(X: np.ndarray, Y: np.ndarray, t: float) -> Solution2D:
     mix = np.r_[np.full(n, (1.0 - t) / n), np.full(n, t / n)]
     numbers = Numbers(
         t=t,
-        w01=w2_lp(X, u, Y, u),
+        w01=w01 if w01 is not None else w2_lp(X, u, Y, u),
         disp_0t=w2_lp(X, u, res.points, u),
         disp_t1=w2_lp(res.points, u, Y, u),
         mix_0t=w2_lp(X, u, both, mix),
@@ -338,6 +342,15 @@ def solve_2d(X: np.ndarray, Y: np.ndarray, t: float) -> Solution2D:
         w2_assignment=res.w2,
         numbers=numbers,
         compute_time=time.perf_counter() - t0,
+    )
+
+
+def _same_pair(sol, first: np.ndarray, second: np.ndarray) -> bool:
+    """Whether ``sol`` (a Solution1D's ``a, b`` or a Solution2D's ``X, Y``) has these ends."""
+    old = (sol.a, sol.b) if isinstance(sol, Solution1D) else (sol.X, sol.Y)
+    return all(
+        u.shape == v.shape and np.array_equal(u, v)
+        for u, v in zip(old, (first, second), strict=True)
     )
 
 
@@ -394,7 +407,8 @@ class Interpolation(HistogramPair):
     def show_clouds(self, X: np.ndarray, Y: np.ndarray) -> None:
         """Solve for the clouds ``X``, ``Y`` (the model's own, or a drag's before release)."""
         try:
-            sol = solve_2d(X, Y, self.t)
+            same = self.cloud_solution is not None and _same_pair(self.cloud_solution, X, Y)
+            sol = solve_2d(X, Y, self.t, self.cloud_solution.numbers.w01 if same else None)
         except InvalidInput as err:  # not expected (points are checked); never crash
             self._fail(f"Could not compute the clouds ({err}). The numbers shown are the last.")
             return
@@ -414,7 +428,11 @@ class Interpolation(HistogramPair):
             )
             return
         try:
-            solution = solve_1d(uniform_grid(self.n), self.p, self.q, self.t)
+            old = self.solution
+            a, b = self.p / self.p.sum(), self.q / self.q.sum()
+            same = old is not None and _same_pair(old, a, b)
+            w01 = old.numbers.w01 if same else None  # a time event: the ends did not move
+            solution = solve_1d(uniform_grid(self.n), self.p, self.q, self.t, w01)
         except InvalidInput as err:  # not expected after the checks above; never crash
             self._fail(f"Could not compute this state ({err}). The numbers shown are the last.")
             return
