@@ -743,10 +743,11 @@ class InterpolationPage(NotebookPage):
         self.control_panel = pn.Column(*items, width=290)
 
     def figure(self) -> pn.viewable.Viewable:
-        time_row = pn.Row(
+        time_row = pn.FlexBox(
             pn.pane.Bokeh(self.time.slider, margin=0),
             pn.pane.Bokeh(self.time.play, margin=0),
-            sizing_mode="fixed",
+            align_items="center",
+            sizing_mode="stretch_width",
         )
         left = column(self.histograms["p"].figure, self.histograms["q"].figure)
         right = column(self.bars.displacement_fig, self.bars.mixture_fig)

@@ -67,14 +67,14 @@ class InterpolantFigures:
             {"x": x.copy(), "a": np.zeros(x.size), "b": np.zeros(x.size)}, name="interp_ends"
         )
         self.displacement_fig = _bars_figure(
-            "McCann: the mass moves (displacement at t)",
+            "McCann at t: the mass moves",
             sizes.width,
             sizes.bar_height + 20,
             x_range,
             "interp_displacement_fig",
         )
         self.mixture_fig = _bars_figure(
-            "Mixture (1 − t) p + t q: the densities fade",
+            "Mixture (1 − t) p + t q: it fades",
             sizes.width,
             sizes.bar_height + 20,
             x_range,
