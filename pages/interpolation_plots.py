@@ -102,15 +102,23 @@ class InterpolantFigures:
                 )
 
     def update(self, x: np.ndarray, a, b, displacement, mixture) -> None:
-        """Bars at unit mass; the y axis fits the tallest of the ends and of both bars."""
-        for glyph in self._glyphs:
-            glyph.width = _width(x)
-        self.ends.data = {"x": x, "a": np.asarray(a), "b": np.asarray(b)}
+        """Bars at unit mass; the y axis fits the tallest of the ends and of both bars. What did
+        not change is not sent (a time event changes only the two interpolants' bars)."""
+        a, b = np.asarray(a), np.asarray(b)
+        ends = self.ends.data
+        if len(ends["x"]) != x.size or not (
+            np.array_equal(ends["a"], a) and np.array_equal(ends["b"], b)
+        ):
+            for glyph in self._glyphs:
+                glyph.width = _width(x)
+            self.ends.data = {"x": x, "a": a, "b": b}
         self.displacement.data = {"x": x, "top": np.asarray(displacement)}
         self.mixture.data = {"x": x, "top": np.asarray(mixture)}
         top = max(float(np.max(a)), float(np.max(b)), float(np.max(displacement)))
+        end = 1.08 * top if top > 0 else 0.1
         for fig in (self.displacement_fig, self.mixture_fig):
-            fig.y_range.end = 1.08 * top if top > 0 else 0.1
+            if fig.y_range.end != end:
+                fig.y_range.end = end
 
 
 def _width(x: np.ndarray) -> float:
