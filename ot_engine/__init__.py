@@ -146,3 +146,24 @@ __all__ = [
     "uniform_grid",
     "wasserstein_1d",
 ]
+
+# displacement (McCann) interpolation: /interpolation
+from .interpolation import (
+    Displacement1D,
+    McCann2D,
+    W2Check,
+    displacement_1d,
+    mccann_2d,
+    mixture,
+    w2_lp,
+)
+
+__all__ += [
+    "Displacement1D",
+    "McCann2D",
+    "W2Check",
+    "displacement_1d",
+    "mccann_2d",
+    "mixture",
+    "w2_lp",
+]

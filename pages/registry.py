@@ -107,6 +107,13 @@ PAGES: tuple[PageInfo, ...] = (
         "pages.brenier:BrenierPage",
     ),
     PageInfo(
+        "interpolation",
+        "Moving mass versus mixing densities",
+        "Slide a bump along the optimal path and watch the mixture fade it out instead.",
+        2,
+        "pages.interpolation:InterpolationPage",
+    ),
+    PageInfo(
         "sliced",
         "Sliced Wasserstein",
         "Project two clouds on random lines, sort, average: cheap, and always below W2.",
