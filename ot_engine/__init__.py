@@ -137,3 +137,8 @@ __all__ = [
     "uniform_grid",
     "wasserstein_1d",
 ]
+
+# domain adaptation: moving a labelled source onto a target (exact, entropic, class-regularized)
+from .domain import DomainMapping, barycentric_map, map_to_target
+
+__all__ += ["DomainMapping", "barycentric_map", "map_to_target"]

@@ -28,7 +28,7 @@ def toy(n=40, m=36, seed=0):
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_exact_matches_emd_transport(seed):
-    Xs, ys, Xt, _ = toy(seed=seed)
+    Xs, _, Xt, _ = toy(seed=seed)
     ours = map_to_target(Xs, Xt, method="exact")
     da = ot.da.EMDTransport().fit(Xs=Xs, Xt=Xt)
     assert np.allclose(ours.mapped, da.transform(Xs=Xs), atol=1e-10)
@@ -40,7 +40,7 @@ def test_exact_matches_emd_transport(seed):
 
 @pytest.mark.parametrize("eps", [0.1, 1.0])
 def test_entropic_matches_sinkhorn_transport(eps):
-    Xs, ys, Xt, _ = toy(seed=3)
+    Xs, _, Xt, _ = toy(seed=3)
     ours = map_to_target(Xs, Xt, method="entropic", eps=eps, tol=1e-11)
     da = ot.da.SinkhornTransport(reg_e=eps, max_iter=100_000, tol=1e-13).fit(Xs=Xs, Xt=Xt)
     assert ours.converged
