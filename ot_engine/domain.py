@@ -38,6 +38,7 @@ __all__ = [
     "DomainMapping",
     "barycentric_map",
     "class_group_weights",
+    "map_all",
     "map_to_target",
 ]
 
@@ -275,6 +276,91 @@ def map_to_target(
             raise InvalidInput(f"outer must be a positive whole number, got {outer!r}")
         plan, err, ok, msg = _class_regularized(a, b, C, ys, eps, eta, outer, tol, max_time)
         its = outer
+    return _record(method, plan, Xt, C, err, ok, its, eps, eta, t0, msg)
+
+
+def _class_regularized(a, b, C, ys, eps, eta, outer, tol, max_time, first=None):
+    """Majorization-minimization of the group penalty (POT's ``sinkhorn_lpl1_mm``); its
+    first step (``W = 0``) is the plain entropic problem, whose result ``first`` may be."""
+    res = first
+    all_ok = True
+    for step in range(outer):
+        if step > 0 or res is None:
+            W = class_group_weights(res.plan, ys) if step > 0 else np.zeros_like(C)
+            # Warm start from the last step's potentials: the costs change little.
+            res = sinkhorn(a, b, C + eta * W, eps, warm_start=res, tol=tol, max_time=max_time)
+        all_ok = all_ok and res.converged
+    message = (
+        f"{outer} majorization steps, last marginal error {res.marginal_error:.1e}"
+        if all_ok
+        else f"an inner entropic solve did not converge: {res.message}"
+    )
+    return res.plan, res.marginal_error, all_ok, message
+
+
+def map_all(
+    Xs,
+    Xt,
+    labels,
+    *,
+    eps: float = 1.0,
+    eta: float = 0.1,
+    outer: int = 10,
+    tol=1e-9,
+    max_time: float = 0.5,
+) -> dict[str, DomainMapping]:
+    """:func:`map_to_target` for every method at once, sharing the cost matrix and the
+    entropic solve (the first step of the class-regularized one).
+
+    Returns ``{"exact": ..., "entropic": ..., "class": ...}``, each the same as
+    ``map_to_target(Xs, Xt, method=key, labels=labels, eps=eps, eta=eta, ...)`` would give.
+
+    Examples
+    --------
+    >>> Xs = np.array([[0.0, 0.0], [1.0, 0.0]])
+    >>> res = map_all(Xs, Xs + [0.0, 3.0], [0, 1], eps=1.0, eta=0.1)
+    >>> ref = map_to_target(Xs, Xs + [0.0, 3.0], method="class", labels=[0, 1], eps=1.0)
+    >>> sorted(res), bool(np.allclose(res["class"].plan, ref.plan, atol=1e-12))
+    (['class', 'entropic', 'exact'], True)
+    """
+    Xs = check_points("Xs", Xs)
+    Xt = check_points("Xt", Xt, dim=Xs.shape[1])
+    eps = check_eps(eps)
+    eta = check_positive("eta", eta, meaning="the class penalty's strength")
+    n, m = Xs.shape[0], Xt.shape[0]
+    ys = _check_labels(labels, n)
+    if isinstance(outer, bool) or not isinstance(outer, int) or outer < 1:
+        raise InvalidInput(f"outer must be a positive whole number, got {outer!r}")
+    a, b = np.full(n, 1.0 / n), np.full(m, 1.0 / m)
+    C = cost_matrix(Xs, Xt, power=2)
+    out = {}
+    t = time.perf_counter()
+    ex = exact(a, b, C)
+    out["exact"] = _record(
+        "exact", ex.plan, Xt, C, ex.marginal_error, ex.converged, 0, 0.0, 0.0, t, ex.message
+    )
+    t = time.perf_counter()
+    en = sinkhorn(a, b, C, eps, tol=tol, max_time=max_time)
+    out["entropic"] = _record(
+        "entropic",
+        en.plan,
+        Xt,
+        C,
+        en.marginal_error,
+        en.converged,
+        en.iterations,
+        eps,
+        0.0,
+        t,
+        en.message,
+    )
+    t = time.perf_counter()
+    plan, err, ok, msg = _class_regularized(a, b, C, ys, eps, eta, outer, tol, max_time, en)
+    out["class"] = _record("class", plan, Xt, C, err, ok, outer, eps, eta, t - en.solve_time, msg)
+    return out
+
+
+def _record(method, plan, Xt, C, err, ok, its, eps, eta, started, message) -> DomainMapping:
     return DomainMapping(
         method=method,
         plan=frozen_array(plan),
@@ -285,24 +371,6 @@ def map_to_target(
         iterations=int(its),
         eps=float(eps),
         eta=float(eta),
-        solve_time=time.perf_counter() - t0,
-        message=msg,
+        solve_time=time.perf_counter() - started,
+        message=message,
     )
-
-
-def _class_regularized(a, b, C, ys, eps, eta, outer, tol, max_time):
-    """Majorization-minimization of the group penalty (POT's ``sinkhorn_lpl1_mm``)."""
-    W = np.zeros_like(C)
-    res = None
-    all_ok = True
-    for _ in range(outer):
-        # Warm start from the last step's potentials: the costs change little between steps.
-        res = sinkhorn(a, b, C + eta * W, eps, warm_start=res, tol=tol, max_time=max_time)
-        all_ok = all_ok and res.converged
-        W = class_group_weights(res.plan, ys)
-    message = (
-        f"{outer} majorization steps, last marginal error {res.marginal_error:.1e}"
-        if all_ok
-        else f"an inner entropic solve did not converge: {res.message}"
-    )
-    return res.plan, res.marginal_error, all_ok, message

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ot_engine import InvalidInput, empirical_w2
-from ot_engine.domain import barycentric_map, class_group_weights, map_to_target
+from ot_engine.domain import barycentric_map, class_group_weights, map_all, map_to_target
 
 
 def toy(n=40, m=36, seed=0):
@@ -140,3 +140,14 @@ def test_coinciding_clouds_map_onto_themselves():
     Xs, _, _, _ = toy(n=10, m=10)
     res = map_to_target(Xs, Xs.copy())
     assert np.allclose(res.mapped, Xs) and res.cost == pytest.approx(0.0, abs=1e-14)
+
+
+def test_map_all_gives_what_map_to_target_gives():
+    Xs, ys, Xt, _ = toy(n=30, m=26, seed=6)
+    every = map_all(Xs, Xt, ys, eps=0.2, eta=1.0)
+    for key, res in every.items():
+        one = map_to_target(Xs, Xt, method=key, labels=ys, eps=0.2, eta=1.0)
+        assert res.method == key and res.converged
+        assert np.allclose(res.plan, one.plan, atol=1e-9)
+        assert np.allclose(res.mapped, one.mapped, atol=1e-7)
+        assert res.cost == pytest.approx(one.cost, rel=1e-7)
