@@ -505,7 +505,7 @@ class DomainAdaptationPage(NotebookPage):
         )
         body = pn.Column(
             self.message,
-            self.plot.points.pane(),
+            self.plot.points.pane(max_width=620, align="center"),
             caption,
             pn.pane.Bokeh(self.sweep_plot.figure, sizing_mode="stretch_width"),
             live,

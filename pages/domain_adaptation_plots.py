@@ -19,7 +19,7 @@ from pages.components.points import DraggablePoints
 #: The square every sample lives in (data units).
 BOUNDS = ((-3.0, 3.0), (-3.0, 3.0))
 #: Cells a side of the grid the classifiers are evaluated on (the image and the dashed line).
-GRID = 56
+GRID = 72
 #: Class colours (Okabe-Ito): class A blue, class B vermilion; the target's lighter shades.
 CLASS_COLORS = ("#0072B2", "#D55E00")
 TARGET_COLORS = ("#56B4E9", "#E69F00")
@@ -105,6 +105,7 @@ class PlaneFigure:
             step=0.05,
             height=460,
             width=460,
+            max_width=620,
             sizing_mode="scale_width",
             match_aspect=True,
             x_axis_label="x₁",
