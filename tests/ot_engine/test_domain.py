@@ -151,3 +151,38 @@ def test_map_all_gives_what_map_to_target_gives():
         assert np.allclose(res.plan, one.plan, atol=1e-9)
         assert np.allclose(res.mapped, one.mapped, atol=1e-7)
         assert res.cost == pytest.approx(one.cost, rel=1e-7)
+
+
+def _class_objective(P, C, ys, eps, eta, floor=1e-3):
+    per_class = np.stack([P[ys == c].sum(0) for c in np.unique(ys)])
+    entropy = float(np.sum(P[P > 0] * np.log(P[P > 0])))
+    return float(np.sum(P * C)) + eps * entropy + eta * float(np.sum(np.sqrt(per_class + floor)))
+
+
+@pytest.mark.parametrize(("eps", "eta"), [(0.1, 1.0), (0.5, 5.0)])
+def test_each_majorization_step_lowers_the_objective(eps, eta):
+    # The prose's proposition "Each step lowers the objective" (prop-mm).
+    Xs, ys, Xt, _ = toy(n=24, m=20, seed=7)
+    C = ot.dist(Xs, Xt)
+    values = [
+        _class_objective(
+            map_to_target(Xs, Xt, method="class", labels=ys, eps=eps, eta=eta, outer=k).plan,
+            C,
+            ys,
+            eps,
+            eta,
+        )
+        for k in range(1, 7)
+    ]
+    assert all(b <= a + 1e-8 for a, b in zip(values, values[1:], strict=False)), values
+    assert values[-1] < values[0]
+
+
+@pytest.mark.parametrize("method", ["exact", "entropic", "class"])
+def test_moving_costs_no_more_than_the_plan(method):
+    # The prose's proposition "Moving never costs more than the plan" (prop-bary-cost).
+    Xs, ys, Xt, _ = toy(n=30, m=22, seed=8)
+    res = map_to_target(Xs, Xt, method=method, labels=ys, eps=0.3, eta=1.0)
+    a = res.plan.sum(1)
+    moved = float(np.sum(a * np.sum((Xs - res.mapped) ** 2, axis=1)))
+    assert moved <= res.cost + 1e-12
