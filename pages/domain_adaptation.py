@@ -337,11 +337,8 @@ class DomainModel(param.Parameterized):
     eps = param.Selector(default=0.1, objects=list(EPS_CHOICES), label="Entropy ε")
     eta = param.Selector(default=1.0, objects=list(ETA_CHOICES), label="Class penalty η")
     seed = param.Integer(0, bounds=(0, MAX_SEED), label="Seed")
-    points = param.Tuple(
-        default=None,
-        allow_None=True,
-        length=None,
-        doc="Dragged samples: x, y, group of each (None: the generated samples).",
+    points = param.Parameter(
+        default=None, doc="Dragged samples: x, y, group of each (None: the generated samples)."
     )
 
     GENERATOR = ("preset", "n", "angle", "dx", "dy", "scale", "seed")
