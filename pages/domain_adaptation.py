@@ -70,6 +70,9 @@ COLLAPSED = 1e-6
 #: The sweep: the target's rotation from -90° to 90°, every 15°.
 SWEEP_ANGLES = tuple(range(-90, 91, 15))
 SWEEP_DELAY_MS = 150
+#: The caption and status: 14 px beside a wide figure, 16 px on phones and tablets (text read
+#: on a touch screen stays at least 16 px).
+TEXT_CSS = ":host { font-size: 14px; } @media (max-width: 1100px) { :host { font-size: 16px; } }"
 
 
 # --- the toy data ------------------------------------------------------------------------------
@@ -433,8 +436,12 @@ class DomainAdaptationPage(NotebookPage):
             sizing_mode="stretch_width",
             min_height=260,
         )
-        self.message = pn.pane.HTML("", sizing_mode="stretch_width", margin=(0, 5))
-        self.status = pn.pane.HTML("", sizing_mode="stretch_width", margin=(0, 10))
+        self.message = pn.pane.HTML(
+            "", sizing_mode="stretch_width", margin=(0, 5), stylesheets=[TEXT_CSS]
+        )
+        self.status = pn.pane.HTML(
+            "", sizing_mode="stretch_width", margin=(0, 10), stylesheets=[TEXT_CSS]
+        )
         self.progress = pn.pane.HTML(
             _progress_html(0), visible=False, sizing_mode="stretch_width", margin=(0, 10)
         )
@@ -490,7 +497,7 @@ class DomainAdaptationPage(NotebookPage):
             "a double tap or Delete removes one.</p>",
             sizing_mode="stretch_width",
             styles={"color": theme.caption_color(shell.is_dark())},
-            stylesheets=[":host { font-size: 14px; }"],
+            stylesheets=[TEXT_CSS],
             margin=(0, 5),
         )
         live = compat.AttributedColumn(
