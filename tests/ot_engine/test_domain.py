@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import warnings
 
 import numpy as np
@@ -174,7 +175,7 @@ def test_each_majorization_step_lowers_the_objective(eps, eta):
         )
         for k in range(1, 7)
     ]
-    assert all(b <= a + 1e-8 for a, b in zip(values, values[1:], strict=False)), values
+    assert all(b <= a + 1e-8 for a, b in itertools.pairwise(values)), values
     assert values[-1] < values[0]
 
 
