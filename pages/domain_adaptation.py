@@ -536,7 +536,7 @@ class DomainAdaptationPage(NotebookPage):
         m = self.model
         try:
             view = compute_view(*samples, m.method, m.eps, m.eta)
-        except InvalidInput as err:
+        except ValueError as err:  # InvalidInput, or scikit-learn refusing the samples
             self.problem = f"{err} The figure and numbers show the last valid samples."
             self._show_problem()
             return False
