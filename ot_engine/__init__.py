@@ -167,3 +167,7 @@ __all__ += [
     "mixture",
     "w2_lp",
 ]
+# domain adaptation: moving a labelled source onto a target (exact, entropic, class-regularized)
+from .domain import DomainMapping, barycentric_map, map_to_target
+
+__all__ += ["DomainMapping", "barycentric_map", "map_to_target"]

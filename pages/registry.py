@@ -134,6 +134,13 @@ PAGES: tuple[PageInfo, ...] = (
         3,
         "pages.gromov_wasserstein:GromovPage",
     ),
+    PageInfo(
+        "domain_adaptation",
+        "Domain adaptation",
+        "Turn the target away from the source, then let a transport plan carry the labels over.",
+        4,
+        "pages.domain_adaptation:DomainAdaptationPage",
+    ),
 )
 
 ALL: tuple[PageInfo, ...] = (HOME, *PAGES)
