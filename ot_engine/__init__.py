@@ -137,3 +137,26 @@ __all__ = [
     "uniform_grid",
     "wasserstein_1d",
 ]
+
+# flow matching (the /flow_matching page)
+from .flow_matching import (
+    FlowRun,
+    VelocityFit,
+    crossing_pairs,
+    euler,
+    fit_velocity,
+    flow_matching_run,
+    minibatch_ot_pairing,
+    w2_uniform,
+)
+
+__all__ += [
+    "FlowRun",
+    "VelocityFit",
+    "crossing_pairs",
+    "euler",
+    "fit_velocity",
+    "flow_matching_run",
+    "minibatch_ot_pairing",
+    "w2_uniform",
+]
