@@ -127,6 +127,13 @@ PAGES: tuple[PageInfo, ...] = (
         3,
         "pages.gromov_wasserstein:GromovPage",
     ),
+    PageInfo(
+        "flow_matching",
+        "Flow matching",
+        "Pair noise with data by transport: straight paths, fewer steps to the target.",
+        4,
+        "pages.flow_matching:FlowMatchingPage",
+    ),
 )
 
 ALL: tuple[PageInfo, ...] = (HOME, *PAGES)
