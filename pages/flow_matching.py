@@ -519,7 +519,7 @@ for name, m in pairings.items():
           f"mean squared path length = {{np.mean(np.sum((x1[m] - x0) ** 2, axis=1)):.4f}}")
 '''
 
-_FIT_CODE = '''def features(z, W, b):
+_FIT_CODE = '''def phi(z, W, b):
     """(1, x, t) and random Fourier features of z = (x, t)."""
     return np.hstack([np.ones((len(z), 1)), z, np.sqrt(2 / len(b)) * np.cos(z @ W.T + b)])
 
@@ -532,7 +532,7 @@ def fit(a, c):
     z = np.column_stack([(1 - t)[:, None] * a + t[:, None] * c, t])
     W = rng.standard_normal((features, 3)) / [scale_x, scale_x, scale_t]
     b = rng.uniform(0, 2 * np.pi, features)
-    F = features(z, W, b)
+    F = phi(z, W, b)
     A = F.T @ F + ridge * len(z) * np.eye(F.shape[1])
     beta = cho_solve(cho_factor(A), F.T @ (c - a))
     unexplained = np.sum((F @ beta - (c - a)) ** 2) / np.sum((c - a) ** 2)
@@ -543,7 +543,7 @@ def euler(field, x, steps):
     W, b, beta, _ = field
     for j in range(steps):
         z = np.column_stack([x, np.full(len(x), j / steps)])
-        x = x + features(z, W, b) @ beta / steps
+        x = x + phi(z, W, b) @ beta / steps
     return x
 
 
