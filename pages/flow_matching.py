@@ -300,9 +300,8 @@ class FlowMatchingPage(NotebookPage):
             if fits is None:
                 fig.update(paths.x1, None, "fitting…")
                 continue
-            run = fits.runs[name]
-            title = f"k = {k}, W2 = {fmt_w2(run.w2[k - 1])}"
-            fig.update(paths.x1, run.samples[k - 1], title if fresh else "previous setting")
+            state = "after k Euler steps" if fresh else "previous setting"
+            fig.update(paths.x1, fits.runs[name].samples[k - 1], state)
         if fits is None:
             self.curve.update(None, None, None, k)
         else:

@@ -85,18 +85,27 @@ class SamplesFigure:
         self.label = label
         fig = _cloud_plot(label, name)
         self.target = ColumnDataSource({"x": [], "y": []})
-        self.samples = ColumnDataSource({"x": [], "y": []})
+        # named: the bench watches it to time a change of k to its repaint
+        self.samples = ColumnDataSource({"x": [], "y": []}, name=f"{name}_src")
         fig.scatter("x", "y", source=self.target, size=5, color=theme.TARGET_COLOR, alpha=0.3)
         fig.scatter("x", "y", source=self.samples, size=4, color=source_colour(dark), alpha=0.9)
         self.figure = fig
+        self._target: np.ndarray | None = None
 
-    def update(self, target: np.ndarray, samples: np.ndarray | None, title: str) -> None:
-        self.target.data = {"x": _f32(target[:, 0]), "y": _f32(target[:, 1])}
+    def update(self, target: np.ndarray, samples: np.ndarray | None, state: str) -> None:
+        """Draw ``samples`` over ``target``; ``state`` ends the title ("after k Euler steps",
+        "fitting…"). The target and the title are sent only when they change: a new k sends
+        the samples alone (a title change would lay the page out again)."""
+        if target is not self._target:
+            self._target = target
+            self.target.data = {"x": _f32(target[:, 0]), "y": _f32(target[:, 1])}
         if samples is None:
             self.samples.data = {"x": [], "y": []}
         else:
             self.samples.data = {"x": _f32(samples[:, 0]), "y": _f32(samples[:, 1])}
-        self.figure.title.text = f"{self.label}: {title}"
+        title = f"{self.label}: {state}"
+        if self.figure.title.text != title:
+            self.figure.title.text = title
 
 
 class W2Curve:
@@ -140,9 +149,14 @@ class W2Curve:
         )
         fig.add_layout(legend)
         self.figure = fig
+        self._shown = None
 
     def update(self, w2_ind, w2_ot, floor: float | None, k: int) -> None:
+        """New curves (sent only when they are new: a new k moves the marker alone)."""
         self.now.location = int(k)
+        if w2_ind is self._shown:
+            return
+        self._shown = w2_ind
         if w2_ind is None:
             self.lines.data = {"k": [], "independent": [], "ot": []}
             return
