@@ -219,10 +219,13 @@ class FlowMatchingPage(NotebookPage):
         }
         self.curve = W2Curve(K_MAX, dark)
         self.readouts = ReadoutTable(
-            columns=[["fm-ind", "independent"], ["fm-ot", "minibatch OT"]],
+            columns=[["fm-ind", "indep."], ["fm-ot", "OT"]],
             label_header="quantity",
-            label_width="50%",
-            caption="Both pairings: their paths, the fitted fields and the samples they make",
+            label_width="56%",
+            caption=(
+                "Independent (indep.) and minibatch OT pairings: their paths, the fitted "
+                "fields and the samples they make"
+            ),
             table_class="fm-readouts",
             stylesheets=["table.fm-readouts th.ot-readout-label { white-space: normal; }"],
             sizing_mode="stretch_width",

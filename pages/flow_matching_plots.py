@@ -113,7 +113,7 @@ class W2Curve:
 
     def __init__(self, k_max: int, dark: bool) -> None:
         fig = _plot(
-            "W2 to the target after k Euler steps",
+            "W2 to the target, by k",
             "fm_w2",
             x_range=Range1d(0.5, k_max + 0.5),
             y_range=Range1d(0.0, 1.0),
