@@ -82,16 +82,34 @@ class Paths:
     """The clouds of one setting and both pairings, with their crossings and costs."""
 
     def __init__(self, preset: str, n: int, noise: float, seed: int, batch: int) -> None:
-        self.x0, self.x1, self.z, self.y = make_clouds(preset, n, noise=noise, seed=seed)
+        clouds = _clouds(preset, n, noise, seed)
+        self.x0, self.x1, self.z, self.y = clouds.arrays
         self.batch = min(batch, n)
-        self.pairing = {
-            "independent": np.arange(n),
-            "ot": minibatch_ot_pairing(self.x0, self.x1, self.batch),
+        ot_pairing = minibatch_ot_pairing(self.x0, self.x1, self.batch)
+        ot_pairing.setflags(write=False)
+        self.pairing = {"independent": clouds.identity, "ot": ot_pairing}
+        self.crossings = {
+            "independent": clouds.crossings,
+            "ot": crossing_pairs(self.x0, self.x1[ot_pairing]),
         }
-        self.crossings = {k: crossing_pairs(self.x0, self.x1[m]) for k, m in self.pairing.items()}
         self.cost = {k: squared_cost(self.x0, self.x1[m]) for k, m in self.pairing.items()}
-        for a in (self.x0, self.x1, self.z, self.y, *self.pairing.values()):
+
+
+class _Clouds:
+    """The samples of one setting and what the independent pairing makes of them (a change
+    of minibatch size reuses them)."""
+
+    def __init__(self, preset: str, n: int, noise: float, seed: int) -> None:
+        self.arrays = make_clouds(preset, n, noise=noise, seed=seed)
+        self.identity = np.arange(n)
+        for a in (*self.arrays, self.identity):
             a.setflags(write=False)
+        self.crossings = crossing_pairs(self.arrays[0], self.arrays[1])
+
+
+@functools.lru_cache(maxsize=32)
+def _clouds(preset: str, n: int, noise: float, seed: int) -> _Clouds:
+    return _Clouds(preset, n, noise, seed)
 
 
 @functools.lru_cache(maxsize=32)
