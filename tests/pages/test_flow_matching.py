@@ -211,3 +211,11 @@ def test_new_samples_button_moves_to_the_next_seed(monkeypatch):
     view._next_seed()
     assert view.model.seed == 0
     assert view.new_samples.label == "New random samples (seed 0)"
+
+
+def test_embed_view_builds_without_prose_or_takehome():
+    view = fm.FlowMatchingPage(fm.FlowModel(n=32), embed=True)
+    layout = view.__panel__()
+    text = repr(layout)
+    assert "Generating data by moving noise" not in text
+    assert view.takehome().title.startswith("Flow matching")
