@@ -171,3 +171,25 @@ __all__ += [
 from .domain import DomainMapping, barycentric_map, map_to_target
 
 __all__ += ["DomainMapping", "barycentric_map", "map_to_target"]
+# flow matching (the /flow_matching page)
+from .flow_matching import (
+    FlowRun,
+    VelocityFit,
+    crossing_pairs,
+    euler,
+    fit_velocity,
+    flow_matching_run,
+    minibatch_ot_pairing,
+    w2_uniform,
+)
+
+__all__ += [
+    "FlowRun",
+    "VelocityFit",
+    "crossing_pairs",
+    "euler",
+    "fit_velocity",
+    "flow_matching_run",
+    "minibatch_ot_pairing",
+    "w2_uniform",
+]

@@ -141,6 +141,13 @@ PAGES: tuple[PageInfo, ...] = (
         4,
         "pages.domain_adaptation:DomainAdaptationPage",
     ),
+    PageInfo(
+        "flow_matching",
+        "Flow matching",
+        "Pair noise with data by transport: straight paths, fewer steps to the target.",
+        4,
+        "pages.flow_matching:FlowMatchingPage",
+    ),
 )
 
 ALL: tuple[PageInfo, ...] = (HOME, *PAGES)

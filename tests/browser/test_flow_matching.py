@@ -1,0 +1,99 @@
+"""The flow-matching page in headless Chromium: the fits arrive from the background, a mouse
+drag and the keyboard move k (a lookup: numbers change at once), deep links, a hostile link.
+
+The ``page`` fixture fails any test that logs a console error or asks a host other than the
+local server for anything. Every check waits for its condition (the fits run on the server's
+worker thread, on a loaded machine).
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from pages import flow_matching as fm
+
+pytestmark = pytest.mark.browser
+
+K_HANDLE = 2  # the sliders, in order: samples, blur, k
+NUMBER = re.compile(r"^\d+\.\d{4}$")
+
+
+def cell(page, key: str, column: str = "fm-ot"):
+    return page.locator(f"table.fm-readouts tr[data-key='{key}'] .{column}")
+
+
+def open_page(page, query: str = ""):
+    page.goto(page.base + "/flow_matching" + query)
+    page.wait_for_bokeh()
+    # the fits have arrived once the best W2 is shown
+    expect(cell(page, "best")).to_have_text(NUMBER, timeout=90_000)
+
+
+def url_param(page, key: str) -> str | None:
+    return page.evaluate(f"() => new URL(location.href).searchParams.get('{key}')")
+
+
+def expected(**values) -> dict[str, tuple[str, str]]:
+    """The readouts as the page model computes them without a server."""
+    view = fm.FlowMatchingPage(fm.FlowModel(**values), embed=False)
+    return {row[0]: (row[3], row[4]) for row in view.readouts.rows}
+
+
+def check_w2(page, **values):
+    shown = expected(**values)
+    for column, i in (("fm-ind", 0), ("fm-ot", 1)):
+        expect(cell(page, "w2", column)).to_have_text(shown["w2"][i], timeout=20_000)
+        expect(cell(page, "cross", column)).to_have_text(shown["cross"][i])
+
+
+def test_default_view_fits_in_the_background_and_shows_its_numbers(page):
+    open_page(page)
+    check_w2(page)
+    expect(cell(page, "steps")).to_have_text(expected()["steps"][1])
+
+
+def test_mouse_drag_on_the_k_slider_changes_the_samples(page):
+    open_page(page)
+    handle = page.locator(".noUi-handle").nth(K_HANDLE)
+    box = handle.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + 80, y, steps=8)
+    page.mouse.up()
+    # the URL follows the drag: wait until the shown W2 is the one of the k in the URL
+    # (and k moved), whatever k the drag settled on
+    view = fm.FlowMatchingPage(fm.FlowModel(), embed=False)
+    by_k = {k: fm.fmt_w2(view.fits.runs["ot"].w2[k - 1]) for k in range(1, fm.K_MAX + 1)}
+    for _ in range(100):  # up to ~20 s; the table lives in a shadow root: poll from here
+        k = int(url_param(page, "k") or 0)
+        if k > 2 and cell(page, "w2").inner_text().strip() == by_k.get(k):
+            break
+        page.wait_for_timeout(200)
+    else:
+        raise AssertionError(
+            f"k = {url_param(page, 'k')}, W2 shown {cell(page, 'w2').inner_text()}"
+        )
+    check_w2(page, k=int(url_param(page, "k")))
+
+
+def test_keyboard_moves_k(page):
+    open_page(page)
+    handle = page.locator(".noUi-handle").nth(K_HANDLE)
+    handle.focus()
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_function(
+        "() => new URL(location.href).searchParams.get('k') === '1'", timeout=20_000
+    )
+    check_w2(page, k=1)
+
+
+def test_deep_link_restores_a_view_and_hostile_values_are_ignored(page):
+    open_page(page, "?preset=letter&n=64&batch=8&k=1&seed=3&noise=%3Cb%3Ex%3C%2Fb%3E")
+    page.get_by_text("Ignored the link's 'noise'").wait_for()
+    assert page.locator("b", has_text="x").count() == 0  # never rendered as HTML
+    check_w2(page, preset="letter", n=64, batch=8, k=1, seed=3)
+    assert url_param(page, "batch") == "8"
