@@ -137,3 +137,24 @@ __all__ = [
     "uniform_grid",
     "wasserstein_1d",
 ]
+
+# the dynamic (Benamou-Brenier) picture: /benamou_brenier
+from .dynamic import (
+    Displacement1D,
+    FlowGrid,
+    GaussianFlow,
+    displacement_1d,
+    flow_grid_1d,
+    gaussian_flow,
+    gaussian_flow_grid,
+)
+
+__all__ += [
+    "Displacement1D",
+    "FlowGrid",
+    "GaussianFlow",
+    "displacement_1d",
+    "flow_grid_1d",
+    "gaussian_flow",
+    "gaussian_flow_grid",
+]
