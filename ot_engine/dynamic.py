@@ -131,24 +131,31 @@ class Displacement1D:
 
     def cdf(self, t, y) -> np.ndarray:
         """``H_t(y)``: the mass of ``rho_t`` left of ``y`` (piecewise linear, exact)."""
-        f = self.frame(t)
-        xb = np.column_stack([f["left"], f["right"]]).ravel()
-        sb = np.column_stack([self.s_lo, self.s_hi]).ravel()
-        return np.interp(np.asarray(y, dtype=np.float64), xb, sb, left=0.0, right=1.0)
+        return self._fields(_check_time(t), y)[0]
 
     def density_flux(self, t, y) -> tuple[np.ndarray, np.ndarray]:
         """``rho_t(y)`` and ``v_t(y)`` at points ``y`` (``v = 0`` where ``rho = 0``)."""
-        f = self.frame(t)
+        _, rho, v = self._fields(_check_time(t), y)
+        return rho, v
+
+    def _fields(self, t: float, y) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``H_t``, ``rho_t`` and ``v_t`` at ``y`` from one frame (one search per call)."""
+        left = (1 - t) * self.src_lo + t * self.tgt_lo
+        right = (1 - t) * self.src_hi + t * self.tgt_hi
         y = np.asarray(y, dtype=np.float64)
-        xb = np.column_stack([f["left"], f["right"]]).ravel()
+        xb = np.column_stack([left, right]).ravel()  # sorted: pieces never overlap
         k = np.searchsorted(xb, y, side="right")
         inside = (k % 2 == 1) & (k < xb.size)
-        piece = np.clip((k - 1) // 2, 0, self.s_lo.size - 1)
-        width = f["right"][piece] - f["left"][piece]
-        u = np.clip((y - f["left"][piece]) / width, 0.0, 1.0)
-        v = (1 - u) * f["v_lo"][piece] + u * f["v_hi"][piece]
-        rho = np.where(inside, f["rho"][piece], 0.0)
-        return rho, np.where(inside, v, 0.0)
+        piece = np.clip((k - 1) // 2, 0, left.size - 1)
+        width = right[piece] - left[piece]
+        u = np.clip((y - left[piece]) / width, 0.0, 1.0)
+        s_lo, s_hi = self.s_lo[piece], self.s_hi[piece]
+        # left of a piece's start (a gap, or before the first): all the mass of earlier pieces
+        H = np.where(k == 0, 0.0, np.where(inside, s_lo + u * (s_hi - s_lo), s_hi))
+        v_lo, v_hi = self.tgt_lo - self.src_lo, self.tgt_hi - self.src_hi
+        v = (1 - u) * v_lo[piece] + u * v_hi[piece]
+        rho = np.where(inside, (s_hi - s_lo) / width, 0.0)
+        return H, rho, np.where(inside, v, 0.0)
 
 
 def _quantile_ends(edges, w, s_lo, s_hi):
@@ -323,12 +330,12 @@ def flow_grid_1d(d: Displacement1D, nx: int, nt: int) -> FlowGrid:
     H = np.empty((nt + 1, nx + 1))
     flux = np.empty((nt + 1, nx + 1))
     kinetic = np.empty(nt + 1)
+    points = np.concatenate([faces, centres])
     for k, t in enumerate(times):
-        H[k] = d.cdf(t, faces)
-        rho_f, v_f = d.density_flux(t, faces)
-        flux[k] = rho_f * v_f
-        _, v_c = d.density_flux(t, centres)
-        kinetic[k] = np.sum(np.diff(H[k]) * v_c**2)  # rho * dx is the cell's exact mass
+        Hk, rho_k, v_k = d._fields(float(t), points)
+        H[k] = Hk[: nx + 1]
+        flux[k] = rho_k[: nx + 1] * v_k[: nx + 1]
+        kinetic[k] = np.sum(np.diff(H[k]) * v_k[nx + 1 :] ** 2)  # rho dx: the cell's mass
     rho = np.diff(H, axis=1) / dx
     energy = float(_trapezoid_weights(nt) @ kinetic)
     phi = 0.5 * (flux[1:] + flux[:-1])  # faces, between consecutive times
