@@ -558,10 +558,11 @@ class BenamouBrenierPage(NotebookPage):
             pn.pane.Bokeh(f.spacetime_fig),
             self.problem_note,
             self.readouts,
+            pn.pane.Bokeh(f.gauss_fig),
+            self.gauss_readouts,
             sizing_mode="fixed",
         )
-        third = pn.Column(pn.pane.Bokeh(f.gauss_fig), self.gauss_readouts, sizing_mode="fixed")
-        figure = pn.FlexBox(first, second, third, gap="0 12px", sizing_mode="stretch_width")
+        figure = pn.FlexBox(first, second, gap="0 12px", sizing_mode="stretch_width")
         if self.embed:
             return pn.Column(self.control_panel, figure, sizing_mode="stretch_width")
         return figure

@@ -23,6 +23,7 @@ from bokeh.models import (
     Range1d,
     Slider,
 )
+from bokeh.palettes import Greys256
 from bokeh.plotting import figure
 
 from ot_engine.dynamic import Displacement1D, GaussianFlow
@@ -36,9 +37,11 @@ PATHS = 24
 ARROWS = 11
 #: Points per ellipse outline.
 ELLIPSE_POINTS = 64
-#: Arrow length = velocity * ARROW_SCALE (in plot units: a tenth of the way, t to t + 0.1).
-ARROW_SCALE = 0.1
+#: Arrow length = velocity * ARROW_SCALE (in plot units: where the mass is a quarter later).
+ARROW_SCALE = 0.25
 VELOCITY_PALETTE = "RdBu11"
+#: Space-time density: white where there is no mass, dark where it is dense.
+DENSITY_PALETTE = Greys256[::-1]
 
 
 @dataclass(frozen=True)
@@ -202,21 +205,21 @@ class FlowFigures:
         self.spacetime_fig = self._spacetime_figure()
         self.gauss_fig = self._gauss_figure()
         self.slider = Slider(
-            title="time t (← → keys step; play runs 0 → 1 in 4 s)",
+            title="time t (play: 0 → 1 in 4 s)",
             start=0.0,
             end=1.0,
             step=0.01,
             value=float(t),
             format=CustomJSTickFormatter(code="return tick.toFixed(2);"),
             syncable=False,
-            width=sizes.width,
+            width=sizes.width - 110,
             margin=(5, 10, 5, 10),
             name="bb_time_slider",
             stylesheets=[theme.FOCUS_CSS],
         )
         self.play = Button(
             label="▶ Play",
-            width=90,
+            width=80,
             name="bb_play",
             syncable=False,
             margin=(5, 10, 5, 10),
@@ -275,7 +278,7 @@ class FlowFigures:
                    y_range=Range1d(0, 1), x_label="x", y_label="t", name="bb_spacetime_fig",
                    title="Eulerian ρ(t, x) and Lagrangian paths")  # fmt: skip
         fig.image(image="image", x=0, y=0, dw="dw", dh="dh", source=self.image,
-                  palette="Greys256")  # fmt: skip
+                  palette=DENSITY_PALETTE)  # fmt: skip
         fig.segment(x0="x0", y0="t0", x1="x1", y1="t1", source=self.paths,
                     color=theme.PLAN_COLOR, line_width=1.2, alpha=0.8)  # fmt: skip
         fig.hspan(y="t", source=self.now, line_color=theme.TARGET_COLOR, line_width=2)
