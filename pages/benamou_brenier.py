@@ -364,8 +364,7 @@ fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4), constrained_layout=True
 for t in (0.0, 0.25, 0.5, 0.75, 1.0):
     lo, hi = (1 - t) * f_lo + t * g_lo, (1 - t) * f_hi + t * g_hi
     rho = (s_hi - s_lo) / (hi - lo)
-    left.stairs(rho, np.column_stack([lo, hi]).ravel()[::2].tolist() + [hi[-1]],
-                label=f"t = {{t}}")
+    left.bar(lo, rho, width=hi - lo, align="edge", alpha=0.45, label=f"t = {{t}}")
 left.set_xlabel("x")
 left.set_ylabel("density at time t")
 left.legend()
