@@ -436,7 +436,7 @@ class BenamouBrenierPage(NotebookPage):
             )
         }
         self.figs = plots.FlowFigures(self.sizes, self.flow, m.t)
-        self.flow.listen(self.figs.time_request, _parse_time, max_items=4)
+        self.flow.listen(self.figs.time_request, _parse_time, max_items=16)
         self.figs.frame_fig.tags = [self.flow.answer_source, self.figs.time_request]
         self.readouts = self._table("bb-readouts", "The flow on the line: exact and on grids")
         self.gauss_readouts = self._table("bb-gauss-readouts", "Two Gaussians: exact and on grids")
