@@ -523,8 +523,9 @@ class BenamouBrenierPage(NotebookPage):
 
         self.gauss_sliders = [slider(m.param[k]) for k in BenamouBrenier.GAUSS_KEYS]
         line = [self.preset_select, self.bins_slider, self.grid_select, self.reset_button]
-        gauss_title = pn.pane.Markdown(
-            "**Two Gaussians** (source centred at 0)", margin=(8, 10, 0, 10)
+        gauss_title = pn.pane.HTML(
+            "<div><strong>Two Gaussians</strong> (source centred at 0)</div>",
+            margin=(8, 10, 0, 10),
         )
         if self.embed:
             for widget in [*line, *self.gauss_sliders]:
