@@ -138,24 +138,34 @@ class Displacement1D:
         _, rho, v = self._fields(_check_time(t), y)
         return rho, v
 
-    def _fields(self, t: float, y) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``H_t``, ``rho_t`` and ``v_t`` at ``y`` from one frame (one search per call)."""
-        left = (1 - t) * self.src_lo + t * self.tgt_lo
-        right = (1 - t) * self.src_hi + t * self.tgt_hi
-        y = np.asarray(y, dtype=np.float64)
-        xb = np.column_stack([left, right]).ravel()  # sorted: pieces never overlap
-        k = np.searchsorted(xb, y, side="right")
-        inside = (k % 2 == 1) & (k < xb.size)
-        piece = np.clip((k - 1) // 2, 0, left.size - 1)
-        width = right[piece] - left[piece]
-        u = np.clip((y - left[piece]) / width, 0.0, 1.0)
+    def _fields(self, t, y) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``H_t``, ``rho_t`` and ``v_t`` at points ``y`` (shape (m,)) for one time ``t`` (shape
+        (m,) results) or an array of times (shape (len(t), m)): one search for all of them."""
+        times = np.atleast_1d(np.asarray(t, dtype=np.float64))[:, None]
+        y = np.atleast_1d(np.asarray(y, dtype=np.float64))
+        left = (1 - times) * self.src_lo + times * self.tgt_lo  # (T, K)
+        right = (1 - times) * self.src_hi + times * self.tgt_hi
+        K = left.shape[1]
+        xb = np.stack([left, right], axis=-1).reshape(times.shape[0], 2 * K)  # rows sorted
+        # one sorted array for every time: row r shifted by r * gap, above any row before it
+        gap = 2.0 * (1.0 + max(float(np.abs(xb).max()), float(np.abs(y).max(initial=0.0))))
+        shift = gap * np.arange(times.shape[0])[:, None]
+        k = np.searchsorted((xb + shift).ravel(), (y + shift).ravel(), side="right")
+        k = k.reshape(times.shape[0], y.size) - 2 * K * np.arange(times.shape[0])[:, None]
+        inside = (k % 2 == 1) & (k < 2 * K)
+        piece = np.clip((k - 1) // 2, 0, K - 1)
+        lo = np.take_along_axis(left, piece, axis=1)
+        width = np.take_along_axis(right, piece, axis=1) - lo
+        u = np.clip((y - lo) / width, 0.0, 1.0)
         s_lo, s_hi = self.s_lo[piece], self.s_hi[piece]
         # left of a piece's start (a gap, or before the first): all the mass of earlier pieces
         H = np.where(k == 0, 0.0, np.where(inside, s_lo + u * (s_hi - s_lo), s_hi))
         v_lo, v_hi = self.tgt_lo - self.src_lo, self.tgt_hi - self.src_hi
-        v = (1 - u) * v_lo[piece] + u * v_hi[piece]
+        v = np.where(inside, (1 - u) * v_lo[piece] + u * v_hi[piece], 0.0)
         rho = np.where(inside, (s_hi - s_lo) / width, 0.0)
-        return H, rho, np.where(inside, v, 0.0)
+        if np.ndim(t) == 0:
+            return H[0], rho[0], v[0]
+        return H, rho, v
 
 
 def _quantile_ends(edges, w, s_lo, s_hi):
@@ -327,15 +337,10 @@ def flow_grid_1d(d: Displacement1D, nx: int, nt: int) -> FlowGrid:
     centres = 0.5 * (faces[:-1] + faces[1:])
     dx, dt = 1.0 / nx, 1.0 / nt
     times = np.linspace(0.0, 1.0, nt + 1)
-    H = np.empty((nt + 1, nx + 1))
-    flux = np.empty((nt + 1, nx + 1))
-    kinetic = np.empty(nt + 1)
-    points = np.concatenate([faces, centres])
-    for k, t in enumerate(times):
-        Hk, rho_k, v_k = d._fields(float(t), points)
-        H[k] = Hk[: nx + 1]
-        flux[k] = rho_k[: nx + 1] * v_k[: nx + 1]
-        kinetic[k] = np.sum(np.diff(H[k]) * v_k[nx + 1 :] ** 2)  # rho dx: the cell's mass
+    Hp, rho_p, v_p = d._fields(times, np.concatenate([faces, centres]))  # (nt + 1, 2 nx + 1)
+    H = Hp[:, : nx + 1]
+    flux = rho_p[:, : nx + 1] * v_p[:, : nx + 1]
+    kinetic = np.sum(np.diff(H, axis=1) * v_p[:, nx + 1 :] ** 2, axis=1)  # rho dx: cell mass
     rho = np.diff(H, axis=1) / dx
     energy = float(_trapezoid_weights(nt) @ kinetic)
     phi = 0.5 * (flux[1:] + flux[:-1])  # faces, between consecutive times
