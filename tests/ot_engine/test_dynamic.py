@@ -106,6 +106,11 @@ def test_grid_cells_hold_the_exact_masses():
     g = flow_grid_1d(displacement_1d(p, q), 64, 8)
     np.testing.assert_allclose(g.rho.sum(axis=1) / 64, 1.0)
     np.testing.assert_allclose(g.rho[0], np.repeat(16 * p / p.sum(), 4), atol=1e-9)
+    # every time level of the grid (one search for all) is the single-time CDF's
+    d = displacement_1d(p, q)
+    faces = np.linspace(0, 1, 65)
+    for k in (1, 3, 8):
+        np.testing.assert_allclose(g.rho[k], np.diff(d.cdf(k / 8, faces)) * 64, atol=1e-12)
 
 
 @pytest.mark.parametrize(
