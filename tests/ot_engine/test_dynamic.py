@@ -5,6 +5,8 @@ import itertools
 import numpy as np
 import ot
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import integrate
 
 from ot_engine import InvalidInput, gaussian_brenier_map, gaussian_w2
@@ -188,3 +190,21 @@ def test_gaussian_inputs_are_checked():
     g3 = gaussian_flow(np.zeros(3), np.eye(3), np.ones(3), np.eye(3))
     with pytest.raises(InvalidInput):
         gaussian_flow_grid(g3, 8, 4)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.floats(0.0, 1.0), min_size=3, max_size=24).filter(lambda h: sum(h) > 1e-3),
+    st.lists(st.floats(0.0, 1.0), min_size=3, max_size=24).filter(lambda h: sum(h) > 1e-3),
+)
+def test_w2_squared_matches_pot_for_any_bars(p, q):
+    n = min(len(p), len(q))
+    p, q = np.array(p[:n]), np.array(q[:n])
+    if p.sum() < 1e-3 or q.sum() < 1e-3:
+        return
+    d = displacement_1d(p, q)
+    x, a = _subdivided(p, 32)
+    _, b = _subdivided(q, 32)
+    assert d.w2_squared == pytest.approx(ot.wasserstein_1d(x, x, a, b, p=2), abs=2.0 / (n * 32))
+    f = d.frame(0.5)
+    assert np.sum(f["rho"] * (f["right"] - f["left"])) == pytest.approx(1.0)
