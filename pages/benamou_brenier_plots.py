@@ -308,8 +308,11 @@ class FlowFigures:
         vmax = max(vmax, 1e-3)
         self.mapper.update(low=-vmax, high=vmax)
         self.velocity_fig.y_range.update(start=-1.1 * vmax, end=1.1 * vmax)
+        # rho_t at a matched pair is the harmonic mean of the two end densities, never above
+        # the larger: the ends' peak bounds every frame, so the axis need not move during play
+        peak = max(float(np.max(d.frame(0.0)["rho"])), float(np.max(d.frame(1.0)["rho"])))
+        self.frame_fig.y_range.end = 1.1 * peak
         frame = frame_columns(cols, t)
-        self.frame_fig.y_range.end = 1.1 * float(max(np.max(rho), max(frame["rho"])))
         # float32 halves the message; the image is a picture, no number is read from it
         self.image.data = {"image": [np.asarray(rho, dtype=np.float32)], "dw": [1.0], "dh": [1.0]}
         self.paths.data = path_columns(d)

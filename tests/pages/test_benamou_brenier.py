@@ -270,3 +270,12 @@ def test_takehome_code_runs_and_prints_the_page_numbers(view, capsys):
     )
     lines = page.caption_lines()
     assert lines and all("compute time" not in line for line in lines)
+
+
+@pytest.mark.parametrize("preset", ["split atom", "uniform to spike", "two Gaussians"])
+def test_the_density_axis_holds_every_frame(preset):
+    page = bb.BenamouBrenierPage(bb.BenamouBrenier(n=32, preset=preset, grid=16), embed=False)
+    d = page.model.line.d
+    top = page.figs.frame_fig.y_range.end
+    for t in np.linspace(0, 1, 41):
+        assert float(np.max(d.frame(t)["rho"])) <= top
