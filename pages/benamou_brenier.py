@@ -16,6 +16,7 @@ Gaussians' ``gx``, ``gy`` (target mean), ``gs0`` (source spread), ``gsx``, ``gsy
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import math
 import time
@@ -168,11 +169,21 @@ class GaussSolution:
         ]
 
 
+def _without_fields(g: FlowGrid) -> FlowGrid:
+    """``g``'s numbers without its sampled density (a session keeps only what it draws: the
+    fine 1-D grid's image; the rest would be ~0.5 MB per session at the finest grid)."""
+    return dataclasses.replace(g, rho=_NO_FIELD)
+
+
+_NO_FIELD = np.zeros((0,))
+_NO_FIELD.setflags(write=False)
+
+
 def solve_line(p: np.ndarray, q: np.ndarray, nt: int) -> LineSolution:
     t0 = time.perf_counter()
     d = displacement_1d(p, q)
     grid = flow_grid_1d(d, 2 * nt, nt)
-    coarse = flow_grid_1d(d, nt, nt // 2)
+    coarse = _without_fields(flow_grid_1d(d, nt, nt // 2))
     return LineSolution(d, grid, coarse, time.perf_counter() - t0)
 
 
@@ -182,8 +193,8 @@ def solve_gauss(gx, gy, gs0, gsx, gsy, grot) -> GaussSolution:
         [0.0, 0.0], gs0 * gs0 * np.eye(2), [gx, gy], target_covariance(gsx, gsy, grot)
     )
     box = gaussian_box(g)
-    grid = gaussian_flow_grid(g, GAUSS_NX, GAUSS_NT, box=box)
-    coarse = gaussian_flow_grid(g, GAUSS_NX // 2, GAUSS_NT // 2, box=box)
+    grid = _without_fields(gaussian_flow_grid(g, GAUSS_NX, GAUSS_NT, box=box))
+    coarse = _without_fields(gaussian_flow_grid(g, GAUSS_NX // 2, GAUSS_NT // 2, box=box))
     return GaussSolution(g, grid, coarse, box, time.perf_counter() - t0)
 
 
