@@ -156,6 +156,15 @@ from .interpolation import (
     mccann_2d,
     mixture,
     w2_lp,
+# the dynamic (Benamou-Brenier) picture: /benamou_brenier
+from .dynamic import (
+    Displacement1D,
+    FlowGrid,
+    GaussianFlow,
+    displacement_1d,
+    flow_grid_1d,
+    gaussian_flow,
+    gaussian_flow_grid,
 )
 
 __all__ += [
@@ -192,4 +201,10 @@ __all__ += [
     "flow_matching_run",
     "minibatch_ot_pairing",
     "w2_uniform",
+    "FlowGrid",
+    "GaussianFlow",
+    "displacement_1d",
+    "flow_grid_1d",
+    "gaussian_flow",
+    "gaussian_flow_grid",
 ]

@@ -114,6 +114,13 @@ PAGES: tuple[PageInfo, ...] = (
         "pages.interpolation:InterpolationPage",
     ),
     PageInfo(
+        "benamou_brenier",
+        "Transport as a fluid",
+        "Play the flow that moves one density onto another with the least kinetic energy.",
+        2,
+        "pages.benamou_brenier:BenamouBrenierPage",
+    ),
+    PageInfo(
         "sliced",
         "Sliced Wasserstein",
         "Project two clouds on random lines, sort, average: cheap, and always below W2.",
