@@ -3,7 +3,7 @@
 Three parts, measured in one run:
 
 * server, in process (best of 5 x 3 calls), n = 64 bins, the page's default preset: the exact
-  displacement (``ot_engine.displacement_1d``, W2^2 by the quantile formula), the whole bar
+  displacement (``ot_engine.density_flow_1d``, W2^2 by the quantile formula), the whole bar
   event as the page handles it (both grids, for each grid choice), and POT's
   ``ot.wasserstein_1d`` on the bins split into 64 atoms (what one would call to get the same
   W2^2 of the densities with POT); the Gaussians' update (closed form and two grids) against
@@ -59,7 +59,7 @@ def server_costs() -> dict:
     import numpy as np
     import ot
 
-    from ot_engine.dynamic import displacement_1d
+    from ot_engine.dynamic import density_flow_1d
     from pages import benamou_brenier as bb
 
     out: dict = {}
@@ -67,7 +67,7 @@ def server_costs() -> dict:
     p, q = model.p.copy(), model.q.copy()
     x = (np.arange(64 * 64) + 0.5) / (64 * 64)
     a, b = np.repeat(p / p.sum() / 64, 64), np.repeat(q / q.sum() / 64, 64)
-    out["exact_displacement_ms"] = _best_ms(lambda: displacement_1d(p, q))
+    out["exact_displacement_ms"] = _best_ms(lambda: density_flow_1d(p, q))
     out["pot_split_bins_ms"] = _best_ms(lambda: ot.wasserstein_1d(x, x, a, b, p=2))
     for grid in bb.GRIDS:
         model.grid = grid

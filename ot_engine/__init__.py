@@ -29,6 +29,7 @@ Layout (geometry / problem / solver):
 """
 
 from .divergences import hellinger, js, kantorovich_critic_1d, kl, tv, wasserstein_1d
+from .domain import DomainMapping, barycentric_map, map_to_target
 from .duality import (
     KantorovichDuals,
     c_transform,
@@ -39,7 +40,26 @@ from .duality import (
     slack,
     soft_c_transform,
 )
+from .dynamic import (
+    DensityFlow1D,
+    FlowGrid,
+    GaussianFlow,
+    density_flow_1d,
+    flow_grid_1d,
+    gaussian_flow,
+    gaussian_flow_grid,
+)
 from .exact import empirical_w2, exact, monotone_plan_1d
+from .flow_matching import (
+    FlowRun,
+    VelocityFit,
+    crossing_pairs,
+    euler,
+    fit_velocity,
+    flow_matching_run,
+    minibatch_ot_pairing,
+    w2_uniform,
+)
 from .gaussian import (
     MongeAmpere,
     brenier_map,
@@ -62,6 +82,15 @@ from .gromov import (
     gromov_wasserstein,
     gw_objective,
 )
+from .interpolation import (
+    Displacement1D,
+    McCann2D,
+    W2Check,
+    displacement_1d,
+    mccann_2d,
+    mixture,
+    w2_lp,
+)
 from .monge import MongeResult, monge_map
 from .one_d import BottleneckResult, OneDTransport, bottleneck_lp, quantile_1d, transport_1d
 from .results import ExactResult, MonotonePlan, SinkhornResult
@@ -83,13 +112,20 @@ from .validation import MAX_SIZE, InvalidInput
 __all__ = [
     "MAX_SIZE",
     "BottleneckResult",
+    "DensityFlow1D",
     "DimensionGap",
+    "Displacement1D",
+    "DomainMapping",
     "ExactResult",
+    "FlowGrid",
+    "FlowRun",
+    "GaussianFlow",
     "GromovResult",
     "GromovStarts",
     "InvalidInput",
     "KantorovichDuals",
     "MaxSlicedResult",
+    "McCann2D",
     "MongeAmpere",
     "MongeResult",
     "MonotonePlan",
@@ -99,22 +135,34 @@ __all__ = [
     "SinkhornSteps",
     "SlicedResult",
     "UnbalancedResult",
+    "VelocityFit",
+    "W2Check",
+    "barycentric_map",
     "bottleneck_lp",
     "brenier_map",
     "brenier_potential",
     "c_transform",
     "cost_matrix",
+    "crossing_pairs",
+    "density_flow_1d",
     "dimension_gap",
+    "displacement_1d",
     "distance_matrix",
     "dual_value",
     "empirical_w2",
     "entropic_dual_value",
     "entropic_plan_2x2",
+    "euler",
     "exact",
+    "fit_velocity",
+    "flow_grid_1d",
+    "flow_matching_run",
     "gaussian_brenier_conjugate",
     "gaussian_brenier_map",
     "gaussian_brenier_potential",
     "gaussian_density",
+    "gaussian_flow",
+    "gaussian_flow_grid",
     "gaussian_map_matrix",
     "gaussian_w2",
     "gromov_multistart",
@@ -126,7 +174,11 @@ __all__ = [
     "kantorovich_potentials",
     "kl",
     "lipschitz_constant",
+    "map_to_target",
     "max_sliced_wasserstein",
+    "mccann_2d",
+    "minibatch_ot_pairing",
+    "mixture",
     "monge_ampere",
     "monge_map",
     "monotone_plan_1d",
@@ -144,67 +196,7 @@ __all__ = [
     "transport_1d",
     "tv",
     "uniform_grid",
-    "wasserstein_1d",
-]
-
-# displacement (McCann) interpolation: /interpolation
-from .interpolation import (
-    Displacement1D,
-    McCann2D,
-    W2Check,
-    displacement_1d,
-    mccann_2d,
-    mixture,
-    w2_lp,
-# the dynamic (Benamou-Brenier) picture: /benamou_brenier
-from .dynamic import (
-    Displacement1D,
-    FlowGrid,
-    GaussianFlow,
-    displacement_1d,
-    flow_grid_1d,
-    gaussian_flow,
-    gaussian_flow_grid,
-)
-
-__all__ += [
-    "Displacement1D",
-    "McCann2D",
-    "W2Check",
-    "displacement_1d",
-    "mccann_2d",
-    "mixture",
     "w2_lp",
-]
-# domain adaptation: moving a labelled source onto a target (exact, entropic, class-regularized)
-from .domain import DomainMapping, barycentric_map, map_to_target
-
-__all__ += ["DomainMapping", "barycentric_map", "map_to_target"]
-# flow matching (the /flow_matching page)
-from .flow_matching import (
-    FlowRun,
-    VelocityFit,
-    crossing_pairs,
-    euler,
-    fit_velocity,
-    flow_matching_run,
-    minibatch_ot_pairing,
-    w2_uniform,
-)
-
-__all__ += [
-    "FlowRun",
-    "VelocityFit",
-    "crossing_pairs",
-    "euler",
-    "fit_velocity",
-    "flow_matching_run",
-    "minibatch_ot_pairing",
     "w2_uniform",
-    "FlowGrid",
-    "GaussianFlow",
-    "displacement_1d",
-    "flow_grid_1d",
-    "gaussian_flow",
-    "gaussian_flow_grid",
+    "wasserstein_1d",
 ]

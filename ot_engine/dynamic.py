@@ -13,7 +13,7 @@ The minimizer is the displacement interpolation: particles move on straight line
 speed, ``X_t(x) = x + t (T(x) - x)`` with ``T`` the optimal map, so ``rho_t = (X_t)_# mu`` and
 the Eulerian velocity is ``v_t(X_t(x)) = T(x) - x``, i.e. ``v_t = (T - I) o X_t^{-1}``.
 
-On the line (:func:`displacement_1d`) the histograms are read as densities, constant on each
+On the line (:func:`density_flow_1d`) the histograms are read as densities, constant on each
 of ``n`` equal bins of ``[0, 1]``. Their quantile functions are piecewise linear, and so is
 ``X_t`` along the level axis: on each level piece, ``rho_t`` is constant (the harmonic
 interpolation of the matched densities) and ``v_t`` is linear, so every frame is exact.
@@ -43,10 +43,10 @@ from .results import frozen_array
 from .validation import InvalidInput, check_covariance, check_histogram, check_mean
 
 __all__ = [
-    "Displacement1D",
+    "DensityFlow1D",
     "FlowGrid",
     "GaussianFlow",
-    "displacement_1d",
+    "density_flow_1d",
     "flow_grid_1d",
     "gaussian_box",
     "gaussian_flow",
@@ -81,7 +81,7 @@ def _check_time(t) -> float:
 
 
 @dataclass(frozen=True, eq=False)
-class Displacement1D:
+class DensityFlow1D:
     """The displacement interpolation between two piecewise-constant densities on ``[0, 1]``.
 
     Level pieces ``(s_lo[k], s_hi[k])`` tile ``[0, 1]``; on piece ``k`` the source quantile
@@ -113,7 +113,7 @@ class Displacement1D:
         right]`` it occupies, its constant density ``rho`` and the velocity at both ends
         (``v_lo``, ``v_hi``; linear in between). Outside the pieces ``rho_t = 0``.
 
-        >>> d = displacement_1d([1.0, 1.0, 0.0, 0.0], [0.0, 0.0, 1.0, 1.0])
+        >>> d = density_flow_1d([1.0, 1.0, 0.0, 0.0], [0.0, 0.0, 1.0, 1.0])
         >>> f = d.frame(0.5)
         >>> f["left"].tolist(), f["right"].tolist(), f["rho"].tolist()
         ([0.25, 0.5], [0.5, 0.75], [2.0, 2.0])
@@ -182,7 +182,7 @@ def _quantile_ends(edges, w, s_lo, s_hi):
     return np.clip(lo, edges[i], edges[i + 1]), np.clip(hi, edges[i], edges[i + 1])
 
 
-def displacement_1d(p, q) -> Displacement1D:
+def density_flow_1d(p, q) -> DensityFlow1D:
     r"""Displacement interpolation between the densities with bar heights ``p`` and ``q``.
 
     Each histogram is read as a density constant on each of its ``n`` equal bins of
@@ -204,18 +204,23 @@ def displacement_1d(p, q) -> Displacement1D:
 
     Returns
     -------
-    Displacement1D
+    DensityFlow1D
 
     Raises
     ------
     InvalidInput
         Bad histograms (negative, NaN, empty mass) or different lengths.
 
+    See Also
+    --------
+    ot_engine.interpolation.displacement_1d : the same geodesic with each bar read as an
+        atom at its grid point (the /interpolation page's model).
+
     Examples
     --------
     Half the mass on the left half, moved to the right half: every particle moves by 1/2.
 
-    >>> d = displacement_1d([1.0, 1.0, 0.0, 0.0], [0.0, 0.0, 1.0, 1.0])
+    >>> d = density_flow_1d([1.0, 1.0, 0.0, 0.0], [0.0, 0.0, 1.0, 1.0])
     >>> round(d.w2_squared, 12)
     0.25
     """
@@ -236,7 +241,7 @@ def displacement_1d(p, q) -> Displacement1D:
     tgt_lo, tgt_hi = _quantile_ends(edges, b, s_lo, s_hi)
     d_lo, d_hi = tgt_lo - src_lo, tgt_hi - src_hi
     w2 = float(np.sum((s_hi - s_lo) * (d_lo**2 + d_lo * d_hi + d_hi**2) / 3.0))
-    return Displacement1D(
+    return DensityFlow1D(
         *(frozen_array(v) for v in (s_lo, s_hi, src_lo, src_hi, tgt_lo, tgt_hi)), w2_squared=w2
     )
 
@@ -292,7 +297,7 @@ def _trapezoid_weights(nt: int) -> np.ndarray:
     return w
 
 
-def flow_grid_1d(d: Displacement1D, nx: int, nt: int) -> FlowGrid:
+def flow_grid_1d(d: DensityFlow1D, nx: int, nt: int) -> FlowGrid:
     r"""Sample the flow ``d`` on ``nx`` cells of ``[0, 1]`` at ``nt + 1`` times, and check it.
 
     * ``rho[k, j]``: the exact mass of ``rho_{t_k}`` in cell ``j`` over its width;
@@ -309,7 +314,7 @@ def flow_grid_1d(d: Displacement1D, nx: int, nt: int) -> FlowGrid:
 
     Parameters
     ----------
-    d : Displacement1D
+    d : DensityFlow1D
     nx, nt : int
         Cells and time steps, 2 to ``MAX_GRID``.
 
@@ -324,13 +329,13 @@ def flow_grid_1d(d: Displacement1D, nx: int, nt: int) -> FlowGrid:
 
     Examples
     --------
-    >>> d = displacement_1d([1.0, 1.0, 0.0, 0.0], [0.0, 0.0, 1.0, 1.0])
+    >>> d = density_flow_1d([1.0, 1.0, 0.0, 0.0], [0.0, 0.0, 1.0, 1.0])
     >>> g = flow_grid_1d(d, 64, 64)
     >>> round(g.exact, 12), round(g.energy_error, 6), round(g.relative_residual, 4)
     (0.25, 0.001953, 0.031)
     """
-    if not isinstance(d, Displacement1D):
-        raise InvalidInput("d must be a Displacement1D (from displacement_1d)")
+    if not isinstance(d, DensityFlow1D):
+        raise InvalidInput("d must be a DensityFlow1D (from density_flow_1d)")
     nx, nt = _check_grid_size("nx", nx), _check_grid_size("nt", nt)
     started = time.perf_counter()
     faces = np.linspace(0.0, 1.0, nx + 1)

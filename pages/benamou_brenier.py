@@ -30,10 +30,10 @@ from bokeh.models import Range1d
 
 from ot_engine import InvalidInput, uniform_grid
 from ot_engine.dynamic import (
-    Displacement1D,
+    DensityFlow1D,
     FlowGrid,
     GaussianFlow,
-    displacement_1d,
+    density_flow_1d,
     flow_grid_1d,
     gaussian_box,
     gaussian_flow,
@@ -127,7 +127,7 @@ def _grid_label(g: FlowGrid) -> str:
 class LineSolution:
     """The 1-D flow, exact, and on the chosen grid and the one half as fine."""
 
-    d: Displacement1D
+    d: DensityFlow1D
     grid: FlowGrid
     coarse: FlowGrid
     compute_time: float
@@ -181,7 +181,7 @@ _NO_FIELD.setflags(write=False)
 
 def solve_line(p: np.ndarray, q: np.ndarray, nt: int) -> LineSolution:
     t0 = time.perf_counter()
-    d = displacement_1d(p, q)
+    d = density_flow_1d(p, q)
     grid = flow_grid_1d(d, 2 * nt, nt)
     coarse = _without_fields(flow_grid_1d(d, nt, nt // 2))
     return LineSolution(d, grid, coarse, time.perf_counter() - t0)

@@ -1,7 +1,7 @@
 """Drawing for /benamou_brenier: the flowing density, its velocity, space-time, two Gaussians.
 
 The server sends what the engine computed once per state: the level pieces of the 1-D
-displacement (:class:`ot_engine.dynamic.Displacement1D`), the space-time grid of ``rho``
+displacement (:class:`ot_engine.dynamic.DensityFlow1D`), the space-time grid of ``rho``
 (an image) and the Gaussians' ``m0, m1, S0, A``. The time slider and the play button move
 ``t`` in the browser alone (``assets/js/benamou_brenier.js``): a frame is a few lines of
 arithmetic on data the browser holds, so playing costs no round trip. :func:`frame_columns`
@@ -26,7 +26,7 @@ from bokeh.models import (
 from bokeh.palettes import Greys256
 from bokeh.plotting import figure
 
-from ot_engine.dynamic import Displacement1D, GaussianFlow
+from ot_engine.dynamic import DensityFlow1D, GaussianFlow
 from pages import theme
 from pages.components import js
 from pages.components.flow import Flow
@@ -62,7 +62,7 @@ COMPACT = Sizes(300, 90, 170, 120, 200, 300, 300)
 # --- the frames, as the browser computes them -------------------------------------------------
 
 
-def pieces_columns(d: Displacement1D) -> dict[str, list[float]]:
+def pieces_columns(d: DensityFlow1D) -> dict[str, list[float]]:
     """What the browser holds of a 1-D flow: the level pieces and both quantiles' ends."""
     return {
         "s_lo": d.s_lo.tolist(),
@@ -93,7 +93,7 @@ def frame_columns(pieces: dict, t: float) -> dict[str, list[float]]:
     }
 
 
-def path_columns(d: Displacement1D) -> dict[str, list[float]]:
+def path_columns(d: DensityFlow1D) -> dict[str, list[float]]:
     """Lagrangian paths: the particle at level ``s`` goes from ``F^-1(s)`` to ``G^-1(s)``."""
     s = (np.arange(PATHS) + 0.5) / PATHS
     k = np.clip(np.searchsorted(d.s_hi, s), 0, d.s_lo.size - 1)
@@ -301,7 +301,7 @@ class FlowFigures:
 
     # --- server updates (once per state) ------------------------------------------------------
 
-    def show_1d(self, d: Displacement1D, rho: np.ndarray, t: float) -> None:
+    def show_1d(self, d: DensityFlow1D, rho: np.ndarray, t: float) -> None:
         """New 1-D flow: pieces, paths, the space-time image and the scales."""
         cols = pieces_columns(d)
         vmax = float(max(np.abs(d.tgt_lo - d.src_lo).max(), np.abs(d.tgt_hi - d.src_hi).max()))

@@ -11,7 +11,7 @@ from scipy import integrate
 
 from ot_engine import InvalidInput, gaussian_brenier_map, gaussian_w2
 from ot_engine.dynamic import (
-    displacement_1d,
+    density_flow_1d,
     flow_grid_1d,
     gaussian_box,
     gaussian_flow,
@@ -30,7 +30,7 @@ def _subdivided(h, m):
 @pytest.mark.parametrize("name", PRESETS)
 def test_w2_squared_matches_pot_on_finely_split_bins(name):
     p, q = preset_pair(name, 32)
-    d = displacement_1d(p, q)
+    d = density_flow_1d(p, q)
     x, a = _subdivided(p, 64)
     _, b = _subdivided(q, 64)
     ref = ot.wasserstein_1d(x, x, a, b, p=2)
@@ -49,13 +49,13 @@ def test_w2_squared_matches_scipy_quadrature_of_the_quantiles():
         return (np.interp(s, G, edges) - np.interp(s, F, edges)) ** 2
 
     ref, _ = integrate.quad(gap2, 0, 1, points=np.union1d(F, G)[1:-1], limit=200)
-    assert displacement_1d(p, q).w2_squared == pytest.approx(ref, rel=1e-9)
+    assert density_flow_1d(p, q).w2_squared == pytest.approx(ref, rel=1e-9)
 
 
 def test_frames_carry_unit_mass_and_start_and_end_at_the_densities():
     p, q = preset_pair("bimodal to unimodal", 40)
     p[5:9] = 0.0  # an empty stretch: the quantile jumps
-    d = displacement_1d(p, q)
+    d = density_flow_1d(p, q)
     centres = (np.arange(40) + 0.5) / 40
     for t in np.linspace(0, 1, 11):
         f = d.frame(t)
@@ -69,7 +69,7 @@ def test_frames_carry_unit_mass_and_start_and_end_at_the_densities():
 
 def test_velocity_is_the_displacement_carried_along_the_particles():
     p, q = preset_pair("two Gaussians", 32)
-    d = displacement_1d(p, q)
+    d = density_flow_1d(p, q)
     s = np.linspace(0.05, 0.95, 19)
     edges = np.linspace(0, 1, 33)
     Finv = np.interp(s, np.concatenate(([0], np.cumsum(p / p.sum()))), edges)
@@ -82,7 +82,7 @@ def test_velocity_is_the_displacement_carried_along_the_particles():
 def test_the_exact_flow_satisfies_the_continuity_equation_in_integrated_form():
     # d/dt H_t(y) = -rho_t(y) v_t(y), away from piece ends (central difference in t)
     p, q = preset_pair("two Gaussians", 32)
-    d = displacement_1d(p, q)
+    d = density_flow_1d(p, q)
     y, t, h = np.array([0.31, 0.47, 0.66]), 0.4, 1e-6
     dH = (d.cdf(t + h, y) - d.cdf(t - h, y)) / (2 * h)
     rho, v = d.density_flux(t, y)
@@ -92,7 +92,7 @@ def test_the_exact_flow_satisfies_the_continuity_equation_in_integrated_form():
 @pytest.mark.parametrize("name", ["bimodal to unimodal", "uniform to spike", "split atom"])
 def test_discretization_errors_shrink_as_the_grid_refines(name):
     p, q = preset_pair(name, 32)
-    d = displacement_1d(p, q)
+    d = density_flow_1d(p, q)
     grids = [flow_grid_1d(d, 32 * 2**k, 16 * 2**k) for k in range(4)]
     errors = [g.energy_error for g in grids]
     residuals = [g.relative_residual for g in grids]
@@ -105,11 +105,11 @@ def test_discretization_errors_shrink_as_the_grid_refines(name):
 
 def test_grid_cells_hold_the_exact_masses():
     p, q = preset_pair("shifted copy", 16)
-    g = flow_grid_1d(displacement_1d(p, q), 64, 8)
+    g = flow_grid_1d(density_flow_1d(p, q), 64, 8)
     np.testing.assert_allclose(g.rho.sum(axis=1) / 64, 1.0)
     np.testing.assert_allclose(g.rho[0], np.repeat(16 * p / p.sum(), 4), atol=1e-9)
     # every time level of the grid (one search for all) is the single-time CDF's
-    d = displacement_1d(p, q)
+    d = density_flow_1d(p, q)
     faces = np.linspace(0, 1, 65)
     for k in (1, 3, 8):
         np.testing.assert_allclose(g.rho[k], np.diff(d.cdf(k / 8, faces)) * 64, atol=1e-12)
@@ -126,12 +126,12 @@ def test_grid_cells_hold_the_exact_masses():
 )
 def test_bad_histograms_are_refused(bad):
     with pytest.raises(InvalidInput):
-        displacement_1d(*bad)
+        density_flow_1d(*bad)
 
 
 @pytest.mark.parametrize("nx, nt", [(1, 4), (4, 0), (10**6, 4), (4.5, 4), (True, 4)])
 def test_bad_grids_are_refused(nx, nt):
-    d = displacement_1d([1.0, 1.0], [1.0, 2.0])
+    d = density_flow_1d([1.0, 1.0], [1.0, 2.0])
     with pytest.raises(InvalidInput):
         flow_grid_1d(d, nx, nt)
 
@@ -139,7 +139,7 @@ def test_bad_grids_are_refused(nx, nt):
 @pytest.mark.parametrize("t", [-0.1, 1.5, float("nan"), "x"])
 def test_times_outside_unit_interval_are_refused(t):
     with pytest.raises(InvalidInput):
-        displacement_1d([1.0, 1.0], [1.0, 2.0]).frame(t)
+        density_flow_1d([1.0, 1.0], [1.0, 2.0]).frame(t)
 
 
 # --- Gaussians ----------------------------------------------------------------------------------
@@ -202,7 +202,7 @@ def test_w2_squared_matches_pot_for_any_bars(p, q):
     p, q = np.array(p[:n]), np.array(q[:n])
     if p.sum() < 1e-3 or q.sum() < 1e-3:
         return
-    d = displacement_1d(p, q)
+    d = density_flow_1d(p, q)
     x, a = _subdivided(p, 32)
     _, b = _subdivided(q, 32)
     assert d.w2_squared == pytest.approx(ot.wasserstein_1d(x, x, a, b, p=2), abs=2.0 / (n * 32))

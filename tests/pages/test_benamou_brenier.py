@@ -10,7 +10,7 @@ import numpy as np
 import ot
 import pytest
 
-from ot_engine.dynamic import displacement_1d
+from ot_engine.dynamic import density_flow_1d
 from pages import benamou_brenier as bb
 from pages import benamou_brenier_plots as plots
 from pages import histogram_pair as hp
@@ -71,7 +71,7 @@ def test_readouts_match_pot_and_closed_forms(preset):
 
 def test_frames_drawn_are_the_engines_flow(page):
     m = page.model
-    d = displacement_1d(m.p, m.q)
+    d = density_flow_1d(m.p, m.q)
     cols = plots.pieces_columns(d)
     for t in (0.0, 0.35, 1.0):
         f = plots.frame_columns(cols, t)
@@ -230,7 +230,7 @@ def test_prose_renders_with_boxes_and_a_concept_card():
 def test_prose_claims():
     # "halves when the grid doubles" (1-D weak residual), "about four" (Gaussians)
     m = bb.BenamouBrenier(n=32)
-    d = displacement_1d(m.p, m.q)
+    d = density_flow_1d(m.p, m.q)
     from ot_engine.dynamic import flow_grid_1d, gaussian_flow_grid
 
     r = [flow_grid_1d(d, 2 * nt, nt).relative_residual for nt in (16, 32, 64)]
@@ -242,7 +242,7 @@ def test_prose_claims():
     p = np.zeros(40)
     p[5:15] = 1.0
     q = np.roll(p, 8)
-    assert displacement_1d(p, q).w2_squared == pytest.approx((8 / 40) ** 2)
+    assert density_flow_1d(p, q).w2_squared == pytest.approx((8 / 40) ** 2)
 
 
 @pytest.mark.parametrize("view", [{}, {"preset": "split atom", "grid": 16, "gx": -1.0}])
