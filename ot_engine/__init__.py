@@ -137,3 +137,13 @@ __all__ = [
     "uniform_grid",
     "wasserstein_1d",
 ]
+
+# persistence diagrams (chapter 4): W_p and bottleneck matchings with the diagonal
+from .persistence import (
+    DiagramMatching,
+    check_diagram,
+    diagram_distance,
+    sublevel_diagram,
+)
+
+__all__ += ["DiagramMatching", "check_diagram", "diagram_distance", "sublevel_diagram"]
