@@ -127,6 +127,13 @@ PAGES: tuple[PageInfo, ...] = (
         3,
         "pages.gromov_wasserstein:GromovPage",
     ),
+    PageInfo(
+        "persistence_diagrams",
+        "Persistence diagrams",
+        "Match two diagrams point to point or to the diagonal: Wasserstein and bottleneck.",
+        4,
+        "pages.persistence_diagrams:PersistencePage",
+    ),
 )
 
 ALL: tuple[PageInfo, ...] = (HOME, *PAGES)
