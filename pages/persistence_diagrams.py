@@ -300,7 +300,7 @@ class PersistencePage(NotebookPage):
         )
         self.seed_button = w.Button(label=_seed_label(m.seed), sizing_mode="stretch_width")
         self.seed_button.on_click(self._next_seed)
-        size = {"width": 150, "sizing_mode": "fixed", "margin": (4, 4)}
+        size = {"width": 150, "margin": (4, 4)}
         self.add1 = w.Button(label="Add a point to D1", **size)
         self.add2 = w.Button(label="Add a point to D2", **size)
         self.remove = w.Button(label="Remove picked point", **size)

@@ -74,7 +74,7 @@ class DiagramFigure:
             group_names=("D1 point", "D2 point"),
             label="Persistence diagrams D1 (blue circles) and D2 (orange squares)",
             name="pd_diagram",
-            size=13,
+            size=11,
             step=0.01,
             digits=3,
             height=420,
@@ -104,8 +104,9 @@ class DiagramFigure:
             "x", "y", source=self.feet, marker="x", size=8, line_width=2,
             color=theme.PLAN_COLOR,
         )  # fmt: skip
+        # Drawn over the points (short segments would hide under them); the points stay easy
+        # to grab, since the drag code finds a point by its distance, not by what is on top.
         for r in (seg, top, foot):
-            r.level = "underlay"  # under the points: the points stay easy to grab
             r.selection_glyph = r.nonselection_glyph = r.muted_glyph = None
         self.figure = fig
 
