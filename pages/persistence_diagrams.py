@@ -598,12 +598,12 @@ def bottleneck(A, B):
 
 dB = bottleneck(D1, D2)
 if np.isinf(p):
-    print(f"W_inf = bottleneck = {{dB:.4f}}")
+    print(f"W_inf = bottleneck = {dB:.4f}")
 else:
     wp, longest = wasserstein(D1, D2, p)
-    print(f"W_{{p}} = {{wp:.4f}}")
-    print(f"longest segment of the W_{{p}} matching = {{longest:.4f}}")
-print(f"bottleneck d_B = {{dB:.4f}}")
+    print(f"W_{p} = {wp:.4f}")
+    print(f"longest segment of the W_{p} matching = {longest:.4f}")
+print(f"bottleneck d_B = {dB:.4f}")
 """
 
 _STABILITY = """sup = np.abs(f - g).max()
