@@ -60,6 +60,8 @@ ORDERS = (*range(1, 11), math.inf)
 ORDER_LABELS = {**{str(p): p for p in range(1, 11)}, "∞ (bottleneck)": math.inf}
 DELTA_MAX = 0.1
 MAX_SEED = 999
+#: The legend: 14 px beside a wide figure, 16 px on phones and tablets (touch screens).
+TEXT_CSS = ":host { font-size: 14px; } @media (max-width: 1100px) { :host { font-size: 16px; } }"
 #: Digits a dragged point keeps (the link keeps the same, so a reload shows the same numbers).
 DECIMALS = 3
 
@@ -328,7 +330,8 @@ class PersistencePage(NotebookPage):
             "matching (a cross marks a projection on the diagonal); dashed: its longest "
             "segment.</p>",
             sizing_mode="stretch_width",
-            styles={"color": theme.caption_color(shell.is_dark()), "font-size": "14px"},
+            styles={"color": theme.caption_color(shell.is_dark())},
+            stylesheets=[TEXT_CSS],
             margin=(0, 5),
         )
         self.figure_pane = pn.Column(
