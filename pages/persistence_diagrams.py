@@ -208,7 +208,7 @@ class Shown:
     def rows(self) -> list[list[str]]:
         m, b = self.matching, self.bottleneck
         p = order_name(m.order)
-        wp_label = "W∞ = bottleneck d_B" if math.isinf(m.order) else f"W_{p} (order p = {p})"
+        wp_label = "W∞ (order p = ∞)" if math.isinf(m.order) else f"W_{p} (order p = {p})"
         rows = [
             readout("wp", wp_label, fmt(m.distance), colour=theme.PLAN_COLOR),
             readout("bottleneck", "bottleneck d_B (= W∞)", fmt(b.distance)),
@@ -266,6 +266,7 @@ class PersistencePage(NotebookPage):
         m = self.model
         self._own = False
         self._picked: int | None = None
+        self._drawn_f: object = False  # the f last drawn (None: no function); False: none yet
         self.message = pn.pane.Alert(
             "", alert_type="warning", visible=False, sizing_mode="stretch_width"
         )
@@ -433,12 +434,17 @@ class PersistencePage(NotebookPage):
         if points:
             self.diagram.set_points(s.D1, s.D2)
         self.diagram.set_matching(s.D1, s.D2, s.matching)
-        if s.f is None:
-            self.functions.update(None, None, "No function: diagrams placed by hand")
-        else:
-            self.functions.update(s.f, s.g, f"f and g = f + δ·noise, ‖f − g‖∞ = {s.sup_norm:.4f}")
+        if self._drawn_f is not s.f or s.f is not None:  # a drag by hand leaves f alone
+            self._drawn_f = s.f
+            if s.f is None:
+                self.functions.update(None, None, "No function: diagrams placed by hand")
+            else:
+                title = f"f and g = f + δ·noise, ‖f − g‖∞ = {s.sup_norm:.4f}"
+                self.functions.update(s.f, s.g, title)
         self.readouts.rows = s.rows()
-        self._say(_empty_note(len(s.D1), len(s.D2)))
+        note = _empty_note(len(s.D1), len(s.D2))
+        if note or self.message.visible:
+            self._say(note)
 
     def _on_pick(self, _attr, _old, new) -> None:
         # Kept after the plot loses focus (pressing the remove button clears the pick first).
