@@ -590,7 +590,7 @@ def augmented_cost(A, B):
 def wasserstein(A, B, p):
     C = augmented_cost(A, B)
     rows, cols = linear_sum_assignment(C**p)
-    return np.sum(C[rows, cols] ** p) ** (1 / p), C[rows, cols].max(initial=0)
+    return np.sum(C[rows, cols] ** p) ** (1 / p), C[rows, cols].max(initial=0), cols
 
 
 def bottleneck(A, B):
@@ -602,14 +602,16 @@ def bottleneck(A, B):
         mid = (lo + hi) // 2
         match = maximum_bipartite_matching(csr_matrix(C <= t[mid]), perm_type="column")
         lo, hi = (lo, mid) if (match >= 0).all() else (mid + 1, hi)
-    return t[lo] if len(t) else 0.0
+    if not len(t):
+        return 0.0, np.zeros(0, int)
+    return t[lo], maximum_bipartite_matching(csr_matrix(C <= t[lo]), perm_type="column")
 
 
-dB = bottleneck(D1, D2)
+dB, cols = bottleneck(D1, D2)  # cols[i]: the column row i is matched to
 if np.isinf(p):
     print(f"W_inf = bottleneck = {dB:.4f}")
 else:
-    wp, longest = wasserstein(D1, D2, p)
+    wp, longest, cols = wasserstein(D1, D2, p)
     print(f"W_{p} = {wp:.4f}")
     print(f"longest segment of the W_{p} matching = {longest:.4f}")
 print(f"bottleneck d_B = {dB:.4f}")
@@ -624,6 +626,17 @@ _PLOT = """import matplotlib.pyplot as plt
 
 fig, ax = plt.subplots(figsize=(5, 5), constrained_layout=True)
 ax.plot([0, 1], [0, 1], color="grey")
+n, m = len(D1), len(D2)
+for i, j in enumerate(cols):  # the matching drawn: point to point, or to the diagonal
+    if i < n and j < m:
+        ends = [D1[i], D2[j]]
+    elif i < n:
+        ends = [D1[i], [D1[i].mean()] * 2]
+    elif j < m:
+        ends = [D2[j], [D2[j].mean()] * 2]
+    else:
+        continue
+    ax.plot(*np.array(ends).T, color="green")
 ax.scatter(*D1.T, label="D1")
 ax.scatter(*D2.T, marker="s", label="D2")
 ax.set_xlabel("birth")
