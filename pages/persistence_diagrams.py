@@ -329,7 +329,9 @@ class PersistencePage(NotebookPage):
             "D1, double-tap a point to remove it; or Tab into the diagram: arrows move the "
             "picked point, Insert adds one, Delete removes it. Green segments: the optimal "
             "matching (a cross marks a projection on the diagonal); dashed: its longest "
-            "segment.</p>",
+            "segment. With a function: dotted squares around D1's points and a shaded strip "
+            "along the diagonal, ‖f − g‖∞ wide: the stability theorem keeps every segment "
+            "within them.</p>",
             sizing_mode="stretch_width",
             styles={"color": theme.caption_color(shell.is_dark())},
             stylesheets=[TEXT_CSS],
@@ -434,6 +436,7 @@ class PersistencePage(NotebookPage):
         if points:
             self.diagram.set_points(s.D1, s.D2)
         self.diagram.set_matching(s.D1, s.D2, s.matching)
+        self.diagram.set_stability(s.D1, s.sup_norm)
         if self._drawn_f is not s.f or s.f is not None:  # a drag by hand leaves f alone
             self._drawn_f = s.f
             if s.f is None:

@@ -89,6 +89,27 @@ class DiagramFigure:
         # The region below the diagonal (no point may go there), shaded, and the diagonal.
         fig.patch([LOW, HIGH, HIGH], [LOW, LOW, HIGH], color=theme.MUTED_COLOR, alpha=0.12)
         fig.line([LOW, HIGH], [LOW, HIGH], line_color=theme.MUTED_COLOR, line_width=2)
+        # Stability, drawn: the sup-norm ball of radius r = ||f - g||_inf around each point
+        # of D1, and the strip of points within r of the diagonal (d - b <= 2r). The theorem
+        # says D2's points can be matched inside these, each segment at most r long.
+        self.boxes = ColumnDataSource({"x": [], "y": [], "w": []})
+        self.strip = ColumnDataSource({"x": [], "y": []})
+        for r in (
+            fig.patch("x", "y", source=self.strip, color=theme.PLAN_COLOR, alpha=0.12),
+            fig.rect(
+                "x",
+                "y",
+                "w",
+                "w",
+                source=self.boxes,
+                fill_alpha=0.0,
+                line_color=theme.SOURCE_COLOR,
+                line_dash="dotted",
+                line_width=1.5,
+            ),
+        ):
+            r.level = "underlay"
+            r.selection_glyph = r.nonselection_glyph = r.muted_glyph = None
         self.segments = ColumnDataSource({k: [] for k in ("x0", "y0", "x1", "y1")})
         self.longest = ColumnDataSource({k: [] for k in ("x0", "y0", "x1", "y1")})
         self.feet = ColumnDataSource({"x": [], "y": []})
@@ -123,6 +144,20 @@ class DiagramFigure:
         self.segments.data = segs
         self.longest.data = longest
         self.feet.data = feet
+
+    def set_stability(self, D1: np.ndarray, r: float | None) -> None:
+        """Draw the balls and the strip of radius ``r`` (None: no functions, none drawn)."""
+        if r is None or r <= 0:
+            self.boxes.data = {"x": [], "y": [], "w": []}
+            self.strip.data = {"x": [], "y": []}
+            return
+        D1 = np.reshape(D1, (-1, 2))
+        self.boxes.data = {"x": D1[:, 0], "y": D1[:, 1], "w": np.full(len(D1), 2 * r)}
+        top = min(2 * r, HIGH - LOW)
+        self.strip.data = {
+            "x": [LOW, HIGH, HIGH - top, LOW],
+            "y": [LOW, HIGH, HIGH, LOW + top],
+        }
 
 
 class FunctionFigure:

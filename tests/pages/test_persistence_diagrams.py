@@ -258,3 +258,17 @@ def test_segments_drawn_match_the_matching():
     longest = page.diagram.longest.data
     a, b = longest["x0"][0] - longest["x1"][0], longest["y0"][0] - longest["y1"][0]
     assert max(abs(a), abs(b)) == pytest.approx(s.bottleneck.distance)
+
+
+def test_stability_drawn_only_with_a_function():
+    page = make(preset="ripples", delta="0.06")
+    s = page.shown
+    boxes = page.diagram.boxes.data
+    assert len(boxes["x"]) == len(s.D1) and np.allclose(boxes["w"], 2 * s.sup_norm)
+    # Every D2 point of the bottleneck matching lies in its partner's box or in the strip.
+    for i, j in s.bottleneck.pairs:
+        assert np.abs(s.D1[i] - s.D2[j]).max() <= s.sup_norm + 1e-12
+    for j in s.bottleneck.diagonal2:
+        assert s.D2[j, 1] - s.D2[j, 0] <= 2 * s.sup_norm + 1e-12
+    page.model.preset = "custom"
+    assert page.diagram.boxes.data["x"] == [] and page.diagram.strip.data["x"] == []
