@@ -148,6 +148,8 @@ class DiagramFigure:
     def set_stability(self, D1: np.ndarray, r: float | None) -> None:
         """Draw the balls and the strip of radius ``r`` (None: no functions, none drawn)."""
         if r is None or r <= 0:
+            if not len(self.boxes.data["x"]) and not len(self.strip.data["x"]):
+                return  # nothing drawn: no message to the browser during a hand drag
             self.boxes.data = {"x": [], "y": [], "w": []}
             self.strip.data = {"x": [], "y": []}
             return
