@@ -115,3 +115,16 @@ def test_embed_shows_figure_and_controls_only(page):
     assert page.get_by_text("Shapes summarized as points").count() == 0
     expect(page.locator("table.pd-readouts")).to_have_count(1)
     expect(cell(page, "wp")).to_have_text(expected({"order": "inf"})["wp"])
+
+
+def test_tap_picks_and_the_buttons_remove_and_add(page):
+    open_page(page, "?preset=custom")
+    drawn = page.evaluate(DRAWN)
+    page.mouse.click(*page.evaluate(TO_PIXELS, ["pd_diagram", drawn["x"][1], drawn["y"][1]]))
+    page.get_by_role("button", name="Remove picked point").click()
+    expect(cell(page, "points")).to_have_text("2 | 3")
+    page.wait_for_function(
+        "() => new URL(location.href).searchParams.get('d1') === '0.1:0.6,0.5:0.9'"
+    )
+    page.get_by_role("button", name="Add a point to D2").click()
+    expect(cell(page, "points")).to_have_text("2 | 4")
