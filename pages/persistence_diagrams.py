@@ -123,8 +123,11 @@ def parse_diagram(raw: str) -> tuple[tuple[float, float], ...] | None:
 
 
 def format_diagram(D) -> str:
-    """>>> format_diagram(((0.1, 0.5),)), format_diagram(()), format_diagram(None)
-    ('0.1:0.5', 'empty', '')"""
+    """``d1``/``d2`` as written to the link (the inverse of :func:`parse_diagram`).
+
+    >>> format_diagram(((0.1, 0.5),)), format_diagram(()), format_diagram(None)
+    ('0.1:0.5', 'empty', '')
+    """
     if D is None:
         return ""
     if len(D) == 0:
