@@ -442,6 +442,8 @@ class PersistencePage(NotebookPage):
         self.diagram.set_stability(s.D1, s.sup_norm)
         if self._drawn_f is not s.f or s.f is not None:  # a drag by hand leaves f alone
             self._drawn_f = s.f
+            # δ and the noise shape act on the function only.
+            self.delta_slider.disabled = self.seed_button.disabled = s.f is None
             if s.f is None:
                 self.functions.update(None, None, "No function: diagrams placed by hand")
             else:

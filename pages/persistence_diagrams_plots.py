@@ -193,6 +193,9 @@ class FunctionFigure:
 
     def update(self, f: np.ndarray | None, g: np.ndarray | None, title: str) -> None:
         nan = self.t * np.nan
+        # Hidden when no function is behind the diagrams (an empty plot on a phone is a
+        # screenful of nothing).
+        self.figure.visible = f is not None and g is not None
         if f is None or g is None:
             self.source.data = {"t": self.t, "f": nan, "g": nan}
             self.band.data = {"t": self.t, "lo": nan, "hi": nan}

@@ -199,6 +199,9 @@ def test_a_drag_on_a_function_preset_switches_to_custom():
     page._on_points(xy, g, True)
     assert page.model.preset == "custom" and page.shown.f is None
     assert shown(page)["sup"].startswith("—")
+    assert not page.functions.figure.visible and page.delta_slider.disabled
+    page.model.preset = "hills"
+    assert page.functions.figure.visible and not page.delta_slider.disabled
 
 
 def test_forged_syncs_are_refused_by_the_component():
