@@ -225,15 +225,15 @@ class Shown:
         ]
         s = self.sup_norm
         if s is None:
-            rows.append(readout("sup", "‖f − g‖∞", "— (placed by hand)"))
-            rows.append(readout("bound", "stability d_B ≤ ‖f − g‖∞", "— (no functions)"))
+            rows.append(readout("sup", "‖f − g‖∞ (no function)", "—"))
+            rows.append(readout("bound", "d_B ≤ ‖f − g‖∞ ?", "—"))
         else:
             holds = b.distance <= s + 1e-12
             rows.append(readout("sup", "‖f − g‖∞", fmt(s)))
             rows.append(
                 readout(
                     "bound",
-                    "stability d_B ≤ ‖f − g‖∞",
+                    "d_B ≤ ‖f − g‖∞ ?",
                     "holds" if holds else "FAILS",
                     flag="" if holds else "the bound failed: please report this view",
                 )

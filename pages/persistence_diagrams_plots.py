@@ -79,6 +79,7 @@ class DiagramFigure:
             digits=3,
             height=420,
             width=420,
+            max_width=560,  # alone in its row (no function) it must not outgrow the screen
             sizing_mode="scale_width",
             match_aspect=True,
             x_axis_label="birth",
