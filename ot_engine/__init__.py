@@ -93,6 +93,7 @@ from .interpolation import (
 )
 from .monge import MongeResult, monge_map
 from .one_d import BottleneckResult, OneDTransport, bottleneck_lp, quantile_1d, transport_1d
+from .persistence import DiagramMatching, check_diagram, diagram_distance, sublevel_diagram
 from .results import ExactResult, MonotonePlan, SinkhornResult
 from .sinkhorn import sinkhorn
 from .sinkhorn_steps import SinkhornSteps, entropic_plan_2x2, sinkhorn_steps
@@ -113,6 +114,7 @@ __all__ = [
     "MAX_SIZE",
     "BottleneckResult",
     "DensityFlow1D",
+    "DiagramMatching",
     "DimensionGap",
     "Displacement1D",
     "DomainMapping",
@@ -142,9 +144,11 @@ __all__ = [
     "brenier_map",
     "brenier_potential",
     "c_transform",
+    "check_diagram",
     "cost_matrix",
     "crossing_pairs",
     "density_flow_1d",
+    "diagram_distance",
     "dimension_gap",
     "displacement_1d",
     "distance_matrix",
@@ -193,6 +197,7 @@ __all__ = [
     "sliced_wasserstein",
     "soft_c_transform",
     "sphere_directions",
+    "sublevel_diagram",
     "transport_1d",
     "tv",
     "uniform_grid",

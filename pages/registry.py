@@ -155,6 +155,13 @@ PAGES: tuple[PageInfo, ...] = (
         4,
         "pages.flow_matching:FlowMatchingPage",
     ),
+    PageInfo(
+        "persistence_diagrams",
+        "Persistence diagrams",
+        "Match two diagrams point to point or to the diagonal: Wasserstein and bottleneck.",
+        4,
+        "pages.persistence_diagrams:PersistencePage",
+    ),
 )
 
 ALL: tuple[PageInfo, ...] = (HOME, *PAGES)
