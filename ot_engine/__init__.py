@@ -137,3 +137,22 @@ __all__ = [
     "uniform_grid",
     "wasserstein_1d",
 ]
+from .barycenter import (  # appended for /barycenters
+    Barycenter1D,
+    Barycenter2D,
+    GaussianBarycenter,
+    barycenter_1d,
+    barycenter_objective_1d,
+    bures_barycenter,
+    convolutional_barycenter_2d,
+)
+
+__all__ += [
+    "Barycenter1D",
+    "Barycenter2D",
+    "GaussianBarycenter",
+    "barycenter_1d",
+    "barycenter_objective_1d",
+    "bures_barycenter",
+    "convolutional_barycenter_2d",
+]
