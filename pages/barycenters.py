@@ -49,7 +49,7 @@ from pages.barycenters_plots import (
 from pages.components.flow import Flow
 from pages.components.histogram import Histogram
 from pages.components.readouts import ReadoutTable, readout
-from pages.histogram_pair import parse_heights, round_heights
+from pages.histogram_pair import fit_heights, parse_heights, round_heights
 from pages.page import NotebookPage
 from pages.takehome import TakeHome
 
@@ -249,15 +249,18 @@ class BarycenterModel(param.Parameterized):
             if h is None:
                 params[name] = preset[k]
             elif np.asarray(h).size != N_LINE:
-                from pages.histogram_pair import fit_heights
-
                 params[name] = fit_heights(np.asarray(h, dtype=np.float64), N_LINE)
         super().__init__(**params)
 
-    @param.depends("line_preset", watch=True)
-    def _preset_chosen(self) -> None:
-        h1, h2, h3 = line_preset(self.line_preset)
-        self.param.update(h1=h1, h2=h2, h3=h3)
+        # One watcher for the preset and the bars: a link sets them in one batch, and its
+        # bars must win over the preset's.
+        self.param.watch(self._preset_chosen, ["line_preset", "h1", "h2", "h3"])
+
+    def _preset_chosen(self, *events) -> None:
+        names = {e.name for e in events}
+        if "line_preset" in names and not names & {"h1", "h2", "h3"}:
+            h1, h2, h3 = line_preset(self.line_preset)
+            self.param.update(h1=h1, h2=h2, h3=h3)
 
     @property
     def weights(self) -> np.ndarray:
@@ -285,7 +288,7 @@ class LineSummary:
 
 
 #: The shift tried on either side: one bin.
-SHIFT = 1.0 / (N_LINE - 1)
+SHIFT = 1.0 / N_LINE
 #: The stretch about the mean.
 STRETCH = 1.05
 #: How far the "other weights" neighbour moves toward each corner.
@@ -376,13 +379,22 @@ def _parse_reg(raw: str) -> float:
     raise ValueError("not one of " + ", ".join(f"{r:g}" for r in REG_CHOICES))
 
 
+def _parse_bars(raw: str) -> np.ndarray:
+    """A histogram of the link on the page's bins (rebinned if it had another count).
+
+    >>> _parse_bars("1,0").size
+    48
+    """
+    return fit_heights(parse_heights(raw), N_LINE)
+
+
 QUERY_KEYS = (
     query.QueryKey("view", "view", query.choice(*VIEWS.values())),
     query.QueryKey("w", "w", parse_weights, lambda w: ",".join(f"{v:g}" for v in w)),
     query.QueryKey("preset", "line_preset", query.choice(*LINE_PRESETS.values())),
-    query.QueryKey("h1", "h1", parse_heights, query.format_list),
-    query.QueryKey("h2", "h2", parse_heights, query.format_list),
-    query.QueryKey("h3", "h3", parse_heights, query.format_list),
+    query.QueryKey("h1", "h1", _parse_bars, query.format_list),
+    query.QueryKey("h2", "h2", _parse_bars, query.format_list),
+    query.QueryKey("h3", "h3", _parse_bars, query.format_list),
     query.QueryKey("shapes", "shapes", query.choice(*SHAPE_PRESETS.values())),
     query.QueryKey("reg", "reg", _parse_reg, lambda v: f"{v:g}"),
     query.QueryKey("gauss", "gauss", query.choice(*GAUSS_PRESETS.values())),
@@ -729,7 +741,19 @@ class BarycenterPage(NotebookPage):
 
     @classmethod
     def link_notices(cls, model: BarycenterModel, query: dict[str, str]) -> list[str]:
-        return weight_notices(query.get("w"))
+        notices = weight_notices(query.get("w"))
+        for name in ("h1", "h2", "h3"):
+            raw = query.get(name)
+            if raw is None or len([v for v in raw.split(",") if v.strip()]) == N_LINE:
+                continue
+            try:
+                _parse_bars(raw)
+            except ValueError:
+                continue  # refused: parse_query said so
+            notices.append(
+                f"The link's '{name}' did not have {N_LINE} bars; it was rebinned to {N_LINE}."
+            )
+        return notices
 
 
 def _centre(image: np.ndarray) -> str:

@@ -21,7 +21,7 @@ import ot
 w = np.array({w!r})
 H = np.array([{h1}, {h2}, {h3}])
 n = H.shape[1]
-x = np.linspace(0, 1, n)
+x = (np.arange(n) + 0.5) / n  # bin centres
 P = H / H.sum(axis=1, keepdims=True)
 {fmt}
 
@@ -48,8 +48,8 @@ print(f"objective of the barycenter = {{fmt(best)}}")
 mean = pos @ mass
 candidates = {{
     "Euclidean average": (x, w @ P),
-    "shifted left": (pos - 1 / (n - 1), mass),
-    "shifted right": (pos + 1 / (n - 1), mass),
+    "shifted left": (pos - 1 / n, mass),
+    "shifted right": (pos + 1 / n, mass),
     "stretched": (mean + {stretch!r} * (pos - mean), mass),
 }}
 for k in range(3):
@@ -67,8 +67,8 @@ fig, (top, bottom) = plt.subplots(2, 1, figsize=(8, 6), constrained_layout=True)
 for k, Pk in enumerate(P):
     top.step(x, Pk, where="mid", label=f"mu{k + 1}")
 top.legend()
-idx = np.clip(np.rint(pos * (n - 1)).astype(int), 0, n - 1)
-bottom.bar(x, np.bincount(idx, weights=mass, minlength=n), width=1 / (n - 1), color="#009E73",
+idx = np.clip(np.rint(pos * n - 0.5).astype(int), 0, n - 1)
+bottom.bar(x, np.bincount(idx, weights=mass, minlength=n), width=1 / n, color="#009E73",
            label="barycenter")
 bottom.step(x, w @ P, where="mid", color="grey", linestyle="--", label="Euclidean average")
 bottom.legend()
