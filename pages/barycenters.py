@@ -428,6 +428,7 @@ class BarycenterPage(NotebookPage):
             table_class="bary-readouts",
             stylesheets=["table.bary-readouts th.ot-readout-label { white-space: normal; }"],
             sizing_mode="stretch_width",
+            max_width=640,
             min_height=220,
         )
         text = {"font-size": "1rem"}
@@ -436,8 +437,11 @@ class BarycenterPage(NotebookPage):
             _progress_html(0), visible=False, sizing_mode="stretch_width", margin=(0, 10)
         )
         self.problem = ""
+        self._from_triangle = False
         self.sections: dict[str, pn.viewable.Viewable] = {}
-        self.holder = pn.Column(sizing_mode="stretch_width")
+        #: The figure row: the weight picker, then the view's figures (one flat, wrapping row,
+        #: so a phone stacks them and a wide screen lines them up).
+        self.row = pn.FlexBox(gap="0 12px", sizing_mode="stretch_width")
         # the 2-D solve: its last finished result and the request it answered
         self.grid_result = None
         self.grid_key: tuple | None = None
@@ -449,6 +453,20 @@ class BarycenterPage(NotebookPage):
             on_progress=self._grid_progress,
             delay_ms=GRID_DELAY_MS,
         )
+        live = compat.AttributedColumn(
+            self.weights_note,
+            self.status,
+            self.progress,
+            html_attributes={"aria-live": "polite"},
+            sizing_mode="stretch_width",
+            min_height=40,
+        )
+        self.picker = pn.Column(
+            pn.pane.Bokeh(self.triangle.figure, sizing_mode="fixed"),
+            live,
+            width=250,
+            sizing_mode="fixed",
+        )
         self._build_controls()
         self._show_view()
         m.param.watch(self._on_view, ["view"])
@@ -459,12 +477,12 @@ class BarycenterPage(NotebookPage):
 
     # --- sections, built on first view ------------------------------------------------------
 
-    def _section(self, view: str) -> pn.viewable.Viewable:
+    def _section(self, view: str) -> list[pn.viewable.Viewable]:
         if view not in self.sections:
             self.sections[view] = getattr(self, f"_build_{view}")()
         return self.sections[view]
 
-    def _build_line(self) -> pn.viewable.Viewable:
+    def _build_line(self) -> list[pn.viewable.Viewable]:
         m = self.model
         x = uniform_grid(N_LINE)
         self.flow = Flow(self._apply_bars, name="bary_answer")
@@ -478,30 +496,32 @@ class BarycenterPage(NotebookPage):
                 title=f"μ{k + 1}: drag the bars",
                 label=f"histogram μ{k + 1}",
                 color=MEASURE_COLORS[k],
-                width=300,
-                height=120,
+                width=280,
+                height=110,
                 name=f"bary_{name}",
             )
             for k, name in enumerate(("h1", "h2", "h3"))
         }
-        self.line_fig = LineFigure(x, 300, 200)
+        self.line_fig = LineFigure(x, 300, 250)
         self.line_fig.figure.tags = [self.flow.answer_source]
-        bars = pn.Column(*(pn.pane.Bokeh(h.figure) for h in self.histograms.values()))
-        return pn.FlexBox(
-            bars, pn.pane.Bokeh(self.line_fig.figure), gap="0 12px", sizing_mode="stretch_width"
+        bars = pn.Column(
+            *(pn.pane.Bokeh(h.figure, sizing_mode="fixed") for h in self.histograms.values()),
+            width=290,
+            sizing_mode="fixed",
         )
+        return [bars, pn.pane.Bokeh(self.line_fig.figure, sizing_mode="fixed")]
 
-    def _build_grid(self) -> pn.viewable.Viewable:
+    def _build_grid(self) -> list[pn.viewable.Viewable]:
         self.grid_fig = GridFigure(N_GRID, self.dark, 340)
-        return pn.Column(pn.pane.Bokeh(self.grid_fig.figure), sizing_mode="stretch_width")
+        return [pn.pane.Bokeh(self.grid_fig.figure, sizing_mode="fixed")]
 
-    def _build_gauss(self) -> pn.viewable.Viewable:
+    def _build_gauss(self) -> list[pn.viewable.Viewable]:
         self.gauss_fig = GaussFigure(340)
-        return pn.Column(pn.pane.Bokeh(self.gauss_fig.figure), sizing_mode="stretch_width")
+        return [pn.pane.Bokeh(self.gauss_fig.figure, sizing_mode="fixed")]
 
     def _show_view(self) -> None:
         view = self.model.view
-        self.holder.objects = [self._section(view)]
+        self.row.objects = [self.picker, *self._section(view)]
         for name, widget in self.view_controls.items():
             widget.visible = name == view
         if view == "grid":
@@ -514,10 +534,15 @@ class BarycenterPage(NotebookPage):
         self._show_view()
 
     def _on_triangle(self, w: np.ndarray, _settled: bool) -> None:
-        self.model.w = tuple(float(v) for v in w)
+        self._from_triangle = True
+        try:
+            self.model.w = tuple(float(v) for v in w)
+        finally:
+            self._from_triangle = False
 
     def _on_weights(self, *_e) -> None:
-        self.triangle.update(self.model.w)
+        if not self._from_triangle:  # a link or a test: move the point
+            self.triangle.update(self.model.w)
         self.weights_note.object = weights_text(self.model.w)
         if self.model.view == "grid":
             self._request_grid()
@@ -707,27 +732,14 @@ class BarycenterPage(NotebookPage):
     def controls(self) -> pn.viewable.Viewable:
         return self.control_panel
 
-    def side_readouts(self) -> pn.viewable.Viewable:
-        return self.readouts
-
     def figure(self) -> pn.viewable.Viewable:
-        live = compat.AttributedColumn(
-            self.weights_note,
-            self.status,
-            self.progress,
-            html_attributes={"aria-live": "polite"},
-            sizing_mode="stretch_width",
-            min_height=40,
-        )
-        picker = pn.Column(pn.pane.Bokeh(self.triangle.figure), live, width=260)
         caption = pn.pane.Markdown(
             "Drag the point in the triangle (or focus it and use the arrow keys): a corner puts "
             "all the weight on one measure. On the line, drag the bars of μ₁, μ₂, μ₃.",
             sizing_mode="stretch_width",
             styles={"color": theme.caption_color(self.dark), "font-size": "1rem"},
         )
-        row = pn.FlexBox(picker, self.holder, gap="0 12px", sizing_mode="stretch_width")
-        return pn.Column(row, caption, sizing_mode="stretch_width")
+        return pn.Column(self.row, self.readouts, caption, sizing_mode="stretch_width")
 
     # --- take it home -------------------------------------------------------------------------
 

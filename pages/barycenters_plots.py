@@ -94,7 +94,7 @@ class WeightTriangle:
             max_points=1,
             min_points=1,
             group_names=("weights",),
-            palette=("#333333",),
+            palette=(BARY_COLOR,),
             markers=("circle",),
             label="Weights of the three measures: a point in the triangle (corner k: all "
             "weight on measure k); arrow keys move it",
@@ -123,20 +123,26 @@ class WeightTriangle:
         )
         fig.text(
             [0.0, 1.0, 0.5],
-            [-0.045, -0.045, SQRT3_2 + 0.005],
+            [-0.045, -0.045, SQRT3_2 + 0.13],
             text=["μ₁", "μ₂", "μ₃"],
             text_align="center",
             text_baseline="top",
             text_font_size="14px",
             text_color=list(MEASURE_COLORS),
         )
-        fig.y_range = Range1d(-0.12, SQRT3_2 + 0.1)
+        fig.y_range = Range1d(-0.12, SQRT3_2 + 0.16)
         fig.x_range = Range1d(-0.08, 1.08)
         self.figure = fig
 
     def _moved(self, xy: np.ndarray, _groups, settled: bool) -> None:
-        if xy.shape[0] == 1:
-            self.on_weights(weights_from_point(xy[0]), settled)
+        if xy.shape[0] != 1:
+            return
+        w = weights_from_point(xy[0])
+        self.on_weights(w, settled)
+        # A point let go outside the triangle goes to its nearest point inside. Nothing else
+        # is written back: a write racing the next arrow key would undo that key.
+        if settled and np.abs(point_from_weights(w) - xy[0]).max() > 0.01:
+            self.update(w)
 
     def update(self, w) -> None:
         self.points.update([point_from_weights(w)], [0])
@@ -153,7 +159,7 @@ class LineFigure:
             x_range=Range1d(0, 1),
             tools="",
             toolbar_location=None,
-            title="Barycenter (bars) and Euclidean average (line)",
+            title="Barycenter ν* (bars), mixture (dashed)",
             name="bary_line",
         )
         theme.style_figure(fig)
