@@ -301,15 +301,17 @@ def line_summary(H: np.ndarray, w: np.ndarray) -> LineSummary:
     bary = barycenter_1d(x, H, w)
     P = H / H.sum(axis=1, keepdims=True)
     mixture = w @ P
-    pos, mass = bary.positions, bary.masses
+    pos, mass, Q = bary.positions, bary.masses, bary.quantiles
     mean = float(pos @ mass)
 
-    def objective(positions, masses=mass):
-        return barycenter_objective_1d(positions, masses, x, H, w)
+    def objective(positions):
+        """J of atoms on the barycenter's own level pieces: every input's quantile function
+        is constant on them, so J is a finite sum (exact, as in the proof)."""
+        return float(w @ (((Q - positions) ** 2) @ mass))
 
     rows = [
         ("bary", "the barycenter ν*", bary.objective),
-        ("euclid", "Euclidean average Σ wₖ μₖ", objective(x, mixture)),
+        ("euclid", "Euclidean average Σ wₖ μₖ", barycenter_objective_1d(x, mixture, x, H, w)),
         ("left", "ν* shifted left by one bin", objective(pos - SHIFT)),
         ("right", "ν* shifted right by one bin", objective(pos + SHIFT)),
         (
@@ -319,13 +321,13 @@ def line_summary(H: np.ndarray, w: np.ndarray) -> LineSummary:
         ),
     ]
     for k in range(3):
+        # the barycenter for other weights lives on the same pieces: its atoms are other @ Q
         other = (1 - WEIGHT_STEP) * w + WEIGHT_STEP * np.eye(3)[k]
-        nb = barycenter_1d(x, H, other)
         rows.append(
             (
                 f"toward{k + 1}",
                 f"barycenter for weights nudged toward μ{k + 1}",
-                objective(nb.positions, nb.masses),
+                objective(other @ Q),
             )
         )
     return LineSummary(x=x, bary=bary, mixture=mixture, neighbours=tuple(rows))
@@ -426,7 +428,10 @@ class BarycenterPage(NotebookPage):
             label_width="62%",
             caption="The barycenter's objective Σ wₖ W₂²(·, μₖ) and its neighbours'",
             table_class="bary-readouts",
-            stylesheets=["table.bary-readouts th.ot-readout-label { white-space: normal; }"],
+            stylesheets=[
+                "table.bary-readouts th.ot-readout-label { white-space: normal; }",
+                "table.bary-readouts td.bary-value { white-space: normal; overflow: visible; }",
+            ],
             sizing_mode="stretch_width",
             max_width=640,
             min_height=220,
@@ -694,7 +699,11 @@ class BarycenterPage(NotebookPage):
                 "same mean, averaged covariance Σ wₖ Σₖ",
                 f"{fmt(g.euclid_objective)} (+{fmt(g.euclid_objective - b.objective)})",
             ),
-            readout("gmean", "mean of the barycenter", f"({b.mean[0]:.4f}, {b.mean[1]:.4f})"),
+            readout(
+                "gmean",
+                "mean of the barycenter",
+                f"({round(b.mean[0], 4) + 0.0:.4f}, {round(b.mean[1], 4) + 0.0:.4f})",
+            ),
             readout(
                 "gcov",
                 "its covariance",

@@ -283,7 +283,7 @@ class GaussFigure:
             toolbar_location=None,
             match_aspect=True,
             name="bary_gauss",
-            title="Gaussians (2 standard deviations) and their barycenter",
+            title="Ellipses at 2 standard deviations",
         )
         theme.style_figure(fig)
         self.inputs = ColumnDataSource({"xs": [], "ys": [], "color": []})

@@ -156,7 +156,7 @@ euclid = np.einsum("k,kij->ij", w, covs)
 other = sum(wk * w2sq(mean, euclid, m, S) for wk, m, S in zip(w, means, covs))
 print(f"objective of the Bures barycenter = {{fmt(best)}}")
 print(f"same mean, averaged covariance = {{fmt(other)}} (+{{fmt(other - best)}})")
-print(f"mean = ({{mean[0]:.4f}}, {{mean[1]:.4f}})")
+print(f"mean = ({{round(mean[0], 4) + 0.0:.4f}}, {{round(mean[1], 4) + 0.0:.4f}})")
 rows = ", ".join("[" + ", ".join(f"{{v:.4f}}" for v in row) + "]" for row in cov)
 print(f"covariance = [{{rows}}]")
 """

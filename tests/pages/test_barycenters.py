@@ -304,3 +304,28 @@ def test_view_query_round_trips():
 def test_caption_lines_are_the_readouts():
     page = _page()
     assert page.caption_lines()[0].startswith("objective of the barycenter")
+
+
+def test_every_neighbour_objective_matches_pot():
+    page = _page(line_preset="shapes", w=(0.5, 0.1, 0.4))
+    m = page.model
+    H, w = m.hists, m.weights
+    s = m.line_summary()
+    pos, mass = s.bary.positions, s.bary.masses
+    mean = pos @ mass
+    candidates = {
+        "left": pos - bc.SHIFT,
+        "right": pos + bc.SHIFT,
+        "stretch": mean + bc.STRETCH * (pos - mean),
+    }
+    from ot_engine import barycenter_1d
+
+    x = (np.arange(bc.N_LINE) + 0.5) / bc.N_LINE
+    for k in range(3):
+        other = (1 - bc.WEIGHT_STEP) * w + bc.WEIGHT_STEP * np.eye(3)[k]
+        nb = barycenter_1d(x, H, other)
+        candidates[f"toward{k + 1}"] = (nb.positions, nb.masses)
+    values = {key: value for key, _label, value in s.neighbours}
+    for key, cand in candidates.items():
+        p, q = cand if isinstance(cand, tuple) else (cand, mass)
+        assert values[key] == pytest.approx(_pot_objective(p, q, H, w), rel=1e-9, abs=1e-15)
