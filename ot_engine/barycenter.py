@@ -451,8 +451,10 @@ class GaussianBarycenter:
 
 
 def _sqrtm_sym(S: np.ndarray) -> np.ndarray:
-    vals, vecs = np.linalg.eigh((S + S.T) / 2)
-    return (vecs * np.sqrt(np.clip(vals, 0.0, None))) @ vecs.T
+    """Square root of a symmetric PSD matrix, or of each one of a stack (..., d, d)."""
+    S = (S + np.swapaxes(S, -1, -2)) / 2
+    vals, vecs = np.linalg.eigh(S)
+    return (vecs * np.sqrt(np.clip(vals, 0.0, None))[..., None, :]) @ np.swapaxes(vecs, -1, -2)
 
 
 def bures_w2_squared(m1, S1, m2, S2) -> float:
@@ -519,10 +521,11 @@ def bures_barycenter(means, covs, weights, *, tol: float = 1e-10, max_iter: int 
     residual, converged, it = np.inf, False, 0
     while it < max_iter:
         it += 1
-        r = _sqrtm_sym(S)
-        vals, vecs = np.linalg.eigh(r)
-        r_inv = (vecs / vals) @ vecs.T
-        T = sum(wk * _sqrtm_sym(r @ Ck @ r) for wk, Ck in zip(w, C, strict=True))
+        vals, vecs = np.linalg.eigh(S)
+        root = np.sqrt(np.clip(vals, 0.0, None))
+        r = (vecs * root) @ vecs.T
+        r_inv = (vecs / root) @ vecs.T
+        T = np.einsum("k,kij->ij", w, _sqrtm_sym(r @ C @ r))  # all K roots in one batch
         S_new = r_inv @ T @ T @ r_inv
         S_new = (S_new + S_new.T) / 2
         residual = float(np.linalg.norm(S_new - S))
