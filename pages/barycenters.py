@@ -473,7 +473,10 @@ class BarycenterPage(NotebookPage):
             sizing_mode="fixed",
         )
         self._build_controls()
-        self._show_view()
+        self._show_view(solve=False)
+        # The first grid solve starts once the browser has the page (at once without a
+        # server): its progress and result then patch a document the browser already holds.
+        pn.state.onload(self._first_solve)
         m.param.watch(self._on_view, ["view"])
         m.param.watch(self._on_weights, ["w"])
         m.param.watch(self._on_hists, ["h1", "h2", "h3"])
@@ -524,14 +527,19 @@ class BarycenterPage(NotebookPage):
         self.gauss_fig = GaussFigure(340)
         return [pn.pane.Bokeh(self.gauss_fig.figure, sizing_mode="fixed")]
 
-    def _show_view(self) -> None:
+    def _show_view(self, solve: bool = True) -> None:
         view = self.model.view
         self.row.objects = [self.picker, *self._section(view)]
         for name, widget in self.view_controls.items():
             widget.visible = name == view
-        if view == "grid":
+        if view == "grid" and solve:
             self._request_grid()
         self._paint()
+
+    def _first_solve(self) -> None:
+        if self.model.view == "grid":
+            self._request_grid()
+            self._paint()
 
     # --- events ------------------------------------------------------------------------------
 
