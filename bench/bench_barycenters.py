@@ -72,9 +72,11 @@ def bench_grid(repeats: int) -> None:
     for shapes in ("disk_diamond_ring", "blobs"):
         A = bc.grid_shapes(shapes)
         for reg in (0.004, 0.002):
-            t_cold, cold = timed(lambda: convolutional_barycenter_2d(A, w, reg, tol=1e-5), repeats)
+            t_cold, cold = timed(
+                lambda A=A, reg=reg: convolutional_barycenter_2d(A, w, reg, tol=1e-5), repeats
+            )
             t_warm, warm = timed(
-                lambda: convolutional_barycenter_2d(
+                lambda A=A, reg=reg, cold=cold: convolutional_barycenter_2d(
                     A, nudged, reg, tol=1e-5, warm_start=cold.log_v
                 ),
                 repeats,
@@ -82,7 +84,7 @@ def bench_grid(repeats: int) -> None:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 t_pot, pot = timed(
-                    lambda: ot.bregman.convolutional_barycenter2d(A, reg, w), repeats
+                    lambda A=A, reg=reg: ot.bregman.convolutional_barycenter2d(A, reg, w), repeats
                 )
             gap = np.abs(cold.image - pot / pot.sum()).sum()
             print(
