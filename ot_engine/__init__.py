@@ -28,6 +28,15 @@ Layout (geometry / problem / solver):
   :func:`wasserstein_1d`, :func:`kantorovich_critic_1d`, :func:`gw_objective`
 """
 
+from .barycenter import (
+    Barycenter1D,
+    Barycenter2D,
+    GaussianBarycenter,
+    barycenter_1d,
+    barycenter_objective_1d,
+    bures_barycenter,
+    convolutional_barycenter_2d,
+)
 from .divergences import hellinger, js, kantorovich_critic_1d, kl, tv, wasserstein_1d
 from .domain import DomainMapping, barycentric_map, map_to_target
 from .duality import (
@@ -112,6 +121,8 @@ from .validation import MAX_SIZE, InvalidInput
 
 __all__ = [
     "MAX_SIZE",
+    "Barycenter1D",
+    "Barycenter2D",
     "BottleneckResult",
     "DensityFlow1D",
     "DiagramMatching",
@@ -121,6 +132,7 @@ __all__ = [
     "ExactResult",
     "FlowGrid",
     "FlowRun",
+    "GaussianBarycenter",
     "GaussianFlow",
     "GromovResult",
     "GromovStarts",
@@ -139,12 +151,16 @@ __all__ = [
     "UnbalancedResult",
     "VelocityFit",
     "W2Check",
+    "barycenter_1d",
+    "barycenter_objective_1d",
     "barycentric_map",
     "bottleneck_lp",
     "brenier_map",
     "brenier_potential",
+    "bures_barycenter",
     "c_transform",
     "check_diagram",
+    "convolutional_barycenter_2d",
     "cost_matrix",
     "crossing_pairs",
     "density_flow_1d",

@@ -121,6 +121,13 @@ PAGES: tuple[PageInfo, ...] = (
         "pages.benamou_brenier:BenamouBrenierPage",
     ),
     PageInfo(
+        "barycenters",
+        "Barycenters",
+        "Move a point in a triangle of weights and average three measures the way transport does.",
+        2,
+        "pages.barycenters:BarycenterPage",
+    ),
+    PageInfo(
         "sliced",
         "Sliced Wasserstein",
         "Project two clouds on random lines, sort, average: cheap, and always below W2.",
