@@ -221,7 +221,12 @@ def test_link_notice_when_bars_are_rebinned():
 
 def test_prose_renders_with_boxes_and_a_concept_card():
     text = (prose.ASSETS / "prose" / "benamou_brenier.md").read_text(encoding="utf-8")
-    for anchor in ("def-views", "thm-benamou-brenier", "rem-continuity-residual", "ex-gaussian-flow"):
+    for anchor in (
+        "def-views",
+        "thm-benamou-brenier",
+        "rem-continuity-residual",
+        "ex-gaussian-flow",
+    ):
         assert "{#" + anchor + "}" in text
     assert "::: proof" in text and "::: concept" in text
     assert bb.BenamouBrenierPage(embed=False).prose() is not None
