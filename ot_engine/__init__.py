@@ -137,3 +137,22 @@ __all__ = [
     "uniform_grid",
     "wasserstein_1d",
 ]
+
+# colour transfer (chapter 4): palettes, plans turned into maps, maps extended to pixels
+from .colour import (
+    PaletteMap,
+    barycentric_projection,
+    extend_displacement,
+    map_colours,
+    palette_transport,
+    sample_palette,
+)
+
+__all__ += [
+    "PaletteMap",
+    "barycentric_projection",
+    "extend_displacement",
+    "map_colours",
+    "palette_transport",
+    "sample_palette",
+]
