@@ -127,6 +127,13 @@ PAGES: tuple[PageInfo, ...] = (
         3,
         "pages.gromov_wasserstein:GromovPage",
     ),
+    PageInfo(
+        "colour_transfer",
+        "Colour transfer",
+        "Recolour a picture with another's colours: exact, entropic, Gaussian, per channel.",
+        4,
+        "pages.colour_transfer:ColourTransferPage",
+    ),
 )
 
 ALL: tuple[PageInfo, ...] = (HOME, *PAGES)
