@@ -170,8 +170,8 @@ def _parse_eps(raw: str) -> float:
 
 
 QUERY_KEYS = (
-    query.QueryKey("source", "src", query.choice(*BUNDLED)),
-    query.QueryKey("target", "tgt", query.choice(*BUNDLED)),
+    query.QueryKey("src", "source", query.choice(*BUNDLED)),
+    query.QueryKey("tgt", "target", query.choice(*BUNDLED)),
     query.QueryKey("method", "method", query.choice(*METHODS)),
     query.QueryKey("eps", "eps", _parse_eps, lambda v: f"{v:g}"),
     query.QueryKey("n", "n", query.int_in(MIN_N, MAX_N), str),
@@ -532,9 +532,6 @@ class ColourTransferPage(NotebookPage):
     def controls(self) -> pn.viewable.Viewable:
         return self.control_panel
 
-    def side_readouts(self) -> pn.viewable.Viewable:
-        return self.readouts
-
     def figure(self) -> pn.viewable.Viewable:
         caption = pn.pane.Markdown(
             "Left of the split: the original; right: recoloured by the method shown (move "
@@ -553,13 +550,15 @@ class ColourTransferPage(NotebookPage):
             min_height=40,
         )
         top = pn.FlexBox(
-            pn.Column(self.compare, width=400, sizing_mode="stretch_width", max_width=580),
-            pn.pane.Bokeh(self.chroma.figure, sizing_mode="fixed"),
+            pn.Column(self.compare, sizing_mode="stretch_width", min_width=280, max_width=580),
+            pn.pane.Bokeh(self.chroma.figure, sizing_mode="scale_width", max_width=400),
             gap="8px",
             justify_content="center",
             sizing_mode="stretch_width",
         )
-        return pn.Column(top, live, self.thumbs, caption, sizing_mode="stretch_width")
+        return pn.Column(
+            top, live, self.thumbs, self.readouts, caption, sizing_mode="stretch_width"
+        )
 
     # --- take it home ------------------------------------------------------------------------
 

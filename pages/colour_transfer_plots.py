@@ -51,6 +51,21 @@ def hex_colours(colours: np.ndarray) -> list[str]:
     return [f"#{r:02x}{g:02x}{b:02x}" for r, g, b in c]
 
 
+def _fit(colours: np.ndarray, limit: float) -> tuple[float, float, float]:
+    """Centre (x, y) and half-width of a square view holding the colours' chroma points
+    (padded by 10 %, at least 0.15, at most the whole plane).
+
+    >>> _fit(np.array([[0.5, 0.5, 0.5]]), 0.85)
+    (0.0, 0.0, 0.15)
+    """
+    if len(colours) == 0:
+        return 0.0, 0.0, limit
+    x, y = chroma(colours)
+    cx, cy = (x.min() + x.max()) / 2, (y.min() + y.max()) / 2
+    half = 0.55 * max(x.max() - x.min(), y.max() - y.min())
+    return float(cx), float(cy), float(min(max(half, 0.15), limit))
+
+
 def _spread(n: int, k: int) -> np.ndarray:
     """``k`` indices spread evenly over ``range(n)`` (all of them if ``n <= k``)."""
     return np.arange(n) if n <= k else np.linspace(0, n - 1, k).round().astype(int)
@@ -67,12 +82,13 @@ class ChromaFigure:
             toolbar_location=None,
             width=380,
             height=380,
+            sizing_mode="scale_width",
+            max_width=400,
             x_range=(-self.LIMIT, self.LIMIT),
             y_range=(-self.LIMIT, self.LIMIT),
-            match_aspect=True,
             x_axis_label="red − green",
             y_axis_label="yellow − blue",
-            title="Palettes (source ●, target ◆) and where colours go",
+            title="Palettes: source ●, target ◆",
         )
         theme.style_figure(fig)
         self.lines = ColumnDataSource({"x0": [], "y0": [], "x1": [], "y1": []})
@@ -86,8 +102,15 @@ class ChromaFigure:
                     line_width=1.2, line_alpha=0.7)  # fmt: skip
         self.figure = fig
 
+    def _zoom(self, colours: np.ndarray) -> None:
+        cx, cy, half = _fit(colours, self.LIMIT)
+        fig = self.figure
+        fig.x_range.update(start=cx - half, end=cx + half)
+        fig.y_range.update(start=cy - half, end=cy + half)
+
     def update(self, X: np.ndarray, Y: np.ndarray, TX: np.ndarray | None) -> None:
         """Draw palettes ``X``, ``Y`` and lines from some ``x_i`` to ``TX[i]`` (none if None)."""
+        self._zoom(np.vstack([X, Y]) if len(X) + len(Y) else X)
         for src, P in ((self.source, X), (self.target, Y)):
             sub = P[_spread(len(P), MAX_POINTS)]
             x, y = chroma(sub)
