@@ -204,8 +204,11 @@ def extend_displacement(X, TX, Z, *, k: int = 4, tree: cKDTree | None = None) ->
     nearest ``x_l``, with weights :math:`w_l \propto 1 / |z - x_l|` (a point on some
     ``x_l`` moves exactly as it does).
 
-    With ``k = 1`` this is the out-of-sample rule of POT's ``ot.da`` transports (move as
-    the nearest source sample does [2]_).
+    Copies of one colour in ``X`` are merged first, with the mean of their displacements (a
+    plan may send the copies apart; the map at that colour is their average), so the result
+    does not depend on which copy a tie picks. Without copies and with ``k = 1`` this is the
+    out-of-sample rule of POT's ``ot.da`` transports (move as the nearest source sample does
+    [2]_).
 
     Parameters
     ----------
@@ -216,7 +219,7 @@ def extend_displacement(X, TX, Z, *, k: int = 4, tree: cKDTree | None = None) ->
     k : int, default 4
         Neighbours averaged (clipped to ``n``).
     tree : scipy.spatial.cKDTree, optional
-        A tree over ``X`` (reuse it across chunks).
+        A tree over ``merge_duplicates(X, ...)[0]`` (reuse it across chunks).
 
     Returns
     -------
@@ -228,8 +231,7 @@ def extend_displacement(X, TX, Z, *, k: int = 4, tree: cKDTree | None = None) ->
     >>> extend_displacement(X, TX, [[0.0], [0.5]], k=2).round(3).tolist()
     [[0.5], [0.8]]
     """
-    X = np.asarray(X, dtype=float)
-    D = np.asarray(TX, dtype=float) - X
+    X, D = merge_duplicates(X, np.asarray(TX, dtype=float) - np.asarray(X, dtype=float))
     Z = np.asarray(Z, dtype=float)
     k = max(1, min(int(k), X.shape[0]))
     tree = tree if tree is not None else cKDTree(X)
@@ -242,6 +244,23 @@ def extend_displacement(X, TX, Z, *, k: int = 4, tree: cKDTree | None = None) ->
     out = Z + np.einsum("nk,nkd->nd", w, D[idx])
     out[exact_hit] = Z[exact_hit] + D[idx[exact_hit, 0]]
     return out
+
+
+def merge_duplicates(X, D) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of ``X`` and, for each, the mean of the rows of ``D`` at its copies.
+
+    >>> Xu, Du = merge_duplicates([[0.0], [1.0], [0.0]], [[1.0], [5.0], [3.0]])
+    >>> Xu.tolist(), Du.tolist()
+    ([[0.0], [1.0]], [[2.0], [5.0]])
+    """
+    X = np.asarray(X, dtype=float)
+    D = np.asarray(D, dtype=float)
+    Xu, inverse, counts = np.unique(X, axis=0, return_inverse=True, return_counts=True)
+    if len(Xu) == len(X):
+        return X, D
+    Du = np.zeros((len(Xu), D.shape[1]))
+    np.add.at(Du, inverse.ravel(), D)
+    return Xu, Du / counts[:, None]
 
 
 def quantile_match(sorted_s: np.ndarray, sorted_t: np.ndarray, z: np.ndarray) -> np.ndarray:
@@ -386,7 +405,9 @@ def map_colours(
     """
     Z = check_colours("colours", Z)
     out = np.empty_like(Z)
-    tree = cKDTree(pm.source) if pm.method in ("exact", "entropic") else None
+    tree = None
+    if pm.method in ("exact", "entropic"):
+        tree = cKDTree(merge_duplicates(pm.source, pm.mapped - pm.source)[0])
     total = Z.shape[0]
     for start in range(0, total, max(1, int(chunk))):
         part = Z[start : start + chunk]

@@ -563,7 +563,7 @@ class ColourTransferPage(NotebookPage):
     # --- take it home ------------------------------------------------------------------------
 
     def takehome(self) -> TakeHome:
-        return _takehome(self.model)
+        return _takehome(self.model, self.upload_names)
 
     def caption_lines(self) -> list[str]:
         return [f"{row[1]}: " + " | ".join(row[3:7]) for row in self.readouts.rows]
@@ -585,7 +585,7 @@ def _small(v: float) -> str:
     return "0" if v == 0 else ("below 1e-15" if v < 1e-15 else f"{v:.1e}")
 
 
-def _takehome(m: ColourModel) -> TakeHome:
+def _takehome(m: ColourModel, upload_names: dict[str, str]) -> TakeHome:
     from pages.colour_transfer_takehome import takehome
 
-    return takehome(m)
+    return takehome(m, upload_names)

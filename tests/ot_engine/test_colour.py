@@ -122,3 +122,13 @@ def test_sample_palette_is_seeded_and_drawn_from_the_pixels():
     np.testing.assert_array_equal(a, b)
     assert len({tuple(r) for r in a}) == 100  # without replacement
     assert all((px == r).all(1).any() for r in a[:10])
+
+
+def test_copies_of_a_colour_move_by_their_mean_displacement_whatever_the_order():
+    X = np.array([[0.2, 0.2, 0.2], [0.2, 0.2, 0.2], [0.8, 0.1, 0.1]])
+    TX = np.array([[0.0, 0.0, 1.0], [0.0, 1.0, 0.0], [0.9, 0.1, 0.1]])
+    Z = np.array([[0.2, 0.2, 0.2], [0.25, 0.2, 0.2]])
+    out = extend_displacement(X, TX, Z, k=2)
+    np.testing.assert_allclose(out[0], [0.0, 0.5, 0.5])  # the mean of the two copies' images
+    swapped = extend_displacement(X, TX[[1, 0, 2]], Z, k=2)
+    np.testing.assert_allclose(out, swapped)
