@@ -452,6 +452,11 @@ class ColourTransferPage(NotebookPage):
                 *("yes" if p.converged else "no" for p in maps),
             ),
             readout("time", "solve time", *(_ms(p.solve_time) for p in maps)),
+            readout(
+                "atoms",
+                "distinct colours solved (source / target)",
+                *(f"{p.distinct[0]} / {p.distinct[1]}" if p.distinct else "all" for p in maps),
+            ),
         ]
         picture = self.picture("source")
         h, w = picture.shape[:2]

@@ -37,20 +37,25 @@ src, tgt = picture(source_png), picture(target_png)
 S, T = src.reshape(-1, 3) / 255, tgt.reshape(-1, 3) / 255  # colours in [0, 1]
 X = S[np.random.default_rng(seed).choice(len(S), n, replace=len(S) < n)]  # palettes
 Y = T[np.random.default_rng(seed + 1).choice(len(T), n, replace=len(T) < n)]
-a = b = np.full(n, 1 / n)
-# squared distances between colours, written out: ot.dist rounds differently, and with
-# repeated colours the optimal plan is not unique, so another rounding can pick another one
-M = ((X[:, None, :] - Y[None, :, :]) ** 2).sum(axis=2)
+# copies of one colour: one atom with their total mass (the same optimal cost, the same
+# entropic plan split evenly over the copies, and a much smaller problem)
+Xu, inv, count_x = np.unique(X, axis=0, return_inverse=True, return_counts=True)
+Yu, count_y = np.unique(Y, axis=0, return_counts=True)
+a, b = count_x / count_x.sum(), count_y / count_y.sum()
+# squared distances between colours, written out: ot.dist rounds differently, and the
+# optimal plan need not be unique, so another rounding can pick another optimal plan
+M = ((Xu[:, None, :] - Yu[None, :, :]) ** 2).sum(axis=2)
+print(f"distinct colours: {{len(Xu)}} in the source palette, {{len(Yu)}} in the target's")
 """
 
 _SOLVE = '''def sinkhorn(eps, tol=1e-9):
     """Entropic plan: scaling iterations on a kernel that absorbs the potentials f, g every
     50 steps (nothing overflows), with eps lowered from 1 in halves (warm starts)."""
-    f, g = np.zeros(n), np.zeros(n)
+    f, g = np.zeros(len(a)), np.zeros(len(b))
     for e in [*(s for s in 2.0 ** -np.arange(20) if s > eps), eps]:
         for _ in range(100_000):
             K = np.exp((f[:, None] + g[None, :] - M) / e) * a[:, None] * b[None, :]
-            u, v = np.ones(n), np.ones(n)
+            u, v = np.ones(len(a)), np.ones(len(b))
             for _ in range(50):
                 v = b / (K.T @ u)
                 u = a / (K @ v)
@@ -62,7 +67,8 @@ _SOLVE = '''def sinkhorn(eps, tol=1e-9):
 
 
 def barycentric(P):
-    return (P @ Y) / P.sum(1, keepdims=True)
+    """Each palette colour goes to the mean of where its atom's mass goes."""
+    return ((P @ Yu) / P.sum(1, keepdims=True))[inv.ravel()]
 
 
 def quantile_map(s_sorted, t_sorted, z):

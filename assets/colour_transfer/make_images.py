@@ -87,5 +87,6 @@ if __name__ == "__main__":
     for k, (name, draw) in enumerate(SCENES.items()):
         img = draw(np.random.default_rng(k))
         path = HERE / f"{name}.png"
-        Image.fromarray((np.clip(img, 0, 1) * 255).round().astype(np.uint8)).save(path, optimize=True)
+        pixels = (np.clip(img, 0, 1) * 255).round().astype(np.uint8)
+        Image.fromarray(pixels).save(path, optimize=True)
         print(path, path.stat().st_size)

@@ -132,3 +132,19 @@ def test_copies_of_a_colour_move_by_their_mean_displacement_whatever_the_order()
     np.testing.assert_allclose(out[0], [0.0, 0.5, 0.5])  # the mean of the two copies' images
     swapped = extend_displacement(X, TX[[1, 0, 2]], Z, k=2)
     np.testing.assert_allclose(out, swapped)
+
+
+def test_repeated_colours_merge_without_changing_the_entropic_plan_or_the_exact_cost():
+    rng = np.random.default_rng(8)
+    base_x, base_y = rng.random((7, 3)), rng.random((6, 3))
+    X = base_x[rng.integers(0, 7, 40)]
+    Y = base_y[rng.integers(0, 6, 40)]
+    a = np.full(40, 1 / 40)
+    pm = palette_transport(X, Y, "entropic", eps=0.05)
+    # POT on the full 40 x 40 problem (copies kept apart): its unique plan splits evenly
+    P = ot.sinkhorn(a, a, ot.dist(X, Y), 0.05, stopThr=1e-13, numItermax=100000)
+    np.testing.assert_allclose(pm.mapped, barycentric_projection(P, Y), atol=1e-7)
+    assert pm.cost == pytest.approx(np.sum(P * ot.dist(X, Y)), rel=1e-6)
+    assert pm.distinct == (len(np.unique(X, axis=0)), len(np.unique(Y, axis=0)))
+    ex = palette_transport(X, Y, "exact")
+    assert ex.cost == pytest.approx(ot.emd2(a, a, ot.dist(X, Y)), rel=1e-9)

@@ -56,5 +56,7 @@ def test_colour_notebook_prints_the_page_numbers(view):
     printed = _run(page)
     for k, method in enumerate(ct.METHODS):
         assert _num(rf"cost {method} \([^)]*\) = (\S+)", printed) == rows["cost"][k], method
+    distinct = _num(r"distinct colours: (\d+) in the source palette, (\d+)", printed)
+    assert rows["atoms"][0].startswith(distinct + " / ")
     shown = rows["pic"][ct.METHODS.index(page.model.method)]
     assert _num(r"mean RGB of the picture \(\w+\) = (.+)", printed).strip() == shown
