@@ -268,19 +268,25 @@ def merge_duplicates(X, D) -> tuple[np.ndarray, np.ndarray]:
 
 
 def quantile_match(sorted_s: np.ndarray, sorted_t: np.ndarray, z: np.ndarray) -> np.ndarray:
-    """The 1D quantile map between two samples, applied to ``z``: rank ``z`` among the
-    sorted source values (interpolated), read the target's value at that rank.
+    """The 1D quantile map between two samples, applied to ``z``: the rank of ``z`` among
+    the source values (interpolated between them), then the target's value at that rank.
 
-    Between equal-size samples it sends the k-th smallest source value to the k-th smallest
-    target value, the optimal 1D map for any convex cost.
+    The k-th smallest of ``n`` values has rank ``(k + 1/2) / n``; copies of one value share
+    the mean of their ranks, so equal colours stay equal. Between equal-size samples without
+    copies it sends the k-th smallest source value to the k-th smallest target value, the
+    optimal 1D map for any convex cost.
 
     >>> quantile_match(np.array([0.0, 1.0, 2.0]), np.array([10.0, 20.0, 40.0]),
     ...                np.array([0.5, 2.0, 9.0])).tolist()
     [15.0, 40.0, 40.0]
+    >>> quantile_match(np.array([0.0, 0.0, 1.0]), np.array([10.0, 20.0, 40.0]),
+    ...                np.array([0.0])).tolist()
+    [15.0]
     """
-    u_s = (np.arange(sorted_s.size) + 0.5) / sorted_s.size
+    values, counts = np.unique(sorted_s, return_counts=True)
+    ranks = (np.cumsum(counts) - counts / 2) / sorted_s.size  # mean rank of each value
     u_t = (np.arange(sorted_t.size) + 0.5) / sorted_t.size
-    u = np.interp(z, sorted_s, u_s)
+    u = np.interp(z, values, ranks)
     return np.interp(u, u_t, sorted_t)
 
 

@@ -323,12 +323,12 @@ class ColourTransferPage(NotebookPage):
         key = self.palette_key
         eps = float(m.eps)
         keep = keep_thumbs = warm = None
-        reuse = self.solved is not None and self.solved.key == key
+        reuse = self.solved is not None and self.solved.key[0] == key
         if reuse and eps_only:
             keep = {k: v for k, v in self.solved.maps.items() if k != "entropic"}
             keep_thumbs = {k: v for k, v in self.solved.thumbs.items() if k != "entropic"}
             warm = self.solved.maps["entropic"].plan_result
-        elif reuse and self.solved.maps["entropic"].eps == eps:
+        elif reuse and self.solved.key[1] == eps:
             return  # nothing changed (e.g. the same picture picked again)
         self.problem = None
         self._pending_solve = (key, eps)

@@ -22,6 +22,7 @@ import numpy as np
 import ot
 from PIL import Image
 from scipy.spatial import cKDTree
+from scipy.stats import rankdata
 
 method, eps, n, seed = {method!r}, {eps!r}, {n}, {seed}
 # the two pictures: {source} and {target}
@@ -72,9 +73,11 @@ def barycentric(P):
 
 
 def quantile_map(s_sorted, t_sorted, z):
-    """1D quantile map (ranks at the midpoints (k + 1/2) / n), as the page computes it."""
-    u = (np.arange(n) + 0.5) / n
-    return np.interp(np.interp(z, s_sorted, u), u, t_sorted)
+    """1D quantile map: the k-th smallest of n values has rank (k + 1/2) / n, copies of one
+    value share their mean rank; z gets the interpolated rank, then the target's value."""
+    ranks = (rankdata(s_sorted) - 0.5) / n  # average ranks of ties
+    u = np.interp(z, s_sorted, ranks)  # equal s_sorted entries carry equal ranks
+    return np.interp(u, (np.arange(n) + 0.5) / n, t_sorted)
 
 
 P_exact = ot.emd(a, b, M)
