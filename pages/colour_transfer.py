@@ -505,6 +505,14 @@ class ColourTransferPage(NotebookPage):
             label="Download the recoloured picture (full size)",
             sizing_mode="stretch_width",
         )
+        # a plain button, not a number field: its spin buttons have no accessible names
+        self.new_palettes = pn.widgets.Button(
+            label=_palettes_label(m.seed),
+            description="Draw new palettes from both pictures (the next seed)",
+            sizing_mode="stretch_width",
+        )
+        self.new_palettes.on_click(self._next_seed)
+        m.param.watch(lambda e: setattr(self.new_palettes, "label", _palettes_label(e.new)), "seed")
         text = {"font-size": "1rem"}
         self.control_panel = pn.Column(
             self.role_selects["source"],
@@ -522,12 +530,15 @@ class ColourTransferPage(NotebookPage):
                 sizing_mode="stretch_width",
             ),
             pn.widgets.IntSlider.from_param(m.param.n, sizing_mode="stretch_width"),
-            pn.widgets.IntInput.from_param(m.param.seed, sizing_mode="stretch_width"),
+            self.new_palettes,
             self.uploads_widgets["source"],
             self.uploads_widgets["target"],
             self.download,
             sizing_mode="stretch_width",
         )
+
+    def _next_seed(self, *_event) -> None:
+        self.model.seed = (self.model.seed + 1) % (MAX_SEED + 1)
 
     def _download(self):
         if self.rendered is None:
@@ -572,6 +583,10 @@ class ColourTransferPage(NotebookPage):
 
     def caption_lines(self) -> list[str]:
         return [f"{row[1]}: " + " | ".join(row[3:7]) for row in self.readouts.rows]
+
+
+def _palettes_label(seed: int) -> str:
+    return f"New palettes (seed {seed})"
 
 
 def _progress_html(fraction: float) -> str:
