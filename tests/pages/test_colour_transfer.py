@@ -234,7 +234,7 @@ def test_takehome_and_caption_are_text():
 
 
 def test_new_palettes_button_draws_with_the_next_seed():
-    view = ct.ColourTransferPage(ct.ColourModel(n=250, seed=MAX := ct.MAX_SEED), embed=False)
+    view = ct.ColourTransferPage(ct.ColourModel(n=250, seed=ct.MAX_SEED), embed=False)
     view.new_palettes.clicks += 1
     assert view.model.seed == 0 and view.new_palettes.label == "New palettes (seed 0)"
-    assert view.solved.key[0][3] == 0 and MAX == ct.MAX_SEED
+    assert view.solved.key[0][3] == 0
