@@ -20,6 +20,7 @@ in the session (:mod:`pages.colour_transfer_images`).
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import math
 from dataclasses import dataclass
@@ -100,6 +101,9 @@ class Solved:
     Y: np.ndarray
     maps: dict[str, PaletteMap]
     thumbs: dict[str, str]
+    #: The entropic solve's potentials (f, g), the next eps's warm start. The plans are not
+    #: kept: on colours that never repeat they are n x n floats, 32 MB at n = 2000.
+    warm: tuple | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -138,12 +142,13 @@ def solve_palettes(
     for k, method in enumerate(todo):
         if progress is not None:
             progress(k / len(todo), f"solving {METHOD_LABELS[method]} on {n} colours")
-        maps[method] = palette_transport(
-            X, Y, method, eps=eps, warm_start=warm, max_time=ENTROPIC_BUDGET
-        )
+        pm = palette_transport(X, Y, method, eps=eps, warm_start=warm, max_time=ENTROPIC_BUDGET)
+        if method == "entropic":
+            warm = (pm.plan_result.f, pm.plan_result.g)
+        maps[method] = dataclasses.replace(pm, plan_result=None)
         mapped = map_colours(maps[method], to_colours(small), k=NEIGHBOURS)
         thumbs[method] = png_data_uri(to_picture(mapped, small.shape))
-    return Solved(key, X, Y, maps, thumbs)
+    return Solved(key, X, Y, maps, thumbs, warm)
 
 
 def render_picture(source: np.ndarray, pm: PaletteMap, key: tuple, progress=None) -> Rendered:
@@ -327,7 +332,7 @@ class ColourTransferPage(NotebookPage):
         if reuse and eps_only:
             keep = {k: v for k, v in self.solved.maps.items() if k != "entropic"}
             keep_thumbs = {k: v for k, v in self.solved.thumbs.items() if k != "entropic"}
-            warm = self.solved.maps["entropic"].plan_result
+            warm = self.solved.warm
         elif reuse and self.solved.key[1] == eps:
             return  # nothing changed (e.g. the same picture picked again)
         self.problem = None
