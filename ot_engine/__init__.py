@@ -37,6 +37,7 @@ from .barycenter import (
     bures_barycenter,
     convolutional_barycenter_2d,
 )
+from .colour import PaletteMap, extend_displacement, map_colours, palette_transport, sample_palette
 from .divergences import hellinger, js, kantorovich_critic_1d, kl, tv, wasserstein_1d
 from .domain import DomainMapping, barycentric_map, map_to_target
 from .duality import (
@@ -144,6 +145,7 @@ __all__ = [
     "MongeResult",
     "MonotonePlan",
     "OneDTransport",
+    "PaletteMap",
     "PartialResult",
     "SinkhornResult",
     "SinkhornSteps",
@@ -174,6 +176,7 @@ __all__ = [
     "entropic_plan_2x2",
     "euler",
     "exact",
+    "extend_displacement",
     "fit_velocity",
     "flow_grid_1d",
     "flow_matching_run",
@@ -194,6 +197,7 @@ __all__ = [
     "kantorovich_potentials",
     "kl",
     "lipschitz_constant",
+    "map_colours",
     "map_to_target",
     "max_sliced_wasserstein",
     "mccann_2d",
@@ -202,10 +206,12 @@ __all__ = [
     "monge_ampere",
     "monge_map",
     "monotone_plan_1d",
+    "palette_transport",
     "partial_transport",
     "projected_w2_squared",
     "quantile_1d",
     "sample_gaussian",
+    "sample_palette",
     "sinkhorn",
     "sinkhorn_steps",
     "sinkhorn_unbalanced",

@@ -149,6 +149,13 @@ PAGES: tuple[PageInfo, ...] = (
         "pages.gromov_wasserstein:GromovPage",
     ),
     PageInfo(
+        "colour_transfer",
+        "Colour transfer",
+        "Recolour a picture with another's colours: exact, entropic, Gaussian, per channel.",
+        4,
+        "pages.colour_transfer:ColourTransferPage",
+    ),
+    PageInfo(
         "domain_adaptation",
         "Domain adaptation",
         "Turn the target away from the source, then let a transport plan carry the labels over.",
@@ -156,18 +163,18 @@ PAGES: tuple[PageInfo, ...] = (
         "pages.domain_adaptation:DomainAdaptationPage",
     ),
     PageInfo(
-        "flow_matching",
-        "Flow matching",
-        "Pair noise with data by transport: straight paths, fewer steps to the target.",
-        4,
-        "pages.flow_matching:FlowMatchingPage",
-    ),
-    PageInfo(
         "persistence_diagrams",
         "Persistence diagrams",
         "Match two diagrams point to point or to the diagonal: Wasserstein and bottleneck.",
         4,
         "pages.persistence_diagrams:PersistencePage",
+    ),
+    PageInfo(
+        "flow_matching",
+        "Flow matching",
+        "Pair noise with data by transport: straight paths, fewer steps to the target.",
+        4,
+        "pages.flow_matching:FlowMatchingPage",
     ),
 )
 
