@@ -8,7 +8,7 @@ Usage::
 What it measures (median of ``--repeats`` runs, milliseconds):
 
 * **Engine vs POT.** The minibatch OT pairing with one minibatch (``linear_sum_assignment``)
-  against ``ot.emd`` on uniform weights, and ``w2_uniform`` against ``ot.emd2``, at the
+  against ``ot.emd`` on uniform weights, and ``empirical_w2`` against ``ot.emd2``, at the
   page's sizes; the costs are printed (they agree).
 * **Crossings**: every pair of paths tested, at n = 128 and 256.
 * **Page, per event** (server side, no browser): a new k (a lookup: samples, curve marker,
@@ -37,7 +37,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import numpy as np
 import ot
 
-from ot_engine.flow_matching import crossing_pairs, make_clouds, minibatch_ot_pairing, w2_uniform
+from ot_engine.exact import empirical_w2
+from ot_engine.flow_matching import crossing_pairs, make_clouds, minibatch_ot_pairing
 
 
 def cpu_flags() -> str:
@@ -74,11 +75,11 @@ def engine(repeats: int) -> None:
         print(
             f"| {n} | {t_ours:.2f} | {t_pot:.2f} | {t_pot / t_ours:.1f}x | {cost:.6f} | {pot:.6f} |"
         )
-    print("\n| n | w2_uniform (ms) | ot.emd2 (ms) | ratio | W2 | POT W2 |")
+    print("\n| n | empirical_w2 (ms) | ot.emd2 (ms) | ratio | W2 | POT W2 |")
     for n in (128, 256):
         x0, x1, _, y = make_clouds("letter", n, seed=2)
         u = np.full(n, 1 / n)
-        t_ours, _, w = timed(lambda: w2_uniform(y, x1), repeats)  # noqa: B023
+        t_ours, _, w = timed(lambda: empirical_w2(y, x1), repeats)  # noqa: B023
         t_pot, _, p = timed(lambda: np.sqrt(ot.emd2(u, u, ot.dist(y, x1))), repeats)  # noqa: B023
         print(f"| {n} | {t_ours:.2f} | {t_pot:.2f} | {t_pot / t_ours:.1f}x | {w:.6f} | {p:.6f} |")
     print("\n| n | crossings, all pairs (ms) | independent | OT |")

@@ -68,7 +68,6 @@ from .flow_matching import (
     fit_velocity,
     flow_matching_run,
     minibatch_ot_pairing,
-    w2_uniform,
 )
 from .gaussian import (
     MongeAmpere,
@@ -224,6 +223,5 @@ __all__ = [
     "tv",
     "uniform_grid",
     "w2_lp",
-    "w2_uniform",
     "wasserstein_1d",
 ]

@@ -11,7 +11,7 @@ carries fresh noise along it. Two couplings are compared:
 
 The regression is a ridge regression on random Fourier features of ``(x, t)``, solved in
 closed form (:func:`fit_velocity`); the generated samples after ``k`` Euler steps are
-compared with the target by the exact W2 (:func:`w2_uniform`). Pure numpy and SciPy; the
+compared with the target by the exact W2 (:func:`empirical_w2`). Pure numpy and SciPy; the
 page's take-home notebook repeats this code.
 
 >>> rng = np.random.default_rng(0)
@@ -33,6 +33,7 @@ import numpy as np
 from scipy.linalg import LinAlgError, cho_factor, cho_solve
 from scipy.optimize import linear_sum_assignment
 
+from .exact import empirical_w2
 from .validation import InvalidInput, check_points
 
 __all__ = [
@@ -48,7 +49,6 @@ __all__ = [
     "minibatch_ot_pairing",
     "segments_cross",
     "squared_cost",
-    "w2_uniform",
 ]
 
 #: Preset name -> what the target looks like (the page's menu).
@@ -385,25 +385,6 @@ def euler(fit: VelocityFit, z, k: int) -> np.ndarray:
     return x
 
 
-def w2_uniform(X, Y) -> float:
-    r"""W2 between two clouds of ``n`` points each, every point of weight ``1/n``, exactly.
-
-    With equal sizes and weights an optimal plan is a permutation (Birkhoff), so
-    :math:`W_2^2 = \min_\sigma \frac1n \sum_i \|X_i - Y_{\sigma(i)}\|^2`, an assignment.
-
-    >>> w2_uniform([[0.0, 0.0], [1.0, 0.0]], [[1.0, 3.0], [0.0, 3.0]])
-    3.0
-    """
-    X = check_points("X", X, dim=2)
-    Y = check_points("Y", Y, dim=2)
-    if X.shape != Y.shape:
-        raise InvalidInput(f"X and Y must have as many points, got {X.shape} and {Y.shape}")
-    diff = X[:, None, :] - Y[None, :, :]
-    C = np.einsum("ijk,ijk->ij", diff, diff)
-    rows, cols = linear_sum_assignment(C)
-    return float(np.sqrt(C[rows, cols].mean()))
-
-
 @dataclass(frozen=True, eq=False)
 class FlowRun:
     """One coupling, fitted and integrated: what the page shows for it.
@@ -463,7 +444,7 @@ def flow_matching_run(
     for k in range(1, k_max + 1):
         report(0.3 + 0.7 * (k - 1) / k_max, f"{k} Euler steps")
         samples.append(euler(fit, z, k))
-        w2.append(w2_uniform(samples[-1], x1))
+        w2.append(empirical_w2(samples[-1], x1))
     samples_arr, w2_arr = np.array(samples), np.array(w2)
     for arr in (samples_arr, w2_arr, pairing):
         arr.setflags(write=False)

@@ -31,11 +31,11 @@ from ot_engine.flow_matching import (
     PRESETS,
     FlowRun,
     crossing_pairs,
+    empirical_w2,
     flow_matching_run,
     make_clouds,
     minibatch_ot_pairing,
     squared_cost,
-    w2_uniform,
 )
 from pages import compat, query, shell, theme, workers
 from pages.components.readouts import ReadoutTable, readout
@@ -148,7 +148,7 @@ def fit_both(key: tuple, progress=None) -> FlowFits:
             seed=key[3],
             progress=report,
         )
-    floor = w2_uniform(paths.y, paths.x1)
+    floor = empirical_w2(paths.y, paths.x1)
     return FlowFits(runs, floor, time.perf_counter() - started)
 
 

@@ -14,11 +14,11 @@ from hypothesis import strategies as st
 from ot_engine import (
     InvalidInput,
     crossing_pairs,
+    empirical_w2,
     euler,
     fit_velocity,
     flow_matching_run,
     minibatch_ot_pairing,
-    w2_uniform,
 )
 from ot_engine.flow_matching import (
     FIT_SETTINGS,
@@ -165,10 +165,10 @@ def test_optimal_pairs_can_still_cross_in_the_plane():
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
-def test_w2_uniform_matches_pot(seed):
+def test_empirical_w2_matches_pot(seed):
     rng = np.random.default_rng(seed)
     X, Y = rng.standard_normal((70, 2)), rng.standard_normal((70, 2)) * 2 + 1
-    assert w2_uniform(X, Y) == pytest.approx(
+    assert empirical_w2(X, Y) == pytest.approx(
         np.sqrt(ot.emd2(_uniform(70), _uniform(70), ot.dist(X, Y))), rel=1e-12
     )
 
@@ -223,7 +223,7 @@ def test_ot_pairing_leaves_less_unexplained_and_arrives_in_fewer_steps():
     assert independent.w2[0] > 1.4 * independent.w2.min()
     for run in runs:
         for k in (1, 4, 10):
-            assert run.w2[k - 1] == pytest.approx(w2_uniform(run.samples[k - 1], x1), rel=1e-12)
+            assert run.w2[k - 1] == pytest.approx(empirical_w2(run.samples[k - 1], x1), rel=1e-12)
 
 
 def test_progress_is_reported_in_order():
