@@ -26,6 +26,16 @@ Layout (geometry / problem / solver):
   :func:`sample_gaussian`
 * comparisons of histograms: :func:`kl`, :func:`js`, :func:`tv`, :func:`hellinger`,
   :func:`wasserstein_1d`, :func:`kantorovich_critic_1d`, :func:`gw_objective`
+* geodesics and the fluid picture: :func:`displacement_1d`, :func:`mixture`,
+  :func:`mccann_2d`, :func:`w2_lp`, :func:`density_flow_1d`, :func:`flow_grid_1d`,
+  :func:`gaussian_flow`, :func:`gaussian_flow_grid`
+* barycenters: :func:`barycenter_1d`, :func:`barycenter_objective_1d`,
+  :func:`convolutional_barycenter_2d`, :func:`bures_barycenter`
+* applications: :func:`palette_transport`, :func:`map_colours`, :func:`extend_displacement`,
+  :func:`sample_palette` (colours); :func:`map_to_target`, :func:`barycentric_map` (domain
+  adaptation); :func:`diagram_distance`, :func:`sublevel_diagram`, :func:`check_diagram`
+  (persistence diagrams); :func:`flow_matching_run`, :func:`minibatch_ot_pairing`,
+  :func:`fit_velocity`, :func:`euler`, :func:`crossing_pairs` (flow matching)
 """
 
 from .barycenter import (
