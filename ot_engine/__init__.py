@@ -137,3 +137,24 @@ __all__ = [
     "uniform_grid",
     "wasserstein_1d",
 ]
+
+# WGAN critics (the /wgan_critic page): exact W1 critic, JS discriminator, WGAN-GP.
+from .wgan import (  # noqa: E402
+    GPCritic,
+    JSDiscriminator,
+    W1Critic,
+    gp_critic_loss,
+    js_discriminator,
+    train_gp_critic,
+    w1_critic,
+)
+
+__all__ += [
+    "GPCritic",
+    "JSDiscriminator",
+    "W1Critic",
+    "gp_critic_loss",
+    "js_discriminator",
+    "train_gp_critic",
+    "w1_critic",
+]
