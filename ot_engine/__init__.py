@@ -139,7 +139,7 @@ __all__ = [
 ]
 
 # WGAN critics (the /wgan_critic page): exact W1 critic, JS discriminator, WGAN-GP.
-from .wgan import (  # noqa: E402
+from .wgan import (
     GPCritic,
     JSDiscriminator,
     W1Critic,

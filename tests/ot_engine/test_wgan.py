@@ -80,7 +80,7 @@ def test_generator_gradient_is_the_derivative_of_w1_in_the_offset(seed):
 def test_w1_gradient_keeps_its_size_far_away():
     X, _ = _clouds(0)
     for d in (3.0, 10.0, 30.0):
-        c = w1_critic(X, X[::-1] + [d, 0.0])
+        c = w1_critic(X, X[::-1] + np.array([d, 0.0]))
         grad = c.fake_gradient
         assert np.linalg.norm(grad.mean(axis=0)) > 0.95
 
@@ -116,7 +116,7 @@ def test_js_gradient_vanishes_as_the_clouds_separate_and_never_nan():
     X, _ = _clouds(0)
     norms = []
     for d in (0.5, 2.0, 4.0, 40.0):
-        Y = X[::-1] + [d, 0.0]
+        Y = X[::-1] + np.array([d, 0.0])
         js = js_discriminator(X, Y, 0.3, Y)
         assert np.isfinite(js.grad_minimax).all() and np.isfinite(js.D).all()
         norms.append(np.linalg.norm(js.grad_minimax.mean(axis=0)))
