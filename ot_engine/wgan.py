@@ -24,7 +24,8 @@ tells it which way. Three critics live here, for two clouds in the plane:
 * the optimal discriminator of the JS-GAN on Gaussian-smoothed densities
   (:func:`js_discriminator`), :math:`D = p_r / (p_r + p_g)`, with the minimax generator loss
   :math:`\log(1 - D)`, whose gradient :math:`D\,(\nabla \log p_g - \nabla \log p_r)` dies
-  like :math:`e^{-d^2/(4h^2)}` once the clouds lie a distance ``d`` apart;
+  with :math:`D(y_j) \le m\, e^{-\delta_j^2/(2h^2)}` (:math:`\delta_j` the distance from
+  ``y_j`` to the nearest real point) once the clouds separate;
 * a one-hidden-layer tanh critic trained with the gradient penalty of WGAN-GP
   (:func:`gp_critic_loss`, :func:`train_gp_critic`), gradients by hand (the penalty needs
   the derivative of the input gradient with respect to the weights).

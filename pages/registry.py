@@ -127,6 +127,13 @@ PAGES: tuple[PageInfo, ...] = (
         3,
         "pages.gromov_wasserstein:GromovPage",
     ),
+    PageInfo(
+        "wgan_critic",
+        "WGAN critics",
+        "Drag a fake cloud away: the W₁ critic keeps pointing home while JS goes flat.",
+        4,
+        "pages.wgan_critic:WganCriticPage",
+    ),
 )
 
 ALL: tuple[PageInfo, ...] = (HOME, *PAGES)
