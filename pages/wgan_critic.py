@@ -231,7 +231,7 @@ QUERY_KEYS = (
 
 
 def _progress_html(fraction: float) -> str:
-    pct = int(round(100 * min(1.0, max(0.0, fraction))))
+    pct = round(100 * min(1.0, max(0.0, fraction)))
     return (
         f'<progress value="{pct}" max="100" aria-label="WGAN-GP training progress" '
         f'style="width: 100%">{pct}%</progress>'

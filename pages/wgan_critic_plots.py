@@ -103,8 +103,12 @@ class FieldLayers:
         fig.add_layout(
             ColorBar(color_mapper=mapper, width=8, title=label, title_standoff=4), "right"
         )
+        items = [
+            LegendItem(label="real", renderers=[real]),
+            LegendItem(label="fake", renderers=[fake]),
+        ]
         legend = Legend(
-            items=[LegendItem(label="real", renderers=[real]), LegendItem(label="fake", renderers=[fake])],
+            items=items,
             location="top_left", background_fill_alpha=0.7, label_text_font_size="10pt",
             padding=4, spacing=0, margin=4,
         )  # fmt: skip
