@@ -194,7 +194,7 @@ class WganModel(param.Parameterized):
     lam = param.Selector(default=10.0, objects=list(LAMBDAS), label="Penalty weight λ")
     seed = param.Integer(0, bounds=(0, MAX_SEED), label="Training seed")
 
-    @param.depends("offset", watch=True)
+    @param.depends("offset", watch=True, on_init=True)
     def _clamp(self) -> None:
         x, y = (min(BOX, max(-BOX, float(v))) for v in self.offset)
         clamped = (round(x, DECIMALS), round(y, DECIMALS))
@@ -290,10 +290,10 @@ class WganCriticPage(NotebookPage):
     def _build_controls(self) -> None:
         m = self.model
         self.x_slider = pn.widgets.FloatSlider(
-            name="fake centre x", start=-BOX, end=BOX, step=0.1, value=m.offset[0]
+            label="fake centre x", start=-BOX, end=BOX, step=0.1, value=m.offset[0]
         )
         self.y_slider = pn.widgets.FloatSlider(
-            name="fake centre y", start=-BOX, end=BOX, step=0.1, value=m.offset[1]
+            label="fake centre y", start=-BOX, end=BOX, step=0.1, value=m.offset[1]
         )
         for s in (self.x_slider, self.y_slider):
             s.param.watch(self._on_slider, "value")
