@@ -14,8 +14,8 @@ from scipy.stats import multivariate_normal
 
 from ot_engine import InvalidInput, train_gp_critic
 from pages import wgan_critic as page
-from pages.wgan_critic_plots import GRID
 from pages.query import parse_query
+from pages.wgan_critic_plots import GRID
 
 
 def shown(view) -> dict[str, str]:
