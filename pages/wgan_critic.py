@@ -258,6 +258,7 @@ class WganCriticPage(NotebookPage):
             label_header="quantity",
             caption="The exact critic, the JS discriminator and the trained critic, as shown",
             table_class="wgan-readouts",
+            stylesheets=["table.wgan-readouts th.ot-readout-label { white-space: normal; }"],
             label_width="60%",
             sizing_mode="stretch_width",
             min_height=300,

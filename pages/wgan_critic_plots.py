@@ -30,9 +30,11 @@ BOX = 4.0
 BOUNDS = ((-BOX, BOX), (-BOX, BOX))
 #: Field grid: GRID x GRID cells over the box (coarse: the image is smoothed by the eye).
 GRID = 40
-#: An arrow of a unit gradient is this long (data units); longer ones are cut to MAX_ARROW.
+#: An arrow of a unit gradient is this long (data units); longer ones are cut to MAX_ARROW,
+#: and ones shorter than MIN_ARROW are not drawn (a head with no shaft has no direction).
 ARROW_SCALE = 0.55
 MAX_ARROW = 1.4
+MIN_ARROW = 0.03
 #: The fields' palette (perceptually even, colour-blind safe).
 FIELD_PALETTE = "Cividis256"
 
@@ -63,6 +65,8 @@ def arrow_ends(P: np.ndarray, V: np.ndarray) -> dict:
     length = np.linalg.norm(V, axis=1)
     cut = np.where(length > MAX_ARROW, MAX_ARROW / np.where(length > 0, length, 1.0), 1.0)
     V = V * cut[:, None]
+    keep = length >= MIN_ARROW
+    P, V = P[keep], V[keep]
     return {
         "x0": _f32(P[:, 0]),
         "y0": _f32(P[:, 1]),
@@ -171,6 +175,12 @@ class CriticFigure:
         )
         self.figure = self.points.figure
         self.layers = FieldLayers(self.figure, self.mapper, "φ", dark)
+        # the handle is drawn above the fake cloud it moves and its arrows
+        handle = self.points.renderer
+        self.figure.renderers = [r for r in self.figure.renderers if r is not handle] + [handle]
+        handle.level = "overlay"
+        handle.glyph.line_color = "#111111"
+        handle.glyph.line_width = 1.5
 
     def update(self, field, X, Y, arrows, centre) -> None:
         top = float(np.abs(field).max()) or 1.0
