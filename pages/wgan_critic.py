@@ -591,13 +591,12 @@ def loss_and_grad(th, alpha):
 rng = np.random.default_rng(seed)
 init = np.random.default_rng(seed)
 s = 1 / (np.vstack([X, Y]).std() or 1.0)
-th = np.concatenate(
-    [init.normal(0, s, (H, 2)).ravel(), init.normal(0, s, H), init.normal(0, H**-0.5, H), [0.0]]
-)
+W0, b0 = init.normal(0, s, (H, 2)), init.normal(0, s, H)
+th = np.concatenate([W0.ravel(), b0, init.normal(0, 1 / np.sqrt(H), H), [0.0]])
 m, v = np.zeros_like(th), np.zeros_like(th)
 for t in range(1, STEPS + 1):  # Adam, betas (0.5, 0.9)
     loss, g = loss_and_grad(th, rng.random(N))
-    m, v = 0.5 * m + 0.5 * g, 0.9 * v + 0.1 * g * g
+    m, v = 0.5 * m + (1 - 0.5) * g, 0.9 * v + (1 - 0.9) * g * g
     th = th - LR * (m / (1 - 0.5**t)) / (np.sqrt(v / (1 - 0.9**t)) + 1e-8)
 W, bb, w = th[: 2 * H].reshape(H, 2), th[2 * H : 3 * H], th[3 * H : 4 * H]
 
