@@ -230,6 +230,10 @@ QUERY_KEYS = (
 )
 
 
+def _seed_label(seed: int) -> str:
+    return f"Train from another start (seed {seed} → {(seed + 1) % (MAX_SEED + 1)})"
+
+
 def _progress_html(fraction: float) -> str:
     pct = round(100 * min(1.0, max(0.0, fraction)))
     return (
@@ -264,7 +268,9 @@ class WganCriticPage(NotebookPage):
             min_height=300,
         )
         self.message = pn.pane.Alert("", alert_type="warning", visible=False)
-        self.status = pn.pane.Markdown("", sizing_mode="stretch_width", margin=(0, 10))
+        self.status = pn.pane.Markdown(
+            "", sizing_mode="stretch_width", margin=(0, 10), styles={"font-size": "1rem"}
+        )
         self.progress = pn.pane.HTML(
             _progress_html(0), visible=False, sizing_mode="stretch_width", margin=(0, 10)
         )
@@ -285,6 +291,7 @@ class WganCriticPage(NotebookPage):
         m.param.watch(self._on_offset, ["offset"])
         m.param.watch(self._on_scene, ["preset", "h"])
         m.param.watch(lambda *_e: self._request_training(), ["lam", "seed"])
+        m.param.watch(self._on_seed_label, ["seed"])
 
     # --- building ------------------------------------------------------------------------
 
@@ -298,6 +305,9 @@ class WganCriticPage(NotebookPage):
         )
         for s in (self.x_slider, self.y_slider):
             s.param.watch(self._on_slider, "value")
+        # A new start of the training is one press (Panel's number spinner has unnamed buttons).
+        self.seed_button = pn.widgets.Button(label=_seed_label(m.seed), sizing_mode="stretch_width")
+        self.seed_button.on_click(self._next_seed)
         self.control_panel = pn.Column(
             pn.widgets.Select.from_param(m.param.preset, name="clouds", options=PRESET_LABELS),
             self.x_slider,
@@ -308,7 +318,7 @@ class WganCriticPage(NotebookPage):
                 name="penalty weight λ (WGAN-GP)",
                 options={f"{v:g}": v for v in LAMBDAS},
             ),
-            pn.widgets.IntInput.from_param(m.param.seed, name="training seed"),
+            self.seed_button,
             sizing_mode="stretch_width",
         )
         from bokeh.layouts import column, row
@@ -367,6 +377,12 @@ class WganCriticPage(NotebookPage):
             self._refresh(curve=False, move_handle=False)
             if settled:
                 self.model.offset = offset  # watched: curve, sliders, training
+
+    def _next_seed(self, _event=None) -> None:
+        self.model.seed = (self.model.seed + 1) % (MAX_SEED + 1)
+
+    def _on_seed_label(self, *_events) -> None:
+        self.seed_button.label = _seed_label(self.model.seed)
 
     def _on_slider(self, *_events) -> None:
         self.model.offset = (float(self.x_slider.value), float(self.y_slider.value))
