@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import functools
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import partial
 
 import numpy as np
@@ -23,7 +23,14 @@ import panel as pn
 import param
 from panel.io.document import hold
 
-from ot_engine import InvalidInput, js_discriminator, train_gp_critic, w1_critic
+from ot_engine import (
+    InvalidInput,
+    JSDiscriminator,
+    js_discriminator,
+    train_gp_critic,
+    w1_critic,
+)
+from ot_engine.results import frozen_array
 from pages import query, shell, workers
 from pages.components.readouts import ReadoutTable, readout
 from pages.page import NotebookPage
@@ -140,15 +147,19 @@ def compute_view(preset: str, offset, h: float) -> CriticView:
     critic = w1_critic(X, Y)
     _, Z = grid_points()
     field = critic(Z)
-    js_grid = js_discriminator(X, Y, h, Z)
+    js = js_discriminator(X, Y, h, np.vstack([Z, Y]))  # the grid and the fake points at once
+    k = len(Z)
+    js_fake = JSDiscriminator(
+        *(frozen_array(np.asarray(getattr(js, f.name))[k:]) for f in fields(JSDiscriminator))
+    )
     return CriticView(
         X=X,
         Y=Y,
         critic=critic,
         critic_field=field,
         lipschitz_grid=grid_lipschitz(field),
-        js_field=np.asarray(js_grid.D),
-        js_fake=js_discriminator(X, Y, h, Y),
+        js_field=np.asarray(js.D)[:k],
+        js_fake=js_fake,
         distance=float(np.hypot(*(np.asarray(offset) - REAL_CENTRE))),
     )
 
@@ -278,6 +289,8 @@ class WganCriticPage(NotebookPage):
         self.offset = tuple(m.offset)
         self.trained = None
         self.trained_key: tuple | None = None
+        self._gp_field: np.ndarray | None = None
+        self._gp_drawn: np.ndarray | None = None
         self._pending_key: tuple | None = None
         self._job = workers.Job(
             self._show_trained,
@@ -412,6 +425,7 @@ class WganCriticPage(NotebookPage):
 
     def _show_trained(self, result) -> None:
         self.trained, self.trained_key = result, self._pending_key
+        self._gp_field = result(grid_points()[1])  # once per result, not per drag event
         self.progress.visible = False
         self.status.object = ""
         with hold(self._doc):
@@ -462,8 +476,9 @@ class WganCriticPage(NotebookPage):
             self.gp_fig.update(None, view.X, view.Y, None, "WGAN-GP critic: training…")
             self.readouts.rows = self._rows()
             return
-        _, Z = grid_points()
-        field = self.trained(Z)
+        # the image is sent only when a new result arrived (a drag moves the points only)
+        field = self._gp_field if self._gp_field is not self._gp_drawn else None
+        self._gp_drawn = self._gp_field
         fresh = self._trained_fresh() and tuple(self.offset) == self.trained_key[1]
         title = f"WGAN-GP critic, λ = {self.trained.lam:g}"
         if not fresh:
