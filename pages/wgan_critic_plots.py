@@ -86,6 +86,7 @@ class FieldLayers:
         )  # fmt: skip
         r.level = "underlay"
         self.real = ColumnDataSource({"x": [], "y": []})
+        self._real_drawn = None
         self.fake = ColumnDataSource({"x": [], "y": []})
         self.arrows = ColumnDataSource({"x0": [], "y0": [], "x1": [], "y1": []})
         edge = "#ffffff" if not dark else "#111111"
@@ -121,7 +122,9 @@ class FieldLayers:
     def update(self, field: np.ndarray | None, X, Y, arrows: np.ndarray | None) -> None:
         if field is not None:
             self.image.data = {"image": [_f32(field.reshape(GRID, GRID))]}
-        self.real.data = {"x": _f32(X[:, 0]), "y": _f32(X[:, 1])}
+        if X is not self._real_drawn:  # the real cloud changes with the preset only
+            self.real.data = {"x": _f32(X[:, 0]), "y": _f32(X[:, 1])}
+            self._real_drawn = X
         self.fake.data = {"x": _f32(Y[:, 0]), "y": _f32(Y[:, 1])}
         self.arrows.data = (
             arrow_ends(Y, arrows)
