@@ -518,6 +518,11 @@ class WganCriticPage(NotebookPage):
         slopes = np.linalg.norm(t.gradient(np.vstack([X, Y])), axis=1)
         rows += [
             readout("gp", f"WGAN-GP estimate of W₁, λ = {t.lam:g}{note}", fmt(t.estimate)),
+            readout(
+                "gpgap",
+                "WGAN-GP estimate − exact W₁",
+                fmt(t.estimate - c.w1) if fresh else "(after retraining)",
+            ),
             readout("gpl", "WGAN-GP final loss", fmt(float(t.losses[-1]))),
             readout("gps", "WGAN-GP |∇f| at the points, min", fmt(float(slopes.min()))),
             readout("gpm", "WGAN-GP |∇f| at the points, max", fmt(float(slopes.max()))),

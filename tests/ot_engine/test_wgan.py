@@ -230,3 +230,12 @@ def test_coincident_clouds_give_a_zero_critic():
     assert c.converged and c.w1 == pytest.approx(0.0, abs=1e-12)
     _, grad = c.value_and_gradient(X)
     assert np.isfinite(grad).all()
+
+
+def test_discriminator_bound_quoted_in_the_prose():
+    """D(y_j) <= m exp(-delta_j^2 / (2 h^2)), delta_j the distance to the nearest real point."""
+    X, Y = _clouds(2, n=25, shift=(2.5, 0.0))
+    for h in (0.2, 0.4, 0.8):
+        js = js_discriminator(X, Y, h, Y)
+        delta = np.sqrt(((Y[:, None, :] - X[None, :, :]) ** 2).sum(-1)).min(axis=1)
+        assert (js.D <= len(Y) * np.exp(-(delta**2) / (2 * h * h)) * (1 + 1e-12)).all()

@@ -53,6 +53,7 @@ def independent(preset, offset, h):
 
 
 def test_page_builds_without_a_server():
+    page.WganCriticPage(embed=True).__panel__()
     view = page.WganCriticPage.create()
     view.__panel__()
     assert view.model.offset == (1.5, 0.5) and view.model.lam == 10.0
@@ -83,6 +84,9 @@ def test_trained_critic_is_the_engines_and_its_estimate_is_shown():
     direct = train_gp_critic(X, B + np.array([1.5, 0.5]), 100.0, steps=page.STEPS, seed=3)
     values = shown(view)
     assert values["gp"] == page.fmt(direct.estimate)
+    X, Y = page.make_clouds("gaussians")[0], B + np.array([1.5, 0.5])
+    w1 = ot.emd2(np.full(40, 1 / 40), np.full(40, 1 / 40), ot.dist(X, Y, metric="euclidean"))
+    assert float(values["gpgap"]) == pytest.approx(direct.estimate - w1, rel=1e-5)
     # a strong penalty: close to the exact W1
     assert float(values["gp"]) == pytest.approx(float(values["w1"]), rel=0.1)
 
