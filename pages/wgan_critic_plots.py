@@ -227,7 +227,7 @@ class NormFigure:
 
     def __init__(self, dark: bool) -> None:
         fig = figure(
-            title="Size of the generator's gradient vs distance",
+            title="Gradient size vs distance",
             height=380,
             width=400,
             sizing_mode="scale_width",
@@ -235,7 +235,7 @@ class NormFigure:
             toolbar_location=None,
             y_axis_type="log",
             x_axis_label="distance between the clouds' centres",
-            y_axis_label="|gradient| (log scale)",
+            y_axis_label="|gradient|, log scale",
             y_range=Range1d(1e-12, 3.0),
             name="wgan_norms",
         )
