@@ -416,7 +416,6 @@ class WganCriticPage(NotebookPage):
 
     def _request_training(self) -> None:
         self._pending_key = self.model.train_key
-        self.problem = None
         self._job.submit(self.model.train_job())
         if self._job.busy:
             self.progress.param.update(object=_progress_html(0), visible=True)
