@@ -291,6 +291,7 @@ class WganCriticPage(NotebookPage):
         self.trained_key: tuple | None = None
         self._gp_field: np.ndarray | None = None
         self._gp_drawn: np.ndarray | None = None
+        self._syncing = False
         self._pending_key: tuple | None = None
         self._job = workers.Job(
             self._show_trained,
@@ -398,13 +399,19 @@ class WganCriticPage(NotebookPage):
         self.seed_button.label = _seed_label(self.model.seed)
 
     def _on_slider(self, *_events) -> None:
+        if self._syncing:
+            return
         self.model.offset = (float(self.x_slider.value), float(self.y_slider.value))
 
     def _on_offset(self, *_events) -> None:
         m = self.model
         self.offset = tuple(m.offset)
         with hold(self._doc):
-            self.x_slider.value, self.y_slider.value = m.offset
+            self._syncing = True  # the sliders follow the model; they must not write it back
+            try:
+                self.x_slider.value, self.y_slider.value = m.offset
+            finally:
+                self._syncing = False
             self._refresh(curve=True)
         self._request_training()
 
@@ -481,7 +488,7 @@ class WganCriticPage(NotebookPage):
         fresh = self._trained_fresh() and tuple(self.offset) == self.trained_key[1]
         title = f"WGAN-GP critic, λ = {self.trained.lam:g}"
         if not fresh:
-            title += " (previous position: retraining)"
+            title += " (trained for the previous position)"
         self.gp_fig.update(field, view.X, view.Y, self.trained.gradient(view.Y), title)
         self.readouts.rows = self._rows()
 

@@ -210,3 +210,13 @@ def test_takehome_is_text_and_names_the_view():
     th = view.takehome()
     assert "preset, offset, h, lam, seed = 'ring'" in th.code
     assert "ot.emd(a, b, C, log=True)" in th.code
+
+
+def test_sliders_and_model_stay_in_step():
+    view = page.WganCriticPage(embed=False)
+    view.model.offset = (-2.0, 3.0)
+    assert (view.x_slider.value, view.y_slider.value) == (-2.0, 3.0)
+    assert view.model.offset == (-2.0, 3.0)
+    view.y_slider.value = 1.0
+    assert view.model.offset == (-2.0, 1.0)
+    assert shown(view)["dist"] == page.fmt(math.dist((-2.0, 1.0), page.REAL_CENTRE))
