@@ -35,7 +35,9 @@ Layout (geometry / problem / solver):
   :func:`sample_palette` (colours); :func:`map_to_target`, :func:`barycentric_map` (domain
   adaptation); :func:`diagram_distance`, :func:`sublevel_diagram`, :func:`check_diagram`
   (persistence diagrams); :func:`flow_matching_run`, :func:`minibatch_ot_pairing`,
-  :func:`fit_velocity`, :func:`euler`, :func:`crossing_pairs` (flow matching)
+  :func:`fit_velocity`, :func:`euler`, :func:`crossing_pairs` (flow matching);
+  :func:`w1_critic`, :func:`js_discriminator`, :func:`gp_critic_loss`,
+  :func:`train_gp_critic` (the WGAN critic)
 """
 
 from .barycenter import (
@@ -128,6 +130,15 @@ from .sliced import (
 )
 from .unbalanced import PartialResult, UnbalancedResult, partial_transport, sinkhorn_unbalanced
 from .validation import MAX_SIZE, InvalidInput
+from .wgan import (
+    GPCritic,
+    JSDiscriminator,
+    W1Critic,
+    gp_critic_loss,
+    js_discriminator,
+    train_gp_critic,
+    w1_critic,
+)
 
 __all__ = [
     "MAX_SIZE",
@@ -142,11 +153,13 @@ __all__ = [
     "ExactResult",
     "FlowGrid",
     "FlowRun",
+    "GPCritic",
     "GaussianBarycenter",
     "GaussianFlow",
     "GromovResult",
     "GromovStarts",
     "InvalidInput",
+    "JSDiscriminator",
     "KantorovichDuals",
     "MaxSlicedResult",
     "McCann2D",
@@ -161,6 +174,7 @@ __all__ = [
     "SlicedResult",
     "UnbalancedResult",
     "VelocityFit",
+    "W1Critic",
     "W2Check",
     "barycenter_1d",
     "barycenter_objective_1d",
@@ -197,11 +211,13 @@ __all__ = [
     "gaussian_flow_grid",
     "gaussian_map_matrix",
     "gaussian_w2",
+    "gp_critic_loss",
     "gromov_multistart",
     "gromov_wasserstein",
     "gw_objective",
     "hellinger",
     "js",
+    "js_discriminator",
     "kantorovich_critic_1d",
     "kantorovich_potentials",
     "kl",
@@ -229,9 +245,11 @@ __all__ = [
     "soft_c_transform",
     "sphere_directions",
     "sublevel_diagram",
+    "train_gp_critic",
     "transport_1d",
     "tv",
     "uniform_grid",
+    "w1_critic",
     "w2_lp",
     "wasserstein_1d",
 ]

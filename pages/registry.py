@@ -170,6 +170,13 @@ PAGES: tuple[PageInfo, ...] = (
         "pages.persistence_diagrams:PersistencePage",
     ),
     PageInfo(
+        "wgan_critic",
+        "WGAN critics",
+        "Drag a fake cloud away: the W₁ critic keeps pointing home while JS goes flat.",
+        4,
+        "pages.wgan_critic:WganCriticPage",
+    ),
+    PageInfo(
         "flow_matching",
         "Flow matching",
         "Pair noise with data by transport: straight paths, fewer steps to the target.",
