@@ -576,7 +576,7 @@ class BarycenterPage(NotebookPage):
             ks = (1,) if count == 2 else range(count)
             self.sliders[count] = [
                 pn.widgets.FloatSlider(
-                    name=f"weight of μ{k + 1}" + (" (μ₁ takes the rest)" if count == 2 else ""),
+                    label=f"weight of μ{k + 1}" + (" (μ₁ takes the rest)" if count == 2 else ""),
                     start=0.0,
                     end=1.0,
                     step=0.01,
