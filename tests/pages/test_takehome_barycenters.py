@@ -2,8 +2,8 @@
 
 Three notebooks (the default view on the line, a grid view, a Gaussian view), executed with
 nbclient on a local ipykernel (matplotlib's Agg backend); their printed numbers are compared
-with the readouts the page shows. K = 4 Gaussians run as a notebook too; the K = 2 grid code
-runs in this process (no kernel start: cheap).
+with the readouts the page shows. The code of K = 4 Gaussians and of K = 2 shapes runs in this
+process (no kernel start: cheap) and prints the page's numbers too.
 """
 
 from __future__ import annotations
@@ -101,12 +101,12 @@ def _exec_cells(page, skip_plots: bool = True) -> str:
     return out.getvalue()
 
 
-def test_four_gaussians_notebook_prints_the_page_numbers():
+def test_four_gaussians_code_prints_the_page_numbers():
     page = bc.BarycenterPage(
         bc.BarycenterModel(view="gauss", gauss="sizes", k=4, w4=(0.1, 0.2, 0.3, 0.4)),
         embed=False,
     )
-    printed = _run(page)
+    printed = _exec_cells(page)
     rows = _rows(page)
     assert _num(r"objective of the Bures barycenter = (\S+)", printed) == rows["gobj"]
     assert _num(r"same mean, averaged covariance = (.+)\n", printed) == rows["geuc"]
