@@ -43,6 +43,7 @@ from ot_engine.barycenter import bures_w2_squared
 from pages import compat, query, shell, theme, workers
 from pages.barycenters_plots import (
     MEASURE_COLORS,
+    MEASURE_NAMES,
     GaussFigure,
     GridFigure,
     LineFigure,
@@ -574,9 +575,10 @@ class BarycenterPage(NotebookPage):
             key = f"w{count}"
             w = getattr(self.model, key)
             ks = (1,) if count == 2 else range(count)
+            rest = " (μ₁ takes the rest)"
             self.sliders[count] = [
                 pn.widgets.FloatSlider(
-                    label=f"weight of μ{k + 1}" + (" (μ₁ takes the rest)" if count == 2 else ""),
+                    label=f"weight of {MEASURE_NAMES[k]}" + (rest if count == 2 else ""),
                     start=0.0,
                     end=1.0,
                     step=0.01,
@@ -836,7 +838,7 @@ class BarycenterPage(NotebookPage):
         }
         self.count_control = pn.widgets.RadioButtonGroup.from_param(
             m.param.k,
-            options={f"{k} measures": k for k in COUNTS},
+            options={f"K = {k}": k for k in COUNTS},
             name="How many measures",
             **wide,
         )

@@ -293,6 +293,7 @@ class GridFigure:
             text_color="white",
         )
         self.figure = fig
+        self.size = size
         self.count = 0
 
     def _layout(self, count: int) -> None:
@@ -302,8 +303,11 @@ class GridFigure:
         height, width = rows * n + (rows - 1) * TILE_GAP, cols * n + (cols - 1) * TILE_GAP
         side = max(height, width)
         fig = self.figure
+        # a single row (K = 2) gets a flatter figure, not empty bands above and below
+        band = (side - height) / 2 if rows > 1 else 0.0
+        fig.height = self.size if rows > 1 else round(self.size * height / width)
         fig.x_range.update(start=-(side - width) / 2, end=width + (side - width) / 2)
-        fig.y_range.update(start=-(side - height) / 2, end=height + (side - height) / 2)
+        fig.y_range.update(start=-band, end=height + band)
         names = [*MEASURE_NAMES[:count], "barycenter"]
         self.labels.data = {
             "x": [col * step + 2 for _, col in places],
