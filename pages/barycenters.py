@@ -596,9 +596,19 @@ class BarycenterPage(NotebookPage):
     def _on_slider(self, count: int, k: int, event) -> None:
         key = f"w{count}"
         w = getattr(self.model, key)
-        if abs(float(event.new) - w[k]) < 5e-4:  # the page itself moved it
+        try:
+            value = float(event.new)
+        except (TypeError, ValueError):
+            value = math.nan
+        if not math.isfinite(value):  # only a forged message sends this: put the slider back
+            self.status.object = (
+                "A weight slider sent a value that is not a number; the last weights are kept."
+            )
+            event.obj.value = float(w[k])
             return
-        setattr(self.model, key, tuple(linked_weights(w, k, event.new).tolist()))
+        if abs(value - w[k]) < 5e-4:  # the page itself moved it
+            return
+        setattr(self.model, key, tuple(linked_weights(w, k, value).tolist()))
 
     def _sync_sliders(self) -> None:
         count = self.model.count

@@ -208,3 +208,15 @@ def test_hostile_new_keys_are_refused_with_a_notice(query, key):
     values, notices = parse_query(query, bc.QUERY_KEYS)
     assert values == {}
     assert len(notices) == 1 and f"'{key}'" in notices[0]
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), 5.0, -1.0])
+def test_a_forged_slider_value_keeps_valid_weights(bad):
+    page = _page(view="gauss", k=4, w4=(0.1, 0.2, 0.3, 0.4))
+    page.sliders[4][0].value = bad
+    w = np.array(page.model.w4)
+    assert np.isfinite(w).all() and w.min() >= 0 and abs(w.sum() - 1) < 1e-12
+    assert [s.value for s in page.sliders[4]] == list(page.model.w4)
+    if not np.isfinite(bad):
+        assert page.model.w4 == (0.1, 0.2, 0.3, 0.4) and "kept" in page.status.object
+    assert _rows(page)["gpot"] != "nan"
