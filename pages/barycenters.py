@@ -608,6 +608,8 @@ class BarycenterPage(NotebookPage):
             return
         if abs(value - w[k]) < 5e-4:  # the page itself moved it
             return
+        if self.status.object.startswith("A weight slider"):  # a valid value: the note goes
+            self.status.object = ""
         setattr(self.model, key, tuple(linked_weights(w, k, value).tolist()))
 
     def _sync_sliders(self) -> None:

@@ -220,3 +220,11 @@ def test_a_forged_slider_value_keeps_valid_weights(bad):
     if not np.isfinite(bad):
         assert page.model.w4 == (0.1, 0.2, 0.3, 0.4) and "kept" in page.status.object
     assert _rows(page)["gpot"] != "nan"
+
+
+def test_the_forged_value_message_goes_with_the_next_valid_move():
+    page = _page(view="gauss", k=2)
+    page.sliders[2][0].value = float("nan")
+    assert "not a number" in page.status.object
+    page.sliders[2][0].value = 0.25
+    assert page.status.object == "" and page.model.w2 == (0.75, 0.25)
