@@ -1,16 +1,20 @@
-"""Barycenters: averages of three measures that respect geometry.
+"""Barycenters: averages of two to four measures that respect geometry.
 
-One weight triangle (key ``w``) drives three views (key ``view``):
+Weights drive three views (key ``view``); the grid and Gaussian views take K = 2, 3 or 4
+measures (key ``k``, default 3), the line view three. K = 3 weights are a point in a triangle
+(key ``w``), K = 2 one slider (key ``w2``), K = 4 four linked sliders (key ``w4``: moving one
+rescales the others to keep the sum one, so every weight vector is reachable by keyboard,
+touch or mouse):
 
 - ``line``: three draggable histograms on [0, 1]; their exact W2 barycenter (quantile
   functions averaged, :func:`ot_engine.barycenter_1d`) beside their Euclidean average, and
   the barycenter's objective against neighbours (shifted, stretched, other weights, the
   Euclidean average): every neighbour costs more. Instant (well under a millisecond).
-- ``grid``: three shapes on a 64 x 64 grid and their entropic barycenter
+- ``grid``: K shapes on a 64 x 64 grid and their entropic barycenter
   (:func:`ot_engine.convolutional_barycenter_2d`), solved off the event path
   (:mod:`pages.workers`), warm-started from the last result, with progress; the last finished
   result stays on screen.
-- ``gauss``: three Gaussians and their Bures barycenter (fixed point), checked live against
+- ``gauss``: K Gaussians and their Bures barycenter (fixed point), checked live against
   POT's ``bures_wasserstein_barycenter``.
 
 Each view's figures are built the first time it is shown (page construction stays light).
@@ -39,10 +43,12 @@ from ot_engine.barycenter import bures_w2_squared
 from pages import compat, query, shell, theme, workers
 from pages.barycenters_plots import (
     MEASURE_COLORS,
+    MEASURE_NAMES,
     GaussFigure,
     GridFigure,
     LineFigure,
     WeightTriangle,
+    linked_weights,
     round_weights,
     weights_text,
 )
@@ -68,6 +74,10 @@ GRID_BUDGET = 8.0
 #: The grid solve waits for the weights to rest this long (ms); warm starts keep it short.
 GRID_DELAY_MS = 40
 DEFAULT_W = (0.333, 0.333, 0.334)
+DEFAULT_W2 = (0.5, 0.5)
+DEFAULT_W4 = (0.25, 0.25, 0.25, 0.25)
+#: How many measures the grid and Gaussian views can average.
+COUNTS = (2, 3, 4)
 
 
 # --- presets -------------------------------------------------------------------------------
@@ -113,12 +123,15 @@ LINE_PRESETS = {
 }
 
 
-def grid_shapes(name: str, n: int = N_GRID) -> np.ndarray:
-    """Three shapes on the n x n grid of [0, 1]^2 (indexed [y, x]), each of mass one.
+def grid_shapes(name: str, n: int = N_GRID, k: int = 3) -> np.ndarray:
+    """The first k (2 to 4) shapes of a preset on the n x n grid of [0, 1]^2 (indexed [y, x]),
+    each of mass one.
 
     >>> A = grid_shapes("disk_diamond_ring", 16)
     >>> A.shape, np.round(A.sum(axis=(1, 2)), 12).tolist()
     ((3, 16, 16), [1.0, 1.0, 1.0])
+    >>> grid_shapes("blobs", 16, 4).shape
+    (4, 16, 16)
     """
     t = np.linspace(0.0, 1.0, n)
     X, Y = np.meshgrid(t, t)
@@ -129,12 +142,14 @@ def grid_shapes(name: str, n: int = N_GRID) -> np.ndarray:
             r2 < 0.09,
             np.abs(X - 0.5) + np.abs(Y - 0.5) < 0.22,
             (r2 < 0.12) & (r2 > 0.06),
+            np.maximum(np.abs(X - 0.5), np.abs(Y - 0.5)) < 0.18,
         )
     elif name == "blobs":
         shapes = (
             _bump(X, 0.25, 0.06) * _bump(Y, 0.25, 0.06),
             _bump(X, 0.75, 0.1) * _bump(Y, 0.3, 0.04),
             _bump(X, 0.5, 0.04) * _bump(Y, 0.75, 0.1),
+            _bump(X, 0.8, 0.07) * _bump(Y, 0.8, 0.03),
         )
     else:  # "bar_cross_l"
         shapes = (
@@ -144,15 +159,16 @@ def grid_shapes(name: str, n: int = N_GRID) -> np.ndarray:
             & (np.abs(Y - 0.5) < 0.25),
             ((np.abs(X - 0.3) < 0.06) & (np.abs(Y - 0.5) < 0.25))
             | ((np.abs(Y - 0.3) < 0.06) & (X > 0.24) & (X < 0.7)),
+            (np.abs(X - 0.6) < 0.06) & (np.abs(Y - 0.5) < 0.3),
         )
-    A = np.stack([np.asarray(s, dtype=np.float64) for s in shapes])
+    A = np.stack([np.asarray(s, dtype=np.float64) for s in shapes[:k]])
     return A / A.sum(axis=(1, 2), keepdims=True)
 
 
 SHAPE_PRESETS = {
-    "disk, diamond, ring": "disk_diamond_ring",
-    "three blobs": "blobs",
-    "bar, cross, L": "bar_cross_l",
+    "disk, diamond, ring, square": "disk_diamond_ring",
+    "blobs": "blobs",
+    "bar, cross, L, upright bar": "bar_cross_l",
 }
 
 
@@ -163,66 +179,74 @@ def _cov(sx: float, sy: float, degrees: float) -> np.ndarray:
 
 
 GAUSS_PRESETS = {
-    "same shape, three angles": "turned",
-    "round, wide, tall": "sizes",
+    "same shape, turned": "turned",
+    "round, wide, tall, big": "sizes",
     "apart, all different": "apart",
 }
 
 
-def gauss_preset(name: str) -> tuple[np.ndarray, np.ndarray]:
-    """Means (3, 2) and covariances (3, 2, 2) of three Gaussians.
+def gauss_preset(name: str, k: int = 3) -> tuple[np.ndarray, np.ndarray]:
+    """Means (k, 2) and covariances (k, 2, 2) of the first k (2 to 4) Gaussians of a preset.
 
     >>> m, S = gauss_preset("sizes"); m.shape, S.shape
     ((3, 2), (3, 2, 2))
+    >>> gauss_preset("apart", 4)[1].shape
+    (4, 2, 2)
     """
     if name == "turned":
-        means = [[-1.2, -0.8], [1.2, -0.8], [0.0, 1.2]]
-        covs = [_cov(0.9, 0.2, 0), _cov(0.9, 0.2, 60), _cov(0.9, 0.2, 120)]
+        means = [[-1.2, -0.8], [1.2, -0.8], [0.0, 1.2], [0.0, -2.2]]
+        covs = [_cov(0.9, 0.2, 0), _cov(0.9, 0.2, 60), _cov(0.9, 0.2, 120), _cov(0.9, 0.2, 30)]
     elif name == "sizes":
-        means = [[-1.0, -0.6], [1.0, -0.6], [0.0, 1.0]]
-        covs = [_cov(0.3, 0.3, 0), _cov(1.0, 0.15, 0), _cov(0.15, 0.9, 0)]
+        means = [[-1.0, -0.6], [1.0, -0.6], [0.0, 1.0], [0.0, -2.0]]
+        covs = [_cov(0.3, 0.3, 0), _cov(1.0, 0.15, 0), _cov(0.15, 0.9, 0), _cov(0.5, 0.5, 0)]
     else:  # "apart"
-        means = [[-1.5, -1.2], [1.6, -0.4], [-0.2, 1.6]]
-        covs = [_cov(0.6, 0.2, 30), _cov(0.3, 0.3, 0), _cov(0.8, 0.35, -45)]
-    return np.array(means, dtype=np.float64), np.array(covs)
+        means = [[-1.5, -1.2], [1.6, -0.4], [-0.2, 1.6], [1.8, 1.8]]
+        covs = [_cov(0.6, 0.2, 30), _cov(0.3, 0.3, 0), _cov(0.8, 0.35, -45), _cov(0.4, 0.15, 60)]
+    return np.array(means[:k], dtype=np.float64), np.array(covs[:k])
 
 
 # --- the model ------------------------------------------------------------------------------
 
 
-def parse_weights(raw: str) -> tuple[float, ...]:
-    """The ``w`` query value: three non-negative finite numbers, not all zero (rescaled to sum
-    to one and rounded as the page keeps them; :func:`weight_notices` says so).
+def parse_weights(raw: str, count: int = 3) -> tuple[float, ...]:
+    """A weights query value (``w``, ``w2``, ``w4``): ``count`` non-negative finite numbers,
+    not all zero (rescaled to sum to one and rounded as the page keeps them;
+    :func:`weight_notices` says so).
 
     >>> parse_weights("1,1,2")
     (0.25, 0.25, 0.5)
+    >>> parse_weights("1,3", 2), parse_weights("1,1,1,1", 4)
+    ((0.25, 0.75), (0.25, 0.25, 0.25, 0.25))
     """
-    values = np.asarray(query.float_list(3, 3, 0.0, 1e6)(raw))
+    values = np.asarray(query.float_list(count, count, 0.0, 1e6)(raw))
     if values.sum() <= 0:
         raise ValueError("the weights are all zero")
     return tuple(round_weights(values / values.sum()).tolist())
 
 
-def weight_notices(raw: str | None) -> list[str]:
+def weight_notices(raw: str | None, count: int = 3, key: str = "w") -> list[str]:
     """What the page says when a link's weights did not sum to one.
 
     >>> weight_notices("1,1,2")
     ["The link's weights summed to 4; they were rescaled to sum to one (0.25, 0.25, 0.5)."]
-    >>> weight_notices("0.2,0.3,0.5"), weight_notices("x")
-    ([], [])
+    >>> weight_notices("0.2,0.3,0.5"), weight_notices("x"), weight_notices("1,1,1", 2)
+    ([], [], [])
+    >>> weight_notices("1,1", 2, "w2")
+    ["The link's weights 'w2' summed to 2; they were rescaled to sum to one (0.5, 0.5)."]
     """
     if raw is None:
         return []
     try:
-        values = np.asarray(query.float_list(3, 3, 0.0, 1e6)(raw))
+        values = np.asarray(query.float_list(count, count, 0.0, 1e6)(raw))
     except ValueError:
         return []
     total = float(values.sum())
     if total <= 0 or abs(total - 1.0) <= 1e-3:
         return []
-    w = parse_weights(raw)
+    w = parse_weights(raw, count)
+    name = "" if key == "w" else f" '{key}'"
     return [
-        f"The link's weights summed to {total:g}; they were rescaled to sum to one "
+        f"The link's weights{name} summed to {total:g}; they were rescaled to sum to one "
         f"({', '.join(f'{v:g}' for v in w)})."
     ]
 
@@ -231,7 +255,10 @@ class BarycenterModel(param.Parameterized):
     """What a link can carry: the view, the weights, each view's inputs."""
 
     view = param.Selector(default="line", objects=list(VIEWS.values()), label="View")
+    k = param.Selector(default=3, objects=list(COUNTS), label="Measures")
     w = param.Tuple(default=DEFAULT_W, length=3, label="Weights")
+    w2 = param.Tuple(default=DEFAULT_W2, length=2, label="Weights of two")
+    w4 = param.Tuple(default=DEFAULT_W4, length=4, label="Weights of four")
     line_preset = param.Selector(default="bumps", objects=list(LINE_PRESETS.values()))
     h1 = param.Array(default=None)
     h2 = param.Array(default=None)
@@ -263,8 +290,17 @@ class BarycenterModel(param.Parameterized):
             self.param.update(h1=h1, h2=h2, h3=h3)
 
     @property
+    def count(self) -> int:
+        """How many measures the current view averages (the line view: three)."""
+        return 3 if self.view == "line" else int(self.k)
+
+    @property
+    def weight_tuple(self) -> tuple[float, ...]:
+        return {2: self.w2, 3: self.w, 4: self.w4}[self.count]
+
+    @property
     def weights(self) -> np.ndarray:
-        return np.asarray(self.w, dtype=np.float64)
+        return np.asarray(self.weight_tuple, dtype=np.float64)
 
     @property
     def hists(self) -> np.ndarray:
@@ -274,7 +310,7 @@ class BarycenterModel(param.Parameterized):
         return line_summary(self.hists, self.weights)
 
     def gauss_summary(self) -> GaussSummary:
-        return gauss_summary(*gauss_preset(self.gauss), self.weights)
+        return gauss_summary(*gauss_preset(self.gauss, self.count), self.weights)
 
 
 @dataclass(frozen=True)
@@ -390,9 +426,16 @@ def _parse_bars(raw: str) -> np.ndarray:
     return fit_heights(parse_heights(raw), N_LINE)
 
 
+def _format_weights(w) -> str:
+    return ",".join(f"{v:g}" for v in w)
+
+
 QUERY_KEYS = (
     query.QueryKey("view", "view", query.choice(*VIEWS.values())),
-    query.QueryKey("w", "w", parse_weights, lambda w: ",".join(f"{v:g}" for v in w)),
+    query.QueryKey("k", "k", query.int_in(2, 4), str),
+    query.QueryKey("w", "w", parse_weights, _format_weights),
+    query.QueryKey("w2", "w2", partial(parse_weights, count=2), _format_weights),
+    query.QueryKey("w4", "w4", partial(parse_weights, count=4), _format_weights),
     query.QueryKey("preset", "line_preset", query.choice(*LINE_PRESETS.values())),
     query.QueryKey("h1", "h1", _parse_bars, query.format_list),
     query.QueryKey("h2", "h2", _parse_bars, query.format_list),
@@ -412,7 +455,7 @@ class BarycenterPage(NotebookPage):
     slug = SLUG
     model_class = BarycenterModel
     query_keys = QUERY_KEYS
-    figure_label = "Barycenters: three measures, their weights and their Wasserstein average"
+    figure_label = "Barycenters: two to four measures, their weights and their Wasserstein average"
 
     def __init__(self, model: BarycenterModel | None = None, **params):
         super().__init__(model, **params)
@@ -420,7 +463,7 @@ class BarycenterPage(NotebookPage):
         self.dark = shell.is_dark()
         self.triangle = WeightTriangle(m.w, self._on_triangle, size=240)
         self.weights_note = pn.pane.HTML(
-            weights_text(m.w), margin=(0, 10), styles={"font-size": "1rem"}
+            weights_text(m.weight_tuple), margin=(0, 10), styles={"font-size": "1rem"}
         )
         self.readouts = ReadoutTable(
             columns=[["bary-value", "value"]],
@@ -466,19 +509,17 @@ class BarycenterPage(NotebookPage):
             sizing_mode="stretch_width",
             min_height=40,
         )
-        self.picker = pn.Column(
-            pn.pane.Bokeh(self.triangle.figure, sizing_mode="fixed"),
-            live,
-            width=250,
-            sizing_mode="fixed",
-        )
+        self.triangle_pane = pn.pane.Bokeh(self.triangle.figure, sizing_mode="fixed")
+        #: K = 2 and K = 4 weight sliders, built the first time they are shown.
+        self.sliders: dict[int, list[pn.widgets.FloatSlider]] = {}
+        self.picker = pn.Column(self.triangle_pane, live, width=250, sizing_mode="fixed")
         self._build_controls()
         self._show_view(solve=False)
         # The first grid solve starts once the browser has the page (at once without a
         # server): its progress and result then patch a document the browser already holds.
         pn.state.onload(self._first_solve)
         m.param.watch(self._on_view, ["view"])
-        m.param.watch(self._on_weights, ["w"])
+        m.param.watch(self._on_weights, ["w", "w2", "w4", "k"])
         m.param.watch(self._on_hists, ["h1", "h2", "h3"])
         m.param.watch(lambda *_e: self._request_grid(), ["shapes", "reg"])
         m.param.watch(lambda *_e: self._paint(), ["gauss"])
@@ -527,11 +568,73 @@ class BarycenterPage(NotebookPage):
         self.gauss_fig = GaussFigure(340)
         return [pn.pane.Bokeh(self.gauss_fig.figure, sizing_mode="fixed")]
 
+    def _weight_sliders(self, count: int) -> list[pn.widgets.FloatSlider]:
+        """One slider per measure (K = 4, linked: moving one rescales the others), or for
+        K = 2 one slider for the weight of μ₂ (μ₁ takes the rest)."""
+        if count not in self.sliders:
+            key = f"w{count}"
+            w = getattr(self.model, key)
+            ks = (1,) if count == 2 else range(count)
+            rest = " (μ₁ takes the rest)"
+            self.sliders[count] = [
+                pn.widgets.FloatSlider(
+                    label=f"weight of {MEASURE_NAMES[k]}" + (rest if count == 2 else ""),
+                    start=0.0,
+                    end=1.0,
+                    step=0.01,
+                    value=float(w[k]),
+                    format="0.00",
+                    width=230,
+                    margin=(4, 10),
+                )
+                for k in ks
+            ]
+            for slider, k in zip(self.sliders[count], ks, strict=True):
+                slider.param.watch(partial(self._on_slider, count, k), ["value"])
+        return self.sliders[count]
+
+    def _on_slider(self, count: int, k: int, event) -> None:
+        key = f"w{count}"
+        w = getattr(self.model, key)
+        try:
+            value = float(event.new)
+        except (TypeError, ValueError):
+            value = math.nan
+        if not math.isfinite(value):  # only a forged message sends this: put the slider back
+            self.status.object = (
+                "A weight slider sent a value that is not a number; the last weights are kept."
+            )
+            event.obj.value = float(w[k])
+            return
+        if abs(value - w[k]) < 5e-4:  # the page itself moved it
+            return
+        if self.status.object.startswith("A weight slider"):  # a valid value: the note goes
+            self.status.object = ""
+        setattr(self.model, key, tuple(linked_weights(w, k, value).tolist()))
+
+    def _sync_sliders(self) -> None:
+        count = self.model.count
+        if count in self.sliders:
+            w = getattr(self.model, f"w{count}")
+            ks = (1,) if count == 2 else range(count)
+            for slider, k in zip(self.sliders[count], ks, strict=True):
+                if abs(slider.value - w[k]) >= 5e-4:
+                    slider.value = float(w[k])
+
+    def _show_picker(self) -> None:
+        count = self.model.count
+        top = [self.triangle_pane] if count == 3 else self._weight_sliders(count)
+        self.picker.objects = [*top, self.picker.objects[-1]]
+        self._sync_sliders()
+        self.weights_note.object = weights_text(self.model.weight_tuple)
+
     def _show_view(self, solve: bool = True) -> None:
         view = self.model.view
+        self._show_picker()
         self.row.objects = [self.picker, *self._section(view)]
         for name, widget in self.view_controls.items():
             widget.visible = name == view
+        self.count_control.visible = view != "line"
         if view == "grid" and solve:
             self._request_grid()
         self._paint()
@@ -553,10 +656,14 @@ class BarycenterPage(NotebookPage):
         finally:
             self._from_triangle = False
 
-    def _on_weights(self, *_e) -> None:
-        if not self._from_triangle:  # a link or a test: move the point
+    def _on_weights(self, *events) -> None:
+        names = {e.name for e in events}
+        if "w" in names and not self._from_triangle:  # a link or a test: move the point
             self.triangle.update(self.model.w)
-        self.weights_note.object = weights_text(self.model.w)
+        if "k" in names:
+            self._show_picker()
+        self._sync_sliders()
+        self.weights_note.object = weights_text(self.model.weight_tuple)
         if self.model.view == "grid":
             self._request_grid()
         self._paint()
@@ -598,18 +705,18 @@ class BarycenterPage(NotebookPage):
         if self.model.view != "grid":
             return
         m = self.model
-        key = (m.shapes, float(m.reg), tuple(m.w))
+        key = (m.shapes, float(m.reg), m.count, m.weight_tuple)
         if self.grid_key == key and self.grid_result is not None and not self._job.busy:
             return
         warm = None
-        if self.grid_result is not None and self.grid_key[:2] == key[:2]:
+        if self.grid_result is not None and self.grid_key[:3] == key[:3]:
             warm = self.grid_result.log_v
         self._grid_pending = key
         self._grid_error = ""
         self._job.submit(
             partial(
                 convolutional_barycenter_2d,
-                grid_shapes(m.shapes),
+                grid_shapes(m.shapes, N_GRID, m.count),
                 m.weights.copy(),
                 float(m.reg),
                 tol=GRID_TOL,
@@ -665,10 +772,11 @@ class BarycenterPage(NotebookPage):
 
     def _paint_grid(self) -> list[list[str]]:
         m = self.model
-        shapes = grid_shapes(m.shapes)
+        shapes = grid_shapes(m.shapes, N_GRID, m.count)
         r = self.grid_result
-        fresh = r is not None and self.grid_key == (m.shapes, float(m.reg), tuple(m.w))
-        same_shapes = r is not None and self.grid_key[:2] == (m.shapes, float(m.reg))
+        now = (m.shapes, float(m.reg), m.count)
+        fresh = r is not None and self.grid_key == (*now, m.weight_tuple)
+        same_shapes = r is not None and self.grid_key[:3] == now
         self.grid_fig.update(shapes, r.image if same_shapes else None)
         if not same_shapes:
             why = self._grid_error or "solving…"
@@ -677,7 +785,7 @@ class BarycenterPage(NotebookPage):
         shown = (
             ""
             if fresh
-            else " (for the weights " + ", ".join(f"{v:g}" for v in self.grid_key[2]) + ")"
+            else " (for the weights " + ", ".join(f"{v:g}" for v in self.grid_key[3]) + ")"
         )
         return [
             readout(
@@ -740,8 +848,15 @@ class BarycenterPage(NotebookPage):
                 m.param.gauss, options=GAUSS_PRESETS, name="Gaussians", **wide
             ),
         }
+        self.count_control = pn.widgets.RadioButtonGroup.from_param(
+            m.param.k,
+            options={f"K = {k}": k for k in COUNTS},
+            name="How many measures",
+            **wide,
+        )
         self.control_panel = pn.Column(
             pn.widgets.RadioButtonGroup.from_param(m.param.view, options=VIEWS, **wide),
+            self.count_control,
             *self.view_controls.values(),
             **wide,
         )
@@ -751,8 +866,10 @@ class BarycenterPage(NotebookPage):
 
     def figure(self) -> pn.viewable.Viewable:
         caption = pn.pane.Markdown(
-            "Drag the point in the triangle (or focus it and use the arrow keys): a corner puts "
-            "all the weight on one measure. On the line, drag the bars of μ₁, μ₂, μ₃.",
+            "Three measures: drag the point in the triangle (or focus it and use the arrow "
+            "keys); a corner puts all the weight on one measure. Two or four measures (grid and "
+            "Gaussians): move the sliders; the others rescale so the weights sum to one. On the "
+            "line, drag the bars of μ₁, μ₂, μ₃.",
             sizing_mode="stretch_width",
             styles={"color": theme.caption_color(self.dark), "font-size": "1rem"},
         )
@@ -771,6 +888,8 @@ class BarycenterPage(NotebookPage):
     @classmethod
     def link_notices(cls, model: BarycenterModel, query: dict[str, str]) -> list[str]:
         notices = weight_notices(query.get("w"))
+        notices += weight_notices(query.get("w2"), 2, "w2")
+        notices += weight_notices(query.get("w4"), 4, "w4")
         for name in ("h1", "h2", "h3"):
             raw = query.get(name)
             if raw is None or len([v for v in raw.split(",") if v.strip()]) == N_LINE:

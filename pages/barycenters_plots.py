@@ -13,7 +13,7 @@ from pages import theme
 from pages.components.points import DraggablePoints
 
 #: One colour per input measure (Okabe-Ito), the barycenter in the plan colour.
-MEASURE_COLORS = (theme.SOURCE_COLOR, theme.TARGET_COLOR, "#CC79A7")
+MEASURE_COLORS = (theme.SOURCE_COLOR, theme.TARGET_COLOR, "#CC79A7", "#56B4E9")
 BARY_COLOR = theme.PLAN_COLOR
 #: Corners of the weight triangle: measure k sits at corner k.
 SQRT3_2 = math.sqrt(3.0) / 2.0
@@ -72,13 +72,48 @@ def point_from_weights(w) -> np.ndarray:
     return np.asarray(w, dtype=np.float64) @ CORNERS
 
 
-def weights_text(w, names=("μ₁", "μ₂", "μ₃")) -> str:
-    """The weights in words (the triangle's text readout).
+#: Names of the measures (subscript digits), as the readouts write them.
+MEASURE_NAMES = ("μ₁", "μ₂", "μ₃", "μ₄")
+
+
+def weights_text(w) -> str:
+    """The weights in words (the picker's text readout), one per measure.
 
     >>> weights_text([0.2, 0.3, 0.5])
     'weights: μ₁ 0.200, μ₂ 0.300, μ₃ 0.500'
+    >>> weights_text([0.25, 0.75])
+    'weights: μ₁ 0.250, μ₂ 0.750'
     """
+    names = MEASURE_NAMES[: len(w)]
     return "weights: " + ", ".join(f"{n} {v:.3f}" for n, v in zip(names, w, strict=True))
+
+
+def linked_weights(w, k: int, value: float) -> np.ndarray:
+    """Weights after slider ``k`` moved to ``value``: the others keep their proportions and
+    share what is left (equally if they were all zero), rounded as the page keeps them, the
+    rounding taken by the largest other weight so that slider ``k`` keeps its value.
+
+    >>> linked_weights([0.25, 0.25, 0.25, 0.25], 0, 0.4).tolist()
+    [0.4, 0.2, 0.2, 0.2]
+    >>> linked_weights([1.0, 0.0, 0.0, 0.0], 0, 0.7).tolist()
+    [0.7, 0.1, 0.1, 0.1]
+    >>> linked_weights([0.5, 0.5], 1, 0.123).tolist()
+    [0.877, 0.123]
+    """
+    w = np.asarray(w, dtype=np.float64).copy()
+    value = round(min(max(float(value), 0.0), 1.0), WEIGHT_DIGITS)
+    others = np.arange(w.size) != k
+    rest = float(w[others].sum())
+    if rest > 1e-12:
+        w[others] *= (1.0 - value) / rest
+    else:
+        w[others] = (1.0 - value) / (w.size - 1)
+    w[k] = value
+    w[others] = np.round(w[others], WEIGHT_DIGITS)
+    idx = np.flatnonzero(others)
+    big = idx[int(np.argmax(w[idx]))]
+    w[big] = round(w[big] + 1.0 - float(w.sum()), WEIGHT_DIGITS)
+    return w + 0.0
 
 
 class WeightTriangle:
@@ -119,7 +154,7 @@ class WeightTriangle:
             level="underlay",
         )
         fig.scatter(
-            CORNERS[:, 0].tolist(), CORNERS[:, 1].tolist(), size=12, color=list(MEASURE_COLORS)
+            CORNERS[:, 0].tolist(), CORNERS[:, 1].tolist(), size=12, color=list(MEASURE_COLORS[:3])
         )
         fig.text(
             [0.0, 1.0, 0.5],
@@ -128,7 +163,7 @@ class WeightTriangle:
             text_align="center",
             text_baseline="top",
             text_font_size="14px",
-            text_color=list(MEASURE_COLORS),
+            text_color=list(MEASURE_COLORS[:3]),
         )
         fig.y_range = Range1d(-0.12, SQRT3_2 + 0.16)
         fig.x_range = Range1d(-0.08, 1.08)
@@ -188,41 +223,50 @@ class LineFigure:
         self.mix.data = {"x": self.x, "y": mixture}
 
 
-#: The mosaic: 2 x 2 tiles of n x n pixels with a gap (inputs, then the barycenter).
+#: Tiles of the grid mosaic (inputs, then the barycenter), placed by K: (rows, columns) and
+#: each tile's (row from the top, column). K = 2 reads as a path, K = 4 has the barycenter in
+#: the middle of the four corners.
 TILE_GAP = 4
+MOSAIC_LAYOUTS = {
+    2: ((1, 3), ((0, 0), (0, 2), (0, 1))),
+    3: ((2, 2), ((1, 0), (1, 1), (0, 0), (0, 1))),
+    4: ((3, 3), ((2, 0), (2, 2), (0, 0), (0, 2), (1, 1))),
+}
 
 
 def mosaic(images: list[np.ndarray]) -> np.ndarray:
-    """Four n x n images in a 2 x 2 mosaic (row 0 at the bottom, as Bokeh draws), each scaled
-    to its own maximum (so a spread-out barycenter is as visible as a sharp input); gaps NaN.
+    """K input images and their barycenter (K + 1 images of n x n) as one mosaic laid out by
+    :data:`MOSAIC_LAYOUTS` (row 0 at the bottom, as Bokeh draws), each scaled to its own
+    maximum (so a spread-out barycenter is as visible as a sharp input); gaps NaN.
 
     >>> mosaic([np.ones((2, 2))] * 4).shape
     (8, 8)
+    >>> mosaic([np.ones((2, 2))] * 3).shape, mosaic([np.ones((2, 2))] * 5).shape
+    ((2, 14), (14, 14))
     """
     n = images[0].shape[0]
-    side = 2 * n + TILE_GAP
-    out = np.full((side, side), np.nan, dtype=np.float32)
-    # bottom left, bottom right, top left (inputs 1-3), top right (the barycenter)
-    places = ((n + TILE_GAP, 0), (n + TILE_GAP, n + TILE_GAP), (0, 0), (0, n + TILE_GAP))
+    (rows, cols), places = MOSAIC_LAYOUTS[len(images) - 1]
+    out = np.full(
+        (rows * n + (rows - 1) * TILE_GAP, cols * n + (cols - 1) * TILE_GAP), np.nan, np.float32
+    )
     for img, (row, col) in zip(images, places, strict=True):
         top = float(img.max())
-        tile = img / top if top > 0 else img
-        # images are indexed [y, x] from the top: flip so row 0 is drawn at the bottom
-        out[side - row - n : side - row, col : col + n] = tile[::-1]
-    return out
+        r, c = row * (n + TILE_GAP), col * (n + TILE_GAP)
+        out[r : r + n, c : c + n] = img / top if top > 0 else img
+    # images and the canvas are indexed [y, x] from the top: flip so row 0 is drawn at the bottom
+    return out[::-1]
 
 
 class GridFigure:
-    """The three shapes and their barycenter as ONE image glyph (a 2 x 2 mosaic)."""
+    """The K shapes and their barycenter as ONE image glyph (a mosaic, see :func:`mosaic`)."""
 
     def __init__(self, n: int, dark: bool, size: int) -> None:
-        side = 2 * n + TILE_GAP
         self.n = n
         fig = figure(
             width=size,
             height=size,
-            x_range=Range1d(0, side),
-            y_range=Range1d(0, side),
+            x_range=Range1d(0, 1),
+            y_range=Range1d(0, 1),
             tools="",
             toolbar_location=None,
             name="bary_grid",
@@ -234,23 +278,54 @@ class GridFigure:
         mapper = LinearColorMapper(
             palette="Viridis256", low=0.0, high=1.0, nan_color="#212529" if dark else "#ffffff"
         )
-        self.source = ColumnDataSource({"image": [np.zeros((side, side), np.float32)]})
-        fig.image("image", x=0, y=0, dw=side, dh=side, source=self.source, color_mapper=mapper)
-        half = n + TILE_GAP / 2
-        labels = ["μ₃", "barycenter", "μ₁", "μ₂"]
+        self.source = ColumnDataSource(
+            {"image": [np.zeros((1, 1), np.float32)], "dw": [1.0], "dh": [1.0]}
+        )
+        fig.image("image", x=0, y=0, dw="dw", dh="dh", source=self.source, color_mapper=mapper)
+        self.labels = ColumnDataSource({"x": [], "y": [], "text": []})
         fig.text(
-            [2, half + 2, 2, half + 2],
-            [side - 2, side - 2, half - 2 - TILE_GAP / 2, half - 2 - TILE_GAP / 2],
-            text=labels,
+            "x",
+            "y",
+            text="text",
+            source=self.labels,
             text_baseline="top",
             text_font_size="13px",
             text_color="white",
         )
         self.figure = fig
+        self.size = size
+        self.count = 0
+
+    def _layout(self, count: int) -> None:
+        """Ranges (square, the mosaic centred) and tile labels for ``count`` inputs."""
+        n, step = self.n, self.n + TILE_GAP
+        (rows, cols), places = MOSAIC_LAYOUTS[count]
+        height, width = rows * n + (rows - 1) * TILE_GAP, cols * n + (cols - 1) * TILE_GAP
+        side = max(height, width)
+        fig = self.figure
+        # a single row (K = 2) gets a flatter figure, not empty bands above and below
+        band = (side - height) / 2 if rows > 1 else 0.0
+        fig.height = self.size if rows > 1 else round(self.size * height / width)
+        fig.x_range.update(start=-(side - width) / 2, end=width + (side - width) / 2)
+        fig.y_range.update(start=-band, end=height + band)
+        names = [*MEASURE_NAMES[:count], "barycenter"]
+        self.labels.data = {
+            "x": [col * step + 2 for _, col in places],
+            "y": [height - row * step - 2 for row, _ in places],
+            "text": names,
+        }
+        self.count = count
 
     def update(self, shapes: np.ndarray, bary: np.ndarray | None) -> None:
+        if len(shapes) != self.count:
+            self._layout(len(shapes))
         tiles = [*shapes, bary if bary is not None else np.zeros_like(shapes[0])]
-        self.source.data = {"image": [mosaic(tiles)]}
+        image = mosaic(tiles)
+        self.source.data = {
+            "image": [image],
+            "dw": [float(image.shape[1])],
+            "dh": [float(image.shape[0])],
+        }
 
 
 def ellipse_points(mean, cov, scale: float = 2.0, k: int = 48) -> tuple[list, list]:

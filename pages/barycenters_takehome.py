@@ -80,7 +80,7 @@ import ot
 from scipy.special import logsumexp
 
 shapes, reg, w = {shapes!r}, {reg!r}, np.array({w!r})
-n = {n}
+n, k = {n}, len(w)  # grid side, number of shapes
 
 
 def _bump(x, centre, width):
@@ -89,7 +89,7 @@ def _bump(x, centre, width):
 
 {grid_shapes}
 
-A = grid_shapes(shapes, n)
+A = grid_shapes(shapes, n, k)
 t = np.linspace(0, 1, n)
 M = -((t[:, None] - t[None, :]) ** 2) / reg  # log of the 1-D kernel
 
@@ -130,11 +130,11 @@ _GRID_POT = """if reg >= 0.004:  # POT's plain variant (its small-value floor dr
 
 _GRID_PLOT = """import matplotlib.pyplot as plt
 
-fig, ax = plt.subplots(1, 4, figsize=(12, 3), constrained_layout=True)
-for k, img in enumerate([*A, bary]):
-    ax[k].imshow(img, cmap="viridis")
-    ax[k].set_title(f"mu{k + 1}" if k < 3 else "barycenter")
-    ax[k].axis("off")
+fig, ax = plt.subplots(1, len(A) + 1, figsize=(3 * len(A) + 3, 3), constrained_layout=True)
+for j, img in enumerate([*A, bary]):
+    ax[j].imshow(img, cmap="viridis")
+    ax[j].set_title(f"mu{j + 1}" if j < len(A) else "barycenter")
+    ax[j].axis("off")
 plt.show()
 """
 
@@ -181,6 +181,9 @@ plt.show()
 """
 
 
+_WORDS = {2: "two", 3: "three", 4: "four"}
+
+
 def _list(a) -> str:
     return "[" + ", ".join(f"{v:g}" for v in a) + "]"
 
@@ -193,7 +196,8 @@ def _grid_shapes_source() -> str:
 
 
 def takehome(m) -> TakeHome:
-    w = [float(v) for v in m.w]
+    w = [float(v) for v in m.weights]
+    count = _WORDS[m.count]
     if m.view == "line":
         return TakeHome(
             title="The barycenter of three histograms on the line",
@@ -220,9 +224,10 @@ def takehome(m) -> TakeHome:
         )
     if m.view == "grid":
         return TakeHome(
-            title="The entropic barycenter of three shapes on a grid",
+            title=f"The entropic barycenter of {count} shapes on a grid",
             intro=(
-                f"Three shapes on a {page.N_GRID} x {page.N_GRID} grid of the unit square, "
+                f"{count.capitalize()} shapes on a {page.N_GRID} x {page.N_GRID} grid of the "
+                "unit square, "
                 f"weights $w$, entropy reg = {m.reg:g}. Iterated Bregman projections with a "
                 "Gaussian kernel, every blur done in log-sum-exp form (slower than the page's "
                 "solver, same fixed point), compared with POT's `convolutional_barycenter2d`."
@@ -242,11 +247,12 @@ def takehome(m) -> TakeHome:
             ),
             code_title="Show the code (numpy + POT)",
         )
-    means, covs = page.gauss_preset(m.gauss)
+    means, covs = page.gauss_preset(m.gauss, m.count)
     return TakeHome(
-        title="The barycenter of three Gaussians",
+        title=f"The barycenter of {count} Gaussians",
         intro=(
-            "Three Gaussians in the plane and weights $w$: their W2 barycenter is Gaussian, "
+            f"{count.capitalize()} Gaussians in the plane and weights $w$: their W2 "
+            "barycenter is Gaussian, "
             "its mean the weighted mean, its covariance the fixed point below (POT's "
             "`bures_wasserstein_barycenter`)."
         ),

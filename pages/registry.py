@@ -123,7 +123,7 @@ PAGES: tuple[PageInfo, ...] = (
     PageInfo(
         "barycenters",
         "Barycenters",
-        "Move a point in a triangle of weights and average three measures the way transport does.",
+        "Weigh two, three or four measures and average them the way transport does.",
         2,
         "pages.barycenters:BarycenterPage",
     ),

@@ -113,3 +113,29 @@ def test_gauss_deep_link_and_hostile_values(page):
     expect(cell(page, "gobj")).to_have_text(want["gobj"])
     expect(page.get_by_text("rescaled to sum to one")).to_be_visible()
     expect(page.get_by_text("Ignored the link's 'reg'")).to_be_visible()
+
+
+def test_four_measures_link_and_the_keyboard_on_a_weight_slider(page):
+    page.goto(page.base + PATH + "?view=gauss&gauss=apart&k=4&w4=0.1,0.2,0.3,0.4")
+    page.wait_for_bokeh()
+    want = expected(view="gauss", gauss="apart", k=4, w4=(0.1, 0.2, 0.3, 0.4))
+    expect(cell(page, "gobj")).to_have_text(want["gobj"], timeout=60_000)
+    expect(page.get_by_text("weights: μ₁ 0.100, μ₂ 0.200, μ₃ 0.300, μ₄ 0.400")).to_be_visible()
+    handle = page.get_by_role("slider").nth(3)  # the weight of mu4 (the page's only sliders)
+    handle.focus()
+    for _ in range(3):
+        page.keyboard.press("ArrowRight")
+    page.wait_for_function(
+        "() => Number((new URL(location.href).searchParams.get('w4') || '0,0,0,0')"
+        ".split(',')[3]) > 0.401"
+    )
+    deadline = time.monotonic() + 60
+    while True:  # the readout settles on the weights the link ends with
+        raw = page.evaluate("() => new URL(location.href).searchParams.get('w4')")
+        w4 = tuple(float(v) for v in raw.split(","))
+        want = expected(view="gauss", gauss="apart", k=4, w4=w4)["gobj"]
+        if cell(page, "gobj").inner_text() == want:
+            break
+        assert time.monotonic() < deadline, (w4, want, cell(page, "gobj").inner_text())
+        page.wait_for_timeout(200)
+    assert abs(sum(w4) - 1) < 1e-9
