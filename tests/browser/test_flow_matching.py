@@ -97,3 +97,30 @@ def test_deep_link_restores_a_view_and_hostile_values_are_ignored(page):
     assert page.locator("b", has_text="x").count() == 0  # never rendered as HTML
     check_w2(page, preset="letter", n=64, batch=8, k=1, seed=3)
     assert url_param(page, "batch") == "8"
+
+
+def test_keyboard_k_is_answered_in_the_browser_with_the_servers_numbers(page):
+    open_page(page)
+    view = fm.FlowMatchingPage(fm.FlowModel(), embed=False)
+    runs = view.fits.runs
+    # the data the browser holds: every k's W2 as the server prints it
+    lines = page.evaluate(
+        "() => { const d = Bokeh.documents[0].get_model_by_name('fm_w2_lines').data;"
+        " return [Array.from(d.independent_text), Array.from(d.ot_text)]; }"
+    )
+    assert lines == [[fm.fmt_w2(v) for v in runs[name].w2] for name in fm.PAIRINGS]
+    handle = page.locator(".noUi-handle").nth(K_HANDLE)
+    handle.focus()
+    for _ in range(3):
+        page.keyboard.press("ArrowRight")
+    page.wait_for_function(
+        "() => new URL(location.href).searchParams.get('k') === '5'", timeout=20_000
+    )
+    check_w2(page, k=5)
+    # the samples drawn are the engine's for k = 5 (float32, as sent)
+    for name, fig in (("independent", "fm_samples_ind_src"), ("ot", "fm_samples_ot_src")):
+        xs = page.evaluate(
+            f"() => Array.from(Bokeh.documents[0].get_model_by_name('{fig}').data.x)"
+        )
+        assert xs == [float(v) for v in runs[name].samples[4][:, 0].astype("float32")]
+    expect(page.get_by_text("W2 to the target, k = 5")).to_have_count(1)
