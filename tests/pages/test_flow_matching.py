@@ -237,6 +237,8 @@ def test_the_browser_holds_every_k_and_shows_what_the_server_shows():
     view = fm.FlowMatchingPage(fm.FlowModel(n=64, seed=3), embed=False)
     assert all(v.dtype == np.float32 for v in view.steps.data.values())
     assert len(view.steps.data["ot_x"]) == fm.K_MAX * 64
+    # 20 sets x 64 points x 2 coordinates x 2 pairings, float32: 20 kB (82 kB at n = 256)
+    assert sum(v.nbytes for v in view.steps.data.values()) == fm.K_MAX * 64 * 2 * 2 * 4
     # the readouts' W2 texts, the samples and the marker: equal for every k
     for k in range(1, fm.K_MAX + 1):
         view.model.k = k
