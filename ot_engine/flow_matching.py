@@ -248,12 +248,43 @@ def crossing_pairs(x0, x1) -> int:
     x1 = check_points("x1", x1, dim=2)
     if x1.shape != x0.shape:
         raise InvalidInput(f"x0 and x1 must have the same shape, got {x0.shape} and {x1.shape}")
-    n = x0.shape[0]
-    i, j = np.triu_indices(n, k=1)
+    if x0.shape[0] <= _TABLE_MAX:
+        return _crossing_pairs_by_table(x0, x1)
+    return _crossing_pairs_by_pairs(x0, x1)
+
+
+#: Up to this many paths the turns are tabulated (4 n x n tables of 8 bytes: 8 MB at 512).
+_TABLE_MAX = 512
+
+
+def _crossing_pairs_by_pairs(x0: np.ndarray, x1: np.ndarray) -> int:
+    """Every pair gathered and tested, in bounded chunks (large clouds)."""
+    i, j = np.triu_indices(x0.shape[0], k=1)
     count = 0
     for lo in range(0, i.size, 1 << 18):  # bounded memory for the largest clouds
         a, b = i[lo : lo + (1 << 18)], j[lo : lo + (1 << 18)]
         count += int(segments_cross(x0[a], x1[a], x0[b], x1[b]).sum())
+    return count
+
+
+def _crossing_pairs_by_table(x0: np.ndarray, x1: np.ndarray) -> int:
+    """The same count from two n x n tables of turns (no gathers; 2-4x faster at n = 256).
+
+    ``start[i, j]`` is the turn of path j's segment towards ``x0[i]``, ``end[i, j]`` towards
+    ``x1[i]``, by the same arithmetic as :func:`segments_cross` (so the same signs). Pairs
+    with no zero turn cross exactly when each segment's ends lie on both sides of the other;
+    the rare pairs with a zero turn (touching, collinear) go through :func:`segments_cross`.
+    """
+    start = _orientation(x0[None], x1[None], x0[:, None])
+    end = _orientation(x0[None], x1[None], x1[:, None])
+    apart = start * end < 0
+    zero = (start == 0) | (end == 0)
+    zero |= zero.T
+    upper = np.triu(np.ones(zero.shape, dtype=bool), k=1)
+    count = int(np.count_nonzero(apart & apart.T & ~zero & upper))
+    i, j = np.nonzero(zero & upper)
+    if i.size:
+        count += int(segments_cross(x0[i], x1[i], x0[j], x1[j]).sum())
     return count
 
 

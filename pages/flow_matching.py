@@ -7,8 +7,11 @@ the pairwise segment tests, a few ms at 128 points) and answers every control at
 
 A velocity field is then fitted to each pairing's paths and fresh noise is carried along it
 with 1 to 20 Euler steps. That runs off the event path on the process's worker
-(:mod:`pages.workers`), with a progress bar, and computes every k at once: the k slider then
-only picks what is shown, with no round of work. The last finished result stays while a new
+(:mod:`pages.workers`), with a progress bar, and computes every k at once. Every k's samples
+and W2 go to the browser once per finished fit (float32, about 40 kB at 128 points), and the
+browser answers the k slider itself (``assets/js/flow_matching_steps.js``): samples, the marker
+on the W2 curve and the W2 readout change with no round trip; the server learns k after a
+debounce, for the link, and shows the same values. The last finished result stays while a new
 one runs. Results are cached per setting (shared read-only arrays), so a class opening the
 same link fits once.
 """
@@ -25,6 +28,7 @@ from functools import partial
 import numpy as np
 import panel as pn
 import param
+from bokeh.models import ColumnDataSource
 
 from ot_engine.flow_matching import (
     FIT_SETTINGS,
@@ -38,8 +42,9 @@ from ot_engine.flow_matching import (
     squared_cost,
 )
 from pages import compat, query, shell, theme, workers
+from pages.components import js
 from pages.components.readouts import ReadoutTable, readout
-from pages.flow_matching_plots import PathsFigure, SamplesFigure, W2Curve
+from pages.flow_matching_plots import EMPTY_STEPS, PathsFigure, SamplesFigure, W2Curve, steps_data
 from pages.page import NotebookPage
 from pages.takehome import TakeHome
 
@@ -210,11 +215,16 @@ QUERY_KEYS = (
     query.QueryKey("seed", "seed", query.int_in(0, MAX_SEED), str),
 )
 
-#: The k slider answers after 15 ms instead of Panel's 50 (a new k is a lookup).
-_StepSlider = compat.set_debounce(pn.widgets.IntSlider, 15)
+#: The browser answers the k slider itself; the server learns k (for the link) this long
+#: (ms) after a change, so a held arrow key or a drag sends it a few values, not every one.
+K_DEBOUNCE_MS = 100
+_StepSlider = compat.set_debounce(pn.widgets.IntSlider, K_DEBOUNCE_MS)
 
 
 # --- the page ---------------------------------------------------------------------------
+
+#: The browser's answer to the k slider (and its guard against stale echoes).
+STEPS_JS = "flow_matching_steps.js"
 
 
 class FlowMatchingPage(NotebookPage):
@@ -236,6 +246,9 @@ class FlowMatchingPage(NotebookPage):
             "ot": SamplesFigure("Minibatch OT", "fm_samples_ot", dark),
         }
         self.curve = W2Curve(K_MAX, dark)
+        #: Every k's samples of the shown fit, for the browser's k (steps_data); sent once a fit.
+        self.steps = ColumnDataSource(dict(EMPTY_STEPS), name="fm_steps")
+        self._steps_of: FlowFits | None = None
         self.readouts = ReadoutTable(
             columns=[["fm-ind", "indep."], ["fm-ot", "OT"]],
             label_header="quantity",
@@ -317,18 +330,27 @@ class FlowMatchingPage(NotebookPage):
         paths = self.model.paths()
         fits = self.fits
         fresh = fits is not None and self.fits_key == self.model.scene_key
+        # Readouts first, samples last: the browser's guard runs when the OT samples land
+        # and must see the rest of the server's reply already applied.
+        self.readouts.rows = self._rows(paths, fresh)
+        if fits is not self._steps_of:
+            self._steps_of = fits
+            self.steps.data = (
+                dict(EMPTY_STEPS)
+                if fits is None
+                else steps_data(fits.runs["independent"].samples, fits.runs["ot"].samples)
+            )
+        if fits is None:
+            self.curve.update(None, None, None, k)
+        else:
+            runs = fits.runs
+            self.curve.update(runs["independent"].w2, runs["ot"].w2, fits.floor, k, fmt_w2)
         for name, fig in self.sample_figs.items():
             if fits is None:
                 fig.update(paths.x1, None, "fitting…")
                 continue
             state = "after k Euler steps" if fresh else "previous setting"
             fig.update(paths.x1, fits.runs[name].samples[k - 1], state)
-        if fits is None:
-            self.curve.update(None, None, None, k)
-        else:
-            runs = fits.runs
-            self.curve.update(runs["independent"].w2, runs["ot"].w2, fits.floor, k)
-        self.readouts.rows = self._rows(paths, fresh)
 
     def _rows(self, paths: Paths, fresh: bool) -> list[list[str]]:
         k = int(self.model.k)
@@ -373,6 +395,20 @@ class FlowMatchingPage(NotebookPage):
         )
         self.new_samples.on_click(self._next_seed)
         m.param.watch(lambda e: setattr(self.new_samples, "label", _samples_label(e.new)), "seed")
+        self.k_slider = _StepSlider.from_param(m.param.k, sizing_mode="stretch_width")
+        args = {
+            "steps": self.steps,
+            "lines": self.curve.lines,
+            "samples_ind": self.sample_figs["independent"].samples,
+            "samples_ot": self.sample_figs["ot"].samples,
+            "now": self.curve.now,
+            "k_max": K_MAX,
+        }
+        self.k_slider.jscallback(args={**args, "mode": "slider"}, value=js.code(STEPS_JS))
+        # a stale echo of the server (the student moved on since) is put right at once
+        self.sample_figs["ot"].samples.js_on_change(
+            "data", js.custom_js(STEPS_JS, **args, mode="guard")
+        )
         text = {"font-size": "1rem"}
         self.control_panel = pn.Column(
             pn.widgets.Select.from_param(
@@ -389,7 +425,7 @@ class FlowMatchingPage(NotebookPage):
                 sizing_mode="stretch_width",
             ),
             pn.pane.Markdown("**Carry fresh noise along the field**", margin=(0, 10), styles=text),
-            _StepSlider.from_param(m.param.k, sizing_mode="stretch_width"),
+            self.k_slider,
             sizing_mode="stretch_width",
         )
 

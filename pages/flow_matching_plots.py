@@ -85,8 +85,9 @@ class SamplesFigure:
         self.label = label
         fig = _cloud_plot(label, name)
         self.target = ColumnDataSource({"x": [], "y": []})
-        # named: the bench watches it to time a change of k to its repaint
-        self.samples = ColumnDataSource({"x": [], "y": []}, name=f"{name}_src")
+        # named: the bench watches it to time a change of k to its repaint. The browser also
+        # writes it (a new k, from the sets in the page's ``steps``): never sent back.
+        self.samples = ColumnDataSource({"x": [], "y": []}, name=f"{name}_src", syncable=False)
         fig.scatter("x", "y", source=self.target, size=5, color=theme.TARGET_COLOR, alpha=0.3)
         fig.scatter("x", "y", source=self.samples, size=4, color=source_colour(dark), alpha=0.9)
         self.figure = fig
@@ -108,6 +109,25 @@ class SamplesFigure:
             self.figure.title.text = title
 
 
+_EMPTY_LINES = {"k": [], "independent": [], "ot": [], "independent_text": [], "ot_text": []}
+
+
+def steps_data(samples_ind: np.ndarray, samples_ot: np.ndarray) -> dict[str, np.ndarray]:
+    """Every k's samples of both pairings, end to end (k = 1 first), for the browser's k.
+
+    ``samples_*`` has shape (k_max, n, 2); each column has k_max * n float32 values.
+    """
+    return {
+        "ind_x": _f32(samples_ind[:, :, 0].ravel()),
+        "ind_y": _f32(samples_ind[:, :, 1].ravel()),
+        "ot_x": _f32(samples_ot[:, :, 0].ravel()),
+        "ot_y": _f32(samples_ot[:, :, 1].ravel()),
+    }
+
+
+EMPTY_STEPS = {"ind_x": [], "ind_y": [], "ot_x": [], "ot_y": []}
+
+
 class W2Curve:
     """W2 to the target against the number of Euler steps, one line per pairing."""
 
@@ -120,11 +140,15 @@ class W2Curve:
         )
         fig.xaxis.axis_label = "Euler steps k"
         fig.yaxis.axis_label = "W2 to the target"
-        self.lines = ColumnDataSource({"k": [], "independent": [], "ot": []})
+        # the W2 of every k as the readouts print it (``*_text``): the browser shows a new k's
+        self.lines = ColumnDataSource(_EMPTY_LINES, name="fm_w2_lines")
         self.floor = Span(
             location=0.0, dimension="width", line_dash="dotted", line_color=theme.MUTED_COLOR
         )
-        self.now = Span(location=1, dimension="height", line_color=theme.MUTED_COLOR)
+        # moved by the browser at a new k (never sent back)
+        self.now = Span(
+            location=1, dimension="height", line_color=theme.MUTED_COLOR, syncable=False
+        )
         ind = fig.line(
             "k",
             "independent",
@@ -151,16 +175,23 @@ class W2Curve:
         self.figure = fig
         self._shown = None
 
-    def update(self, w2_ind, w2_ot, floor: float | None, k: int) -> None:
-        """New curves (sent only when they are new: a new k moves the marker alone)."""
+    def update(self, w2_ind, w2_ot, floor: float | None, k: int, fmt=str) -> None:
+        """New curves (sent only when they are new: a new k moves the marker alone);
+        ``fmt`` writes a W2 as the readouts do."""
         self.now.location = int(k)
         if w2_ind is self._shown:
             return
         self._shown = w2_ind
         if w2_ind is None:
-            self.lines.data = {"k": [], "independent": [], "ot": []}
+            self.lines.data = dict(_EMPTY_LINES)
             return
         ks = np.arange(1, len(w2_ind) + 1)
-        self.lines.data = {"k": ks, "independent": _f32(w2_ind), "ot": _f32(w2_ot)}
+        self.lines.data = {
+            "k": ks,
+            "independent": _f32(w2_ind),
+            "ot": _f32(w2_ot),
+            "independent_text": [fmt(v) for v in w2_ind],
+            "ot_text": [fmt(v) for v in w2_ot],
+        }
         self.floor.location = float(floor)
         self.figure.y_range.end = float(1.1 * max(np.max(w2_ind), np.max(w2_ot), floor))

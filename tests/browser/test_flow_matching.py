@@ -97,3 +97,91 @@ def test_deep_link_restores_a_view_and_hostile_values_are_ignored(page):
     assert page.locator("b", has_text="x").count() == 0  # never rendered as HTML
     check_w2(page, preset="letter", n=64, batch=8, k=1, seed=3)
     assert url_param(page, "batch") == "8"
+
+
+def test_keyboard_k_is_answered_in_the_browser_with_the_servers_numbers(page):
+    """With the browser's messages to the server held back, the arrow keys still change the
+    samples, the W2 readout and its label to the engine's values; let through again, the
+    server learns k and the link follows."""
+    held = {"on": False}
+
+    def relay(ws):
+        server = ws.connect_to_server()
+        ws.on_message(lambda message: None if held["on"] else server.send(message))
+
+    page.route_web_socket(re.compile(r".*/flow_matching/ws.*"), relay)
+    open_page(page)
+    view = fm.FlowMatchingPage(fm.FlowModel(), embed=False)
+    runs = view.fits.runs
+    # the data the browser holds: every k's W2 as the server prints it
+    lines = page.evaluate(
+        "() => { const d = Bokeh.documents[0].get_model_by_name('fm_w2_lines').data;"
+        " return [Array.from(d.independent_text), Array.from(d.ot_text)]; }"
+    )
+    assert lines == [[fm.fmt_w2(v) for v in runs[name].w2] for name in fm.PAIRINGS]
+    held["on"] = True
+    handle = page.locator(".noUi-handle").nth(K_HANDLE)
+    handle.focus()
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    shown = expected(k=4)
+    for column, i in (("fm-ind", 0), ("fm-ot", 1)):
+        expect(cell(page, "w2", column)).to_have_text(shown["w2"][i], timeout=20_000)
+    expect(page.get_by_text("W2 to the target, k = 4")).to_have_count(1)
+    # the samples drawn are the engine's for k = 4 (float32, as sent)
+    for name, fig in (("independent", "fm_samples_ind_src"), ("ot", "fm_samples_ot_src")):
+        xs = page.evaluate(
+            f"() => Array.from(Bokeh.documents[0].get_model_by_name('{fig}').data.x)"
+        )
+        assert xs == [float(v) for v in runs[name].samples[3][:, 0].astype("float32")]
+    assert url_param(page, "k") in (None, "2")  # the server has heard nothing
+    held["on"] = False
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function(
+        "() => new URL(location.href).searchParams.get('k') === '5'", timeout=20_000
+    )
+    check_w2(page, k=5)
+
+
+def test_a_late_echo_of_the_server_does_not_bring_back_a_k_already_left(page):
+    """The server hears k = 3 while the browser is already at 5: its reply (samples, marker,
+    readouts of k = 3) is put right by the browser, which keeps showing k = 5."""
+    queue, held = [], {"on": False}
+
+    def relay(ws):
+        server = ws.connect_to_server()
+        ws.on_message(lambda m: queue.append(m) if held["on"] else server.send(m))
+        relay.server = server
+
+    page.route_web_socket(re.compile(r".*/flow_matching/ws.*"), relay)
+    open_page(page)
+    held["on"] = True
+    handle = page.locator(".noUi-handle").nth(K_HANDLE)
+    handle.focus()
+    page.keyboard.press("ArrowRight")  # k = 3
+    page.wait_for_timeout(50)
+    first = len(queue)  # the frames of the k = 3 message
+    for _ in range(2):
+        page.keyboard.press("ArrowRight")  # k = 5
+    shown = expected(k=5)
+    expect(cell(page, "w2")).to_have_text(shown["w2"][1], timeout=20_000)
+    page.evaluate(
+        "() => { window.__fm_echo = 0; Bokeh.documents[0].get_model_by_name("
+        "'fm_samples_ot_src').change.connect(() => { window.__fm_echo += 1; }); }"
+    )
+    for message in queue[:first]:
+        relay.server.send(message)
+    page.wait_for_function(
+        "() => new URL(location.href).searchParams.get('k') === '3'", timeout=20_000
+    )
+    # the server's samples of k = 3 have landed (the last of its reply), and were put right
+    page.wait_for_function("() => window.__fm_echo >= 1", timeout=20_000)
+    expect(cell(page, "w2")).to_have_text(shown["w2"][1])
+    expect(page.get_by_text("W2 to the target, k = 5")).to_have_count(1)
+    held["on"] = False
+    for message in queue[first:]:
+        relay.server.send(message)
+    page.wait_for_function(
+        "() => new URL(location.href).searchParams.get('k') === '5'", timeout=20_000
+    )
+    check_w2(page, k=5)

@@ -20,6 +20,7 @@ from ot_engine import (
     flow_matching_run,
     minibatch_ot_pairing,
 )
+from ot_engine import flow_matching as fm
 from ot_engine.flow_matching import (
     FIT_SETTINGS,
     PRESETS,
@@ -142,6 +143,17 @@ def test_crossing_count_matches_a_loop_over_pairs():
         _cross_exact(x0[i], x1[i], x0[j], x1[j]) for i in range(25) for j in range(i + 1, 25)
     )
     assert crossing_pairs(x0, x1) == loop
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_crossing_count_by_tables_equals_the_count_by_pairs(seed):
+    """The two counting paths (tables of turns up to 512 paths, gathered pairs beyond) agree,
+    on integer grids full of touching and collinear paths and on random floats."""
+    rng = np.random.default_rng(seed)
+    grid = [rng.integers(-3, 4, (60, 2)).astype(float) for _ in range(2)]
+    floats = [rng.standard_normal((200, 2)) for _ in range(2)]
+    for x0, x1 in (grid, floats, (grid[0], grid[0])):
+        assert fm._crossing_pairs_by_table(x0, x1) == fm._crossing_pairs_by_pairs(x0, x1)
 
 
 def test_ot_pairs_cross_far_less_than_independent_ones():

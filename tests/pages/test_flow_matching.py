@@ -219,3 +219,56 @@ def test_embed_view_builds_without_prose_or_takehome():
     text = repr(layout)
     assert "Generating data by moving noise" not in text
     assert view.takehome().title.startswith("Flow matching")
+
+
+def _browser_side(view, k: int) -> dict:
+    """What flow_matching_steps.js shows at ``k``, from the data the browser holds."""
+    steps, lines = view.steps.data, view.curve.lines.data
+    n = len(steps["ot_x"]) // fm.K_MAX
+    lo, hi = (k - 1) * n, k * n
+    return {
+        "independent": (steps["ind_x"][lo:hi], steps["ind_y"][lo:hi]),
+        "ot": (steps["ot_x"][lo:hi], steps["ot_y"][lo:hi]),
+        "w2": (lines["independent_text"][k - 1], lines["ot_text"][k - 1]),
+    }
+
+
+def test_the_browser_holds_every_k_and_shows_what_the_server_shows():
+    view = fm.FlowMatchingPage(fm.FlowModel(n=64, seed=3), embed=False)
+    assert all(v.dtype == np.float32 for v in view.steps.data.values())
+    assert len(view.steps.data["ot_x"]) == fm.K_MAX * 64
+    # 20 sets x 64 points x 2 coordinates x 2 pairings, float32: 20 kB (82 kB at n = 256)
+    assert sum(v.nbytes for v in view.steps.data.values()) == fm.K_MAX * 64 * 2 * 2 * 4
+    # the readouts' W2 texts, the samples and the marker: equal for every k
+    for k in range(1, fm.K_MAX + 1):
+        view.model.k = k
+        browser = _browser_side(view, k)
+        assert browser["w2"] == _shown(view)["w2"]
+        for name in fm.PAIRINGS:
+            data = view.sample_figs[name].samples.data
+            np.testing.assert_array_equal(browser[name][0], data["x"])
+            np.testing.assert_array_equal(browser[name][1], data["y"])
+            np.testing.assert_array_equal(
+                browser[name][0], view.fits.runs[name].samples[k - 1][:, 0].astype(np.float32)
+            )
+        assert view.curve.now.location == k
+
+
+def test_models_the_browser_writes_are_never_sent_back():
+    view = fm.FlowMatchingPage(fm.FlowModel(n=32), embed=False)
+    # the browser rewrites these at a new k: not synced, so nothing for the server to refuse
+    assert not view.curve.now.syncable
+    assert not any(fig.samples.syncable for fig in view.sample_figs.values())
+
+
+def test_all_steps_are_sent_once_per_fit(monkeypatch):
+    view = fm.FlowMatchingPage(fm.FlowModel(n=32), embed=False)
+    sent = []
+    view.steps.on_change("data", lambda attr, old, new: sent.append(1))
+    monkeypatch.setattr(view._job, "submit", lambda fn: None)
+    for k in (1, 5, 20):
+        view.model.k = k
+    view.model.seed = 9  # a new setting: the previous fit's steps stay until its own arrives
+    assert sent == []
+    view._show_fits(fm.fit_job(view.model.scene_key))
+    assert len(sent) == 1
