@@ -13,6 +13,8 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -120,6 +122,54 @@ def chromium():
             yield browser
         finally:
             browser.close()
+
+
+@contextlib.contextmanager
+def served_app(source: str, name: str = "echo") -> Iterator[str]:
+    """A one-file Panel app (``source``, e.g. an echo floor) served on a free loopback port for
+    the block; yields its URL (it may take a few seconds to answer: see :func:`goto_when_up`)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        app = Path(tmp) / f"{name}.py"
+        app.write_text(source)
+        port = free_port()
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "panel", "serve", str(app), "--port", str(port),
+             "--address", HOST, "--allow-websocket-origin", f"{HOST}:{port}"],
+            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        try:
+            yield f"http://{HOST}:{port}/{name}"
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
+
+
+def goto_when_up(page, url: str, timeout: float = 60.0) -> None:
+    """Open ``url`` in ``page``, retrying while its server is still starting."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            page.goto(url)
+            return
+        except Exception:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+
+
+def page_and_echo(measure, path: str, echo_source: str, key: str = "page_drag_to_answer") -> dict:
+    """``measure(page, url)`` on this checkout's page at ``path`` (serve.sh), then on the stand-in
+    ``echo_source`` app in a fresh browser: the page's figures and the echo floor's, one run."""
+    out = {}
+    with serving() as base, chromium() as browser:
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        out[key] = measure(page, base + path)
+        page.close()
+    with served_app(echo_source) as url, chromium() as browser:
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        goto_when_up(page, url)
+        out["echo_floor_drag_to_answer"] = measure(page, url)
+    return out
 
 
 def data_to_page(page, name: str, x: float, y: float) -> list[float] | None:

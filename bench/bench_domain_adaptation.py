@@ -27,9 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 import warnings
 from pathlib import Path
@@ -192,38 +190,7 @@ def drag(page, url: str, moves: int = 120) -> dict:
 
 
 def browser_part() -> dict:
-    out = {}
-    with _browser.serving() as base, _browser.chromium() as browser:
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        out["page_drag_to_answer"] = drag(page, base + "/domain_adaptation")
-        page.close()
-    with tempfile.TemporaryDirectory() as tmp:
-        app = Path(tmp) / "echo.py"
-        app.write_text(STAND_IN)
-        port = _browser.free_port()
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "panel", "serve", str(app), "--port", str(port),
-             "--address", _browser.HOST, "--allow-websocket-origin", f"{_browser.HOST}:{port}"],
-            cwd=_browser.ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        try:
-            with _browser.chromium() as browser:
-                page = browser.new_page(viewport={"width": 1280, "height": 900})
-                url = f"http://{_browser.HOST}:{port}/echo"
-                deadline = time.monotonic() + 60
-                while True:
-                    try:
-                        page.goto(url)
-                        break
-                    except Exception:
-                        if time.monotonic() > deadline:
-                            raise
-                        time.sleep(0.5)
-                out["echo_floor_drag_to_answer"] = drag(page, url)
-        finally:
-            proc.terminate()
-            proc.wait(timeout=10)
-    return out
+    return _browser.page_and_echo(drag, "/domain_adaptation", STAND_IN)
 
 
 def main() -> int:
