@@ -21,7 +21,7 @@ from ot_engine.brenier_scene import (
     density_contour,
     sampled_w2_spread,
 )
-from pages import compat, query, shell, theme, workers
+from pages import compat, query, shell, workers
 from pages.brenier_surface import BrenierSurface
 from pages.page import NotebookPage
 from pages.takehome import TakeHome
@@ -520,14 +520,11 @@ class BrenierPage(NotebookPage):
         return button
 
     def figure(self) -> pn.viewable.Viewable:
-        caption = pn.pane.Markdown(
+        caption = shell.caption(
             "Drag the picture to rotate it (or focus it and use the arrow keys). The surface is "
             "scaled in height to fit the box, so its drawn slope is proportional to T(x), "
             "not equal to it. Drag the orange dot to move the target. Hover or tap the plane to "
             "pick the point x of the Monge–Ampère check (ring: x, dot: T(x)).",
-            sizing_mode="stretch_width",
-            # 16 px and a grey that keeps 4.5:1 on either theme's page (phones included).
-            styles={"color": theme.caption_color(shell.is_dark()), "font-size": "1rem"},
         )
         # The estimate's text changes length as it solves: it goes last, in a fixed-height box.
         return pn.Column(

@@ -31,7 +31,7 @@ import panel as pn
 import param
 
 from ot_engine.colour import METHODS, PaletteMap, map_colours, palette_transport, sample_palette
-from pages import compat, query, shell, theme, workers
+from pages import query, shell, workers
 from pages.colour_transfer_images import (
     BUNDLED,
     DISPLAY_SIDE,
@@ -554,22 +554,13 @@ class ColourTransferPage(NotebookPage):
         return self.control_panel
 
     def figure(self) -> pn.viewable.Viewable:
-        caption = pn.pane.Markdown(
+        caption = shell.caption(
             "Left of the split: the original; right: recoloured by the method shown (move "
             "the slider under the picture). The plane shows the two palettes without their "
             "lightness (grey at the centre) and, for some source colours, a line to where "
             "the method sends them. Below, the four methods side by side.",
-            sizing_mode="stretch_width",
-            styles={"color": theme.caption_color(shell.is_dark()), "font-size": "1rem"},
         )
-        live = compat.AttributedColumn(
-            self.message,
-            self.status,
-            self.progress,
-            html_attributes={"aria-live": "polite"},
-            sizing_mode="stretch_width",
-            min_height=40,
-        )
+        live = shell.live_status(self.message, self.status, self.progress)
         top = pn.FlexBox(
             pn.Column(self.compare, sizing_mode="stretch_width", min_width=280, max_width=580),
             pn.pane.Bokeh(self.chroma.figure, sizing_mode="scale_width", max_width=400),

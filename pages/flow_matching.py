@@ -41,7 +41,7 @@ from ot_engine.flow_matching import (
     minibatch_ot_pairing,
     squared_cost,
 )
-from pages import compat, query, shell, theme, workers
+from pages import compat, query, shell, workers
 from pages.components import js
 from pages.components.readouts import ReadoutTable, readout
 from pages.flow_matching_plots import EMPTY_STEPS, PathsFigure, SamplesFigure, W2Curve, steps_data
@@ -447,22 +447,14 @@ class FlowMatchingPage(NotebookPage):
             self.curve,
         ]
         panes = [pn.pane.Bokeh(f.figure, sizing_mode="fixed") for f in figs]
-        caption = pn.pane.Markdown(
+        caption = shell.caption(
             "Top: each noise sample (blue) joined to the target sample (orange) it is paired "
             "with. Middle: fresh noise carried by each fitted field with k Euler steps, over "
             "the target. Bottom: how close each pairing's samples get, for every k; the dotted "
             "line is the W2 between two draws of the target itself.",
-            sizing_mode="stretch_width",
-            styles={"color": theme.caption_color(shell.is_dark()), "font-size": "1rem"},
         )
         grid = pn.FlexBox(*panes, gap="8px", justify_content="center", sizing_mode="stretch_width")
-        live = compat.AttributedColumn(
-            self.status,
-            self.progress,
-            html_attributes={"aria-live": "polite"},
-            sizing_mode="stretch_width",
-            min_height=40,
-        )
+        live = shell.live_status(self.status, self.progress)
         return pn.Column(grid, live, caption, sizing_mode="stretch_width")
 
     # --- take it home --------------------------------------------------------------------

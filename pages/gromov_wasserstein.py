@@ -33,7 +33,7 @@ from ot_engine.gromov_scene import (
     rotate,
     rotation,
 )
-from pages import compat, query, shell, theme, workers
+from pages import compat, query, shell, workers
 from pages.components.readouts import ReadoutTable, readout
 from pages.gromov_wasserstein_plots import (
     MatrixFigure,
@@ -427,24 +427,16 @@ class GromovPage(NotebookPage):
             pn.pane.Bokeh(f.figure, sizing_mode="fixed")
             for f in (self.source_fig, self.target_fig, self.c1_fig, self.c2_fig)
         ]
-        caption = pn.pane.Markdown(
+        caption = shell.caption(
             "Each point of Y takes the colour of the points of X the coupling sends to it. "
             "Turn Y with the sliders: its distances do not change, so neither do the value "
             "nor the colours. The distance matrices: X in order along its curve, Y in "
             "the order of its matches; alike images mean the coupling keeps distances.",
-            sizing_mode="stretch_width",
-            styles={"color": theme.caption_color(shell.is_dark()), "font-size": "1rem"},
         )
         grid = pn.FlexBox(*panes, gap="8px", justify_content="center", sizing_mode="stretch_width")
         # What the solver is doing, read out as it changes (under the figures: on a phone the
         # controls and readouts come after them).
-        live = compat.AttributedColumn(
-            self.status,
-            self.progress,
-            html_attributes={"aria-live": "polite"},
-            sizing_mode="stretch_width",
-            min_height=40,
-        )
+        live = shell.live_status(self.status, self.progress)
         return pn.Column(grid, live, caption, sizing_mode="stretch_width")
 
     # --- take it home --------------------------------------------------------------------
