@@ -41,17 +41,16 @@ from ot_engine.dynamic import (
 )
 from ot_engine.histograms import PRESETS
 from pages import benamou_brenier_plots as plots
-from pages import compat, theme
+from pages import compat
 from pages import transport_plan as tp
 from pages.components.flow import Flow
-from pages.components.histogram import Histogram
 from pages.components.readouts import ReadoutTable, readout
 from pages.histogram_pair import (
     HEIGHT_DIGITS,
     HistogramPair,
     fit_heights,
     rebinned_notices,
-    round_heights,
+    source_and_target,
 )
 from pages.one_dimension_plots import problem_html
 from pages.page import NotebookPage
@@ -425,27 +424,17 @@ class BenamouBrenierPage(NotebookPage):
         self.flow = Flow(self._apply_update, name="bb_answer")
         x = uniform_grid(m.n)
         unit = Range1d(0, 1, bounds=(0, 1))
-        self.histograms = {
-            name: Histogram(
-                x,
-                getattr(m, name),
-                flow=self.flow,
-                key=name,
-                normalize=round_heights,
-                ymax=1.0,
-                title=f"{role} {name} (t = {end}): drag the bars",
-                label=f"{role} histogram {name}",
-                color=color,
-                width=self.sizes.width,
-                height=self.sizes.bar_height,
-                x_range=unit,
-                name=f"bb_{name}",
-            )
-            for name, role, end, color in (
-                ("p", "source", 0, theme.SOURCE_COLOR),
-                ("q", "target", 1, theme.TARGET_COLOR),
-            )
-        }
+        self.histograms = source_and_target(
+            x,
+            m,
+            self.flow,
+            prefix="bb",
+            width=self.sizes.width,
+            height=self.sizes.bar_height,
+            x_range=unit,
+            ymax=1.0,
+            notes=(" (t = 0)", " (t = 1)"),
+        )
         self.figs = plots.FlowFigures(self.sizes, self.flow, m.t)
         self.flow.listen(self.figs.time_request, _parse_time, max_items=16)
         self.figs.frame_fig.tags = [self.flow.answer_source, self.figs.time_request]

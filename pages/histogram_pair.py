@@ -14,6 +14,9 @@ import numpy as np
 import param
 
 from ot_engine.histograms import PRESETS, preset_pair, rebin
+from pages import theme
+from pages.components.flow import Flow
+from pages.components.histogram import Histogram
 from pages.query import float_list
 from pages.transport_plan_plots import YMAX
 
@@ -136,3 +139,45 @@ class HistogramPair(param.Parameterized):
     def _preset_chosen(self) -> None:
         if not self._applying_preset:  # else apply_preset set it along with p and q
             self.apply_preset(self.preset)
+
+
+def source_and_target(
+    x: np.ndarray,
+    model: HistogramPair,
+    flow: Flow,
+    *,
+    prefix: str,
+    width: int,
+    height: int,
+    x_range=None,
+    ymax: float = 1.0,
+    notes: tuple[str, str] = ("", ""),
+) -> dict[str, Histogram]:
+    """The model's source ``p`` and target ``q`` as draggable histograms on the grid ``x``.
+
+    Both answer through ``flow`` (their syncs carry the keys ``p`` and ``q``), round what the
+    browser sends like the model does (:func:`round_heights`) and share ``x_range``. Titles
+    read "source p: drag the bars", with ``notes`` added after the names (e.g. " (t = 0)");
+    the Bokeh models are named ``<prefix>_p`` and ``<prefix>_q``.
+    """
+    return {
+        name: Histogram(
+            x,
+            getattr(model, name),
+            flow=flow,
+            key=name,
+            normalize=round_heights,
+            ymax=ymax,
+            title=f"{role} {name}{note}: drag the bars",
+            label=f"{role} histogram {name}",
+            color=color,
+            width=width,
+            height=height,
+            x_range=x_range,
+            name=f"{prefix}_{name}",
+        )
+        for name, role, note, color in (
+            ("p", "source", notes[0], theme.SOURCE_COLOR),
+            ("q", "target", notes[1], theme.TARGET_COLOR),
+        )
+    }

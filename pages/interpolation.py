@@ -33,10 +33,9 @@ from ot_engine import (
 )
 from ot_engine.histograms import PRESET_PEAK
 from pages import interpolation_plots as plots
-from pages import query, theme
+from pages import query
 from pages import transport_plan as tp
 from pages.components.flow import Flow
-from pages.components.histogram import Histogram
 from pages.components.readouts import ReadoutTable, readout
 from pages.histogram_pair import (
     HEIGHT_DIGITS,
@@ -45,6 +44,7 @@ from pages.histogram_pair import (
     fit_heights,
     rebinned_notices,
     round_heights,
+    source_and_target,
 )
 from pages.one_dimension_plots import problem_html
 from pages.page import NotebookPage
@@ -599,27 +599,17 @@ class InterpolationPage(NotebookPage):
         self.flow = Flow(self._apply_update, name="interp_answer")
         x = uniform_grid(m.n)
         unit = Range1d(0, 1, bounds=(0, 1))
-        self.histograms = {
-            name: Histogram(
-                x,
-                getattr(m, name),
-                flow=self.flow,
-                key=name,
-                normalize=round_heights,
-                ymax=1.0,
-                title=f"{role} {name} (μ{sub}): drag the bars",
-                label=f"{role} histogram {name}",
-                color=color,
-                width=self.sizes.width,
-                height=self.sizes.bar_height,
-                x_range=unit,
-                name=f"interp_{name}",
-            )
-            for name, role, sub, color in (
-                ("p", "source", "₀", theme.SOURCE_COLOR),
-                ("q", "target", "₁", theme.TARGET_COLOR),
-            )
-        }
+        self.histograms = source_and_target(
+            x,
+            m,
+            self.flow,
+            prefix="interp",
+            width=self.sizes.width,
+            height=self.sizes.bar_height,
+            x_range=unit,
+            ymax=1.0,
+            notes=(" (μ₀)", " (μ₁)"),
+        )
         self.bars = plots.InterpolantFigures(self.sizes, x, unit)
         X, Y = m.clouds()
         self.clouds = plots.CloudFigures(

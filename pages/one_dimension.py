@@ -34,18 +34,17 @@ from ot_engine import (
     uniform_grid,
 )
 from ot_engine.histograms import PRESETS
-from pages import compat, theme
+from pages import compat
 from pages import one_dimension_plots as plots
 from pages import transport_plan as tp
 from pages.components.flow import Flow
-from pages.components.histogram import Histogram
 from pages.components.readouts import ReadoutTable, readout
 from pages.histogram_pair import (
     HEIGHT_DIGITS,
     HistogramPair,
     fit_heights,
     rebinned_notices,
-    round_heights,
+    source_and_target,
 )
 from pages.page import NotebookPage
 from pages.query import QueryKey, float_in, format_float, parse_query
@@ -354,27 +353,16 @@ class OneDimensionPage(NotebookPage):
         self.flow = Flow(self._apply_update, name="od_answer")
         x = uniform_grid(m.n)
         unit = Range1d(0, 1, bounds=(0, 1))
-        self.histograms = {
-            name: Histogram(
-                x,
-                getattr(m, name),
-                flow=self.flow,
-                key=name,
-                normalize=round_heights,
-                ymax=1.0,
-                title=f"{role} {name}: drag the bars",
-                label=f"{role} histogram {name}",
-                color=color,
-                width=self.sizes.width,
-                height=self.sizes.bar_height,
-                x_range=unit,
-                name=f"od_{name}",
-            )
-            for name, role, color in (
-                ("p", "source", theme.SOURCE_COLOR),
-                ("q", "target", theme.TARGET_COLOR),
-            )
-        }
+        self.histograms = source_and_target(
+            x,
+            m,
+            self.flow,
+            prefix="od",
+            width=self.sizes.width,
+            height=self.sizes.bar_height,
+            x_range=unit,
+            ymax=1.0,
+        )
         self.figs = plots.LevelFigures(
             self.sizes,
             self.histograms["p"].source,

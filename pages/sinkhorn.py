@@ -30,7 +30,6 @@ from ot_engine.sinkhorn_steps import sinkhorn_steps
 from pages import compat, theme, workers
 from pages import sinkhorn_plots as plots
 from pages.components.flow import Flow
-from pages.components.histogram import Histogram
 from pages.components.readouts import ReadoutTable, readout
 
 # The bars are kept and parsed as on /transport_plan (same keys, same precision).
@@ -40,7 +39,7 @@ from pages.histogram_pair import (
     parse_heights,
     preset_heights,
     rebinned_notices,
-    round_heights,
+    source_and_target,
 )
 from pages.page import NotebookPage
 from pages.query import QueryKey, float_in, format_float, format_list, int_in, parse_query
@@ -500,27 +499,16 @@ class SinkhornPage(NotebookPage):
         self.flow = Flow(self._apply_bars, name="sk_answer")
         unit = Range1d(0, 1, bounds=(0, 1))
         x = uniform_grid(m.n)
-        self.histograms = {
-            name: Histogram(
-                x,
-                getattr(m, name),
-                flow=self.flow,
-                key=name,
-                normalize=round_heights,
-                ymax=1.0,
-                title=f"{role} {name}: drag the bars",
-                label=f"{role} histogram {name}",
-                color=color,
-                width=WIDE,
-                height=BAR_H,
-                x_range=unit,
-                name=f"sk_{name}",
-            )
-            for name, role, color in (
-                ("p", "source", theme.SOURCE_COLOR),
-                ("q", "target", theme.TARGET_COLOR),
-            )
-        }
+        self.histograms = source_and_target(
+            x,
+            m,
+            self.flow,
+            prefix="sk",
+            width=WIDE,
+            height=BAR_H,
+            x_range=unit,
+            ymax=1.0,
+        )
         self.plain_heat = plots.PlanHeat("sk_plain", "plain: diag(u) K diag(v)", HEAT)
         self.log_heat = plots.PlanHeat("sk_log", "log: exp((f + g − C)/ε)", HEAT)
         self.plain_heat.figure.tags = [self.flow.answer_source]  # synced with the layout

@@ -38,7 +38,6 @@ from pages import compat, theme
 from pages import transport_plan_plots as plots
 from pages.components import js
 from pages.components.flow import Flow
-from pages.components.histogram import Histogram
 from pages.components.readouts import ReadoutTable
 from pages.histogram_pair import (
     HEIGHT_DIGITS,
@@ -46,7 +45,7 @@ from pages.histogram_pair import (
     fit_heights,
     parse_heights,
     rebinned_notices,
-    round_heights,
+    source_and_target,
 )
 from pages.page import NotebookPage
 from pages.query import (
@@ -412,27 +411,16 @@ class TransportPlanPage(NotebookPage):
         # one answer (carrying the ε solved for) releases all of them.
         self.flow = Flow(self._apply_update, name="tp_answer", eps=float(m.eps))
         unit = Range1d(0, 1, bounds=(0, 1))
-        self.histograms = {
-            name: Histogram(
-                x,
-                getattr(m, name),
-                flow=self.flow,
-                key=name,
-                normalize=round_heights,
-                ymax=plots.YMAX,
-                title=f"{role} {name}: drag the bars",
-                label=f"{role} histogram {name}",
-                color=color,
-                width=self.sizes.flow_width,
-                height=self.sizes.bar_height,
-                x_range=unit,
-                name=f"tp_{name}",
-            )
-            for name, role, color in (
-                ("p", "source", theme.SOURCE_COLOR),
-                ("q", "target", theme.TARGET_COLOR),
-            )
-        }
+        self.histograms = source_and_target(
+            x,
+            m,
+            self.flow,
+            prefix="tp",
+            width=self.sizes.flow_width,
+            height=self.sizes.bar_height,
+            x_range=unit,
+            ymax=plots.YMAX,
+        )
         p_hist, q_hist = self.histograms["p"], self.histograms["q"]
         self.marks = plots.Marks(p_hist.source, q_hist.source)
         p_hist.overlay(self.marks.p, **plots.MARK_STYLE)
