@@ -380,7 +380,7 @@ class FlowMatchingPage(NotebookPage):
                 f"velocity left unexplained by the fit{stale}",
                 *both(unexplained, "{:.1%}".format),
             ),
-            readout("floor", f"W2 between two target draws (floor){stale}", floor, floor),
+            readout("floor", f"W2 between two target draws (reference){stale}", floor, floor),
             readout("time", "fit and integration time, both", _ms(self.fits.seconds), ""),
         ]
 
@@ -600,7 +600,7 @@ def w2(X, Y):  # exact, by POT's network simplex
     return np.sqrt(ot.emd2(u, u, ot.dist(X, Y)))
 
 
-print(f"W2 between two target draws (floor) = {{w2(second, x1):.4f}}")
+print(f"W2 between two target draws (reference) = {{w2(second, x1):.4f}}")
 curves = {{}}
 for name, m in pairings.items():
     field = fit(x0, x1[m])

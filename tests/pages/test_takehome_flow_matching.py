@@ -71,5 +71,5 @@ def test_flow_matching_notebook_prints_the_page_numbers(view):
         assert w2 == shown["w2"][col]
         assert best == shown["best"][col]
         assert steps == shown["steps"][col]
-    floor = re.search(r"^W2 between two target draws \(floor\) = (\S+)$", printed, flags=re.M)
+    floor = re.search(r"^W2 between two target draws \(reference\) = (\S+)$", printed, flags=re.M)
     assert floor.group(1) == shown["floor"][0]
