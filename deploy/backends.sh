@@ -20,6 +20,11 @@ FIRST_PORT="${FIRST_PORT:-5006}"
   fail "FIRST_PORT must leave room for $BACKENDS ports below 65536, got '$FIRST_PORT'"
 export ADDRESS="${ADDRESS:-127.0.0.1}" USE_XHEADERS="${USE_XHEADERS:-1}"
 
+if [ "${SERVE_DRY_RUN:-0}" = "1" ]; then  # each backend's command, in port order
+  for ((i = 0; i < BACKENDS; i++)); do PORT=$((FIRST_PORT + i)) NUM_PROCS=1 bash serve.sh; done
+  exit 0
+fi
+
 pids=()
 stop() {
   kill -TERM "${pids[@]}" 2>/dev/null || true
