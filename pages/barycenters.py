@@ -482,7 +482,10 @@ class BarycenterPage(NotebookPage):
         text = {"font-size": "1rem"}
         self.status = pn.pane.Markdown("", sizing_mode="stretch_width", styles=text, margin=(0, 10))
         self.progress = pn.pane.HTML(
-            _progress_html(0), visible=False, sizing_mode="stretch_width", margin=(0, 10)
+            shell.progress_bar(0, _PROGRESS),
+            visible=False,
+            sizing_mode="stretch_width",
+            margin=(0, 10),
         )
         self.problem = ""
         self._from_triangle = False
@@ -726,7 +729,7 @@ class BarycenterPage(NotebookPage):
             )
         )
         if self._job.busy:
-            self.progress.param.update(object=_progress_html(0), visible=True)
+            self.progress.param.update(object=shell.progress_bar(0, _PROGRESS), visible=True)
             self.status.object = "Solving…"
 
     def _grid_done(self, result) -> None:
@@ -742,7 +745,7 @@ class BarycenterPage(NotebookPage):
         self._paint()
 
     def _grid_progress(self, fraction: float, text: str) -> None:
-        self.progress.param.update(object=_progress_html(fraction), visible=True)
+        self.progress.param.update(object=shell.progress_bar(fraction, _PROGRESS), visible=True)
         self.status.object = f"Solving: {text}…"
 
     # --- drawing ----------------------------------------------------------------------------------
@@ -915,10 +918,5 @@ def _centre(image: np.ndarray) -> str:
     return f"({image.sum(0) @ t:.3f}, {image.sum(1) @ (1 - t):.3f})"
 
 
-def _progress_html(fraction: float) -> str:
-    """A native progress bar with a name."""
-    value = round(100 * min(max(float(fraction), 0.0), 1.0))
-    return (
-        f'<progress max="100" value="{value}" aria-label="progress of the barycenter solve" '
-        'style="width: 100%; height: 10px"></progress>'
-    )
+#: What the page's progress bar measures (its accessible name).
+_PROGRESS = "progress of the barycenter solve"

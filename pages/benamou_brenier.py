@@ -43,7 +43,7 @@ from ot_engine.histograms import PRESETS
 from pages import benamou_brenier_plots as plots
 from pages import compat
 from pages import transport_plan as tp
-from pages.components.flow import Flow
+from pages.components.flow import Flow, scalar_request
 from pages.components.readouts import ReadoutTable, readout
 from pages.histogram_pair import (
     HEIGHT_DIGITS,
@@ -393,17 +393,6 @@ plt.show()
 # --- requests from the browser -------------------------------------------------------------
 
 
-def _parse_time(data: dict) -> dict:
-    """A time request as ``{"t": value}`` in [0, 1] (``{}``: invalid, answered)."""
-    try:
-        value = float(data["t"][0])
-    except (KeyError, IndexError, TypeError, ValueError):
-        return {}
-    if not math.isfinite(value):
-        return {}
-    return {"t": round(float(np.clip(value, 0.0, 1.0)), TIME_DIGITS)}
-
-
 # --- the view -------------------------------------------------------------------------------
 
 
@@ -436,7 +425,11 @@ class BenamouBrenierPage(NotebookPage):
             notes=(" (t = 0)", " (t = 1)"),
         )
         self.figs = plots.FlowFigures(self.sizes, self.flow, m.t)
-        self.flow.listen(self.figs.time_request, _parse_time, max_items=16)
+        self.flow.listen(
+            self.figs.time_request,
+            lambda data: scalar_request(data, "t", 0.0, 1.0, TIME_DIGITS),
+            max_items=16,
+        )
         self.figs.frame_fig.tags = [self.flow.answer_source, self.figs.time_request]
         self.readouts = self._table("bb-readouts", "The flow on the line: exact and on grids")
         self.gauss_readouts = self._table("bb-gauss-readouts", "Two Gaussians: exact and on grids")

@@ -224,7 +224,10 @@ class ColourTransferPage(NotebookPage):
         text = {"font-size": "1rem"}
         self.status = pn.pane.Markdown("", sizing_mode="stretch_width", styles=text, margin=(0, 10))
         self.progress = pn.pane.HTML(
-            _progress_html(0), visible=False, sizing_mode="stretch_width", margin=(0, 10)
+            shell.progress_bar(0, _PROGRESS),
+            visible=False,
+            sizing_mode="stretch_width",
+            margin=(0, 10),
         )
         self.message = pn.pane.Markdown(
             "", sizing_mode="stretch_width", styles=text, margin=(0, 10)
@@ -352,7 +355,7 @@ class ColourTransferPage(NotebookPage):
             )
         )
         if self._solve_job.busy:
-            self.progress.param.update(object=_progress_html(0), visible=True)
+            self.progress.param.update(object=shell.progress_bar(0, _PROGRESS), visible=True)
             self.status.object = "Solving the palettes…"
         self._paint()
 
@@ -376,7 +379,7 @@ class ColourTransferPage(NotebookPage):
             partial(render_picture, self.picture("source"), self.solved.maps[method], key)
         )
         if self._render_job.busy:
-            self.progress.param.update(object=_progress_html(0), visible=True)
+            self.progress.param.update(object=shell.progress_bar(0, _PROGRESS), visible=True)
             self.status.object = "Mapping every pixel…"
 
     def _show_rendered(self, rendered: Rendered) -> None:
@@ -392,7 +395,7 @@ class ColourTransferPage(NotebookPage):
         self._paint()
 
     def _show_progress(self, fraction: float, text: str) -> None:
-        self.progress.param.update(object=_progress_html(fraction), visible=True)
+        self.progress.param.update(object=shell.progress_bar(fraction, _PROGRESS), visible=True)
         self.status.object = f"Working: {text}…"
 
     def _on_method(self, *_events) -> None:
@@ -585,12 +588,8 @@ def _palettes_label(seed: int) -> str:
     return f"New palettes (seed {seed})"
 
 
-def _progress_html(fraction: float) -> str:
-    value = round(100 * min(max(float(fraction), 0.0), 1.0))
-    return (
-        f'<progress max="100" value="{value}" aria-label="progress of the computation" '
-        'style="width: 100%; height: 10px"></progress>'
-    )
+#: What the page's progress bar measures (its accessible name).
+_PROGRESS = "progress of the computation"
 
 
 def _ms(seconds: float) -> str:

@@ -443,7 +443,10 @@ class DomainAdaptationPage(NotebookPage):
             "", sizing_mode="stretch_width", margin=(0, 10), stylesheets=[TEXT_CSS]
         )
         self.progress = pn.pane.HTML(
-            _progress_html(0), visible=False, sizing_mode="stretch_width", margin=(0, 10)
+            shell.progress_bar(0, _PROGRESS),
+            visible=False,
+            sizing_mode="stretch_width",
+            margin=(0, 10),
         )
         self.sweep: Sweep | None = None
         self._job = workers.Job(
@@ -621,7 +624,7 @@ class DomainAdaptationPage(NotebookPage):
             return
         self._job.submit(partial(sweep_accuracy, key))
         if self._job.busy:
-            self.progress.param.update(object=_progress_html(0), visible=True)
+            self.progress.param.update(object=shell.progress_bar(0, _PROGRESS), visible=True)
             self.status.object = "Sweeping the target's rotation…"
 
     def _show_sweep(self, sweep: Sweep) -> None:
@@ -643,7 +646,7 @@ class DomainAdaptationPage(NotebookPage):
         )
 
     def _sweep_progress(self, fraction: float, text: str) -> None:
-        self.progress.param.update(object=_progress_html(fraction), visible=True)
+        self.progress.param.update(object=shell.progress_bar(fraction, _PROGRESS), visible=True)
         self.status.object = f"<p style='margin:0'>Sweeping: {html.escape(text)}…</p>"
 
     # --- take it home -----------------------------------------------------------------------
@@ -663,13 +666,8 @@ def _warning(dark: bool) -> str:
     return "#ff8a80" if dark else theme.WARNING_COLOR
 
 
-def _progress_html(fraction: float) -> str:
-    value = round(100 * min(max(float(fraction), 0.0), 1.0))
-    return (
-        f'<progress max="100" value="{value}" aria-label="progress of the rotation sweep" '
-        'style="width: 100%; height: 10px"></progress>'
-    )
-
+#: What the page's progress bar measures (its accessible name).
+_PROGRESS = "progress of the rotation sweep"
 
 # --- take it home -------------------------------------------------------------------------------
 

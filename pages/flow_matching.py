@@ -265,7 +265,10 @@ class FlowMatchingPage(NotebookPage):
         text = {"font-size": "1rem"}
         self.status = pn.pane.Markdown("", sizing_mode="stretch_width", styles=text, margin=(0, 10))
         self.progress = pn.pane.HTML(
-            _progress_html(0), visible=False, sizing_mode="stretch_width", margin=(0, 10)
+            shell.progress_bar(0, _PROGRESS),
+            visible=False,
+            sizing_mode="stretch_width",
+            margin=(0, 10),
         )
         #: The last finished fit and the setting it belongs to.
         self.fits: FlowFits | None = None
@@ -298,7 +301,7 @@ class FlowMatchingPage(NotebookPage):
         self._pending = key
         self._job.submit(partial(fit_job, key))
         if self._job.busy:
-            self.progress.param.update(object=_progress_html(0), visible=True)
+            self.progress.param.update(object=shell.progress_bar(0, _PROGRESS), visible=True)
             self.status.object = "Fitting the velocity fields…"
         self._paint()
 
@@ -315,7 +318,7 @@ class FlowMatchingPage(NotebookPage):
         self._paint()
 
     def _show_progress(self, fraction: float, text: str) -> None:
-        self.progress.param.update(object=_progress_html(fraction), visible=True)
+        self.progress.param.update(object=shell.progress_bar(fraction, _PROGRESS), visible=True)
         self.status.object = f"Fitting: {text}…"
 
     # --- drawing ---------------------------------------------------------------------------
@@ -475,13 +478,8 @@ def _samples_label(seed: int) -> str:
     return f"New random samples (seed {seed})"
 
 
-def _progress_html(fraction: float) -> str:
-    """A native progress bar with a name (the value is a number the page computed)."""
-    value = round(100 * min(max(float(fraction), 0.0), 1.0))
-    return (
-        f'<progress max="100" value="{value}" aria-label="progress of the fit" '
-        'style="width: 100%; height: 10px"></progress>'
-    )
+#: What the page's progress bar measures (its accessible name).
+_PROGRESS = "progress of the fit"
 
 
 def _ms(seconds: float) -> str:

@@ -35,7 +35,7 @@ from ot_engine.histograms import PRESET_PEAK
 from pages import interpolation_plots as plots
 from pages import query
 from pages import transport_plan as tp
-from pages.components.flow import Flow
+from pages.components.flow import Flow, scalar_request
 from pages.components.readouts import ReadoutTable, readout
 from pages.histogram_pair import (
     HEIGHT_DIGITS,
@@ -566,21 +566,6 @@ plt.show()
 # --- the view -------------------------------------------------------------------------------
 
 
-def _parse_time(data: dict) -> dict:
-    """A time request as ``{"t": value}`` in [0, 1] (``{}``: invalid, answered).
-
-    >>> _parse_time({"t": [0.12345]}), _parse_time({"t": ["x"]}), _parse_time({})
-    ({'t': 0.123}, {}, {})
-    """
-    try:
-        value = float(data["t"][0])
-    except (KeyError, IndexError, TypeError, ValueError):
-        return {}
-    if not np.isfinite(value):
-        return {}
-    return {"t": round(float(np.clip(value, 0.0, 1.0)), TIME_DIGITS)}
-
-
 class InterpolationPage(NotebookPage):
     """The served page: histograms, both interpolants, clouds in motion; numbers; prose."""
 
@@ -620,7 +605,11 @@ class InterpolationPage(NotebookPage):
             N_POINTS,
         )
         self.time = plots.TimeControls(m.t, self.sizes.width, self.flow, self.clouds)
-        self.flow.listen(self.time.request, _parse_time, max_items=16)
+        self.flow.listen(
+            self.time.request,
+            lambda data: scalar_request(data, "t", 0.0, 1.0, TIME_DIGITS),
+            max_items=16,
+        )
         self.readouts = self._table("Line: W₂ along McCann's path and along the mixture")
         self.cloud_readouts = self._table("Plane: W₂ along McCann's path and along the mixture")
         self.problem_note = pn.pane.HTML(

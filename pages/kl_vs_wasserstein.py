@@ -35,7 +35,7 @@ from ot_engine.shift_family import (
 )
 from pages import prose, query, shell, theme
 from pages.components import js
-from pages.components.flow import Flow
+from pages.components.flow import Flow, scalar_request
 from pages.components.readouts import ReadoutTable
 from pages.kl_vs_wasserstein_plots import (
     COLORS,
@@ -189,7 +189,7 @@ class KLvsWassersteinPage(NotebookPage):
         # the answer carries the shift applied.
         self.flow = Flow(self._apply_drag, name="kvw_answer", shift=float(m.shift))
         self.drag_src = ColumnDataSource({"shift": [float(m.shift)]}, name="kvw_drag")
-        self.flow.listen(self.drag_src, _parse_shift)
+        self.flow.listen(self.drag_src, lambda data: scalar_request(data, "shift", *SHIFT_RANGE))
         self._wire_drag()
         self.figure_pane = pn.pane.Bokeh(
             figure_column(self.density, self.critic, self.curves), sizing_mode="stretch_width"
@@ -326,18 +326,6 @@ class KLvsWassersteinPage(NotebookPage):
             shape, width, floor, colors
         )
         self.current_values, self.current_slopes = values, slopes
-
-
-def _parse_shift(data: dict) -> dict:
-    """A drag request as ``{"shift": value}`` clamped to the range (``{}``: invalid)."""
-    try:
-        value = float(data["shift"][0])
-    except (KeyError, IndexError, TypeError, ValueError):
-        return {}
-    if not math.isfinite(value):
-        return {}
-    lo, hi = SHIFT_RANGE
-    return {"shift": min(hi, max(lo, value))}
 
 
 # --- take it home -----------------------------------------------------------------------------

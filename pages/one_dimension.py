@@ -37,7 +37,7 @@ from ot_engine.histograms import PRESETS
 from pages import compat
 from pages import one_dimension_plots as plots
 from pages import transport_plan as tp
-from pages.components.flow import Flow
+from pages.components.flow import Flow, scalar_request
 from pages.components.readouts import ReadoutTable, readout
 from pages.histogram_pair import (
     HEIGHT_DIGITS,
@@ -323,17 +323,6 @@ plt.show()
 # --- requests from the browser -------------------------------------------------------------
 
 
-def _parse_level(data: dict) -> dict:
-    """A level request as ``{"s": value}`` in [0, 1] (``{}``: invalid, answered)."""
-    try:
-        value = float(data["s"][0])
-    except (KeyError, IndexError, TypeError, ValueError):
-        return {}
-    if not math.isfinite(value):
-        return {}
-    return {"s": round(float(np.clip(value, 0.0, 1.0)), LEVEL_DIGITS)}
-
-
 # --- the view -------------------------------------------------------------------------------
 
 
@@ -370,7 +359,11 @@ class OneDimensionPage(NotebookPage):
             self.flow,
             m.s,
         )
-        self.flow.listen(self.figs.level, _parse_level, max_items=16)
+        self.flow.listen(
+            self.figs.level,
+            lambda data: scalar_request(data, "s", 0.0, 1.0, LEVEL_DIGITS),
+            max_items=16,
+        )
         # a model must be referenced from the layout to be synced
         self.figs.cdf_fig.tags = [self.flow.answer_source, self.figs.level]
         width, height = self.sizes.readouts

@@ -200,6 +200,20 @@ def caption(text: str) -> pn.pane.Markdown:
     )
 
 
+def progress_bar(fraction: float, label: str) -> str:
+    """A native progress bar named ``label`` for screen readers, ``fraction`` clamped to
+    [0, 1] (a number the page computed; ``label`` is the page's own text, never user input).
+
+    >>> progress_bar(0.426, "progress of the fit")[:40]
+    '<progress max="100" value="43" aria-labe'
+    """
+    value = round(100 * min(max(float(fraction), 0.0), 1.0))
+    return (
+        f'<progress max="100" value="{value}" aria-label="{label}" '
+        'style="width: 100%; height: 10px"></progress>'
+    )
+
+
 def live_status(*objects: pn.viewable.Viewable) -> pn.viewable.Viewable:
     """What a background job is doing (message, status, progress bar), announced by screen
     readers as it changes; a fixed minimum height, so the page below does not jump."""

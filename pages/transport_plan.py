@@ -37,7 +37,7 @@ from ot_engine import (
 from pages import compat, theme
 from pages import transport_plan_plots as plots
 from pages.components import js
-from pages.components.flow import Flow
+from pages.components.flow import Flow, scalar_request
 from pages.components.readouts import ReadoutTable
 from pages.histogram_pair import (
     HEIGHT_DIGITS,
@@ -328,15 +328,6 @@ class TransportPlan(HistogramPair):
 # --- requests from the browser -------------------------------------------------------------
 
 
-def _parse_log_eps(data: dict) -> dict:
-    """An ε slider request as ``{"log_eps": value}`` in [-4, 0] (``{}``: invalid, answered)."""
-    try:
-        value = float(data["log_eps"][0])
-    except (KeyError, IndexError, TypeError, ValueError):
-        return {}
-    return {"log_eps": float(np.clip(value, -4.0, 0.0))} if math.isfinite(value) else {}
-
-
 def _slider_eps(log10_value: float) -> float:
     """ε fraction for a slider position, kept to 3 significant digits (short, stable links)."""
     return float(f"{10**log10_value:.3g}")
@@ -521,7 +512,7 @@ class TransportPlanPage(NotebookPage):
                 answer=self.flow.answer_source,
             ),
         )
-        self.flow.listen(self.eps_request, _parse_log_eps)
+        self.flow.listen(self.eps_request, lambda data: scalar_request(data, "log_eps", -4.0, 0.0))
         self.exact_box = pn.widgets.Checkbox(label="Exact (unregularized LP)", value=m.eps == 0)
         self._syncing_eps = False
         self.exact_box.param.watch(self._eps_from_widgets, "value")

@@ -245,12 +245,8 @@ def _seed_label(seed: int) -> str:
     return f"Train from another start (seed {seed} → {(seed + 1) % (MAX_SEED + 1)})"
 
 
-def _progress_html(fraction: float) -> str:
-    pct = round(100 * min(1.0, max(0.0, fraction)))
-    return (
-        f'<progress value="{pct}" max="100" aria-label="WGAN-GP training progress" '
-        f'style="width: 100%">{pct}%</progress>'
-    )
+#: What the page's progress bar measures (its accessible name).
+_PROGRESS = "WGAN-GP training progress"
 
 
 class WganCriticPage(NotebookPage):
@@ -283,7 +279,10 @@ class WganCriticPage(NotebookPage):
             "", sizing_mode="stretch_width", margin=(0, 10), styles={"font-size": "1rem"}
         )
         self.progress = pn.pane.HTML(
-            _progress_html(0), visible=False, sizing_mode="stretch_width", margin=(0, 10)
+            shell.progress_bar(0, _PROGRESS),
+            visible=False,
+            sizing_mode="stretch_width",
+            margin=(0, 10),
         )
         self.view: CriticView | None = None
         self.offset = tuple(m.offset)
@@ -425,7 +424,7 @@ class WganCriticPage(NotebookPage):
         self._pending_key = self.model.train_key
         self._job.submit(self.model.train_job())
         if self._job.busy:
-            self.progress.param.update(object=_progress_html(0), visible=True)
+            self.progress.param.update(object=shell.progress_bar(0, _PROGRESS), visible=True)
             self.status.object = "Training the WGAN-GP critic…"
             self._paint_trained()
 
@@ -442,7 +441,7 @@ class WganCriticPage(NotebookPage):
         self.status.object = f"**Could not train:** {problem}. The last result is kept."
 
     def _show_progress(self, fraction: float, text: str) -> None:
-        self.progress.param.update(object=_progress_html(fraction), visible=True)
+        self.progress.param.update(object=shell.progress_bar(fraction, _PROGRESS), visible=True)
         self.status.object = f"Training the WGAN-GP critic: {text}…"
 
     # --- drawing -------------------------------------------------------------------------

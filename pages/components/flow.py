@@ -14,6 +14,7 @@ half here:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 from bokeh.models import ColumnDataSource
@@ -30,6 +31,31 @@ from pages.components import js
 #: 80 ms throttle; with answers flowing, none of them fired in the benches.
 TIMEOUT_MS = 250
 js.define("FLOW_TIMEOUT_MS", TIMEOUT_MS)
+
+
+def scalar_request(data: dict, key: str, lo: float, hi: float, digits: int | None = None) -> dict:
+    """One number a request model carries, as ``{key: value}`` clamped to ``[lo, hi]``.
+
+    The browser sends ``{key: [value]}`` (a one-row source); anything else, including a
+    non-finite value, gives ``{}``: invalid, but still answered (see :class:`Flow`), so the
+    browser's next change is not held back. ``digits`` rounds the value, so nearby requests
+    share cached results.
+
+    >>> scalar_request({"t": [0.12345]}, "t", 0.0, 1.0, digits=3)
+    {'t': 0.123}
+    >>> scalar_request({"t": [7.0]}, "t", 0.0, 1.0), scalar_request({"t": ["nan"]}, "t", 0, 1)
+    ({'t': 1.0}, {})
+    >>> scalar_request({"t": ["x"]}, "t", 0, 1), scalar_request({}, "t", 0, 1)
+    ({}, {})
+    """
+    try:
+        value = float(data[key][0])
+    except (KeyError, IndexError, TypeError, ValueError):
+        return {}
+    if not math.isfinite(value):
+        return {}
+    value = min(float(hi), max(float(lo), value))
+    return {key: value if digits is None else round(value, digits)}
 
 
 class Flow:
