@@ -33,23 +33,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import _measure
 import numpy as np
 import ot
 
 import pages.barycenters as bc
 from ot_engine import convolutional_barycenter_2d
-
-
-def cpu_flags() -> str:
-    try:
-        text = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return "unknown"
-    flags = sorted({w for w in text.split() if w.startswith("avx512")})
-    model = next(
-        (ln.split(":", 1)[1].strip() for ln in text.splitlines() if "model name" in ln), ""
-    )
-    return f"{model}; avx512: {' '.join(flags) or 'none'}; cores: {os.cpu_count()}"
 
 
 def timed(fn, repeats: int) -> tuple[float, object]:
@@ -150,7 +139,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
-    print(f"CPU: {cpu_flags()}")
+    print(f"CPU: {_measure.cpu_line()}")
     print(
         f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}, "
         f"load average {os.getloadavg()[0]:.1f}\n"

@@ -26,33 +26,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
-import re
-import statistics
 import sys
 import time
 from pathlib import Path
 
 import _browser
+import _measure
 
 sys.path.insert(0, str(_browser.ROOT))
-
-
-def cpu() -> dict:
-    text = Path("/proc/cpuinfo").read_text()
-    model = re.search(r"model name\s*:\s*(.*)", text)
-    flags = sorted(set(re.findall(r"\b(avx512\w*|avx2|fma)\b", text)))
-    return {"model": model.group(1) if model else "?", "flags": flags}
-
-
-def _best_ms(fn, repeat: int = 5, number: int = 3) -> float:
-    best = math.inf
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        for _ in range(number):
-            fn()
-        best = min(best, (time.perf_counter() - t0) / number)
-    return round(1000 * best, 3)
 
 
 def server_costs() -> dict:
@@ -67,8 +48,8 @@ def server_costs() -> dict:
     p, q = model.p.copy(), model.q.copy()
     x = (np.arange(64 * 64) + 0.5) / (64 * 64)
     a, b = np.repeat(p / p.sum() / 64, 64), np.repeat(q / q.sum() / 64, 64)
-    out["exact_displacement_ms"] = _best_ms(lambda: density_flow_1d(p, q))
-    out["pot_split_bins_ms"] = _best_ms(lambda: ot.wasserstein_1d(x, x, a, b, p=2))
+    out["exact_displacement_ms"] = _measure.best_ms(lambda: density_flow_1d(p, q))
+    out["pot_split_bins_ms"] = _measure.best_ms(lambda: ot.wasserstein_1d(x, x, a, b, p=2))
     for grid in bb.GRIDS:
         model.grid = grid
         count = [0]
@@ -79,14 +60,14 @@ def server_costs() -> dict:
             h[32] = 0.5 if count[0] % 2 else 0.25
             model.p = h
 
-        out[f"bar_event_grid{grid}_ms"] = _best_ms(event)
+        out[f"bar_event_grid{grid}_ms"] = _measure.best_ms(event)
     out["bar_event_over_pot_grid64"] = round(
         out["bar_event_grid64_ms"] / out["pot_split_bins_ms"], 2
     )
     S0, S1 = 0.36 * np.eye(2), bb.target_covariance(1.2, 0.4, 30.0)
     m1 = np.array([2.0, 1.0])
-    out["gauss_update_ms"] = _best_ms(lambda: bb.solve_gauss(2.0, 1.0, 0.6, 1.2, 0.4, 30.0))
-    out["pot_bures_ms"] = _best_ms(
+    out["gauss_update_ms"] = _measure.best_ms(lambda: bb.solve_gauss(2.0, 1.0, 0.6, 1.2, 0.4, 30.0))
+    out["pot_bures_ms"] = _measure.best_ms(
         lambda: ot.gaussian.bures_wasserstein_distance(np.zeros(2), m1, S0, S1)
     )
     return out
@@ -115,25 +96,11 @@ HOOKS = r"""
 RESET = "() => { const r = window.__bench; for (const k in r) r[k].length = 0; }"
 
 
-def _summary(values: list[float]) -> dict:
-    if not values:
-        return {"count": 0}
-    return {
-        "count": len(values),
-        "median_ms": round(statistics.median(values), 1),
-        "p95_ms": round(_browser.percentile(values, 0.95, rule="linear"), 1),
-    }
-
-
-def _after(times: list[float], t: float) -> float | None:
-    return next((u for u in times if u >= t), None)
-
-
 def _latencies(rec: dict, sent_key: str) -> list[float]:
     out = []
     for t in rec["moves"]:
-        sent = _after(rec[sent_key], t)
-        a = _after(rec["answers"], sent) if sent is not None else None
+        sent = _measure.first_after(rec[sent_key], t)
+        a = _measure.first_after(rec["answers"], sent) if sent is not None else None
         if a is not None:
             out.append(a - t)
     return out
@@ -193,12 +160,12 @@ def browser_latency(base: str, seconds: float) -> dict:
         out = {
             "moves": len(rec["moves"]),
             "syncs": len(rec["syncs"]),
-            "drag_to_repaint": _summary(_latencies(rec, "syncs")),
+            "drag_to_repaint": _measure.latency_summary(_latencies(rec, "syncs")),
         }
         page.evaluate(RESET)
         _drag_time_handle(page, seconds)
         rec = page.evaluate("() => window.__bench")
-        out["echo"] = _summary(_latencies(rec, "times"))
+        out["echo"] = _measure.latency_summary(_latencies(rec, "times"))
         med, floor = out["drag_to_repaint"].get("median_ms"), out["echo"].get("median_ms")
         if med and floor:
             out["drag_over_echo"] = round(med / floor, 2)
@@ -226,7 +193,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=2.5, help="length of each drag")
     parser.add_argument("--json", help="write the results here")
     args = parser.parse_args()
-    result = {"cpu": cpu(), "load_avg_1min_before": round(_browser.load_average(), 2)}
+    result = {"cpu": _measure.cpu(), "load_avg_1min_before": round(_browser.load_average(), 2)}
     result["server"] = server_costs()
     with _browser.serving(args.url) as base:
         result["browser"] = browser_latency(base, args.seconds)

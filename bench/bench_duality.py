@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import statistics
 import sys
 import time
@@ -36,17 +35,11 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere
 
 import _browser
+import _measure
 import ot
 from bench_transport_plan_latency import FrameCounter
 
 from pages import duality as du
-
-
-def cpu_flags() -> str:
-    text = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
-    model = re.search(r"model name\s*:\s*(.+)", text)
-    avx512 = sorted(set(re.findall(r"\bavx512[a-z0-9_]*", text)))
-    return f"{model.group(1) if model else 'unknown CPU'}; avx512: {' '.join(avx512) or 'none'}"
 
 
 def _median_ms(times: list[float]) -> float:
@@ -189,9 +182,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=2.5)
     parser.add_argument("--json", help="write the results here")
     args = parser.parse_args()
-    print(cpu_flags())
+    print(_measure.cpu_line())
     print(f"load average (1 min) before: {_browser.load_average():.2f}")
-    results: dict = {"cpu": cpu_flags(), "server": []}
+    results: dict = {"cpu": _measure.cpu_line(), "server": []}
     for n in (64, 128, 256):
         for cost in (1, 2):
             row = server_events(n, cost, args.events)

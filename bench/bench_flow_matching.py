@@ -36,23 +36,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import _measure
 import numpy as np
 import ot
 
 from ot_engine.exact import empirical_w2
 from ot_engine.flow_matching import crossing_pairs, make_clouds, minibatch_ot_pairing
-
-
-def cpu_flags() -> str:
-    try:
-        text = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return "unknown"
-    flags = sorted({w for w in text.split() if w.startswith("avx512")})
-    model = next(
-        (ln.split(":", 1)[1].strip() for ln in text.splitlines() if "model name" in ln), ""
-    )
-    return f"{model}; avx512: {' '.join(flags) or 'none'}; cores: {os.cpu_count()}"
 
 
 def timed(fn, repeats: int) -> tuple[float, float, object]:
@@ -207,7 +196,7 @@ def main() -> None:
     parser.add_argument("--no-browser", action="store_true")
     parser.add_argument("--browser-only", action="store_true")
     args = parser.parse_args()
-    print(f"CPU: {cpu_flags()}")
+    print(f"CPU: {_measure.cpu_line()}")
     print(
         f"load average (1 min) before: {os.getloadavg()[0]:.2f}; "
         f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}"

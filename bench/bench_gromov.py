@@ -33,23 +33,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import _measure
 import numpy as np
 import ot
 
 from ot_engine.gromov import distance_matrix, gromov_multistart, gromov_wasserstein
 from ot_engine.gromov_scene import make_scene
-
-
-def cpu_flags() -> str:
-    try:
-        text = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return "unknown"
-    flags = sorted({w for w in text.split() if w.startswith("avx512")})
-    model = next(
-        (ln.split(":", 1)[1].strip() for ln in text.splitlines() if "model name" in ln), ""
-    )
-    return f"{model}; avx512: {' '.join(flags) or 'none'}; cores: {os.cpu_count()}"
 
 
 def timed(fn, repeats: int) -> tuple[float, object]:
@@ -139,7 +128,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args(argv)
-    print(f"CPU: {cpu_flags()}")
+    print(f"CPU: {_measure.cpu_line()}")
     print(f"load average: {os.getloadavg()[0]:.1f}")
     # OpenBLAS's second thread costs more than it gives on a loaded 2-core machine (a 200 x 200
     # product: ~1 ms with one thread, ~60 ms with two at a load of 13): report which was used.

@@ -23,36 +23,19 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import functools
 import json
-import math
-import re
-import statistics
 import sys
 import time
 from pathlib import Path
 
 import _browser
+import _measure
 
 sys.path.insert(0, str(_browser.ROOT))
 
-
-def cpu() -> dict:
-    text = Path("/proc/cpuinfo").read_text()
-    model = re.search(r"model name\s*:\s*(.*)", text)
-    flags = sorted(set(re.findall(r"\b(avx512\w*|avx2|fma)\b", text)))
-    return {"model": model.group(1) if model else "?", "flags": flags}
-
-
-def _best_ms(fn, repeat: int = 15, number: int = 1) -> float:
-    """The fastest of ``repeat`` runs (of ``number`` calls each): on a shared, loaded machine
-    the minimum is the closest to the work's own cost (any run can be preempted)."""
-    best = math.inf
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        for _ in range(number):
-            fn()
-        best = min(best, (time.perf_counter() - t0) / number)
-    return 1000 * best
+# This bench's published figures are best of 15 runs of 1 call(s).
+_best_ms = functools.partial(_measure.best_ms, repeat=15, number=1)
 
 
 def server_costs() -> dict:
@@ -136,20 +119,6 @@ async (count) => {
 """
 
 
-def _summary(values: list[float]) -> dict:
-    if not values:
-        return {"count": 0}
-    return {
-        "count": len(values),
-        "median_ms": round(statistics.median(values), 1),
-        "p95_ms": round(_browser.percentile(values, 0.95, rule="linear"), 1),
-    }
-
-
-def _after(times: list[float], t: float) -> float | None:
-    return next((u for u in times if u >= t), None)
-
-
 def browser_latency(base: str, seconds: float) -> dict:
     with _browser.chromium() as browser:
         page = browser.new_page(viewport={"width": 1280, "height": 1000})
@@ -182,19 +151,19 @@ def browser_latency(base: str, seconds: float) -> dict:
         rec = page.evaluate("() => window.__bench")
         moved, answers = [], []
         for t in rec["moves"]:
-            m = _after(rec["moved"], t)
+            m = _measure.first_after(rec["moved"], t)
             if m is not None:
                 moved.append(m - t)
-            sent = _after(rec["sends"], t)
-            a = _after(rec["answers"], sent) if sent is not None else None
+            sent = _measure.first_after(rec["sends"], t)
+            a = _measure.first_after(rec["answers"], sent) if sent is not None else None
             if a is not None:
                 answers.append(a - t)
         out = {
             "moves": len(rec["moves"]),
             "requests": len(rec["sends"]),
-            "clouds_repaint": _summary(moved),
-            "drag_to_repaint": _summary(answers),
-            "echo": _summary(page.evaluate(ECHO, 60)),
+            "clouds_repaint": _measure.latency_summary(moved),
+            "drag_to_repaint": _measure.latency_summary(answers),
+            "echo": _measure.latency_summary(page.evaluate(ECHO, 60)),
         }
         med = out["drag_to_repaint"].get("median_ms")
         floor = out["echo"].get("median_ms")
@@ -209,7 +178,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=2.5, help="length of the drag")
     parser.add_argument("--json", help="write the results here")
     args = parser.parse_args()
-    result = {"cpu": cpu(), "load_avg_1min_before": round(_browser.load_average(), 2)}
+    result = {"cpu": _measure.cpu(), "load_avg_1min_before": round(_browser.load_average(), 2)}
     result["server"] = server_costs()
     with _browser.serving(args.url) as base:
         result["browser"] = browser_latency(base, args.seconds)

@@ -31,11 +31,11 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import time
 
 import _browser
+import _measure
 import numpy as np
 
 sys.path.insert(0, str(_browser.ROOT))
@@ -174,17 +174,6 @@ def one_drag(browser, base: str, duration_s: float) -> dict:
     }
 
 
-def cpu() -> dict:
-    flags = subprocess.run(
-        "grep -o 'avx512[a-z]*' /proc/cpuinfo | sort -u", shell=True, capture_output=True, text=True
-    ).stdout.split()
-    model = next(
-        (line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if "model name" in line),
-        "?",
-    )
-    return {"model": model, "cores": os.cpu_count(), "avx512_flags": flags}
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=200, help="calls per in-process timing")
@@ -193,7 +182,11 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=2, help="drags")
     ap.add_argument("--duration", type=float, default=2.0, help="seconds per drag")
     args = ap.parse_args()
-    out = {"cpu": cpu(), "load_before": os.getloadavg(), "in_process": in_process(args.repeat)}
+    out = {
+        "cpu": _measure.cpu(),
+        "load_before": os.getloadavg(),
+        "in_process": in_process(args.repeat),
+    }
     if args.drag:
         with _browser.serving(args.url) as base, _browser.chromium() as browser:
             runs = [one_drag(browser, base, args.duration) for _ in range(args.runs)]

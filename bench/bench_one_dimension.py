@@ -22,36 +22,22 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import math
-import re
-import statistics
 import sys
 import time
 from pathlib import Path
 
 import _browser
+import _measure
 
 sys.path.insert(0, str(_browser.ROOT))
 
+# This bench's published figures are best of 7 runs of 5 call(s).
+_best_ms = functools.partial(_measure.best_ms, repeat=7, number=5)
+
 QUERY = "?n=128&order=2"
-
-
-def cpu() -> dict:
-    text = Path("/proc/cpuinfo").read_text()
-    model = re.search(r"model name\s*:\s*(.*)", text)
-    flags = sorted(set(re.findall(r"\b(avx512\w*|avx2|fma)\b", text)))
-    return {"model": model.group(1) if model else "?", "flags": flags}
-
-
-def _best_ms(fn, repeat: int = 7, number: int = 5) -> float:
-    best = math.inf
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        for _ in range(number):
-            fn()
-        best = min(best, (time.perf_counter() - t0) / number)
-    return 1000 * best
 
 
 def server_costs() -> dict:
@@ -124,20 +110,6 @@ HOOKS = r"""
 RESET = "() => { const r = window.__bench; for (const k in r) r[k].length = 0; }"
 
 
-def _summary(values: list[float]) -> dict:
-    if not values:
-        return {"count": 0}
-    return {
-        "count": len(values),
-        "median_ms": round(statistics.median(values), 1),
-        "p95_ms": round(_browser.percentile(values, 0.95, rule="linear"), 1),
-    }
-
-
-def _after(times: list[float], t: float) -> float | None:
-    return next((u for u in times if u >= t), None)
-
-
 def _drag(page, figure: str, seconds: float, y_lo: float, y_hi: float) -> None:
     x0, y0 = _browser.data_to_page(page, figure, 0.05, y_lo)
     x1, y1 = _browser.data_to_page(page, figure, 0.95, y_hi)
@@ -171,18 +143,18 @@ def browser_latency(base: str, seconds: float) -> dict:
         rec = page.evaluate("() => window.__bench")
         curves, answers = [], []
         for t in rec["moves"]:
-            c = _after(rec["curves"], t)
+            c = _measure.first_after(rec["curves"], t)
             if c is not None:
                 curves.append(c - t)
-            sync = _after(rec["syncs"], t)
-            a = _after(rec["answers"], sync) if sync is not None else None
+            sync = _measure.first_after(rec["syncs"], t)
+            a = _measure.first_after(rec["answers"], sync) if sync is not None else None
             if a is not None:
                 answers.append(a - t)
         drag = {
             "moves": len(rec["moves"]),
             "syncs": len(rec["syncs"]),
-            "curves_repaint": _summary(curves),
-            "drag_to_repaint": _summary(answers),
+            "curves_repaint": _measure.latency_summary(curves),
+            "drag_to_repaint": _measure.latency_summary(answers),
         }
         # echo floor: the level slider's requests are answered without a solve
         page.evaluate(RESET)
@@ -207,11 +179,11 @@ def browser_latency(base: str, seconds: float) -> dict:
         rec = page.evaluate("() => window.__bench")
         echo = []
         for t in rec["moves"]:
-            sent = _after(rec["levels"], t)
-            a = _after(rec["answers"], sent) if sent is not None else None
+            sent = _measure.first_after(rec["levels"], t)
+            a = _measure.first_after(rec["answers"], sent) if sent is not None else None
             if a is not None:
                 echo.append(a - t)
-        drag["echo"] = _summary(echo)
+        drag["echo"] = _measure.latency_summary(echo)
         med = drag["drag_to_repaint"].get("median_ms")
         floor = drag["echo"].get("median_ms")
         if med and floor:
@@ -225,7 +197,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=2.5, help="length of each drag")
     parser.add_argument("--json", help="write the results here")
     args = parser.parse_args()
-    result = {"cpu": cpu(), "load_avg_1min_before": round(_browser.load_average(), 2)}
+    result = {"cpu": _measure.cpu(), "load_avg_1min_before": round(_browser.load_average(), 2)}
     result["server"] = server_costs()
     with _browser.serving(args.url) as base:
         result["browser"] = browser_latency(base, args.seconds)

@@ -33,32 +33,12 @@ import statistics
 import sys
 import time
 import warnings
-from pathlib import Path
 
 import _browser
+import _measure
 import numpy as np
 
 sys.path.insert(0, str(_browser.ROOT))
-
-
-def cpu_flags() -> str:
-    text = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
-    model = next(
-        (ln.split(":", 1)[1].strip() for ln in text.splitlines() if "model name" in ln), "?"
-    )
-    avx512 = sorted({w for w in text.split() if w.startswith("avx512")})
-    return f"{model}; avx2={'avx2' in text.split()}; avx512={' '.join(avx512) or 'none'}"
-
-
-def timed(fn, repeat: int) -> float:
-    """Median milliseconds of ``fn()`` over ``repeat`` calls (after one warm-up)."""
-    fn()
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t) * 1e3)
-    return round(statistics.median(times), 3)
 
 
 def engine_part(repeat: int) -> dict:
@@ -76,13 +56,19 @@ def engine_part(repeat: int) -> dict:
         A, B = np.c_[b1, b1 + 0.5 * rng.random(n)], np.c_[b2, b2 + 0.5 * rng.random(m)]
         reps = repeat if n <= 20 else max(3, repeat // 10)
         row = {
-            "ours_wp_ms": timed(lambda A=A, B=B: diagram_distance(A, B, 2), reps),
-            "gudhi_wp_ms": timed(
+            "ours_wp_ms": _measure.median_ms(lambda A=A, B=B: diagram_distance(A, B, 2), reps),
+            "gudhi_wp_ms": _measure.median_ms(
                 lambda A=A, B=B: wasserstein_distance(A, B, order=2, internal_p=np.inf), reps
             ),
-            "ours_bottleneck_ms": timed(lambda A=A, B=B: diagram_distance(A, B, math.inf), reps),
-            "persim_bottleneck_ms": timed(lambda A=A, B=B: persim.bottleneck(A, B), reps),
-            "gudhi_bottleneck_ms": timed(lambda A=A, B=B: gudhi.bottleneck_distance(A, B), reps),
+            "ours_bottleneck_ms": _measure.median_ms(
+                lambda A=A, B=B: diagram_distance(A, B, math.inf), reps
+            ),
+            "persim_bottleneck_ms": _measure.median_ms(
+                lambda A=A, B=B: persim.bottleneck(A, B), reps
+            ),
+            "gudhi_bottleneck_ms": _measure.median_ms(
+                lambda A=A, B=B: gudhi.bottleneck_distance(A, B), reps
+            ),
         }
         row["wp_ours_over_gudhi"] = round(row["ours_wp_ms"] / row["gudhi_wp_ms"], 2)
         row["bottleneck_ours_over_persim"] = round(
@@ -186,7 +172,7 @@ def main() -> int:
     parser.add_argument("--no-browser", action="store_true")
     args = parser.parse_args()
     result = {
-        "cpu": cpu_flags(),
+        "cpu": _measure.cpu_line(),
         "load_average_before": _browser.load_average(),
         "engine": engine_part(args.repeat),
         "page_event_ms_median": page_event_ms(args.repeat),

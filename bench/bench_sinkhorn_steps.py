@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import statistics
 import sys
 import time
@@ -37,6 +36,7 @@ import warnings
 from functools import partial
 
 import _browser
+import _measure
 import numpy as np
 
 sys.path.insert(0, str(_browser.ROOT))
@@ -45,18 +45,6 @@ import ot
 
 from ot_engine import cost_matrix, uniform_grid
 from ot_engine.sinkhorn_steps import sinkhorn_steps
-
-
-def cpu_flags() -> str:
-    try:
-        text = open("/proc/cpuinfo", encoding="utf-8").read()
-    except OSError:
-        return platform.processor()
-    model = next(
-        (ln.split(":", 1)[1].strip() for ln in text.splitlines() if "model name" in ln), ""
-    )
-    avx512 = sorted({w for w in text.split() if w.startswith("avx512")})
-    return f"{model}; avx2={'avx2' in text.split()}; avx512: {' '.join(avx512) or 'none'}"
 
 
 def timed(fn, repeat: int) -> float:
@@ -224,7 +212,7 @@ def main() -> None:
     parser.add_argument("--browser-only", action="store_true")
     parser.add_argument("--url", help="an already running server (else serve.sh is started)")
     args = parser.parse_args()
-    print("CPU:", cpu_flags())
+    print("CPU:", _measure.cpu_line())
     print("numpy", np.__version__, "POT", ot.__version__, "load average", os.getloadavg())
     if not args.browser_only:
         in_process(args.repeat)

@@ -33,6 +33,7 @@ import time
 from pathlib import Path
 
 import _browser
+import _measure
 
 sys.path.insert(0, str(_browser.ROOT))
 
@@ -46,40 +47,20 @@ from ot_engine.sliced import (
 )
 
 
-def cpu_flags() -> str:
-    text = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
-    model = next(
-        (ln.split(":", 1)[1].strip() for ln in text.splitlines() if "model name" in ln), "?"
-    )
-    avx512 = sorted({w for w in text.split() if w.startswith("avx512")})
-    return f"{model}; avx2={'avx2' in text.split()}; avx512={' '.join(avx512) or 'none'}"
-
-
-def timed(fn, repeat: int) -> float:
-    """Median milliseconds of ``fn()`` over ``repeat`` calls (after one warm-up)."""
-    fn()
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t0) * 1e3)
-    return statistics.median(times)
-
-
 def engine_row(X: np.ndarray, Y: np.ndarray, repeat: int) -> dict:
     n = len(X)
     theta = sphere_directions(2, 1000, seed=0)
     a = b = np.full(n, 1.0 / n)
     row = {
-        "sliced_1000_ms": timed(lambda: sliced_wasserstein(X, Y, 1000, 0), repeat),
-        "pot_sliced_1000_ms": timed(
+        "sliced_1000_ms": _measure.median_ms(lambda: sliced_wasserstein(X, Y, 1000, 0), repeat),
+        "pot_sliced_1000_ms": _measure.median_ms(
             lambda: ot.sliced_wasserstein_distance(X, Y, projections=theta.T), repeat
         ),
-        "max_sliced_ms": timed(lambda: max_sliced_wasserstein(X, Y), repeat),
-        "pot_max_sliced_720_ms": timed(
+        "max_sliced_ms": _measure.median_ms(lambda: max_sliced_wasserstein(X, Y), repeat),
+        "pot_max_sliced_720_ms": _measure.median_ms(
             lambda: ot.max_sliced_wasserstein_distance(X, Y, n_projections=720, seed=0), repeat
         ),
-        "lp_ms": timed(lambda: ot.emd2(a, b, ot.dist(X, Y)), repeat),
+        "lp_ms": _measure.median_ms(lambda: ot.emd2(a, b, ot.dist(X, Y)), repeat),
     }
     row = {k: round(v, 3) for k, v in row.items()}
     row["ours_over_pot_sliced"] = round(row["sliced_1000_ms"] / row["pot_sliced_1000_ms"], 3)
@@ -189,7 +170,7 @@ def main() -> int:
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     result = {
-        "cpu": cpu_flags(),
+        "cpu": _measure.cpu_line(),
         "load_average_before": _browser.load_average(),
         "engine": engine_part(args.repeat),
         "page_event_ms_median": page_event_ms(args.repeat),

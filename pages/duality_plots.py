@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 from bokeh.models import (
-    ColorBar,
     ColumnDataSource,
     CustomJSTickFormatter,
     FixedTicker,
     Legend,
-    LinearColorMapper,
     Range1d,
     Span,
 )
@@ -23,6 +21,7 @@ from bokeh.palettes import Viridis256
 from bokeh.plotting import figure
 
 from pages import theme
+from pages.components import heatmap
 
 #: The sketched f is drawn as bars of height f + F_OFFSET on [0, 1] (the shared histogram
 #: control draws heights from 0 up): f itself lies in [-0.5, 0.5], the range of a centred
@@ -32,8 +31,6 @@ F_OFFSET = 0.5
 POTENTIAL_RANGE = (-0.6, 0.6)
 #: Transforms' axis: f^c of a sketch lies in [-0.5, 1.5]; the soft one sits above it.
 TRANSFORM_RANGE = (-0.6, 1.6)
-#: Exact plan's support on the slack map (reads on every Viridis colour).
-SUPPORT_COLOR = "#ff3d7f"
 #: Reference curves (the exact potentials, under the sketch).
 REFERENCE_COLOR = "#7a7a7a"
 SOFT_COLOR = "#CC79A7"
@@ -49,12 +46,6 @@ def slack_codes(s: np.ndarray) -> np.ndarray:
     if top <= 0.0:
         return np.zeros(s.shape, dtype=np.uint8)
     return np.rint(np.clip(s / top, 0.0, 1.0) * 255).astype(np.uint8)
-
-
-def support_points(plan: np.ndarray, x: np.ndarray) -> dict[str, np.ndarray]:
-    """Cells where the plan carries mass, as (target y, source x) points on the slack map."""
-    i, j = np.nonzero(plan > 0)
-    return {"x": x[j].astype(np.float32), "y": x[i].astype(np.float32)}
 
 
 def _figure(width: int, height: int, y_range, title: str, name: str) -> figure:
@@ -131,52 +122,23 @@ class SlackFigure:
         self.support_source = ColumnDataSource(
             {"x": np.zeros(0, np.float32), "y": np.zeros(0, np.float32)}, name="du_support"
         )
-        fig = figure(
-            frame_width=frame,
-            frame_height=frame,
-            x_range=Range1d(0, 1),
-            y_range=Range1d(0, 1),
-            tools="",
-            toolbar_location=None,
-            name="du_slack_fig",
+        fig = heatmap.unit_square_figure(
+            frame,
+            "du_slack_fig",
             title="Slack c − f − g (pink: π > 0)",
             x_axis_label="target y",
             y_axis_label="source x",
         )
-        theme.style_figure(fig)
-        fig.grid.visible = False
-        code_mapper = LinearColorMapper(palette=Viridis256, low=-0.5, high=255.5)
-        self.image = fig.image(
-            image="image", x=0, y=0, dw=1, dh=1, source=self.image_source, color_mapper=code_mapper
-        )
-        fig.scatter(
-            x="x",
-            y="y",
-            source=self.support_source,
-            marker="square",
-            size=5,
-            fill_color=None,
-            line_color=SUPPORT_COLOR,
-            line_width=1.2,
-        )
-        self.mapper = LinearColorMapper(palette=Viridis256, low=0, high=1)
-        bar = ColorBar(
-            color_mapper=self.mapper,
-            orientation="horizontal",
-            height=10,
-            title="slack / largest slack",
-            title_text_font_style="normal",
-            title_text_font_size="12px",
-            major_label_text_font_size="12px",
-            padding=6,
-        )
+        self.image = heatmap.code_image(fig, self.image_source, Viridis256)
+        heatmap.support_marks(fig, self.support_source)
+        bar = heatmap.colour_bar(Viridis256, "slack / largest slack")
         fig.add_layout(bar, "below")
         self.figure = fig
 
     def update(self, s: np.ndarray, plan: np.ndarray, x: np.ndarray, stale: bool) -> None:
         self.image.glyph.global_alpha = 0.25 if stale else 1.0
         self.image_source.data = {"image": [slack_codes(s)]}
-        self.support_source.data = support_points(plan, x)
+        self.support_source.data = heatmap.support_data(plan, x)
 
 
 def f_axis(fig: figure, optimal: ColumnDataSource) -> None:

@@ -18,7 +18,6 @@ from bokeh.models import (
     LabelSet,
     Legend,
     LegendItem,
-    LinearColorMapper,
     Range1d,
     Span,
 )
@@ -26,6 +25,7 @@ from bokeh.palettes import Category10_10, viridis
 from bokeh.plotting import figure
 
 from pages import theme
+from pages.components import heatmap
 
 #: Finite plan entries use palette indices 0..254; 255 marks a cell that is NaN or inf.
 PALETTE = [*viridis(255), "#ff3d7f"]
@@ -135,27 +135,17 @@ class PlanHeat:
 
     def __init__(self, name: str, title: str, size: int) -> None:
         self.source = ColumnDataSource({"image": [np.zeros((1, 1), np.uint8)]}, name=name)
-        fig = figure(
-            frame_width=size,
-            frame_height=size,
-            x_range=Range1d(0, 1),
-            y_range=Range1d(0, 1),
-            tools="",
-            toolbar_location=None,
+        fig = heatmap.unit_square_figure(
+            size,
+            f"{name}_fig",
             title=title,
             x_axis_label="target y (q)",
             y_axis_label="source x (p)",
-            name=f"{name}_fig",
             min_border_right=8,
         )
-        theme.style_figure(fig)
-        fig.grid.visible = False
         for axis in (fig.xaxis, fig.yaxis):
             axis.ticker = FixedTicker(ticks=[0, 0.5, 1])
-        mapper = LinearColorMapper(palette=PALETTE, low=-0.5, high=255.5)
-        self.renderer = fig.image(
-            image="image", x=0, y=0, dw=1, dh=1, source=self.source, color_mapper=mapper
-        )
+        self.renderer = heatmap.code_image(fig, self.source, PALETTE)
         self.note = Label(
             x=0.5,
             y=0.5,

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 import numpy as np
 from bokeh.layouts import gridplot
 from bokeh.models import (
-    ColorBar,
     ColumnDataSource,
     CustomJS,
     FixedTicker,
@@ -33,7 +32,7 @@ from bokeh.plotting import figure
 from bokeh.transform import transform
 
 from pages import compat, theme
-from pages.components import js
+from pages.components import heatmap, js
 from pages.components.readouts import readout
 
 #: Bars are drawn on a fixed axis (heights are relative: the solver normalizes them).
@@ -73,8 +72,6 @@ def _border_bottom(sizes: Sizes) -> int:
     return PLAN_BORDER_BOTTOM if sizes.colorbar_below else PLAN_AXIS_BOTTOM
 
 
-#: Exact plan's support drawn over the entropic plan (reads on every Viridis colour).
-SUPPORT_COLOR = "#ff3d7f"
 PALETTE = Viridis256  # theme.PLAN_PALETTE, as a list of 256 colours
 assert theme.PLAN_PALETTE == "Viridis256"
 
@@ -116,12 +113,6 @@ def line_data(plan: np.ndarray, x: np.ndarray) -> dict[str, np.ndarray]:
         "i": i.astype(np.int16),
         "j": j.astype(np.int16),
     }
-
-
-def support_data(plan: np.ndarray, x: np.ndarray) -> dict[str, np.ndarray]:
-    """Cells where an (exact) plan carries mass, as points on the heat map."""
-    i, j = np.nonzero(plan > 0)
-    return {"x": x[j].astype(np.float32), "y": x[i].astype(np.float32)}
 
 
 EMPTY_LINES = {k: np.zeros(0, np.float32) for k in ("x0", "x1", "mass", "weight")} | {
@@ -293,7 +284,7 @@ class PlanFigure:
             height="w",
             source=marks.cursor,
             fill_color=None,
-            line_color=SUPPORT_COLOR,
+            line_color=heatmap.SUPPORT_COLOR,
             line_width=2,
         )
         side_p, top_q = self._margins(sizes)
@@ -315,48 +306,24 @@ class PlanFigure:
 
     def _heat(self, sizes: Sizes) -> figure:
         # Frames are sized explicitly and borders matched: the marginals line up with the plan.
-        heat = figure(
-            frame_width=sizes.heat,
-            frame_height=sizes.heat,
-            x_range=Range1d(0, 1),
-            y_range=Range1d(0, 1),
-            tools="",
-            toolbar_location=None,
-            name="tp_heat",
+        heat = heatmap.unit_square_figure(
+            sizes.heat,
+            "tp_heat",
             x_axis_label="target y (columns, q)",
             min_border_left=4,
             min_border_top=4,
             min_border_bottom=_border_bottom(sizes),
             min_border_right=8,
         )
-        theme.style_figure(heat)
-        heat.grid.visible = False
         heat.yaxis.visible = False
-        # Palette index k is drawn with colour k: the codes are the colours.
-        code_mapper = LinearColorMapper(palette=PALETTE, low=-0.5, high=255.5)
-        self.image_renderer = heat.image(
-            image="image", x=0, y=0, dw=1, dh=1, source=self.image_source, color_mapper=code_mapper
-        )
-        heat.scatter(
-            x="x",
-            y="y",
-            source=self.support_source,
-            marker="square",
-            size=5,
-            fill_color=None,
-            line_color=SUPPORT_COLOR,
-            line_width=1.2,
-        )
+        self.image_renderer = heatmap.code_image(heat, self.image_source, PALETTE)
+        heatmap.support_marks(heat, self.support_source)
         below = sizes.colorbar_below
-        self.color_bar = ColorBar(
-            color_mapper=self.linear_mapper,
-            orientation="horizontal" if below else "vertical",
-            **({"height": 10} if below else {"width": 12}),
-            title="mass of a cell / largest cell mass" if below else "cell / largest",
-            title_text_font_style="normal",
-            title_text_font_size="12px",
-            major_label_text_font_size="12px",
-            padding=6,
+        self.color_bar = heatmap.colour_bar(
+            PALETTE,
+            "mass of a cell / largest cell mass" if below else "cell / largest",
+            below,
+            self.linear_mapper,
         )
         # Under the plan, not beside it: beside, the plan was ~430 px wide, too wide for a phone.
         heat.add_layout(self.color_bar, "below" if below else "right")
@@ -410,6 +377,6 @@ class PlanFigure:
         mapper = self.log_mapper if log_color else self.linear_mapper
         if self.color_bar.color_mapper is not mapper:
             self.color_bar.color_mapper = mapper
-        new = support_data(support, x) if support is not None else EMPTY_POINTS
+        new = heatmap.support_data(support, x) if support is not None else EMPTY_POINTS
         if len(new["x"]) or len(self.support_source.data["x"]):
             self.support_source.data = new

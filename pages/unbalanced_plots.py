@@ -11,10 +11,10 @@ from __future__ import annotations
 import html
 
 import numpy as np
-from bokeh.models import ColorBar, ColumnDataSource, HoverTool, LinearColorMapper, Range1d
-from bokeh.plotting import figure
+from bokeh.models import ColumnDataSource, HoverTool
 
 from pages import theme
+from pages.components import heatmap
 from pages.components.readouts import readout
 from pages.transport_plan_plots import PALETTE, plan_codes
 
@@ -145,34 +145,15 @@ class PlanHeat:
 
     def __init__(self, n: int, size: int) -> None:
         self.source = ColumnDataSource({"image": [np.zeros((n, n), np.uint8)]}, name="ub_image")
-        fig = figure(
-            frame_width=size,
-            frame_height=size,
-            x_range=Range1d(0, 1),
-            y_range=Range1d(0, 1),
-            tools="",
-            toolbar_location=None,
+        fig = heatmap.unit_square_figure(
+            size,
+            "ub_heat",
             x_axis_label="target y (q)",
             y_axis_label="source x (p)",
             title="plan P: mass moved from x to y",
-            name="ub_heat",
         )
-        theme.style_figure(fig)
-        fig.grid.visible = False
-        mapper = LinearColorMapper(palette=PALETTE, low=-0.5, high=255.5)
-        self.renderer = fig.image(
-            image="image", x=0, y=0, dw=1, dh=1, source=self.source, color_mapper=mapper
-        )
-        bar = ColorBar(
-            color_mapper=LinearColorMapper(palette=PALETTE, low=0, high=1),
-            orientation="horizontal",
-            height=10,
-            title="mass of a cell / largest cell mass",
-            title_text_font_style="normal",
-            title_text_font_size="12px",
-            major_label_text_font_size="12px",
-            padding=6,
-        )
+        self.renderer = heatmap.code_image(fig, self.source, PALETTE)
+        bar = heatmap.colour_bar(PALETTE, "mass of a cell / largest cell mass")
         fig.add_layout(bar, "below")
         self.figure = fig
 

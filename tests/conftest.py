@@ -209,6 +209,14 @@ def watched_page(browser, server: str, **context_options):
     pg.wait_for_bokeh = lambda timeout=20_000: wait_for_bokeh(pg, timeout)
     pg.wait_for_math = lambda timeout=30_000: pg.wait_for_function(MATH_READY_JS, timeout=timeout)
     pg.deep_text = lambda: deep_text(pg)
+    # Bokeh plots and sources by model name: where data point (x, y) is drawn on the page
+    # (None until drawn), waiting until a plot is drawn, and a source's columns.
+    pg.pixel = lambda name, x, y: pg.evaluate(PIXEL_JS, [name, x, y])
+    pg.wait_for_plot = lambda name, timeout=30_000: pg.wait_for_function(
+        f"(name) => ({PIXEL_JS})([name, 0, 0]) !== null", arg=name, timeout=timeout
+    )
+    pg.source = lambda name: pg.evaluate(SOURCE_JS, name)
+    pg.source_js = SOURCE_JS
     # Waits until at least n elements match (what renders progressively, e.g. typeset math).
     pg.wait_for_count = lambda selector, n, timeout=30_000: pg.wait_for_function(
         DEEP_COUNT_JS, arg=[selector, n], timeout=timeout
@@ -250,6 +258,22 @@ DEEP_TEXT_JS = """() => {
   walk(document);
   return parts.join(" ");
 }"""
+
+
+#: Page pixel of data point (x, y) in the Bokeh plot named ``name``, from the plot frame's own
+#: scales and its canvas's place on the page; null until the plot is drawn.
+PIXEL_JS = """([name, x, y]) => {
+  for (const v of Bokeh.index.all_views()) {
+    if (v.model.name === name && v.frame && v.canvas_view) {
+      const r = v.canvas_view.el.getBoundingClientRect();
+      return [r.left + v.frame.x_scale.compute(x), r.top + v.frame.y_scale.compute(y)];
+    }
+  }
+  return null;
+}"""
+#: The columns of the data source named ``name``, as plain arrays.
+SOURCE_JS = """(name) => { const d = Bokeh.documents[0].get_model_by_name(name).data;
+  const out = {}; for (const k of Object.keys(d)) out[k] = Array.from(d[k]); return out; }"""
 
 
 def deep_text(pg) -> str:

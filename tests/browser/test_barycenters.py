@@ -19,18 +19,6 @@ pytestmark = pytest.mark.browser
 PATH = "/barycenters"
 
 #: Data coordinates of a named Bokeh plot -> page pixels (its frame's scales + canvas offset).
-TO_PIXELS = """([name, x, y]) => {
-  let found = null;
-  const walk = (v) => {
-    if (!v || found) return;
-    if (v.model && v.model.name === name) { found = v; return; }
-    for (const c of (v.child_views ?? [])) walk(c);
-  };
-  for (const v of Object.values(Bokeh.index)) walk(v);
-  if (!found) return null;
-  const r = found.canvas_view.el.getBoundingClientRect();
-  return [r.left + found.frame.x_scale.compute(x), r.top + found.frame.y_scale.compute(y)];
-}"""
 
 
 def cell(page, key: str):
@@ -41,7 +29,7 @@ def open_page(page, query: str = "", first: str = "bary") -> None:
     page.goto(page.base + PATH + query)
     page.wait_for_bokeh()
     expect(cell(page, first)).to_have_text(re.compile(r"\d"), timeout=60_000)
-    page.wait_for_function(f"(n) => ({TO_PIXELS})([n, 0, 0]) !== null", arg="bary_weights")
+    page.wait_for_plot("bary_weights")
 
 
 def url_weights(page) -> list[float]:
@@ -62,9 +50,9 @@ def _bary_for(w: tuple) -> str:
 def test_dragging_the_weight_point_recomputes_the_barycenter(page):
     open_page(page)
     start = cell(page, "bary").inner_text()
-    a = page.evaluate(TO_PIXELS, ["bary_weights", 0.5, point_from_weights(bc.DEFAULT_W)[1]])
+    a = page.pixel("bary_weights", 0.5, point_from_weights(bc.DEFAULT_W)[1])
     # past the corner of mu2: the browser clamps the point to (1, 0), all weight on mu2
-    b = page.evaluate(TO_PIXELS, ["bary_weights", 1.05, -0.05])
+    b = page.pixel("bary_weights", 1.05, -0.05)
     page.mouse.move(*a)
     page.mouse.down()
     for i in range(1, 11):

@@ -26,19 +26,6 @@ READY = (
     "Bokeh.documents[0].get_model_by_name('bb_answer') != null && "
     "[...Bokeh.index.all_views()].some(v => v.model.name === 'bb_frame_fig')"
 )
-PIXEL = """
-([name, x, y]) => {
-  for (const v of Bokeh.index.all_views()) {
-    if (v.model.name === name) {
-      const r = v.el.getBoundingClientRect();
-      return [r.left + v.frame.x_scale.compute(x), r.top + v.frame.y_scale.compute(y)];
-    }
-  }
-  return null;
-}
-"""
-DATA = """(name) => { const d = Bokeh.documents[0].get_model_by_name(name).data;
-  const out = {}; for (const k of Object.keys(d)) out[k] = Array.from(d[k]); return out; }"""
 ANSWERS = "() => Bokeh.documents[0].get_model_by_name('bb_answer').data.seq[0]"
 SLIDER = """() => { for (const v of Bokeh.index.all_views())
   if (v.model.name === 'bb_time_slider') return v.model.value; return null; }"""
@@ -69,8 +56,8 @@ def _wait_until(check, timeout: float = 15.0) -> None:
 
 def _frame_matches(page, t: float) -> None:
     """The browser's frame is the Python twin's, for the pieces it holds, at ``t``."""
-    got = page.evaluate(DATA, "bb_frame")
-    want = plots.frame_columns(page.evaluate(DATA, "bb_pieces"), t)
+    got = page.source("bb_frame")
+    want = plots.frame_columns(page.source("bb_pieces"), t)
     for c in ("left", "right", "rho", "v"):
         np.testing.assert_allclose(got[c], want[c], atol=1e-9, err_msg=c)
 
@@ -87,8 +74,8 @@ def test_drag_recomputes_the_flow_and_the_server_agrees_with_pot(page):
     _open(page, "?n=32&grid=16")
     _frame_matches(page, page.evaluate(SLIDER))
     seq = page.evaluate(ANSWERS)
-    x0, y0 = page.evaluate(PIXEL, ["bb_p_fig", 0.86, 0.1])
-    x1, y1 = page.evaluate(PIXEL, ["bb_p_fig", 0.95, 0.8])
+    x0, y0 = page.pixel("bb_p_fig", 0.86, 0.1)
+    x1, y1 = page.pixel("bb_p_fig", 0.95, 0.8)
     page.mouse.move(x0, y0)
     page.mouse.down()
     for k in range(1, 11):
@@ -97,8 +84,8 @@ def test_drag_recomputes_the_flow_and_the_server_agrees_with_pot(page):
     page.wait_for_function(f"() => ({ANSWERS})() > {seq}", timeout=10_000)
 
     def server_caught_up():
-        p = np.array(page.evaluate(DATA, "bb_p")["top"])
-        q = np.array(page.evaluate(DATA, "bb_q")["top"])
+        p = np.array(page.source("bb_p")["top"])
+        q = np.array(page.source("bb_q")["top"])
         assert p[30] == pytest.approx(0.8, abs=0.05)
         w2 = float(_shown(page)["W2² (quantile formula, exact)"])
         assert w2 == pytest.approx(_split_w2sq(p, q), abs=2.0 / (32 * 64) + 1e-6)
@@ -113,7 +100,7 @@ def test_deep_link_sets_time_grid_and_gaussians(page):
     _frame_matches(page, 0.8)
     expect(page.locator("table.bb-readouts")).to_contain_text("on 32 cells × 16 steps")
     expect(page.get_by_text("At t = 0.800")).to_be_visible()
-    gauss = page.evaluate(DATA, "bb_gauss")["p"]
+    gauss = page.source("bb_gauss")["p"]
     assert gauss[2] == -1.0  # the target mean, x1
 
 
@@ -139,4 +126,4 @@ def test_keyboard_moves_time_and_play_runs_to_the_end(page):
     _frame_matches(page, 1.0)
     expect(page.get_by_role("button", name="▶ Play")).to_be_visible()
     expect(page.get_by_text("At t = 1.000")).to_be_visible()
-    assert math.isclose(page.evaluate(DATA, "bb_now")["t"][0], 1.0)
+    assert math.isclose(page.source("bb_now")["t"][0], 1.0)

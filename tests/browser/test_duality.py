@@ -24,17 +24,6 @@ READY = (
     "Bokeh.documents[0].get_model_by_name('du_answer') != null && "
     "[...Bokeh.index.all_views()].some(v => v.model.name === 'du_f_fig')"
 )
-PIXEL = """
-([name, x, y]) => {
-  for (const v of Bokeh.index.all_views()) {
-    if (v.model.name === name) {
-      const r = v.el.getBoundingClientRect();
-      return [r.left + v.frame.x_scale.compute(x), r.top + v.frame.y_scale.compute(y)];
-    }
-  }
-  return null;
-}
-"""
 ANSWERS = "() => Bokeh.documents[0].get_model_by_name('du_answer').data.seq[0]"
 HEIGHTS = "(name) => Array.from(Bokeh.documents[0].get_model_by_name(name).data.top)"
 
@@ -136,8 +125,8 @@ def _scroll_to(page, figure: str) -> None:
 
 def _drag(page, figure: str, x0: float, y0: float, x1: float, y1: float) -> None:
     _scroll_to(page, figure)
-    sx, sy = page.evaluate(PIXEL, [figure, x0, y0])
-    ex, ey = page.evaluate(PIXEL, [figure, x1, y1])
+    sx, sy = page.pixel(figure, x0, y0)
+    ex, ey = page.pixel(figure, x1, y1)
     page.mouse.move(sx, sy)
     page.mouse.down()
     for k in range(1, 11):
@@ -236,8 +225,8 @@ def test_a_finger_drags_the_sketch_on_a_phone(open_watched_page):
         cdp = page.context.new_cdp_session(page)
         _open(page, "?n=16&cost=1")
         _scroll_to(page, "du_f_fig")
-        x0, y0 = page.evaluate(PIXEL, ["du_f_fig", 0.5, 0.55])
-        x1, y1 = page.evaluate(PIXEL, ["du_f_fig", 0.5, 0.95])
+        x0, y0 = page.pixel("du_f_fig", 0.5, 0.55)
+        x1, y1 = page.pixel("du_f_fig", 0.5, 0.95)
 
         def touch(kind, x=None, y=None):
             points = [] if kind == "touchEnd" else [{"x": x, "y": y, "id": 1}]

@@ -22,19 +22,6 @@ READY = (
     "Bokeh.documents[0].get_model_by_name('interp_answer') != null && "
     "[...Bokeh.index.all_views()].some(v => v.model.name === 'interp_clouds')"
 )
-PIXEL = """
-([name, x, y]) => {
-  for (const v of Bokeh.index.all_views()) {
-    if (v.model.name === name) {
-      const r = v.el.getBoundingClientRect();
-      return [r.left + v.frame.x_scale.compute(x), r.top + v.frame.y_scale.compute(y)];
-    }
-  }
-  return null;
-}
-"""
-DATA = """(name) => { const d = Bokeh.documents[0].get_model_by_name(name).data;
-  const out = {}; for (const k of Object.keys(d)) out[k] = Array.from(d[k]); return out; }"""
 SLIDER = "() => Bokeh.documents[0].get_model_by_name('interp_t_slider').value"
 ANSWERS = "() => Bokeh.documents[0].get_model_by_name('interp_answer').data.seq[0]"
 
@@ -70,8 +57,8 @@ def _w2(xs, u, ys, v) -> float:
 def _line_numbers_match_pot(page) -> None:
     """The shown W2(mu_0, mu_t) of the mixture and t W2(mu_0, mu_1), for the browser's bars
     and slider, recomputed with POT."""
-    p = round_heights(page.evaluate(DATA, "interp_p")["top"])
-    q = round_heights(page.evaluate(DATA, "interp_q")["top"])
+    p = round_heights(page.source("interp_p")["top"])
+    q = round_heights(page.source("interp_q")["top"])
     t = round(page.evaluate(SLIDER), 3)
     x = (np.arange(p.size) + 0.5) / p.size
     a, b = p / p.sum(), q / q.sum()
@@ -84,7 +71,7 @@ def _line_numbers_match_pot(page) -> None:
 
 def _moving_points_are_on_their_segments(page) -> None:
     t = page.evaluate(SLIDER)
-    paths, moving = page.evaluate(DATA, "interp_paths"), page.evaluate(DATA, "interp_moving")
+    paths, moving = page.source("interp_paths"), page.source("interp_moving")
     x0, x1 = np.array(paths["x0"]), np.array(paths["x1"])
     np.testing.assert_allclose(moving["x"], (1 - t) * x0 + t * x1, atol=1e-9)
 
@@ -92,15 +79,15 @@ def _moving_points_are_on_their_segments(page) -> None:
 def test_bar_drag_recomputes_and_the_server_agrees_with_pot(page):
     _open(page, "?n=32&t=0.4")
     seq = page.evaluate(ANSWERS)
-    x0, y0 = page.evaluate(PIXEL, ["interp_p_fig", 0.86, 0.05])
-    x1, y1 = page.evaluate(PIXEL, ["interp_p_fig", 0.95, 0.7])
+    x0, y0 = page.pixel("interp_p_fig", 0.86, 0.05)
+    x1, y1 = page.pixel("interp_p_fig", 0.95, 0.7)
     page.mouse.move(x0, y0)
     page.mouse.down()
     for k in range(1, 11):
         page.mouse.move(x0 + (x1 - x0) * k / 10, y0 + (y1 - y0) * k / 10)
     page.mouse.up()
     page.wait_for_function(f"() => ({ANSWERS})() > {seq}", timeout=10_000)
-    page.wait_for_function(f"() => ({DATA})('interp_p').top[30] > 0.5", timeout=10_000)
+    page.wait_for_function(f"() => ({page.source_js})('interp_p').top[30] > 0.5", timeout=10_000)
     _wait_until(lambda: _line_numbers_match_pot(page))
     assert _row(page, "h_geo")[-2:] == ["yes", "no"]
 
@@ -132,15 +119,15 @@ def test_keyboard_moves_time(page):
 
 def test_point_drag_rematches_and_the_points_stay_on_their_segments(page):
     _open(page, "?t=0.5&cloud=shift")
-    before = page.evaluate(DATA, "interp_paths")
+    before = page.source("interp_paths")
     page.evaluate(
         """() => { for (const v of Bokeh.index.all_views())
              if (v.model.name === 'interp_clouds') v.el.scrollIntoView({block: 'center'}); }"""
     )
-    src = page.evaluate(DATA, "interp_clouds_points")
+    src = page.source("interp_clouds_points")
     x, y = src["x"][0], src["y"][0]
-    ax, ay = page.evaluate(PIXEL, ["interp_clouds", x, y])
-    bx, by = page.evaluate(PIXEL, ["interp_clouds", 1.6, -1.6])
+    ax, ay = page.pixel("interp_clouds", x, y)
+    bx, by = page.pixel("interp_clouds", 1.6, -1.6)
     page.mouse.move(ax, ay)
     page.mouse.down()
     for k in range(1, 11):
@@ -149,9 +136,9 @@ def test_point_drag_rematches_and_the_points_stay_on_their_segments(page):
     page.mouse.up()
     # the server's new segments start where the point was dropped
     page.wait_for_function(
-        f"() => Math.abs(({DATA})('interp_paths').x0[0] - {x}) > 0.5", timeout=15_000
+        f"() => Math.abs(({page.source_js})('interp_paths').x0[0] - {x}) > 0.5", timeout=15_000
     )
-    assert page.evaluate(DATA, "interp_paths")["x0"] != before["x0"]
+    assert page.source("interp_paths")["x0"] != before["x0"]
     _moving_points_are_on_their_segments(page)
     page.wait_for_function("() => window.location.search.includes('pts=')", timeout=10_000)
     assert _row(page, "c_geo")[-2:] == ["yes", "no"]
@@ -160,7 +147,7 @@ def test_point_drag_rematches_and_the_points_stay_on_their_segments(page):
 def test_deep_link_sets_time_clouds_and_bins(page):
     _open(page, "?n=40&t=0.25&cloud=turn")
     assert page.evaluate(SLIDER) == 0.25
-    assert len(page.evaluate(DATA, "interp_p")["top"]) == 40
+    assert len(page.source("interp_p")["top"]) == 40
     _line_numbers_match_pot(page)
     _moving_points_are_on_their_segments(page)
     assert _row(page, "c_geo")[-2:] == ["yes", "no"]

@@ -13,18 +13,6 @@ pytestmark = pytest.mark.browser
 PATH = "/kl_vs_wasserstein"
 
 #: Data coordinates of a named Bokeh plot -> page pixels (its frame's scales + canvas offset).
-TO_PIXELS = """([name, x, y]) => {
-  let found = null;
-  const walk = (v) => {
-    if (!v || found) return;
-    if (v.model && v.model.name === name) { found = v; return; }
-    for (const c of (v.child_views ?? [])) walk(c);
-  };
-  for (const v of Object.values(Bokeh.index)) walk(v);
-  if (!found) return null;
-  const r = found.canvas_view.el.getBoundingClientRect();
-  return [r.left + found.frame.x_scale.compute(x), r.top + found.frame.y_scale.compute(y)];
-}"""
 
 #: The sliding bump's current centre, read from its data source in the browser.
 BUMP_SHIFT = """() => {
@@ -49,14 +37,14 @@ def open_page(page, query: str = "") -> None:
     page.goto(page.base + PATH + query)
     page.wait_for_bokeh()
     page.locator("table.kvw-readouts").wait_for()
-    page.wait_for_function(f"(name) => ({TO_PIXELS})([name, 0, 0]) !== null", arg="kvw_top")
+    page.wait_for_plot("kvw_top")
 
 
 def test_dragging_the_bump_moves_it_and_updates_readouts(page):
     open_page(page)
     assert readout(page, "kl_pq") != "∞"  # default: q covers p, KL finite
-    x0, y0 = page.evaluate(TO_PIXELS, ["kvw_top", 0.4, 0.15])
-    x1, _ = page.evaluate(TO_PIXELS, ["kvw_top", 4.0, 0.15])
+    x0, y0 = page.pixel("kvw_top", 0.4, 0.15)
+    x1, _ = page.pixel("kvw_top", 4.0, 0.15)
     page.mouse.move(x0, y0)
     page.mouse.down()
     steps = 12
@@ -126,8 +114,8 @@ MARKERS = """() => {
 
 def test_markers_follow_the_drag_on_the_drawn_curves(page):
     open_page(page, "?shift=-1&shape=tent&width=0.8")
-    x0, y0 = page.evaluate(TO_PIXELS, ["kvw_top", -1.0, 0.15])
-    x1, _ = page.evaluate(TO_PIXELS, ["kvw_top", 2.0, 0.15])
+    x0, y0 = page.pixel("kvw_top", -1.0, 0.15)
+    x1, _ = page.pixel("kvw_top", 2.0, 0.15)
     page.mouse.move(x0, y0)
     page.mouse.down()
     for i in range(1, 9):
@@ -165,7 +153,7 @@ HELD_PLOTS = """() => {
 def test_text_measures_are_held_only_while_dragging(page):
     open_page(page, "?shift=-1")
     assert page.evaluate(HELD_PLOTS) == 0
-    x0, y0 = page.evaluate(TO_PIXELS, ["kvw_top", -1.0, 0.15])
+    x0, y0 = page.pixel("kvw_top", -1.0, 0.15)
     page.mouse.move(x0, y0)
     page.mouse.down()
     for i in range(1, 5):

@@ -13,17 +13,6 @@ pytestmark = pytest.mark.browser
 PATH = "/monge_kantorovich"
 
 #: Data coordinates of the atoms figure -> page pixels (its frame's scales + canvas offset).
-TO_PIXELS = """([x, y]) => {
-  for (const doc of Bokeh.documents) {
-    const fig = doc.get_model_by_name("mk_figure");
-    const view = fig && doc.views_manager.find_one(fig);
-    if (view && view.canvas_view) {
-      const r = view.canvas_view.el.getBoundingClientRect();
-      return [r.left + view.frame.x_scale.compute(x), r.top + view.frame.y_scale.compute(y)];
-    }
-  }
-  return null;
-}"""
 
 #: The atoms as the browser holds them.
 ATOMS = """() => {
@@ -56,7 +45,7 @@ def open_page(page, query: str = "") -> None:
     page.goto(page.base + PATH + query)
     page.wait_for_bokeh()
     page.locator("table.mk-readouts").wait_for()
-    page.wait_for_function(f"() => ({TO_PIXELS})([0, 0]) !== null")
+    page.wait_for_plot("mk_figure")
 
 
 def expected(preset: str, **atoms):
@@ -69,8 +58,8 @@ def test_dragging_an_atoms_mass_breaks_the_map(page):
     open_page(page)
     expect(readout(page, "maps")).to_have_text("24")
     # The first source atom's head: x 0.1, mass 0.5 drawn at base + height * 0.5.
-    x0, y0 = page.evaluate(TO_PIXELS, [0.1, BASE_S + HEIGHT * 0.5])
-    x1, y1 = page.evaluate(TO_PIXELS, [0.2, BASE_S + HEIGHT * 0.9])
+    x0, y0 = page.pixel("mk_figure", 0.1, BASE_S + HEIGHT * 0.5)
+    x1, y1 = page.pixel("mk_figure", 0.2, BASE_S + HEIGHT * 0.9)
     page.mouse.move(x0, y0)
     page.mouse.down()
     for i in range(1, 11):
@@ -157,8 +146,8 @@ NEXT_FRAME = "() => new Promise((r) => requestAnimationFrame(() => r()))"
 
 def test_touch_drag_moves_an_atom(page):
     open_page(page, "?preset=split")
-    x0, y0 = page.evaluate(TO_PIXELS, [0.5, BASE_S + HEIGHT * 1.0])
-    x1, y1 = page.evaluate(TO_PIXELS, [0.3, BASE_S + HEIGHT * 0.6])
+    x0, y0 = page.pixel("mk_figure", 0.5, BASE_S + HEIGHT * 1.0)
+    x1, y1 = page.pixel("mk_figure", 0.3, BASE_S + HEIGHT * 0.6)
     cdp = page.context.new_cdp_session(page)
     cdp.send(
         "Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x0, "y": y0}]}
@@ -180,8 +169,8 @@ def test_touch_drag_moves_an_atom(page):
 def test_dragging_a_stem_moves_the_atom_and_keeps_its_mass(page):
     open_page(page, "?preset=unequal")
     # The first source atom (x 0.1, mass 1.0 as drawn): grab its stem halfway up.
-    x0, y0 = page.evaluate(TO_PIXELS, [0.1, BASE_S + HEIGHT * 0.5])
-    x1, y1 = page.evaluate(TO_PIXELS, [0.3, BASE_S + HEIGHT * 0.2])
+    x0, y0 = page.pixel("mk_figure", 0.1, BASE_S + HEIGHT * 0.5)
+    x1, y1 = page.pixel("mk_figure", 0.3, BASE_S + HEIGHT * 0.2)
     page.mouse.move(x0, y0)
     page.mouse.down()
     for i in range(1, 9):

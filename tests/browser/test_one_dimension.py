@@ -25,19 +25,6 @@ READY = (
     "Bokeh.documents[0].get_model_by_name('od_answer') != null && "
     "[...Bokeh.index.all_views()].some(v => v.model.name === 'od_cdf_fig')"
 )
-PIXEL = """
-([name, x, y]) => {
-  for (const v of Bokeh.index.all_views()) {
-    if (v.model.name === name) {
-      const r = v.el.getBoundingClientRect();
-      return [r.left + v.frame.x_scale.compute(x), r.top + v.frame.y_scale.compute(y)];
-    }
-  }
-  return null;
-}
-"""
-DATA = """(name) => { const d = Bokeh.documents[0].get_model_by_name(name).data;
-  const out = {}; for (const k of Object.keys(d)) out[k] = Array.from(d[k]); return out; }"""
 ANSWERS = "() => Bokeh.documents[0].get_model_by_name('od_answer').data.seq[0]"
 
 
@@ -60,8 +47,8 @@ def _close(shown: str, value: float) -> bool:
 
 
 def _bars(page):
-    p = np.array(page.evaluate(DATA, "od_p")["top"])
-    q = np.array(page.evaluate(DATA, "od_q")["top"])
+    p = np.array(page.source("od_p")["top"])
+    q = np.array(page.source("od_q")["top"])
     return p, q
 
 
@@ -90,10 +77,10 @@ def _wait_until(check, timeout: float = 15.0) -> None:
 def _drawing_matches_the_bars(page) -> None:
     """The browser's curves are the Python twin's for the bars it holds."""
     p, q = _bars(page)
-    x = np.array(page.evaluate(DATA, "od_p")["x"])
+    x = np.array(page.source("od_p")["x"])
     want = plots.curves(x, p, q)
     for name, columns in (("od_cdf", ("t", "F", "G")), ("od_pieces", ("lo", "hi", "xs", "ys"))):
-        got = page.evaluate(DATA, name)
+        got = page.source(name)
         key = name.removeprefix("od_")
         for c in columns:
             np.testing.assert_allclose(got[c], want[key][c], atol=1e-9, err_msg=f"{name}.{c}")
@@ -102,11 +89,11 @@ def _drawing_matches_the_bars(page) -> None:
 def test_drag_redraws_in_the_browser_and_the_server_agrees_with_pot(page):
     _open(page, "?n=32&order=2")
     _drawing_matches_the_bars(page)
-    before = page.evaluate(DATA, "od_cdf")["F"]
+    before = page.source("od_cdf")["F"]
     seq = page.evaluate(ANSWERS)
     # Paint bars 27..30 of p (x = 0.86..0.95) up to 0.8 in one stroke.
-    x0, y0 = page.evaluate(PIXEL, ["od_p_fig", 0.86, 0.1])
-    x1, y1 = page.evaluate(PIXEL, ["od_p_fig", 0.95, 0.8])
+    x0, y0 = page.pixel("od_p_fig", 0.86, 0.1)
+    x1, y1 = page.pixel("od_p_fig", 0.95, 0.8)
     page.mouse.move(x0, y0)
     page.mouse.down()
     for k in range(1, 11):
@@ -117,7 +104,7 @@ def test_drag_redraws_in_the_browser_and_the_server_agrees_with_pot(page):
     assert p[30] == pytest.approx(0.8, abs=0.05)
     # the browser redrew its CDF from its own bars
     page.wait_for_function(
-        f"() => JSON.stringify(({DATA})('od_cdf').F) !== {before!r}".replace("'", '"'),
+        f"() => JSON.stringify(({page.source_js})('od_cdf').F) !== {before!r}".replace("'", '"'),
         timeout=10_000,
     )
     _drawing_matches_the_bars(page)
@@ -141,7 +128,7 @@ def test_deep_link_with_order_inf_and_level(page):
     expect(page.get_by_text("Level s = 0.250")).to_be_visible()
     shown = _shown(page)
     assert shown["W∞ (quantile formula, exact)"] == shown["W∞ from LPs (bottleneck, 2 solves)"]
-    gap = page.evaluate(DATA, "od_inf_gap")
+    gap = page.source("od_inf_gap")
     assert abs(gap["y1"][0] - gap["y0"][0]) == pytest.approx(
         float(shown["W∞ = largest quantile gap"]), abs=1e-6
     )
@@ -149,19 +136,19 @@ def test_deep_link_with_order_inf_and_level(page):
 
 def test_hover_sets_the_level_and_the_server_reads_it_out(page):
     _open(page, "?n=32")
-    px, py = page.evaluate(PIXEL, ["od_cdf_fig", 0.5, 0.8])
+    px, py = page.pixel("od_cdf_fig", 0.5, 0.8)
     page.mouse.move(px, py)
     page.wait_for_function(
         "() => Math.abs(Bokeh.documents[0].get_model_by_name('od_lvl').data.s[0] - 0.8) < 0.01"
     )
-    lvl = page.evaluate(DATA, "od_lvl")
+    lvl = page.source("od_lvl")
     p, q = _bars(page)
-    x = np.array(page.evaluate(DATA, "od_p")["x"])
+    x = np.array(page.source("od_p")["x"])
     s = lvl["s"][0]
     assert tuple(lvl["x"]) == pytest.approx(plots.level_marks(x, p, q, s))
     expect(page.get_by_text(f"Level s = {s:.3f}")).to_be_visible()
     # on the quantile figure the pointer's x is the level
-    px, py = page.evaluate(PIXEL, ["od_quantile_fig", 0.3, 0.5])
+    px, py = page.pixel("od_quantile_fig", 0.3, 0.5)
     page.mouse.move(px, py)
     expect(page.get_by_text("Level s = 0.3")).to_be_visible()
 
@@ -176,7 +163,7 @@ def test_keyboard_moves_the_level_and_changes_the_order(page):
     for _ in range(5):
         page.keyboard.press("ArrowRight")
     page.wait_for_function("() => Bokeh.documents[0].get_model_by_name('od_lvl').data.s[0] > 0.5")
-    s = page.evaluate(DATA, "od_lvl")["s"][0]
+    s = page.source("od_lvl")["s"][0]
     expect(page.get_by_text(f"Level s = {s:.3f}")).to_be_visible()
     # the order select, by keyboard
     select = page.get_by_label("Order p of W_p")
@@ -187,10 +174,10 @@ def test_keyboard_moves_the_level_and_changes_the_order(page):
 
 def test_new_bars_from_the_server_are_redrawn_in_the_browser(page):
     _open(page, "?n=32")
-    before = page.evaluate(DATA, "od_cdf")["F"]
+    before = page.source("od_cdf")["F"]
     page.get_by_label("Preset").select_option("split atom")
     page.wait_for_function(
-        f"() => JSON.stringify(({DATA})('od_cdf').F) !== {before!r}".replace("'", '"'),
+        f"() => JSON.stringify(({page.source_js})('od_cdf').F) !== {before!r}".replace("'", '"'),
         timeout=10_000,
     )
 
@@ -210,7 +197,7 @@ def test_a_tap_on_a_phone_sets_the_level(open_watched_page):
             """() => { for (const v of Bokeh.index.all_views())
                  if (v.model.name === 'od_quantile_fig') v.el.scrollIntoView(); }"""
         )
-        px, py = page.evaluate(PIXEL, ["od_quantile_fig", 0.8, 0.5])
+        px, py = page.pixel("od_quantile_fig", 0.8, 0.5)
         page.touchscreen.tap(px, py)
         page.wait_for_function(
             "() => Math.abs(Bokeh.documents[0].get_model_by_name('od_lvl').data.s[0] - 0.8) < 0.01"

@@ -17,18 +17,6 @@ pytestmark = pytest.mark.browser
 
 PATH = "/persistence_diagrams"
 
-TO_PIXELS = """([name, x, y]) => {
-  let found = null;
-  const walk = (v) => {
-    if (!v || found) return;
-    if (v.model && v.model.name === name) { found = v; return; }
-    for (const c of (v.child_views ?? [])) walk(c);
-  };
-  for (const v of Object.values(Bokeh.index)) walk(v);
-  if (!found) return null;
-  const r = found.canvas_view.el.getBoundingClientRect();
-  return [r.left + found.frame.x_scale.compute(x), r.top + found.frame.y_scale.compute(y)];
-}"""
 DRAWN = """() => {
   const p = Bokeh.documents[0].get_model_by_name("pd_diagram_points").data;
   return {x: Array.from(p.x), y: Array.from(p.y), group: Array.from(p.group)};
@@ -43,7 +31,7 @@ def open_page(page, q: str = "") -> None:
     page.goto(page.base + PATH + q)
     page.wait_for_bokeh()
     page.locator("table.pd-readouts").wait_for()
-    page.wait_for_function(f"(n) => ({TO_PIXELS})([n, 0, 0]) !== null", arg="pd_diagram")
+    page.wait_for_plot("pd_diagram")
 
 
 def expected(view: dict, xy=None, groups=None) -> dict[str, str]:
@@ -63,8 +51,8 @@ def test_dragging_a_point_recomputes_the_matching(page):
     start = cell(page, "wp").inner_text()
     drawn = page.evaluate(DRAWN)
     k = 5  # D2's third point (0.2, 0.25), near the diagonal
-    a = page.evaluate(TO_PIXELS, ["pd_diagram", drawn["x"][k], drawn["y"][k]])
-    b = page.evaluate(TO_PIXELS, ["pd_diagram", 0.3, 0.9])
+    a = page.pixel("pd_diagram", drawn["x"][k], drawn["y"][k])
+    b = page.pixel("pd_diagram", 0.3, 0.9)
     page.mouse.move(*a)
     page.mouse.down()
     for i in range(1, 11):
@@ -120,7 +108,7 @@ def test_embed_shows_figure_and_controls_only(page):
 def test_tap_picks_and_the_buttons_remove_and_add(page):
     open_page(page, "?preset=custom")
     drawn = page.evaluate(DRAWN)
-    page.mouse.click(*page.evaluate(TO_PIXELS, ["pd_diagram", drawn["x"][1], drawn["y"][1]]))
+    page.mouse.click(*page.pixel("pd_diagram", drawn["x"][1], drawn["y"][1]))
     page.get_by_role("button", name="Remove picked point").click()
     expect(cell(page, "points")).to_have_text("2 | 3")
     page.wait_for_function(

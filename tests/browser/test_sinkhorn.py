@@ -17,17 +17,6 @@ READY = (
     "Bokeh.documents[0].get_model_by_name('sk_answer') != null && "
     "[...Bokeh.index.all_views()].some(v => v.model.name === 'sk_p_fig')"
 )
-PIXEL = """
-([name, x, y]) => {
-  for (const v of Bokeh.index.all_views()) {
-    if (v.model.name === name) {
-      const r = v.el.getBoundingClientRect();
-      return [r.left + v.frame.x_scale.compute(x), r.top + v.frame.y_scale.compute(y)];
-    }
-  }
-  return null;
-}
-"""
 ANSWERS = "() => Bokeh.documents[0].get_model_by_name('sk_answer').data.seq[0]"
 HEIGHTS = "(name) => Array.from(Bokeh.documents[0].get_model_by_name(name).data.top)"
 CODES = "(name) => Array.from(Bokeh.documents[0].get_model_by_name(name).data.image[0])"
@@ -88,8 +77,8 @@ def test_mouse_drag_changes_the_bars_and_the_iteration(page):
     before = _rows(page)
     seq = page.evaluate(ANSWERS)
     # Drag across the empty right end of p (x = 0.8 .. 0.95) up to 0.8.
-    x0, y0 = page.evaluate(PIXEL, ["sk_p_fig", 0.8, 0.1])
-    x1, y1 = page.evaluate(PIXEL, ["sk_p_fig", 0.95, 0.8])
+    x0, y0 = page.pixel("sk_p_fig", 0.8, 0.1)
+    x1, y1 = page.pixel("sk_p_fig", 0.95, 0.8)
     page.mouse.move(x0, y0)
     page.mouse.down()
     for k in range(1, 11):

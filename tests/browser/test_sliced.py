@@ -16,18 +16,6 @@ pytestmark = pytest.mark.browser
 PATH = "/sliced"
 
 #: Data coordinates of a named Bokeh plot -> page pixels (its frame's scales + canvas offset).
-TO_PIXELS = """([name, x, y]) => {
-  let found = null;
-  const walk = (v) => {
-    if (!v || found) return;
-    if (v.model && v.model.name === name) { found = v; return; }
-    for (const c of (v.child_views ?? [])) walk(c);
-  };
-  for (const v of Object.values(Bokeh.index)) walk(v);
-  if (!found) return null;
-  const r = found.canvas_view.el.getBoundingClientRect();
-  return [r.left + found.frame.x_scale.compute(x), r.top + found.frame.y_scale.compute(y)];
-}"""
 #: The points and the direction lines as the browser holds them.
 DRAWN = """() => {
   const doc = Bokeh.documents[0];
@@ -46,7 +34,7 @@ def open_page(page, query: str = "") -> None:
     page.goto(page.base + PATH + query)
     page.wait_for_bokeh()
     page.locator("table.sliced-readouts").wait_for()
-    page.wait_for_function(f"(name) => ({TO_PIXELS})([name, 0, 0]) !== null", arg="sliced_clouds")
+    page.wait_for_plot("sliced_clouds")
 
 
 def expected(query: dict, X=None, Y=None) -> dict[str, str]:
@@ -63,8 +51,8 @@ def test_dragging_a_point_recomputes_the_readouts(page):
     start = readout(page, "w2")
     drawn = page.evaluate(DRAWN)
     x0, y0 = drawn["x"][0], drawn["y"][0]
-    a = page.evaluate(TO_PIXELS, ["sliced_clouds", x0, y0])
-    b = page.evaluate(TO_PIXELS, ["sliced_clouds", 1.5, 1.5])
+    a = page.pixel("sliced_clouds", x0, y0)
+    b = page.pixel("sliced_clouds", 1.5, 1.5)
     page.mouse.move(*a)
     page.mouse.down()
     for i in range(1, 11):
@@ -101,7 +89,7 @@ def test_tapping_a_line_picks_its_direction(page):
     r = 1.6
     x = drawn["cx"] + r * drawn["tx"][k]
     y = drawn["cy"] + r * drawn["ty"][k]
-    page.mouse.click(*page.evaluate(TO_PIXELS, ["sliced_clouds", x, y]))
+    page.mouse.click(*page.pixel("sliced_clouds", x, y))
     page.wait_for_function("() => new URL(location.href).searchParams.get('dir') === '6'")
     expect(page.locator("table.sliced-readouts tr[data-key='picked']")).to_contain_text("line 6")
 

@@ -20,17 +20,6 @@ READY = (
     "[...Bokeh.index.all_views()].some(v => v.model.name === 'tp_p_fig')"
 )
 # Page pixel of data point (x, y) in a named figure, from Bokeh's own frame scales.
-PIXEL = """
-([name, x, y]) => {
-  for (const v of Bokeh.index.all_views()) {
-    if (v.model.name === name) {
-      const r = v.el.getBoundingClientRect();
-      return [r.left + v.frame.x_scale.compute(x), r.top + v.frame.y_scale.compute(y)];
-    }
-  }
-  return null;
-}
-"""
 MODEL = "(name) => Bokeh.documents[0].get_model_by_name(name)"
 ANSWERS = "() => Bokeh.documents[0].get_model_by_name('tp_answer').data.seq[0]"
 HEIGHTS = "(name) => Array.from(Bokeh.documents[0].get_model_by_name(name).data.top)"
@@ -182,8 +171,8 @@ def test_mouse_drag_changes_the_histogram_on_the_server_and_the_plan(page):
     before_image = page.evaluate(IMAGE)
     seq = page.evaluate(ANSWERS)
     # Drag across bars 26..30 of p (x = 0.83..0.95, empty in the default preset) up to 0.8.
-    x0, y0 = page.evaluate(PIXEL, ["tp_p_fig", 0.83, 0.1])
-    x1, y1 = page.evaluate(PIXEL, ["tp_p_fig", 0.95, 0.8])
+    x0, y0 = page.pixel("tp_p_fig", 0.83, 0.1)
+    x1, y1 = page.pixel("tp_p_fig", 0.95, 0.8)
     page.mouse.move(x0, y0)
     page.mouse.down()
     for k in range(1, 11):
@@ -245,7 +234,7 @@ def test_preset_readouts_describe_the_solve_that_made_the_plan(page):
     state = _server_state(page)  # waits for the preset's bars in the browser and on the server
     # One more round trip (the plan's hover probe) so that anything the server had queued
     # behind the preset, such as a second solve of the same bars, has been sent by now.
-    x, y = page.evaluate(PIXEL, ["tp_heat", 0.5, 0.2])
+    x, y = page.pixel("tp_heat", 0.5, 0.2)
     page.mouse.move(x, y)
     page.get_by_text(re.compile(r"π\[\d+, \d+\] = ")).wait_for()
     assert page.evaluate(ANSWERS) == seq + 1  # one result for one choice
@@ -286,7 +275,7 @@ def test_hover_a_cell_names_the_bars_and_the_amount(page):
     _open(page, "?n=16&eps=0.05")
     _open_code(page)
     state = _server_state(page)
-    x, y = page.evaluate(PIXEL, ["tp_heat", 0.72, 0.3])  # near the default plan's peak
+    x, y = page.pixel("tp_heat", 0.72, 0.3)  # near the default plan's peak
     page.mouse.move(x, y)
     page.wait_for_function("() => Bokeh.documents[0].get_model_by_name('tp_probe').data.i[0] === 4")
     probe = page.get_by_text("π[4, 11]")
@@ -341,7 +330,7 @@ def test_slider_drag_recomputes_through_flow_control(page):
 
 def test_mouse_click_leaves_no_focus_outline(page):
     _open(page, "?n=16&eps=0.05")
-    x, y = page.evaluate(PIXEL, ["tp_p_fig", 0.5, 0.2])
+    x, y = page.pixel("tp_p_fig", 0.5, 0.2)
     page.mouse.click(x, y)
     outline = page.evaluate(
         """() => { let a = document.activeElement; const seen = [];

@@ -20,17 +20,6 @@ READY = (
     "Bokeh.documents[0].get_model_by_name('ub_answer') != null && "
     "[...Bokeh.index.all_views()].some(v => v.model.name === 'ub_p_fig')"
 )
-PIXEL = """
-([name, x, y]) => {
-  for (const v of Bokeh.index.all_views()) {
-    if (v.model.name === name) {
-      const r = v.el.getBoundingClientRect();
-      return [r.left + v.frame.x_scale.compute(x), r.top + v.frame.y_scale.compute(y)];
-    }
-  }
-  return null;
-}
-"""
 ANSWERS = "() => Bokeh.documents[0].get_model_by_name('ub_answer').data.seq[0]"
 HEIGHTS = "(name) => Array.from(Bokeh.documents[0].get_model_by_name(name).data.top)"
 COLUMN = "([name, col]) => Array.from(Bokeh.documents[0].get_model_by_name(name).data[col])"
@@ -77,8 +66,8 @@ def test_mouse_drag_reaches_the_server_and_redraws_the_overlays(page):
     seq = page.evaluate(ANSWERS)
     before = page.locator("table.ub-readouts").inner_text()
     # Drag across p at x = 0.83..0.95 (empty in the default preset) up to 0.8.
-    x0, y0 = page.evaluate(PIXEL, ["ub_p_fig", 0.83, 0.1])
-    x1, y1 = page.evaluate(PIXEL, ["ub_p_fig", 0.95, 0.8])
+    x0, y0 = page.pixel("ub_p_fig", 0.83, 0.1)
+    x1, y1 = page.pixel("ub_p_fig", 0.95, 0.8)
     page.mouse.move(x0, y0)
     page.mouse.down()
     for k in range(1, 11):
