@@ -302,6 +302,8 @@ class WganCriticPage(NotebookPage):
         self.trained_key: tuple | None = None
         self._gp_field: np.ndarray | None = None
         self._gp_drawn: np.ndarray | None = None
+        self._slopes: tuple | None = None
+        self._curve_scheduled = False
         self._syncing = False
         self._pending_key: tuple | None = None
         self._job = workers.Job(
@@ -399,9 +401,10 @@ class WganCriticPage(NotebookPage):
         offset = tuple(float(v) for v in np.round(xy[0], DECIMALS))
         with hold(self._doc):
             self.offset = offset
-            self._refresh(curve=False, move_handle=False)
-            if settled:
-                self.model.offset = offset  # watched: curve, sliders, training
+            if settled and offset != tuple(self.model.offset):
+                self.model.offset = offset  # watched: one refresh, curve, sliders, training
+            else:
+                self._refresh(curve=False, move_handle=False)
 
     def _next_seed(self, _event=None) -> None:
         self.model.seed = (self.model.seed + 1) % (MAX_SEED + 1)
@@ -477,11 +480,36 @@ class WganCriticPage(NotebookPage):
             self.offset if move_handle else None,
         )
         self.js_fig.update(view.js_field, view.Y, -np.asarray(view.js_fake.grad_minimax))
-        if curve:
-            self.norm_fig.update(*norm_curve(m.preset, direction_of(self.offset), float(m.h)))
-        self.norm_fig.mark(view.distance)
+        if curve:  # the curve belongs to a direction: it and its marker follow on release
+            self._request_curve()
         self._paint_trained()
         self.clouds.update(view.X, view.Y, self.offset)
+
+    def _request_curve(self) -> None:
+        """Draw the gradient-size curve for the current view: served, in a message of its own
+        on the next loop turn (29 LPs: the release's answer and readouts go out first)."""
+        doc = self._doc
+        if doc is None:
+            self._draw_curve()
+        elif not self._curve_scheduled:
+            self._curve_scheduled = True
+            doc.add_next_tick_callback(self._draw_curve)
+
+    def _draw_curve(self) -> None:
+        self._curve_scheduled = False
+        m, view = self.model, self.view
+        with hold(self._doc):
+            self.norm_fig.update(*norm_curve(m.preset, direction_of(self.offset), float(m.h)))
+            self.norm_fig.mark(view.distance)
+
+    def _trained_slopes(self) -> np.ndarray:
+        """|grad f| of the trained critic at the points it was trained on (once per result)."""
+        if self._slopes is None or self._slopes[0] is not self.trained:
+            X, B = _clouds(self.trained_key[0])
+            Y = B + np.asarray(self.trained_key[1])
+            slopes = np.linalg.norm(self.trained.gradient(np.vstack([X, Y])), axis=1)
+            self._slopes = (self.trained, slopes)
+        return self._slopes[1]
 
     def _trained_fresh(self) -> bool:
         return self.trained is not None and self.trained_key == self.model.train_key
@@ -531,9 +559,7 @@ class WganCriticPage(NotebookPage):
             return rows
         fresh = self._trained_fresh()
         note = "" if fresh else " (previous setting)"
-        X, B = _clouds(self.trained_key[0])
-        Y = B + np.asarray(self.trained_key[1])
-        slopes = np.linalg.norm(t.gradient(np.vstack([X, Y])), axis=1)
+        slopes = self._trained_slopes()
         rows += [
             readout("gp", f"WGAN-GP estimate of W₁, λ = {t.lam:g}{note}", fmt(t.estimate)),
             readout(

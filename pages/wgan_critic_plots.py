@@ -20,6 +20,7 @@ from bokeh.models import (
     Arrow,
     ColorBar,
     ColumnDataSource,
+    Grid,
     Legend,
     LegendItem,
     LinearColorMapper,
@@ -114,7 +115,7 @@ class Clouds:
 
     def __init__(self) -> None:
         self.real = ColumnDataSource({"x": [], "y": []})
-        self.fake = ColumnDataSource({"x": [], "y": []})
+        self.fake = ColumnDataSource({"x": [], "y": []}, name="wgan_fake")
         self.drawn = ColumnDataSource({"x": [0.0], "y": [0.0]}, name="wgan_drawn")
         self._real_drawn = None
 
@@ -215,7 +216,14 @@ def _square(title: str, name: str, **options):
         **options,
     )
     theme.style_figure(fig)
+    drop_grids(fig)
     return fig
+
+
+def drop_grids(fig) -> None:
+    """No grid lines on a field figure: the image covers them, and every renderer costs a
+    style lookup on each repaint."""
+    fig.center = [r for r in fig.center if not isinstance(r, Grid)]
 
 
 class CriticFigure:
@@ -244,6 +252,7 @@ class CriticFigure:
             title="Exact W₁ critic φ and the generator's push",
         )
         self.figure = self.points.figure
+        drop_grids(self.figure)
         self.layers = FieldLayers(self.figure, self.mapper, "φ", dark, clouds)
         # the handle is drawn above the fake cloud it moves and its arrows
         handle = self.points.renderer
@@ -311,7 +320,7 @@ class NormFigure:
             name="wgan_norms",
         )
         theme.style_figure(fig)
-        self.curve = ColumnDataSource({"d": [], "w1": [], "js": []})
+        self.curve = ColumnDataSource({"d": [], "w1": [], "js": []}, name="wgan_curve")
         w1 = fig.line("d", "w1", source=self.curve, color=theme.PLAN_COLOR, line_width=2.5)
         js = fig.line(
             "d", "js", source=self.curve, color=theme.TARGET_COLOR, line_width=2.5,

@@ -67,14 +67,19 @@ def test_dragging_the_fake_cloud_recomputes_and_keeps_the_link(page):
     # the trained critic arrives from the background worker
     expect(cell(page, "gp")).to_have_text(expected()["gp"], timeout=30_000)
     # the browser alone moves the cloud: a move of the handle that reaches no server (an edit
-    # in place) moves the drawn cloud in the same task, and moving back restores it
+    # in place) moves the drawn cloud within the same task, and moving back restores it
     moved = page.evaluate(
-        """() => {
+        """async () => {
           const handle = Bokeh.documents[0].get_model_by_name("wgan_handle_points");
-          const step = (dx) => { handle.data.x[0] += dx; handle.change.emit(); return ("""
+          const step = async (dx) => {
+            handle.data.x[0] += dx;
+            handle.change.emit();
+            await Promise.resolve();  // the translation runs once the task's changes are in
+            return ("""
         + DRAWN
-        + """)(); };
-          return [step(0.5), step(-0.5)];
+        + """)();
+          };
+          return [await step(0.5), await step(-0.5)];
         }"""
     )
     for d, x in zip(moved, (2.0, 1.5), strict=True):

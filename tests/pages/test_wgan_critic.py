@@ -209,7 +209,8 @@ def test_payloads_are_small():
 
 def test_a_drag_answer_sends_only_what_changed():
     """A drag sync's answer: both fields, the arrows, the fake cloud and where it was drawn;
-    not the real cloud, the trained field, the handle (the browser holds it) or the curve."""
+    not the real cloud, the trained field, the handle (the browser holds it), the curve or
+    its marker."""
     from bokeh.document import Document
 
     view = page.WganCriticPage(embed=False)
@@ -226,6 +227,7 @@ def test_a_drag_answer_sends_only_what_changed():
         view.gp_fig.layers.image,
         view.critic_fig.points.source,
         view.norm_fig.curve,
+        view.norm_fig.now,  # the curve and its marker follow on release
         view.critic_fig.mapper,  # the colour range moves in steps
     ):
         assert id(quiet) not in sent
