@@ -147,7 +147,8 @@ HOOKS = r"""
   // What moves in the browser at once: the fake cloud on the page, the handle on the floor.
   const cloud = named("wgan_fake") || named("wgan_handle_points");
   const curve = named("wgan_curve");
-  const rec = window.__bench = {moves: [], ups: [], syncs: [], cloud: [], answers: [], curve: []};
+  const rec = window.__bench = {moves: [], ups: [], syncs: [], cloud: [], answers: [], curve: [],
+                              arrivals: []};
   const frame = (list) => requestAnimationFrame(() => list.push(performance.now()));
   document.addEventListener("pointermove", (e) => {
     if (e.buttons) rec.moves.push(performance.now());
@@ -156,7 +157,10 @@ HOOKS = r"""
   moves.connect(moves.properties.data.change, () => rec.syncs.push(performance.now()));
   // BokehJS repaints in the first animation frame after a change (its request comes first).
   cloud.connect(cloud.change, () => frame(rec.cloud));
-  answer.connect(answer.properties.data.change, () => frame(rec.answers));
+  answer.connect(answer.properties.data.change, () => {
+    rec.arrivals.push(performance.now());
+    frame(rec.answers);
+  });
   if (curve) curve.connect(curve.properties.data.change, () => frame(rec.curve));
   return true;
 }
@@ -164,14 +168,16 @@ HOOKS = r"""
 
 #: The echo floor: the page's draggable-points component (one point, the same names and
 #: bounds, the same flow control) on a page whose server copies the point into a second plot
-#: and does nothing else.
+#: and does nothing else; Nagle's algorithm off on its websocket, as on every notebook page.
 STAND_IN = """
 import panel as pn
 from bokeh.models import ColumnDataSource
 
+from pages import compat
 from pages.components.points import DraggablePoints
 
 pn.extension()
+pn.state.onload(lambda: compat.set_nodelay(pn.state.curdoc))
 echo = ColumnDataSource({"x": [1.5], "y": [0.5]})
 
 
@@ -230,20 +236,23 @@ def drag(page, url: str, moves: int = 150) -> dict:
     page.wait_for_timeout(2000)  # let the first training finish: the drag is measured alone
     page.evaluate(HOOKS)
     frames.received = 0
-    start = _browser.data_to_page(page, NAME, 1.5, 0.5)
-    page.mouse.move(*start)
-    page.mouse.down()
-    for i in range(1, moves + 1):
+    # pixels first: no page script runs between the moves but the page's own
+    path = []
+    for i in range(moves + 1):
         t = i / moves
         x, y = 1.5 + 2.0 * np.sin(2 * np.pi * t), 0.5 + 2.5 * np.sin(np.pi * t)
-        page.mouse.move(*_browser.data_to_page(page, NAME, x, y))
+        path.append(_browser.data_to_page(page, NAME, x, y))
+    page.mouse.move(*path[0])
+    page.mouse.down()
+    for xy in path[1:]:
+        page.mouse.move(*xy)
         page.wait_for_timeout(16)
     page.mouse.up()
-    page.wait_for_timeout(800)  # the answer to the release (curve, link) lands
+    page.wait_for_timeout(1500)  # the answer to the release, then the curve, land
     rec = page.evaluate("() => window.__bench")
     up = rec["ups"][-1]
     drag_moves = [t for t in rec["moves"] if t < up]
-    cloud, answered = [], []
+    cloud, answered, round_trip = [], [], []
     for t in drag_moves:
         paint = next((p for p in rec["cloud"] if p >= t), None)
         if paint is not None:
@@ -252,6 +261,9 @@ def drag(page, url: str, moves: int = 150) -> dict:
         paint = next((p for p in rec["answers"] if sync is not None and p > sync), None)
         if paint is not None:
             answered.append(paint - t)
+        arrival = next((a for a in rec["arrivals"] if sync is not None and a > sync), None)
+        if arrival is not None and sync is not None:
+            round_trip.append(arrival - sync)
     after = [p for p in rec["answers"] if p > up]
     curve = [p for p in rec["curve"] if p > up]
     return {
@@ -260,6 +272,7 @@ def drag(page, url: str, moves: int = 150) -> dict:
         "answers": len(rec["answers"]),
         "cloud_repaint": summary(cloud),
         "answer_repaint": summary(answered),
+        "sync_to_answer_arrival": summary(round_trip),
         "catch_up_ms": round(after[-1] - up, 1) if after else 0.0,
         "curve_after_release_ms": round(curve[-1] - up, 1) if curve else None,
         "bytes_per_answer": round(frames.received / max(len(rec["answers"]), 1)),
