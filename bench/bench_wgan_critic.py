@@ -221,7 +221,7 @@ class FrameBytes:
 
 
 def drag(page, url: str, moves: int = 150) -> dict:
-    """A 2.5 s drag of the handle along a loop, then release; per pointer move: the frame
+    """A 2.5 s drag of the handle along most of a loop, then release; per pointer move: the frame
     that draws the moved cloud, and the frame that draws the server's answer to the first
     sync sent at or after the move (one sync in flight: the next answer is that sync's)."""
     frames = FrameBytes(page)
@@ -239,7 +239,7 @@ def drag(page, url: str, moves: int = 150) -> dict:
     # pixels first: no page script runs between the moves but the page's own
     path = []
     for i in range(moves + 1):
-        t = i / moves
+        t = 0.9 * i / moves  # most of a loop: the release lands away from the start
         x, y = 1.5 + 2.0 * np.sin(2 * np.pi * t), 0.5 + 2.5 * np.sin(np.pi * t)
         path.append(_browser.data_to_page(page, NAME, x, y))
     page.mouse.move(*path[0])
