@@ -6,14 +6,26 @@ Part 1, in process (no browser), median of ``--repeat`` calls after a warm-up:
   at the page's 40 + 40 points, against ``pot_emd_log_ms`` (``ot.emd(..., log=True)`` on the
   Euclidean cost: the LP and its raw duals only);
 * ``critic_field_ms`` and ``js_field_ms``: both fields on the 40 x 40 grid;
-* ``page_event_ms``: the page's whole answer to one drag sync (engine + Bokeh model updates
-  + readouts), without a websocket; ``curve_ms``: the gradient-size curve (29 LPs, on release);
+* ``page_event``: the page's whole answer to one drag sync without a websocket, part by part:
+  the numbers (``compute_view``), the rest of the page (figures, readouts, param), Bokeh's
+  serialization of the changes and the message's size; ``curve_ms``: the gradient-size curve
+  (29 LPs, after a release);
 * ``train_ms``: the WGAN-GP training the page runs in the background (1500 Adam steps).
 
-Part 2, headless Chromium on loopback: the real mouse drags the offset handle (a move every
-~16 ms) and the browser records, per sync the points component sends, the time until the
-server's answer arrives. Echo floor: the same drag on a stand-in page serving the same
-component (one point, the same name and bounds) whose callback does nothing.
+Part 2, headless Chromium on loopback: the real mouse drags the offset handle along most of a
+loop (150 moves, one every ~16 ms) and releases it. Per pointer move the browser records
+what a student sees: ``cloud_repaint``, the first frame after the fake cloud moved (the
+browser moves it itself), and ``answer_repaint``, the first frame after the server's answer
+to the first sync sent at or after the move arrived (fields, arrows, readouts; one sync in
+flight, so the next answer is that sync's); ``sync_to_answer_arrival`` is that answer's round
+trip without the paint; ``catch_up_ms``: pointer up to the last answer painted;
+``curve_after_release_ms``: pointer up to the curve painted (it follows the release's answer
+in a message of its own); ``bytes_per_answer``: websocket bytes received per answer.
+**Echo floor** in the same run: the same drag on a stand-in page serving the same component
+(one point, the same names, bounds and flow control, Nagle off like every notebook page)
+whose server copies the point into a second plot; its ``cloud_repaint`` is the handle's own
+repaint. ``goals`` compares both paths with the floor (issue #16: median <= floor + 10 ms,
+p95 <= 1.25 x floor, catch-up <= 50 ms).
 
 Usage::
 
@@ -248,7 +260,7 @@ def drag(page, url: str, moves: int = 150) -> dict:
         page.mouse.move(*xy)
         page.wait_for_timeout(16)
     page.mouse.up()
-    page.wait_for_timeout(1500)  # the answer to the release, then the curve, land
+    page.wait_for_timeout(2500)  # the answer to the release, then the curve, land
     rec = page.evaluate("() => window.__bench")
     up = rec["ups"][-1]
     drag_moves = [t for t in rec["moves"] if t < up]
