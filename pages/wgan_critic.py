@@ -6,7 +6,10 @@ plane), the optimal JS discriminator on smoothed densities, a WGAN-GP critic tra
 background, and the size of both generator gradients against the distance between the clouds.
 The numbers come from :mod:`ot_engine.wgan`.
 
-A drag recomputes the LP (40 x 40), both fields on a 40 x 40 grid and the arrows (a few ms);
+While the handle is dragged the browser moves the fake cloud and its arrows at once (pure
+translation, ``assets/js/wgan_critic_drag.js``); each drag sync, coalesced by the shared flow
+control, recomputes on the server the LP (40 x 40), both fields on a 40 x 40 grid, the
+arrows and the readouts (a few ms), which replace the translated picture when they arrive;
 the gradient-size curve (29 LPs) is recomputed on release; the WGAN-GP training (1500 Adam
 steps, ~0.4 s) runs on the process's worker with a progress bar, the last result kept.
 """
@@ -38,11 +41,13 @@ from pages.takehome import TakeHome
 from pages.wgan_critic_plots import (
     BOX,
     NARROW_ROW_CSS,
+    Clouds,
     CriticFigure,
     DiscriminatorFigure,
     NormFigure,
     TrainedFigure,
     grid_points,
+    move_in_browser,
 )
 
 SLUG = "wgan_critic"
@@ -260,10 +265,16 @@ class WganCriticPage(NotebookPage):
         super().__init__(model, **params)
         dark = shell.is_dark()
         m = self.model
-        self.critic_fig = CriticFigure(m.offset, self._on_handle, dark)
-        self.js_fig = DiscriminatorFigure(dark)
-        self.gp_fig = TrainedFigure(dark)
+        self.clouds = Clouds()
+        self.critic_fig = CriticFigure(m.offset, self._on_handle, dark, self.clouds)
+        self.js_fig = DiscriminatorFigure(dark, self.clouds)
+        self.gp_fig = TrainedFigure(dark, self.clouds)
         self.norm_fig = NormFigure(dark)
+        move_in_browser(
+            self.critic_fig,
+            self.clouds,
+            [f.layers.arrows for f in (self.critic_fig, self.js_fig, self.gp_fig)],
+        )
         self.readouts = ReadoutTable(
             columns=[["wgan-value", "value"]],
             label_header="quantity",
@@ -290,6 +301,8 @@ class WganCriticPage(NotebookPage):
         self.trained_key: tuple | None = None
         self._gp_field: np.ndarray | None = None
         self._gp_drawn: np.ndarray | None = None
+        self._slopes: tuple | None = None
+        self._curve_scheduled = False
         self._syncing = False
         self._pending_key: tuple | None = None
         self._job = workers.Job(
@@ -387,9 +400,10 @@ class WganCriticPage(NotebookPage):
         offset = tuple(float(v) for v in np.round(xy[0], DECIMALS))
         with hold(self._doc):
             self.offset = offset
-            self._refresh(curve=False, move_handle=False)
-            if settled:
-                self.model.offset = offset  # watched: curve, sliders, training
+            if settled and offset != tuple(self.model.offset):
+                self.model.offset = offset  # watched: one refresh, curve, sliders, training
+            else:
+                self._refresh(curve=False, move_handle=False)
 
     def _next_seed(self, _event=None) -> None:
         self.model.seed = (self.model.seed + 1) % (MAX_SEED + 1)
@@ -457,18 +471,44 @@ class WganCriticPage(NotebookPage):
         if self.message.visible:
             self.message.visible = False
         self.view = view
+        # while the handle is dragged the browser holds it (and moves the cloud from `drawn`)
         self.critic_fig.update(
             view.critic_field,
-            view.X,
             view.Y,
             np.asarray(view.critic.fake_gradient),
-            self.offset if move_handle else self.critic_fig.points.xy[0],
+            self.offset if move_handle else None,
         )
-        self.js_fig.update(view.js_field, view.X, view.Y, -np.asarray(view.js_fake.grad_minimax))
-        if curve:
-            self.norm_fig.update(*norm_curve(m.preset, direction_of(self.offset), float(m.h)))
-        self.norm_fig.mark(view.distance)
+        self.js_fig.update(view.js_field, view.Y, -np.asarray(view.js_fake.grad_minimax))
+        if curve:  # the curve belongs to a direction: it and its marker follow on release
+            self._request_curve()
         self._paint_trained()
+        self.clouds.update(view.X, view.Y, self.offset)
+
+    def _request_curve(self) -> None:
+        """Draw the gradient-size curve for the current view: served, in a message of its own
+        on the next loop turn (29 LPs: the release's answer and readouts go out first)."""
+        doc = self._doc
+        if doc is None:
+            self._draw_curve()
+        elif not self._curve_scheduled:
+            self._curve_scheduled = True
+            doc.add_next_tick_callback(self._draw_curve)
+
+    def _draw_curve(self) -> None:
+        self._curve_scheduled = False
+        m, view = self.model, self.view
+        with hold(self._doc):
+            self.norm_fig.update(*norm_curve(m.preset, direction_of(self.offset), float(m.h)))
+            self.norm_fig.mark(view.distance)
+
+    def _trained_slopes(self) -> np.ndarray:
+        """|grad f| of the trained critic at the points it was trained on (once per result)."""
+        if self._slopes is None or self._slopes[0] is not self.trained:
+            X, B = _clouds(self.trained_key[0])
+            Y = B + np.asarray(self.trained_key[1])
+            slopes = np.linalg.norm(self.trained.gradient(np.vstack([X, Y])), axis=1)
+            self._slopes = (self.trained, slopes)
+        return self._slopes[1]
 
     def _trained_fresh(self) -> bool:
         return self.trained is not None and self.trained_key == self.model.train_key
@@ -478,7 +518,7 @@ class WganCriticPage(NotebookPage):
         if view is None:
             return
         if self.trained is None or self.trained_key[0] != self.model.preset:
-            self.gp_fig.update(None, view.X, view.Y, None, "WGAN-GP critic: training…")
+            self.gp_fig.update(None, view.Y, None, "WGAN-GP critic: training…")
             self.readouts.rows = self._rows()
             return
         # the image is sent only when a new result arrived (a drag moves the points only)
@@ -488,7 +528,7 @@ class WganCriticPage(NotebookPage):
         title = f"WGAN-GP critic, λ = {self.trained.lam:g}"
         if not fresh:
             title += " (trained for the previous position)"
-        self.gp_fig.update(field, view.X, view.Y, self.trained.gradient(view.Y), title)
+        self.gp_fig.update(field, view.Y, self.trained.gradient(view.Y), title)
         self.readouts.rows = self._rows()
 
     def _rows(self) -> list[list[str]]:
@@ -518,9 +558,7 @@ class WganCriticPage(NotebookPage):
             return rows
         fresh = self._trained_fresh()
         note = "" if fresh else " (previous setting)"
-        X, B = _clouds(self.trained_key[0])
-        Y = B + np.asarray(self.trained_key[1])
-        slopes = np.linalg.norm(t.gradient(np.vstack([X, Y])), axis=1)
+        slopes = self._trained_slopes()
         rows += [
             readout("gp", f"WGAN-GP estimate of W₁, λ = {t.lam:g}{note}", fmt(t.estimate)),
             readout(

@@ -2,17 +2,25 @@
 
 Three fields on one coarse grid (the exact critic, the JS discriminator, the trained WGAN-GP
 critic) drawn as images, the two clouds on each, the generator's push at every fake point as
-an arrow, and a plot of both gradient sizes against the distance between the clouds. Sources
-carry float32: a drag sync sends ~14 KB.
+an arrow, and a plot of both gradient sizes against the distance between the clouds.
+
+What a drag answer sends is kept small: each field as one byte per cell (a palette index; the
+colour bar keeps the real values), the clouds in one pair of sources shared by the three
+figures, points and arrows as float32, and a colour range that moves in steps (a new range
+makes the browser lay out the whole page). The browser moves the fake cloud and its arrows
+itself while the handle is dragged (``assets/js/wgan_critic_drag.js``).
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 from bokeh.models import (
     Arrow,
     ColorBar,
     ColumnDataSource,
+    Grid,
     Legend,
     LegendItem,
     LinearColorMapper,
@@ -23,6 +31,7 @@ from bokeh.models import (
 from bokeh.plotting import figure
 
 from pages import theme
+from pages.components import js
 from pages.components.points import DraggablePoints
 
 #: The square the clouds live in (data units); the handle (the fake cloud's centre) stays in.
@@ -35,8 +44,11 @@ GRID = 40
 ARROW_SCALE = 0.55
 MAX_ARROW = 1.4
 MIN_ARROW = 0.03
-#: The fields' palette (perceptually even, colour-blind safe).
+#: The fields' palette (perceptually even, colour-blind safe): 256 colours, so a field sent as
+#: one byte per cell (the palette index) loses nothing that is drawn.
 FIELD_PALETTE = "Cividis256"
+#: The critic's colour range grows and shrinks in steps of this size (data units of phi).
+RANGE_STEP = 0.5
 
 #: On a phone the figures stack (each the full width).
 NARROW_ROW_CSS = """
@@ -59,6 +71,27 @@ def _f32(values) -> np.ndarray:
     return np.asarray(values, dtype=np.float32)
 
 
+def field_codes(field: np.ndarray, low: float, high: float) -> np.ndarray:
+    """A field as palette indices 0..255 (uint8, GRID x GRID) for the range [low, high].
+
+    >>> field_codes(np.array([-1.0, 0.0, 1.0, 2.0] + [0.0] * (GRID * GRID - 4)), -1, 1)[0, :4]
+    array([  0, 128, 255, 255], dtype=uint8)
+    """
+    rel = (np.asarray(field, dtype=np.float64) - low) / (high - low)
+    codes = np.rint(np.clip(rel, 0.0, 1.0) * 255).astype(np.uint8)
+    return codes.reshape(GRID, GRID)
+
+
+def stepped_top(top: float) -> float:
+    """The colour range's half-width for a field whose largest size is ``top``: the next
+    multiple of RANGE_STEP (so a drag changes the range, and the page's layout, rarely).
+
+    >>> stepped_top(0.0), stepped_top(0.2), stepped_top(1.74)
+    (0.5, 0.5, 2.0)
+    """
+    return max(RANGE_STEP, RANGE_STEP * math.ceil(top / RANGE_STEP - 1e-9))
+
+
 def arrow_ends(P: np.ndarray, V: np.ndarray) -> dict:
     """Arrows from the points ``P`` along ``V`` (scaled, capped), as source columns."""
     V = np.asarray(V, dtype=np.float64) * ARROW_SCALE
@@ -75,27 +108,50 @@ def arrow_ends(P: np.ndarray, V: np.ndarray) -> dict:
     }
 
 
-class FieldLayers:
-    """An image field, the real and fake clouds and the arrows, drawn into a figure."""
+class Clouds:
+    """The real and the fake cloud, one pair of sources drawn by every field figure, and the
+    offset the server drew the fake cloud at (``drawn``: the browser moves the cloud from
+    there to the dragged handle)."""
 
-    def __init__(self, fig, mapper: LinearColorMapper, label: str, dark: bool) -> None:
-        self.image = ColumnDataSource({"image": [np.zeros((GRID, GRID), np.float32)]})
+    def __init__(self) -> None:
+        self.real = ColumnDataSource({"x": [], "y": []})
+        self.fake = ColumnDataSource({"x": [], "y": []}, name="wgan_fake")
+        self.drawn = ColumnDataSource({"x": [0.0], "y": [0.0]}, name="wgan_drawn")
+        self._real_drawn = None
+
+    def update(self, X: np.ndarray, Y: np.ndarray, offset) -> None:
+        if X is not self._real_drawn:  # the real cloud changes with the preset only
+            self.real.data = {"x": _f32(X[:, 0]), "y": _f32(X[:, 1])}
+            self._real_drawn = X
+        self.fake.data = {"x": _f32(Y[:, 0]), "y": _f32(Y[:, 1])}
+        self.drawn.data = {"x": [float(offset[0])], "y": [float(offset[1])]}
+
+
+class FieldLayers:
+    """An image field, the real and fake clouds and the arrows, drawn into a figure.
+
+    The image holds palette indices (:func:`field_codes`); ``mapper`` (real values) is the one
+    the colour bar shows."""
+
+    def __init__(
+        self, fig, mapper: LinearColorMapper, label: str, dark: bool, clouds: Clouds
+    ) -> None:
+        self.image = ColumnDataSource({"image": [np.zeros((GRID, GRID), np.uint8)]})
+        codes = LinearColorMapper(palette=FIELD_PALETTE, low=-0.5, high=255.5)
         r = fig.image(
             image="image", x=-BOX, y=-BOX, dw=2 * BOX, dh=2 * BOX, source=self.image,
-            color_mapper=mapper,
+            color_mapper=codes,
         )  # fmt: skip
         r.level = "underlay"
-        self.real = ColumnDataSource({"x": [], "y": []})
-        self._real_drawn = None
-        self.fake = ColumnDataSource({"x": [], "y": []})
+        self.clouds = clouds
         self.arrows = ColumnDataSource({"x0": [], "y0": [], "x1": [], "y1": []})
         edge = "#ffffff" if not dark else "#111111"
         real = fig.scatter(
-            "x", "y", source=self.real, size=7, color=theme.SOURCE_COLOR, line_color=edge,
+            "x", "y", source=clouds.real, size=7, color=theme.SOURCE_COLOR, line_color=edge,
             marker="circle",
         )  # fmt: skip
         fake = fig.scatter(
-            "x", "y", source=self.fake, size=7, color=theme.TARGET_COLOR, line_color=edge,
+            "x", "y", source=clouds.fake, size=7, color=theme.TARGET_COLOR, line_color=edge,
             marker="square",
         )  # fmt: skip
         fig.add_layout(
@@ -119,18 +175,30 @@ class FieldLayers:
         )  # fmt: skip
         fig.add_layout(legend)
 
-    def update(self, field: np.ndarray | None, X, Y, arrows: np.ndarray | None) -> None:
-        if field is not None:
-            self.image.data = {"image": [_f32(field.reshape(GRID, GRID))]}
-        if X is not self._real_drawn:  # the real cloud changes with the preset only
-            self.real.data = {"x": _f32(X[:, 0]), "y": _f32(X[:, 1])}
-            self._real_drawn = X
-        self.fake.data = {"x": _f32(Y[:, 0]), "y": _f32(Y[:, 1])}
+    def update(self, codes: np.ndarray | None, Y, arrows: np.ndarray | None) -> None:
+        """Draw the field's palette ``codes`` (None: keep the image) and the arrows ``arrows``
+        at the fake points ``Y`` (None: none)."""
+        if codes is not None:
+            self.image.data = {"image": [codes]}
         self.arrows.data = (
             arrow_ends(Y, arrows)
             if arrows is not None
             else {k: [] for k in ("x0", "y0", "x1", "y1")}
         )
+
+
+def move_in_browser(critic: CriticFigure, clouds: Clouds, arrows: list) -> None:
+    """Let the browser translate the fake cloud and the ``arrows`` sources with the dragged
+    handle (``assets/js/wgan_critic_drag.js``; set up once the critic figure is laid out, or
+    when a drag starts, whichever comes first)."""
+    callback = js.custom_js(
+        "wgan_critic_drag.js",
+        handle=critic.points.source,
+        drawn=clouds.drawn,
+        moved=[clouds.fake, *arrows],
+    )
+    critic.figure.js_on_change("inner_width", callback)
+    critic.figure.js_on_event("panstart", callback)
 
 
 def _square(title: str, name: str, **options):
@@ -148,13 +216,20 @@ def _square(title: str, name: str, **options):
         **options,
     )
     theme.style_figure(fig)
+    drop_grids(fig)
     return fig
+
+
+def drop_grids(fig) -> None:
+    """No grid lines on a field figure: the image covers them, and every renderer costs a
+    style lookup on each repaint."""
+    fig.center = [r for r in fig.center if not isinstance(r, Grid)]
 
 
 class CriticFigure:
     """The exact critic with the draggable handle (the fake cloud's centre)."""
 
-    def __init__(self, centre, on_change, dark: bool) -> None:
+    def __init__(self, centre, on_change, dark: bool, clouds: Clouds) -> None:
         self.mapper = LinearColorMapper(palette=FIELD_PALETTE, low=-1.0, high=1.0)
         self.points = DraggablePoints(
             [centre],
@@ -177,7 +252,8 @@ class CriticFigure:
             title="Exact W₁ critic φ and the generator's push",
         )
         self.figure = self.points.figure
-        self.layers = FieldLayers(self.figure, self.mapper, "φ", dark)
+        drop_grids(self.figure)
+        self.layers = FieldLayers(self.figure, self.mapper, "φ", dark, clouds)
         # the handle is drawn above the fake cloud it moves and its arrows
         handle = self.points.renderer
         self.figure.renderers = [r for r in self.figure.renderers if r is not handle] + [handle]
@@ -185,41 +261,45 @@ class CriticFigure:
         handle.glyph.line_color = "#111111"
         handle.glyph.line_width = 1.5
 
-    def update(self, field, X, Y, arrows, centre) -> None:
-        top = float(np.abs(field).max()) or 1.0
-        self.mapper.update(low=-top, high=top)
-        self.layers.update(field, X, Y, arrows)
-        self.points.update([centre], [0])
+    def update(self, field, Y, arrows, centre) -> None:
+        top = stepped_top(float(np.abs(field).max()))
+        if top != self.mapper.high:
+            self.mapper.update(low=-top, high=top)
+        self.layers.update(field_codes(field, -top, top), Y, arrows)
+        if centre is not None:
+            self.points.update([centre], [0])
 
 
 class DiscriminatorFigure:
     """The optimal JS discriminator D = p_r / (p_r + p_g) and the minimax generator's push."""
 
-    def __init__(self, dark: bool) -> None:
+    def __init__(self, dark: bool, clouds: Clouds) -> None:
         self.mapper = LinearColorMapper(palette=FIELD_PALETTE, low=0.0, high=1.0)
         self.figure = _square("JS discriminator D and the generator's push", "wgan_js")
-        self.layers = FieldLayers(self.figure, self.mapper, "D", dark)
+        self.layers = FieldLayers(self.figure, self.mapper, "D", dark, clouds)
 
-    def update(self, field, X, Y, arrows) -> None:
-        self.layers.update(field, X, Y, arrows)
+    def update(self, field, Y, arrows) -> None:
+        self.layers.update(field_codes(field, 0.0, 1.0), Y, arrows)
 
 
 class TrainedFigure:
     """The WGAN-GP critic trained in the background (the last finished one)."""
 
-    def __init__(self, dark: bool) -> None:
+    def __init__(self, dark: bool, clouds: Clouds) -> None:
         self.mapper = LinearColorMapper(palette=FIELD_PALETTE, low=-1.0, high=1.0)
         self.figure = _square("WGAN-GP critic (trained) and its push", "wgan_gp")
-        self.layers = FieldLayers(self.figure, self.mapper, "f", dark)
+        self.layers = FieldLayers(self.figure, self.mapper, "f", dark, clouds)
 
-    def update(self, field, X, Y, arrows, title: str) -> None:
+    def update(self, field, Y, arrows, title: str) -> None:
+        """``field`` None keeps the image (a drag moves the points only)."""
+        codes = None
         if field is not None:
             centred = field - np.median(field)
             top = float(np.abs(centred).max()) or 1.0
             self.mapper.update(low=-top, high=top)
-            field = centred
+            codes = field_codes(centred, -top, top)
         self.figure.title.text = title
-        self.layers.update(field, X, Y, arrows)
+        self.layers.update(codes, Y, arrows)
 
 
 class NormFigure:
@@ -240,7 +320,7 @@ class NormFigure:
             name="wgan_norms",
         )
         theme.style_figure(fig)
-        self.curve = ColumnDataSource({"d": [], "w1": [], "js": []})
+        self.curve = ColumnDataSource({"d": [], "w1": [], "js": []}, name="wgan_curve")
         w1 = fig.line("d", "w1", source=self.curve, color=theme.PLAN_COLOR, line_width=2.5)
         js = fig.line(
             "d", "js", source=self.curve, color=theme.TARGET_COLOR, line_width=2.5,

@@ -198,11 +198,39 @@ def test_a_training_error_is_a_message_and_the_last_result_stays():
     assert "no good" in view.status.object and view.trained is kept
 
 
-def test_payloads_are_float32_and_small():
+def test_payloads_are_small():
     view = page.WganCriticPage(embed=False)
     img = view.critic_fig.layers.image.data["image"][0]
-    assert img.dtype == np.float32 and img.shape == (GRID, GRID)
-    assert view.critic_fig.layers.fake.data["x"].dtype == np.float32
+    assert img.dtype == np.uint8 and img.shape == (GRID, GRID)
+    assert view.clouds.fake.data["x"].dtype == np.float32
+    # one pair of cloud sources for the three field figures
+    assert view.js_fig.layers.clouds is view.clouds is view.gp_fig.layers.clouds
+
+
+def test_a_drag_answer_sends_only_what_changed():
+    """A drag sync's answer: both fields, the arrows, the fake cloud and where it was drawn;
+    not the real cloud, the trained field, the handle (the browser holds it), the curve or
+    its marker."""
+    from bokeh.document import Document
+
+    view = page.WganCriticPage(embed=False)
+    doc = Document()
+    doc.add_root(view.figure_pane.get_root(doc))
+    changed = []
+    doc.on_change(lambda e: changed.append(getattr(e, "model", None)))
+    feed(view, [1.0, 0.0, 1.6, 0.5, 0.0])  # a small move while dragging
+    assert view.clouds.drawn.data == {"x": [1.6], "y": [0.5]}
+    sent = set(map(id, changed))
+    assert id(view.clouds.fake) in sent and id(view.critic_fig.layers.image) in sent
+    for quiet in (
+        view.clouds.real,
+        view.gp_fig.layers.image,
+        view.critic_fig.points.source,
+        view.norm_fig.curve,
+        view.norm_fig.now,  # the curve and its marker follow on release
+        view.critic_fig.mapper,  # the colour range moves in steps
+    ):
+        assert id(quiet) not in sent
 
 
 def test_takehome_is_text_and_names_the_view():
