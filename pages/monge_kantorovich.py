@@ -378,16 +378,13 @@ class MongeKantorovichPage(NotebookPage):
             stylesheets=[TEXT_CSS],
             margin=(0, 5),
         )
-        body = pn.Column(
-            pn.pane.Bokeh(self.plot.figure, sizing_mode="stretch_width"),
-            legend,
-            self.verdict,
-            self.problem_note,
-            sizing_mode="stretch_width",
-        )
+        plot = pn.pane.Bokeh(self.plot.figure, sizing_mode="stretch_width")
         if self.embed:
-            return pn.Column(self.control_panel, body, self.readouts, sizing_mode="stretch_width")
-        return body
+            # A 700 x 600 iframe: the words beside the numbers, under the picture.
+            words = pn.Column(legend, self.verdict, self.problem_note, sizing_mode="stretch_width")
+            under = pn.Column(words, self.readouts, css_classes=["ot-embed-row"])
+            return pn.Column(self.control_panel, plot, under, sizing_mode="stretch_width")
+        return pn.Column(plot, legend, self.verdict, self.problem_note, sizing_mode="stretch_width")
 
     def controls(self) -> pn.viewable.Viewable | None:
         return None if self.embed else self.control_panel

@@ -340,17 +340,20 @@ class PersistencePage(NotebookPage):
             stylesheets=[TEXT_CSS],
             margin=(0, 5),
         )
+        self.legend = legend
         self.figure_pane = pn.Column(
             self.message,
             pn.pane.Bokeh(plots, sizing_mode="stretch_width"),
-            legend,
+            *(() if self.embed else (legend,)),
             sizing_mode="stretch_width",
         )
 
     def figure(self) -> pn.viewable.Viewable:
         if self.embed:
+            # A 700 x 600 iframe: the words beside the numbers, under the picture.
+            under = pn.Column(self.legend, self.readouts, css_classes=["ot-embed-row"])
             return pn.Column(
-                self.control_panel, self.figure_pane, self.readouts, sizing_mode="stretch_width"
+                self.control_panel, self.figure_pane, under, sizing_mode="stretch_width"
             )
         return self.figure_pane
 
