@@ -185,8 +185,9 @@ def _fit_plot(plot, scale: float) -> None:
     if plot.height is not None and plot.sizing_mode not in ("stretch_height", "stretch_both"):
         plot.height = max(EMBED_MIN_PLOT_HEIGHT, round(plot.height * scale))
     if getattr(plot, "match_aspect", False):
-        if fixed and plot.width is not None:
-            plot.width = max(EMBED_MIN_PLOT_HEIGHT, round(plot.width * scale))
+        # Scaled both ways and fixed: a stretched width would distort fixed ranges.
+        width = plot.width if plot.width is not None else plot.height
+        plot.update(width=max(EMBED_MIN_PLOT_HEIGHT, round(width * scale)), sizing_mode="fixed")
         return
     if fixed:
         plot.update(sizing_mode="stretch_width", width=None)
