@@ -154,33 +154,36 @@ class NotebookPage(pn.viewable.Viewer):
 EMBED_MIN_PLOT_HEIGHT = 110
 
 
-def fit_embed(viewable: Any, scale: float) -> None:
+def fit_embed(viewable: Any, scale: float, keep_width: bool = False) -> None:
     """Embed mode: lower every Bokeh plot under ``viewable`` to ``scale`` of its height and let
     plots and fixed-width containers stretch to the iframe's width.
 
-    A plot that keeps its aspect (``match_aspect``: points in the plane, where a stretched
-    axis would mislead) is scaled in both directions and keeps its width otherwise.
+    The parts of a wrapping row (a ``FlexBox``) keep their widths (``keep_width``): stretched,
+    each would take a whole line. A plot that keeps its aspect (``match_aspect``: points in the
+    plane, where a stretched axis would mislead) is scaled in both directions.
     """
     from bokeh.models import LayoutDOM, Plot
 
     if isinstance(viewable, pn.pane.Bokeh):
         root = viewable.object
-        models = root.references() if root is not None else ()
-        for model in models:
+        for model in root.references() if root is not None else ():
             if isinstance(model, Plot):
-                _fit_plot(model, scale)
-            elif isinstance(model, LayoutDOM) and model.sizing_mode in (None, "fixed"):
-                model.update(sizing_mode="stretch_width", width=None)
-        viewable.param.update(sizing_mode="stretch_width", width=None)
+                _fit_plot(model, scale, keep_width)
+            elif isinstance(model, LayoutDOM) and not keep_width:
+                if model.sizing_mode in (None, "fixed"):
+                    model.update(sizing_mode="stretch_width", width=None)
+        if not keep_width:
+            viewable.param.update(sizing_mode="stretch_width", width=None)
         return
     if isinstance(viewable, pn.layout.Panel | pn.layout.FlexBox):
-        if viewable.sizing_mode in (None, "fixed"):
+        if not keep_width and viewable.sizing_mode in (None, "fixed"):
             viewable.param.update(sizing_mode="stretch_width", width=None)
+        inner = keep_width or isinstance(viewable, pn.layout.FlexBox)
         for child in viewable.objects:
-            fit_embed(child, scale)
+            fit_embed(child, scale, inner)
 
 
-def _fit_plot(plot, scale: float) -> None:
+def _fit_plot(plot, scale: float, keep_width: bool) -> None:
     fixed = plot.sizing_mode in (None, "fixed")
     if plot.height is not None and plot.sizing_mode not in ("stretch_height", "stretch_both"):
         plot.height = max(EMBED_MIN_PLOT_HEIGHT, round(plot.height * scale))
@@ -188,8 +191,7 @@ def _fit_plot(plot, scale: float) -> None:
         # Scaled both ways and fixed: a stretched width would distort fixed ranges.
         width = plot.width if plot.width is not None else plot.height
         plot.update(width=max(EMBED_MIN_PLOT_HEIGHT, round(width * scale)), sizing_mode="fixed")
-        return
-    if fixed:
+    elif fixed and not keep_width:
         plot.update(sizing_mode="stretch_width", width=None)
 
 
