@@ -876,6 +876,9 @@ class BarycenterPage(NotebookPage):
             sizing_mode="stretch_width",
             styles={"color": theme.caption_color(self.dark), "font-size": "1rem"},
         )
+        if self.embed:  # a 700 px iframe: the words beside the numbers
+            under = pn.Column(caption, self.readouts, css_classes=["ot-embed-row"])
+            return pn.Column(self.row, under, sizing_mode="stretch_width")
         return pn.Column(self.row, self.readouts, caption, sizing_mode="stretch_width")
 
     # --- take it home -------------------------------------------------------------------------

@@ -401,6 +401,7 @@ class BenamouBrenierPage(NotebookPage):
     two Gaussians; numbers; prose."""
 
     slug = SLUG
+    embed_height_scale = None  # compact sizes of its own (plots.COMPACT)
     model_class = BenamouBrenier
     query_keys = QUERY_KEYS
     model = param.ClassSelector(class_=BenamouBrenier)

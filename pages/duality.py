@@ -391,6 +391,7 @@ class DualityPage(NotebookPage):
     """The served page: histograms, potentials, slack, the sketch and its transforms."""
 
     slug = SLUG
+    embed_height_scale = None  # fixed blocks side by side: not stretched (not yet fitted)
     model_class = Duality
     query_keys = QUERY_KEYS
     figure_label = (

@@ -570,6 +570,7 @@ class InterpolationPage(NotebookPage):
     """The served page: histograms, both interpolants, clouds in motion; numbers; prose."""
 
     slug = SLUG
+    embed_height_scale = None  # compact sizes of its own (plots.COMPACT)
     model_class = Interpolation
     query_keys = QUERY_KEYS
     model = param.ClassSelector(class_=Interpolation)

@@ -16,6 +16,7 @@ import numpy as np
 import panel as pn
 import param
 from bokeh.events import Pan, PanEnd, PanStart
+from bokeh.layouts import column, row
 from bokeh.models import ColumnDataSource
 from panel.io.document import hold
 
@@ -48,6 +49,11 @@ from pages.kl_vs_wasserstein_plots import (
 )
 from pages.page import NotebookPage
 from pages.takehome import TakeHome
+
+#: Each curve panel's height in an embedded view (six of them, three by two).
+EMBED_CURVE_HEIGHT = 130
+#: Their short titles there (a panel is a third of the width).
+EMBED_GROUP_TITLES = {"kl": "KL", "bounded": "JS, TV, Hellinger", "wasserstein": "W₁, W₂"}
 
 SLUG = "kl_vs_wasserstein"
 #: Smoothing floors offered for KL (fraction of mass spread uniformly); 0 means none.
@@ -174,6 +180,7 @@ class KLvsWassersteinPage(NotebookPage):
     """The figure and controls for one session, drawn from a :class:`ShiftModel`."""
 
     slug = SLUG
+    embed_height_scale = None  # its own embed view (_embed_view)
     model_class = ShiftModel
     query_keys = QUERY_KEYS
 
@@ -253,13 +260,50 @@ class KLvsWassersteinPage(NotebookPage):
         )
 
     def figure(self) -> pn.viewable.Viewable:
+        if self.embed:
+            return self._embed_view()
         return self.figure_pane
 
-    def controls(self) -> pn.viewable.Viewable:
-        return self.control_panel
+    def controls(self) -> pn.viewable.Viewable | None:
+        return None if self.embed else self.control_panel
 
-    def side_readouts(self) -> pn.viewable.Viewable:
-        return self.readouts
+    def side_readouts(self) -> pn.viewable.Viewable | None:
+        return None if self.embed else self.readouts
+
+    def _embed_view(self) -> pn.viewable.Viewable:
+        """A 700 x 600 iframe: densities and critic beside the numbers, the six curve panels
+        three by two (values above their derivatives), the controls in one row below."""
+        self.density.figure.height, self.critic.figure.height = 160, 100
+        self.density.figure.legend.orientation = "horizontal"
+        for fig in (self.density.figure, self.critic.figure, *self.curves.figures):
+            fig.xaxis.axis_label = None  # x and s: the titles and the first panel say which
+        for group, (_keys, vfig, dfig) in self.curves.panels.items():
+            name = EMBED_GROUP_TITLES[group]
+            vfig.title.text, dfig.title.text = f"{name}: value", f"{name}: d/ds"
+            vfig.height = dfig.height = EMBED_CURVE_HEIGHT
+        densities = column(self.density.figure, self.critic.figure, sizing_mode="stretch_width")
+        top = pn.Column(
+            pn.pane.Bokeh(densities, sizing_mode="stretch_width"),
+            self.readouts,
+            css_classes=["ot-embed-row"],
+        )
+        panels = list(self.curves.panels.values())
+        grid = column(
+            *(row(*(p[k] for p in panels), sizing_mode="stretch_width") for k in (1, 2)),
+            sizing_mode="stretch_width",
+        )
+        self.control_panel.css_classes = [*self.control_panel.css_classes, "ot-embed-controls"]
+        self.control_panel.stylesheets = [
+            *self.control_panel.stylesheets,
+            ":host(.ot-embed-controls) { grid-template-columns: "
+            "repeat(auto-fill, minmax(min(100%, 10rem), 1fr)) !important; }",
+        ]
+        return pn.Column(
+            top,
+            pn.pane.Bokeh(grid, sizing_mode="stretch_width"),
+            self.control_panel,
+            sizing_mode="stretch_width",
+        )
 
     def takehome(self) -> TakeHome:
         return _takehome(self.model)

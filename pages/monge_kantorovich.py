@@ -300,6 +300,7 @@ class MongeKantorovichPage(NotebookPage):
     """The figure, controls and readouts for one session, drawn from an :class:`AtomsModel`."""
 
     slug = SLUG
+    embed_height_scale = 0.45
     model_class = AtomsModel
     query_keys = QUERY_KEYS
     figure_label = (
@@ -351,10 +352,16 @@ class MongeKantorovichPage(NotebookPage):
         self.remove_source.on_click(lambda _e: self._change_count("s", -1))
         self.add_target.on_click(lambda _e: self._change_count("t", +1))
         self.remove_target.on_click(lambda _e: self._change_count("t", -1))
+        cost = (pn.pane.HTML("Ground cost c(x, y)", margin=(4, 10, 0, 10)), self.cost_buttons)
+        if self.embed:  # preset and cost side by side in a 700 px iframe
+            cost = (pn.Column(*cost, sizing_mode="stretch_width"),)
         self.control_panel = pn.Column(
-            self.preset_select,
-            pn.pane.HTML("Ground cost c(x, y)", margin=(4, 10, 0, 10)),
-            self.cost_buttons,
+            pn.Column(
+                self.preset_select,
+                *cost,
+                css_classes=["ot-embed-row"] if self.embed else [],
+                sizing_mode="stretch_width",
+            ),
             pn.FlexBox(
                 self.add_source,
                 self.remove_source,
@@ -378,16 +385,13 @@ class MongeKantorovichPage(NotebookPage):
             stylesheets=[TEXT_CSS],
             margin=(0, 5),
         )
-        body = pn.Column(
-            pn.pane.Bokeh(self.plot.figure, sizing_mode="stretch_width"),
-            legend,
-            self.verdict,
-            self.problem_note,
-            sizing_mode="stretch_width",
-        )
+        plot = pn.pane.Bokeh(self.plot.figure, sizing_mode="stretch_width")
         if self.embed:
-            return pn.Column(self.control_panel, body, self.readouts, sizing_mode="stretch_width")
-        return body
+            # A 700 x 600 iframe: the words beside the numbers, under the picture.
+            words = pn.Column(legend, self.verdict, self.problem_note, sizing_mode="stretch_width")
+            under = pn.Column(words, self.readouts, css_classes=["ot-embed-row"])
+            return pn.Column(self.control_panel, plot, under, sizing_mode="stretch_width")
+        return pn.Column(plot, legend, self.verdict, self.problem_note, sizing_mode="stretch_width")
 
     def controls(self) -> pn.viewable.Viewable | None:
         return None if self.embed else self.control_panel

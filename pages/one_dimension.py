@@ -330,6 +330,7 @@ class OneDimensionPage(NotebookPage):
     """The served page: histograms, CDFs, quantiles, plan and map; numbers; prose."""
 
     slug = SLUG
+    embed_height_scale = None  # compact sizes of its own (plots.COMPACT)
     model_class = OneDimension
     query_keys = QUERY_KEYS
     model = param.ClassSelector(class_=OneDimension)

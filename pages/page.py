@@ -122,8 +122,15 @@ class NotebookPage(pn.viewable.Viewer):
 
         return takehome.view_link(self.slug, self.view_query())
 
+    #: Embed mode (``?embed=1``): each Bokeh plot's height is scaled by this, so the figure
+    #: and its controls fit a 700 x 600 iframe; plots and their containers stretch to the
+    #: iframe's width (:func:`fit_embed`). None: the page lays out its embed view itself.
+    embed_height_scale: ClassVar[float | None] = 0.6
+
     def __panel__(self) -> pn.viewable.Viewable:
         figure, controls = self.figure(), self.controls()
+        if self.embed and self.embed_height_scale is not None:
+            fit_embed(figure, self.embed_height_scale)
         strip = None
         if not self.embed:
             from pages import takehome
@@ -141,6 +148,51 @@ class NotebookPage(pn.viewable.Viewer):
             takehome=strip,
             wide_figure=self.wide_figure,
         )
+
+
+#: Smallest height a plot is scaled to in embed mode (its axes and title still fit).
+EMBED_MIN_PLOT_HEIGHT = 110
+
+
+def fit_embed(viewable: Any, scale: float, keep_width: bool = False) -> None:
+    """Embed mode: lower every Bokeh plot under ``viewable`` to ``scale`` of its height and let
+    plots and fixed-width containers stretch to the iframe's width.
+
+    The parts of a wrapping row (a ``FlexBox``) keep their widths (``keep_width``): stretched,
+    each would take a whole line. A plot that keeps its aspect (``match_aspect``: points in the
+    plane, where a stretched axis would mislead) is scaled in both directions.
+    """
+    from bokeh.models import LayoutDOM, Plot
+
+    if isinstance(viewable, pn.pane.Bokeh):
+        root = viewable.object
+        for model in root.references() if root is not None else ():
+            if isinstance(model, Plot):
+                _fit_plot(model, scale, keep_width)
+            elif isinstance(model, LayoutDOM) and not keep_width:
+                if model.sizing_mode in (None, "fixed"):
+                    model.update(sizing_mode="stretch_width", width=None)
+        if not keep_width:
+            viewable.param.update(sizing_mode="stretch_width", width=None)
+        return
+    if isinstance(viewable, pn.layout.Panel | pn.layout.FlexBox):
+        if not keep_width and viewable.sizing_mode in (None, "fixed"):
+            viewable.param.update(sizing_mode="stretch_width", width=None)
+        inner = keep_width or isinstance(viewable, pn.layout.FlexBox)
+        for child in viewable.objects:
+            fit_embed(child, scale, inner)
+
+
+def _fit_plot(plot, scale: float, keep_width: bool) -> None:
+    fixed = plot.sizing_mode in (None, "fixed")
+    if plot.height is not None and plot.sizing_mode not in ("stretch_height", "stretch_both"):
+        plot.height = max(EMBED_MIN_PLOT_HEIGHT, round(plot.height * scale))
+    if getattr(plot, "match_aspect", False):
+        # Scaled both ways and fixed: a stretched width would distort fixed ranges.
+        width = plot.width if plot.width is not None else plot.height
+        plot.update(width=max(EMBED_MIN_PLOT_HEIGHT, round(width * scale)), sizing_mode="fixed")
+    elif fixed and not keep_width:
+        plot.update(sizing_mode="stretch_width", width=None)
 
 
 def serve(slug: str) -> None:

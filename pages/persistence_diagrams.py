@@ -256,6 +256,7 @@ class PersistencePage(NotebookPage):
     """The figures, controls and readouts of one session, from a :class:`DiagramsModel`."""
 
     slug = SLUG
+    embed_height_scale = 0.42
     model_class = DiagramsModel
     query_keys = QUERY_KEYS
     figure_label = (
@@ -318,8 +319,16 @@ class PersistencePage(NotebookPage):
             self.order_select,
             self.delta_slider,
             self.seed_button,
-            pn.FlexBox(self.add1, self.add2, self.remove, gap="0", sizing_mode="stretch_width"),
+            pn.FlexBox(
+                self.add1,
+                self.add2,
+                self.remove,
+                gap="0",
+                sizing_mode="stretch_width",
+                stylesheets=[":host { grid-column: 1 / -1; }"],  # one whole row in an iframe
+            ),
             sizing_mode="stretch_width",
+            css_classes=["ot-embed-controls"] if self.embed else [],  # rows in an iframe
         )
         plots = row(
             self.diagram.figure,
@@ -337,20 +346,24 @@ class PersistencePage(NotebookPage):
             "within them.</p>",
             sizing_mode="stretch_width",
             styles={"color": theme.caption_color(shell.is_dark())},
-            stylesheets=[TEXT_CSS],
+            # beside the numbers in a 700 px iframe: as small as the table's text
+            stylesheets=[":host { font-size: 14px; }" if self.embed else TEXT_CSS],
             margin=(0, 5),
         )
+        self.legend = legend
         self.figure_pane = pn.Column(
             self.message,
             pn.pane.Bokeh(plots, sizing_mode="stretch_width"),
-            legend,
+            *(() if self.embed else (legend,)),
             sizing_mode="stretch_width",
         )
 
     def figure(self) -> pn.viewable.Viewable:
         if self.embed:
+            # A 700 x 600 iframe: the words beside the numbers, under the picture.
+            under = pn.Column(self.legend, self.readouts, css_classes=["ot-embed-row"])
             return pn.Column(
-                self.control_panel, self.figure_pane, self.readouts, sizing_mode="stretch_width"
+                self.control_panel, self.figure_pane, under, sizing_mode="stretch_width"
             )
         return self.figure_pane
 

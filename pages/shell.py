@@ -231,6 +231,7 @@ def _body(
     figure_label: str,
     readouts: pn.viewable.Viewable | None = None,
     wide_figure: bool = False,
+    embed: bool = False,
     **params: Any,
 ) -> pn.viewable.Viewable:
     """Controls beside the figure; below it in a narrow window, figure first (notebook.css).
@@ -239,6 +240,7 @@ def _body(
     drops the controls (``ot-control-widgets``, notebook.css). A ``wide_figure`` (one that
     needs about 700 px) puts its controls below it up to a wider window (1100 px), so that
     between 820 and 1100 px the figure keeps its whole width instead of stacking its parts.
+    ``embed``: the figure takes the whole width at any size, controls in rows below it.
     """
     labelled = compat.AttributedColumn(
         figure,
@@ -252,10 +254,15 @@ def _body(
         if _is_empty(controls)
         else [pn.Column(controls, css_classes=["ot-control-widgets"], sizing_mode="stretch_width")]
     )
-    if readouts is not None:
+    if readouts is not None and embed and type(readouts) is pn.Column:
+        side.extend(readouts.objects)  # several tables: each a cell of the rows (notebook.css)
+    elif readouts is not None:
         side.append(readouts)
-    panel = pn.Column(*side, css_classes=["ot-controls"], sizing_mode="stretch_width")
+    panel_classes = ["ot-controls", "ot-embed-controls"] if embed else ["ot-controls"]
+    panel = pn.Column(*side, css_classes=panel_classes, sizing_mode="stretch_width")
     classes = ["ot-body", "ot-wide-figure"] if wide_figure else ["ot-body"]
+    if embed:
+        classes.append("ot-embed-body")
     return pn.Row(panel, labelled, css_classes=classes, **params)
 
 
@@ -299,8 +306,11 @@ def notebook_page(
     notice = notices_pane(notices or [])
     if is_embed() if embed is None else embed:
         # Width fills the iframe; height is the figure's own (stretch_both needs a sized parent
-        # and left stretch_width figures at their default width).
-        body = _body(controls, figure, label, readouts, sizing_mode="stretch_width")
+        # and left stretch_width figures at their default width). The figure takes the whole
+        # width at any size; controls and readouts go below it in rows (ot-embed, notebook.css).
+        if isinstance(controls, pn.layout.ListLike):
+            controls.css_classes = [*controls.css_classes, "ot-embed-controls"]
+        body = _body(controls, figure, label, readouts, embed=True, sizing_mode="stretch_width")
         return pn.Column(notice, body, css_classes=["ot-embed"], sizing_mode="stretch_width")
     body = _body(controls, figure, label, readouts, wide_figure, sizing_mode="stretch_width")
     parts = [_title(slug), notice, body]

@@ -195,10 +195,16 @@ class SlicedState:
         ]
 
 
+#: Embedded (700 x 600): the clouds' square and the heights of the plots beside it.
+EMBED_CLOUDS = 280
+EMBED_SIDE_HEIGHTS = (95, 120, 120)
+
+
 class SlicedPage(NotebookPage):
     """The figure and controls for one session, drawn from a :class:`SlicedModel`."""
 
     slug = SLUG
+    embed_height_scale = None  # its own embed layout (_embed_plots)
     model_class = SlicedModel
     query_keys = QUERY_KEYS
     figure_label = (
@@ -292,10 +298,26 @@ class SlicedPage(NotebookPage):
         plots = column(
             top, self.convergence.figure, self.dimension.figure, sizing_mode="stretch_width"
         )
+        if self.embed:
+            plots = self._embed_plots()
         self.figure_pane = pn.Column(
             self.message,
             pn.pane.Bokeh(plots, sizing_mode="stretch_width"),
             sizing_mode="stretch_width",
+        )
+
+    def _embed_plots(self):
+        """A 700 x 600 iframe: the square clouds beside the projection and the two curves."""
+        side = (self.projection.figure, self.convergence.figure, self.dimension.figure)
+        for fig, height in zip(side, EMBED_SIDE_HEIGHTS, strict=True):
+            fig.update(height=height, sizing_mode="stretch_width")
+            fig.xaxis.axis_label = None  # the titles say what runs along each axis
+        self.clouds.figure.update(width=EMBED_CLOUDS, height=EMBED_CLOUDS, sizing_mode="fixed")
+        return row(
+            self.clouds.figure,
+            column(*side, sizing_mode="stretch_width"),
+            sizing_mode="stretch_width",
+            stylesheets=[NARROW_ROW_CSS],
         )
 
     def figure(self) -> pn.viewable.Viewable:

@@ -340,6 +340,7 @@ class TransportPlanPage(NotebookPage):
     """The served page: figures, controls, readouts, prose."""
 
     slug = SLUG
+    embed_height_scale = None  # compact sizes of its own (plots.COMPACT)
     model_class = TransportPlan
     query_keys = QUERY_KEYS
     model = param.ClassSelector(class_=TransportPlan)

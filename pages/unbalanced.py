@@ -410,6 +410,7 @@ class UnbalancedPage(NotebookPage):
     """The served page: histograms with what each bar loses or gains, the plan, controls."""
 
     slug = SLUG
+    embed_height_scale = None  # fixed blocks side by side: not stretched (not yet fitted)
     model_class = Unbalanced
     query_keys = QUERY_KEYS
     model = param.ClassSelector(class_=Unbalanced)
