@@ -97,6 +97,16 @@ SPARSE_WORK = 10
 NEWTON_CG_RTOL = 1e-2
 #: Cap on conjugate-gradient iterations per Newton step.
 NEWTON_CG_MAX_ITER = 300
+#: Newton steps on the scalings at the start of a warm stage (:func:`scaled_newton`), at
+#: most, and the relative residual at which their conjugate gradients stop.
+SCALED_NEWTON_STEPS = 12
+SCALED_NEWTON_CG_RTOL = 3e-2
+#: Work (matrix-vector product pairs) of one run of :func:`scaled_newton`, at most.
+SCALED_NEWTON_MAX_WORK = 300
+#: The last ε stage of a cold solve also starts with :func:`scaled_newton` when ε is at most
+#: this fraction of max C - min C (above it, Sinkhorn needs few enough iterations that the
+#: conjugate gradients do not pay: measured with ``bench/bench_engine.py --hard``).
+SCALED_NEWTON_LAST_EPS = 2e-3
 #: Log-domain steps that a stage rerun after a blow-up starts with, at most.
 SAFE_LOG_STEPS = 30
 #: Column error at which those log-domain steps hand over to scaling iterations.
@@ -122,6 +132,17 @@ SQUARE_MIN_LOG_MASS = 200.0
 #: Rows whose sum the column-exact kernel gets wrong by more than ``exp(ROW_FIX_LOG)`` are
 #: recomputed in the log domain (a few rows at most; the rest are rescaled, see DRIFT_MAX).
 ROW_FIX_LOG = 200.0
+#: A warm start at the same ε reuses the previous plan as its kernel (no ``exp``) when no row
+#: or column of it has to grow by more than ``exp(WARM_KERNEL_MAX_LOG)`` (rows that must grow
+#: more are recomputed in the log domain, columns make the whole kernel recomputed).  The
+#: previous plan's zeros stood for entries below ``exp(FLUSH_LOG + DRIFT_MAX + 2 ABSORB_LOG)``
+#: of their column's largest; after such growth they still stand for less than ``1e-100``.
+#: Its drift starts at ``DRIFT_MAX``, so the first absorption that grows it recomputes.
+WARM_KERNEL_MAX_LOG = 5.0
+#: A cost matrix whose entries match a Toeplitz matrix (``C_ij = c(i - j)``: a translation
+#: invariant cost on a uniform grid) to this relative precision (a few ulps) gets its cold kernel
+#: from the ``2n - 1`` exponentials of ``c`` instead of ``n^2`` (C changed by ``1e-15 max|C|``).
+TOEPLITZ_RTOL = 1e-15
 #: Masses (of a unit-mass histogram) at or below this are treated as empty bars by
 #: :func:`ot_engine.sinkhorn`: they change no printed digit, and subnormal floats (below
 #: ~2.2e-308) carry too few bits for ``a / (K v)`` to be computed reliably.
@@ -191,6 +212,46 @@ def column_exact_kernel(f, log_a, b, C, e, ws):
     return -e * (mx + np.log(s))
 
 
+def toeplitz_values(C):
+    """``c`` (length ``2n - 1``) with ``C_ij = c[n - 1 + j - i]`` up to ``TOEPLITZ_RTOL``, or None.
+
+    A translation-invariant cost on a uniform grid is Toeplitz; its kernel then needs only
+    ``2n - 1`` exponentials (:func:`toeplitz_kernel`).  The check costs two n x n passes.
+    """
+    n, m = C.shape
+    if n != m or n < 2:
+        return None
+    c = np.concatenate((C[::-1, 0], C[0, 1:]))
+    T = np.lib.stride_tricks.sliding_window_view(c, n)[::-1]
+    scale = float(np.abs(c).max())
+    if not np.abs(T - C).max() <= TOEPLITZ_RTOL * max(scale, 1e-300):
+        return None
+    return c
+
+
+def toeplitz_kernel(c, ia, jb, a, b, e, ws):
+    """:func:`column_exact_kernel` of ``f = 0`` for a Toeplitz cost, from ``2n - 1`` exponentials.
+
+    ``ws.K = a_i exp(-C_ij / e) b_j / s_j`` (rows ``ia``, columns ``jb`` of the full grid);
+    returns ``g_j = -e log s_j`` with ``s_j = sum_i a_i exp(-C_ij / e)``, or None when some
+    entry would fall below ``exp(FLUSH_LOG)`` of its column's largest (the general path
+    flushes those; here none is dropped).
+    """
+    low = float(c.min())
+    if np.log(a.max() / a.min()) + (float(c.max()) - low) / e > -FLUSH_LOG - 8.0:
+        return None
+    n = (c.size + 1) // 2
+    h = np.exp((low - c) / e)
+    E = np.lib.stride_tricks.sliding_window_view(h, n)[::-1]
+    if ia is not None:
+        E = E[np.ix_(ia, jb)]
+    K = ws.K
+    np.multiply(E, a[:, None], out=K)
+    s = K.sum(axis=0)
+    K *= (b / s)[None, :]
+    return low - e * np.log(s)
+
+
 def square_kernel(K, u, v, a, b):
     """Kernel at ε/2 from the plan ``P = u K v`` at ε, in place: ``P_ij^2 / (a_i b_j)``.
 
@@ -207,16 +268,16 @@ def square_kernel(K, u, v, a, b):
     K *= (1.0 / b)[None, :]
 
 
-def make_rows_exact(f, g, a, log_a, log_b, C, e, K):
+def make_rows_exact(f, g, a, log_a, log_b, C, e, K, fix_log=ROW_FIX_LOG):
     """Soft c-transform of ``g`` for the rows, applied to ``f`` and ``K`` in place.
 
     Returns the largest factor (log) by which a row of ``K`` was multiplied (0 if none).
-    Rows off by at most ``exp(ROW_FIX_LOG)`` are rescaled; the others (and empty rows) are
+    Rows off by at most ``exp(fix_log)`` are rescaled; the others (and empty rows) are
     recomputed in the log domain, which needs no flushed entry to be right.
     """
     with np.errstate(divide="ignore"):
         factor = log_a - np.log(K.sum(axis=1))
-    bad = ~(factor <= ROW_FIX_LOG)
+    bad = ~(factor <= fix_log)
     if bad.any():
         rows = np.flatnonzero(bad)
         Z = (g + e * log_b)[None, :] - C[rows]
@@ -393,6 +454,75 @@ def newton_step(f, g, a, b, log_a, log_b, C, eps):
     return f, g, P, work + NEWTON_BACKTRACK + 1
 
 
+def scaled_newton(M, a, b, e, *, tol, max_work, deadline, trace, M2):
+    """Damped Newton steps on the scalings ``u, v`` of the fixed kernel ``M`` (no ``exp``).
+
+    The plan is ``P = diag(u) M diag(v)``; ``v = b / (M^T u)`` keeps the columns exact (the
+    soft c-transform, in the scaling domain), which leaves the Newton system of the dual in
+    ``f = e log u`` alone: ``S df = e (a - r)`` with ``r = P 1`` and the Schur complement
+    ``S = diag(r) - P diag(1/b) P^T``, solved by Jacobi-preconditioned conjugate gradients
+    (matrix-vector products with ``M`` and ``M^T`` only; ``M2 = M * M`` gives the diagonal).
+    A trial step multiplies ``u`` by ``exp(t df / e)``, with ``t`` capped so that no
+    ``f_i + g_j`` moves by more than ``NEWTON_MAX_EXPONENT e`` and halved until the dual
+    rises (Armijo).  This is the step a warm start after a small change needs: Sinkhorn's
+    error shrinks by a constant factor per iteration, Newton's much faster once close.
+
+    Returns ``(u, v, err, work)`` with ``work`` in matrix-vector product pairs; stops at
+    ``tol``, ``max_work``, ``deadline``, after ``SCALED_NEWTON_STEPS`` steps or when a step
+    no longer halves the error (the caller goes on with Sinkhorn iterations).
+    """
+    u = np.ones(a.size)
+    v = b / (M.T @ u)
+    r = u * (M @ v)
+    err = float(np.abs(r - a).sum())
+    work = 1
+    slow_steps = 0
+    for _ in range(SCALED_NEWTON_STEPS):
+        if err <= tol or work >= max_work or time.perf_counter() > deadline:
+            break
+        v2b = v * v / b
+        diag = np.maximum(r - u * u * (M2 @ v2b), 1e-3 * r)
+        df, cg_steps = conjugate_gradient(
+            lambda y, r=r, u=u, v2b=v2b: r * y - u * (M @ (v2b * (M.T @ (u * y)))),
+            e * (a - r),
+            1.0 / diag,
+            # Inexact Newton: the error after the step is about rtol times the error now, so
+            # the last step (close to tol) needs far fewer conjugate-gradient steps.
+            rtol=min(0.5, max(SCALED_NEWTON_CG_RTOL, 0.3 * tol / err)),
+            max_iter=max(1, min(NEWTON_CG_MAX_ITER, max_work - work)),
+        )
+        dg = -v * (M.T @ (u * df)) / b
+        work += cg_steps + 2  # (the diagonal and the row sums: one more pair)
+        if not (np.isfinite(df).all() and np.isfinite(dg).all()):
+            break
+        slope = df @ (a - r)  # directional derivative of the dual, >= 0
+        largest = max(abs(df.max() + dg.max()), abs(df.min() + dg.min()))
+        t = min(1.0, NEWTON_MAX_EXPONENT * e / largest) if largest > 0 else 1.0
+        accepted = False
+        for _ in range(NEWTON_BACKTRACK):
+            u_t = u * np.exp((t / e) * df)
+            v_t = b / (M.T @ u_t)
+            work += 1
+            # Dual change with exact columns (sum P = 1 before and after).
+            gain = t * (df @ a) + e * (np.log(v_t / v) @ b)
+            if np.isfinite(gain) and gain >= NEWTON_ARMIJO * t * slope:
+                accepted = True
+                break
+            t *= 0.5
+        if not accepted:
+            break
+        u, v = u_t, v_t
+        r = u * (M @ v)
+        err_new = float(np.abs(r - a).sum())
+        if trace is not None:
+            trace.append(err_new)
+        slow_steps = slow_steps + 1 if err_new > 0.5 * err else 0
+        err = err_new
+        if slow_steps >= 2:
+            break
+    return u, v, err, work
+
+
 def slow(err_before, err_now, tol):
     """Whether the Sinkhorn rate seen over the last window needs many more iterations.
 
@@ -477,7 +607,27 @@ def log_domain_steps(f, g, a, log_a, log_b, C, e, *, steps, tol, deadline):
 
 
 def run_stage(
-    f, g, a, b, log_a, log_b, C, e, ws, *, w, adaptive, tol, cap, deadline, trace, reuse=False
+    f,
+    g,
+    a,
+    b,
+    log_a,
+    log_b,
+    C,
+    e,
+    ws,
+    *,
+    w,
+    adaptive,
+    tol,
+    cap,
+    deadline,
+    trace,
+    reuse=False,
+    reuse_max_log=ROW_FIX_LOG,
+    drift0=0.0,
+    toeplitz=None,
+    newton_first=False,
 ):
     """Sinkhorn (and Newton) iterations at one ε until ``tol``, ``cap`` or ``deadline``.
 
@@ -493,7 +643,11 @@ def run_stage(
 
     One ``exp`` of the n x m cost per stage: absorptions of the scalings into ``f, g``
     rescale the kernel (two products) instead of recomputing it, until the accumulated
-    factor reaches ``DRIFT_MAX`` (see there for the truncation bound).
+    factor reaches ``DRIFT_MAX`` (see there for the truncation bound).  With ``reuse``, a
+    column (row) of ``ws.K`` that must grow by more than ``exp(reuse_max_log)`` makes the
+    kernel (that row) recomputed, and ``drift0`` is the drift ``ws.K`` comes with.  ``toeplitz``
+    ``(c, ia, jb)`` (cold first stage, ``f = 0``): see :func:`toeplitz_kernel`.
+    ``newton_first``: start with :func:`scaled_newton` (a warm start at the target ε).
     """
     check_every = CHECK_EVERY if adaptive else 1  # (ADAPT_WINDOW counts checks)
     f = f.copy()
@@ -502,22 +656,45 @@ def run_stage(
     if reuse:
         with np.errstate(divide="ignore"):
             col = log_b - np.log(M.sum(axis=0))
-        if not col.max() <= ROW_FIX_LOG:  # a column lost to underflow: recompute
+        if not col.max() <= reuse_max_log:  # a column lost to underflow: recompute
             col = None
+    fix_log = ROW_FIX_LOG
     if col is None:
-        g = column_exact_kernel(f, log_a, b, C, e, ws)
+        g = None
+        if toeplitz is not None:
+            g = toeplitz_kernel(*toeplitz, a, b, e, ws)
+        if g is None:
+            g = column_exact_kernel(f, log_a, b, C, e, ws)
         drift = 0.0
     else:
         g = g + e * col
         M *= np.exp(col)[None, :]
-        drift = max(float(col.max()), 0.0)
-    drift += make_rows_exact(f, g, a, log_a, log_b, C, e, M)
+        drift = drift0 + max(float(col.max()), 0.0)
+        fix_log = reuse_max_log
+    drift += make_rows_exact(f, g, a, log_a, log_b, C, e, M, fix_log)
     u = np.ones(a.size)
     v = np.ones(b.size)
-    Mv = M @ v
     it = 0
-    newton_rounds = 0
     err = np.inf
+    if newton_first:
+        np.multiply(M, M, out=ws.W)
+        u, v, err, it = scaled_newton(
+            M,
+            a,
+            b,
+            e,
+            tol=tol,
+            max_work=min(cap, SCALED_NEWTON_MAX_WORK),
+            deadline=deadline,
+            trace=trace,
+            M2=ws.W,
+        )
+        if not np.isfinite(err):
+            return f, g, M, np.ones(a.size), np.ones(b.size), np.inf, it, drift
+        if err <= tol or it >= cap or time.perf_counter() > deadline:
+            return f, g, M, u, v, err, it, drift
+    Mv = M @ v
+    newton_rounds = 0
     errs: list[float] = []
     while True:
         u_new = a / Mv
@@ -593,10 +770,29 @@ def run_stage(
     return f, g, M, u, v, err, it, drift
 
 
-def solve(a, b, C, eps, f, g, *, tol, max_iter, deadline, omega=None, warm_eps=None):
+def solve(
+    a,
+    b,
+    C,
+    eps,
+    f,
+    g,
+    *,
+    tol,
+    max_iter,
+    deadline,
+    omega=None,
+    warm_eps=None,
+    warm_kernel=None,
+    toeplitz=None,
+):
     """Run the solver on strictly positive ``a``, ``b``.
 
     ``f, g`` are warm-start potentials (or ``None``), computed at ``warm_eps`` when known.
+    ``warm_kernel``: the plan of ``f, g`` at ``eps`` for these ``a, b`` up to row and column
+    factors (the previous plan), used as the first kernel instead of an ``exp`` when the
+    solve starts at ``eps``.  ``toeplitz``: ``(c, ia, jb)`` when ``C`` is the ``ia, jb`` block
+    of a Toeplitz cost with values ``c`` (see :func:`toeplitz_values`), for the cold kernel.
     Returns ``(plan, f, g, iterations, trace)``; ``iterations`` counts Sinkhorn iterations
     plus the matrix-vector product pairs of the Newton phases (same cost each).
     """
@@ -622,6 +818,10 @@ def solve(a, b, C, eps, f, g, *, tol, max_iter, deadline, omega=None, warm_eps=N
     # The squared kernel needs every a_i b_j above exp(-SQUARE_MIN_LOG_MASS).
     squarable = EPS_FACTOR == 0.5 and log_a.min() + log_b.min() >= -SQUARE_MIN_LOG_MASS
     reuse = False
+    from_plan = not cold and warm_kernel is not None and stages == [eps]
+    if from_plan:
+        np.copyto(ws.K, warm_kernel)
+        reuse = True
     k = 0
     # Attempt at stage k: 0 normal; 1 after a blow-up (log-domain steps, then scalings that
     # start unrelaxed); 2 after a second one (log-domain steps, then plain Sinkhorn checked
@@ -673,8 +873,17 @@ def solve(a, b, C, eps, f, g, *, tol, max_iter, deadline, omega=None, warm_eps=N
                 deadline=deadline,
                 trace=trace if last else None,
                 reuse=reuse,
+                reuse_max_log=WARM_KERNEL_MAX_LOG if from_plan else ROW_FIX_LOG,
+                drift0=DRIFT_MAX if from_plan else 0.0,
+                toeplitz=toeplitz if cold and k == 0 and attempt == 0 else None,
+                newton_first=attempt == 0
+                and omega is None
+                and (
+                    (not cold and len(stages) == 1)
+                    or (last and k > 0 and e <= SCALED_NEWTON_LAST_EPS * spread)
+                ),
             )
-        reuse = False
+        reuse = from_plan = False
         total += it
         out_of_budget = time.perf_counter() > deadline or total >= max_iter
         if np.isfinite(err):
