@@ -307,6 +307,20 @@ def stage_omega(eps, spread):
     return float(min(OMEGA_MAX, max(1.0, 2.0 / (1.0 + OMEGA_C * np.sqrt(eps / spread)))))
 
 
+def relax(u, u_new, w):
+    """Over-relaxed scaling ``u (u_new / u)^w``.
+
+    As ``exp(w log(.))``: numpy's float64 ``power`` is scalar code without AVX-512 (~5 µs for
+    256 entries, against ~2.6 µs for ``log`` and ``exp`` together).
+    """
+    t = u_new / u
+    np.log(t, out=t)
+    t *= w
+    np.exp(t, out=t)
+    t *= u
+    return t
+
+
 def adapt_omega(w, err_before, err_now, err_best):
     """Update the over-relaxation from the contraction observed over the last window.
 
@@ -698,7 +712,7 @@ def run_stage(
     errs: list[float] = []
     while True:
         u_new = a / Mv
-        u = u_new if w == 1.0 else u * (u_new / u) ** w
+        u = u_new if w == 1.0 else relax(u, u_new, w)
         MTu = M.T @ u
         it += 1
         if it % check_every == 0 or it >= cap:
@@ -765,7 +779,7 @@ def run_stage(
                 Mv = M @ v
                 continue
         v_new = b / MTu
-        v = v_new if w == 1.0 else v * (v_new / v) ** w
+        v = v_new if w == 1.0 else relax(v, v_new, w)
         Mv = M @ v
     return f, g, M, u, v, err, it, drift
 
