@@ -133,8 +133,11 @@ def sinkhorn(
     stabilized kernel with ε-scaling, over-relaxation and log-domain absorption [2]_, so it
     stays correct down to ``eps = 1e-4 max(C)`` and below, where POT's default method
     silently fails.  It evaluates ``exp`` of the n x m cost about once per solve (later ε
-    stages square the kernel, absorptions rescale it), which matters on CPUs without
-    AVX-512.  Where Sinkhorn's own convergence crawls (clusters of mass separated by a gap,
+    stages square the kernel, absorptions rescale it; on a uniform grid the cost is Toeplitz
+    and ``2n - 1`` exponentials do; a warm start at the same ``eps`` and cost reuses the last
+    plan), which matters on CPUs without AVX-512.  Warm starts, and the last ε stage at small
+    ``eps``, begin with Newton steps on the dual (conjugate gradients on matrix-vector
+    products).  Where Sinkhorn's own convergence crawls (clusters of mass separated by a gap,
     noisy histograms with the ``|x - y|`` cost at small ``eps``) it
     switches to damped Newton steps on the dual potentials.  Bars with zero mass are removed
     before solving and get zero rows/columns in the plan; so are bars holding at most
