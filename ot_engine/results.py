@@ -39,7 +39,7 @@ def solver_record(cls, *, plan, C, f, g, started, masses, **fields):
     mass_a, mass_b, renormalized = masses
     return cls(
         plan=frozen_array(plan),
-        cost=float(plan.ravel() @ C.ravel()),
+        cost=float(np.sum(plan * C)),
         f=frozen_array(f),
         g=frozen_array(g),
         solve_time=time.perf_counter() - started,
