@@ -17,7 +17,10 @@ Few exponentials: without AVX-512, numpy's float64 ``exp`` is scalar code (~8 ns
   (:func:`make_rows_exact`);
 - stages are powers of two apart, so the next stage's kernel is the square of the current
   plan over ``a b^T`` (:func:`square_kernel`), no ``exp`` at all;
-- absorptions multiply the kernel by the scalings instead of recomputing it.
+- absorptions multiply the kernel by the scalings instead of recomputing it;
+- a cold solve on a Toeplitz cost (a uniform grid) builds its first kernel from ``2n - 1``
+  exponentials (:func:`toeplitz_kernel`), and a warm start at the same ε and cost takes the
+  previous plan as its kernel (``warm_kernel`` of :func:`solve`): no ``exp`` at all.
 
 Entries below ``exp(FLUSH_LOG)`` of their column's largest are 0 in the kernel, and stay 0
 under rescaling; ``DRIFT_MAX``, ``SQUARE_MAX_DRIFT`` and ``SQUARE_MIN_LOG_MASS`` bound how
@@ -36,7 +39,11 @@ Sinkhorn alone crawls when the plan is made of weakly coupled blocks (mass on bo
 of a gap, noisy histograms under the ``|x - y|`` cost at small ε): its error then shrinks
 by a factor close to 1 per iteration.  When the rate observed over a window predicts more
 than ``NEWTON_AFTER`` further iterations, the stage switches to damped Newton steps on the
-dual (:func:`newton_step`), which converge in a handful of steps there.  The choice of
+dual (:func:`newton_step`), which converge in a handful of steps there.  Warm stages, and
+the last stage of cold solves at small ε, start with Newton steps on the scalings of the
+fixed kernel instead (:func:`scaled_newton`: conjugate gradients, no ``exp``), which take a
+warm start after a small change of the histograms to the target in a few steps where
+over-relaxed Sinkhorn needs a hundred iterations or more at 1e-4 max C.  The choice of
 every constant was measured with ``python bench/bench_engine.py --stress``.
 """
 
@@ -97,6 +104,20 @@ SPARSE_WORK = 10
 NEWTON_CG_RTOL = 1e-2
 #: Cap on conjugate-gradient iterations per Newton step.
 NEWTON_CG_MAX_ITER = 300
+#: Newton steps on the scalings at the start of a warm stage (:func:`scaled_newton`), at
+#: most, and the relative residual at which their conjugate gradients stop.
+SCALED_NEWTON_STEPS = 12
+SCALED_NEWTON_CG_RTOL = 3e-2
+#: Trust region of those steps (as ``NEWTON_MAX_EXPONENT``): wider, since a rejected trial
+#: costs one matrix-vector product here, not an ``exp`` (the spike-over-dust warm start at
+#: 1e-4 max C: 146 -> 111 iterations).
+SCALED_NEWTON_MAX_EXPONENT = 60.0
+#: Work (matrix-vector product pairs) of one run of :func:`scaled_newton`, at most.
+SCALED_NEWTON_MAX_WORK = 300
+#: The last ε stage of a cold solve also starts with :func:`scaled_newton` when ε is at most
+#: this fraction of max C - min C (above it, Sinkhorn needs few enough iterations that the
+#: conjugate gradients do not pay: measured with ``bench/bench_engine.py --hard``).
+SCALED_NEWTON_LAST_EPS = 2e-3
 #: Log-domain steps that a stage rerun after a blow-up starts with, at most.
 SAFE_LOG_STEPS = 30
 #: Column error at which those log-domain steps hand over to scaling iterations.
@@ -122,6 +143,17 @@ SQUARE_MIN_LOG_MASS = 200.0
 #: Rows whose sum the column-exact kernel gets wrong by more than ``exp(ROW_FIX_LOG)`` are
 #: recomputed in the log domain (a few rows at most; the rest are rescaled, see DRIFT_MAX).
 ROW_FIX_LOG = 200.0
+#: A warm start at the same ε reuses the previous plan as its kernel (no ``exp``) when no row
+#: or column of it has to grow by more than ``exp(WARM_KERNEL_MAX_LOG)`` (rows that must grow
+#: more are recomputed in the log domain, columns make the whole kernel recomputed).  The
+#: previous plan's zeros stood for entries below ``exp(FLUSH_LOG + DRIFT_MAX + 2 ABSORB_LOG)``
+#: of their column's largest; after such growth they still stand for less than ``1e-100``.
+#: Its drift starts at ``DRIFT_MAX``, so the first absorption that grows it recomputes.
+WARM_KERNEL_MAX_LOG = 5.0
+#: A cost matrix whose entries match a Toeplitz matrix (``C_ij = c(i - j)``: a translation
+#: invariant cost on a uniform grid) to this relative precision (a few ulps) gets its cold kernel
+#: from the ``2n - 1`` exponentials of ``c`` instead of ``n^2`` (C changed by ``1e-15 max|C|``).
+TOEPLITZ_RTOL = 1e-15
 #: Masses (of a unit-mass histogram) at or below this are treated as empty bars by
 #: :func:`ot_engine.sinkhorn`: they change no printed digit, and subnormal floats (below
 #: ~2.2e-308) carry too few bits for ``a / (K v)`` to be computed reliably.
@@ -191,6 +223,46 @@ def column_exact_kernel(f, log_a, b, C, e, ws):
     return -e * (mx + np.log(s))
 
 
+def toeplitz_values(C):
+    """``c`` (length ``2n - 1``) with ``C_ij = c[n - 1 + j - i]`` up to ``TOEPLITZ_RTOL``, or None.
+
+    A translation-invariant cost on a uniform grid is Toeplitz; its kernel then needs only
+    ``2n - 1`` exponentials (:func:`toeplitz_kernel`).  The check costs two n x n passes.
+    """
+    n, m = C.shape
+    if n != m or n < 2:
+        return None
+    c = np.concatenate((C[::-1, 0], C[0, 1:]))
+    T = np.lib.stride_tricks.sliding_window_view(c, n)[::-1]
+    scale = float(np.abs(c).max())
+    if not np.abs(T - C).max() <= TOEPLITZ_RTOL * max(scale, 1e-300):
+        return None
+    return c
+
+
+def toeplitz_kernel(c, ia, jb, a, b, e, ws):
+    """:func:`column_exact_kernel` of ``f = 0`` for a Toeplitz cost, from ``2n - 1`` exponentials.
+
+    ``ws.K = a_i exp(-C_ij / e) b_j / s_j`` (rows ``ia``, columns ``jb`` of the full grid);
+    returns ``g_j = -e log s_j`` with ``s_j = sum_i a_i exp(-C_ij / e)``, or None when some
+    entry would fall below ``exp(FLUSH_LOG)`` of its column's largest (the general path
+    flushes those; here none is dropped).
+    """
+    low = float(c.min())
+    if np.log(a.max() / a.min()) + (float(c.max()) - low) / e > -FLUSH_LOG - 8.0:
+        return None
+    n = (c.size + 1) // 2
+    h = np.exp((low - c) / e)
+    E = np.lib.stride_tricks.sliding_window_view(h, n)[::-1]
+    if ia is not None:
+        E = E[np.ix_(ia, jb)]
+    K = ws.K
+    np.multiply(E, a[:, None], out=K)
+    s = K.sum(axis=0)
+    K *= (b / s)[None, :]
+    return low - e * np.log(s)
+
+
 def square_kernel(K, u, v, a, b):
     """Kernel at ε/2 from the plan ``P = u K v`` at ε, in place: ``P_ij^2 / (a_i b_j)``.
 
@@ -207,16 +279,16 @@ def square_kernel(K, u, v, a, b):
     K *= (1.0 / b)[None, :]
 
 
-def make_rows_exact(f, g, a, log_a, log_b, C, e, K):
+def make_rows_exact(f, g, a, log_a, log_b, C, e, K, fix_log=ROW_FIX_LOG):
     """Soft c-transform of ``g`` for the rows, applied to ``f`` and ``K`` in place.
 
     Returns the largest factor (log) by which a row of ``K`` was multiplied (0 if none).
-    Rows off by at most ``exp(ROW_FIX_LOG)`` are rescaled; the others (and empty rows) are
+    Rows off by at most ``exp(fix_log)`` are rescaled; the others (and empty rows) are
     recomputed in the log domain, which needs no flushed entry to be right.
     """
     with np.errstate(divide="ignore"):
         factor = log_a - np.log(K.sum(axis=1))
-    bad = ~(factor <= ROW_FIX_LOG)
+    bad = ~(factor <= fix_log)
     if bad.any():
         rows = np.flatnonzero(bad)
         Z = (g + e * log_b)[None, :] - C[rows]
@@ -244,6 +316,20 @@ def stage_omega(eps, spread):
     if spread <= 0.0:
         return 1.0
     return float(min(OMEGA_MAX, max(1.0, 2.0 / (1.0 + OMEGA_C * np.sqrt(eps / spread)))))
+
+
+def relax(u, u_new, w):
+    """Over-relaxed scaling ``u (u_new / u)^w``.
+
+    As ``exp(w log(.))``: numpy's float64 ``power`` is scalar code without AVX-512 (~5 µs for
+    256 entries, against ~2.6 µs for ``log`` and ``exp`` together).
+    """
+    t = u_new / u
+    np.log(t, out=t)
+    t *= w
+    np.exp(t, out=t)
+    t *= u
+    return t
 
 
 def adapt_omega(w, err_before, err_now, err_best):
@@ -393,6 +479,75 @@ def newton_step(f, g, a, b, log_a, log_b, C, eps):
     return f, g, P, work + NEWTON_BACKTRACK + 1
 
 
+def scaled_newton(M, a, b, e, *, tol, max_work, deadline, trace, M2):
+    """Damped Newton steps on the scalings ``u, v`` of the fixed kernel ``M`` (no ``exp``).
+
+    The plan is ``P = diag(u) M diag(v)``; ``v = b / (M^T u)`` keeps the columns exact (the
+    soft c-transform, in the scaling domain), which leaves the Newton system of the dual in
+    ``f = e log u`` alone: ``S df = e (a - r)`` with ``r = P 1`` and the Schur complement
+    ``S = diag(r) - P diag(1/b) P^T``, solved by Jacobi-preconditioned conjugate gradients
+    (matrix-vector products with ``M`` and ``M^T`` only; ``M2 = M * M`` gives the diagonal).
+    A trial step multiplies ``u`` by ``exp(t df / e)``, with ``t`` capped so that no
+    ``f_i + g_j`` moves by more than ``SCALED_NEWTON_MAX_EXPONENT e`` and halved until the dual
+    rises (Armijo).  This is the step a warm start after a small change needs: Sinkhorn's
+    error shrinks by a constant factor per iteration, Newton's much faster once close.
+
+    Returns ``(u, v, err, work)`` with ``work`` in matrix-vector product pairs; stops at
+    ``tol``, ``max_work``, ``deadline``, after ``SCALED_NEWTON_STEPS`` steps or when a step
+    no longer halves the error (the caller goes on with Sinkhorn iterations).
+    """
+    u = np.ones(a.size)
+    v = b / (M.T @ u)
+    r = u * (M @ v)
+    err = float(np.abs(r - a).sum())
+    work = 1
+    slow_steps = 0
+    for _ in range(SCALED_NEWTON_STEPS):
+        if err <= tol or work >= max_work or time.perf_counter() > deadline:
+            break
+        v2b = v * v / b
+        diag = np.maximum(r - u * u * (M2 @ v2b), 1e-3 * r)
+        df, cg_steps = conjugate_gradient(
+            lambda y, r=r, u=u, v2b=v2b: r * y - u * (M @ (v2b * (M.T @ (u * y)))),
+            e * (a - r),
+            1.0 / diag,
+            # Inexact Newton: the error after the step is about rtol times the error now, so
+            # the last step (close to tol) needs far fewer conjugate-gradient steps.
+            rtol=min(0.5, max(SCALED_NEWTON_CG_RTOL, 0.3 * tol / err)),
+            max_iter=max(1, min(NEWTON_CG_MAX_ITER, max_work - work)),
+        )
+        dg = -v * (M.T @ (u * df)) / b
+        work += cg_steps + 2  # (the diagonal and the row sums: one more pair)
+        if not (np.isfinite(df).all() and np.isfinite(dg).all()):
+            break
+        slope = df @ (a - r)  # directional derivative of the dual, >= 0
+        largest = max(abs(df.max() + dg.max()), abs(df.min() + dg.min()))
+        t = min(1.0, SCALED_NEWTON_MAX_EXPONENT * e / largest) if largest > 0 else 1.0
+        accepted = False
+        for _ in range(NEWTON_BACKTRACK):
+            u_t = u * np.exp((t / e) * df)
+            v_t = b / (M.T @ u_t)
+            work += 1
+            # Dual change with exact columns (sum P = 1 before and after).
+            gain = t * (df @ a) + e * (np.log(v_t / v) @ b)
+            if np.isfinite(gain) and gain >= NEWTON_ARMIJO * t * slope:
+                accepted = True
+                break
+            t *= 0.5
+        if not accepted:
+            break
+        u, v = u_t, v_t
+        r = u * (M @ v)
+        err_new = float(np.abs(r - a).sum())
+        if trace is not None:
+            trace.append(err_new)
+        slow_steps = slow_steps + 1 if err_new > 0.5 * err else 0
+        err = err_new
+        if slow_steps >= 2:
+            break
+    return u, v, err, work
+
+
 def slow(err_before, err_now, tol):
     """Whether the Sinkhorn rate seen over the last window needs many more iterations.
 
@@ -477,7 +632,27 @@ def log_domain_steps(f, g, a, log_a, log_b, C, e, *, steps, tol, deadline):
 
 
 def run_stage(
-    f, g, a, b, log_a, log_b, C, e, ws, *, w, adaptive, tol, cap, deadline, trace, reuse=False
+    f,
+    g,
+    a,
+    b,
+    log_a,
+    log_b,
+    C,
+    e,
+    ws,
+    *,
+    w,
+    adaptive,
+    tol,
+    cap,
+    deadline,
+    trace,
+    reuse=False,
+    reuse_max_log=ROW_FIX_LOG,
+    drift0=0.0,
+    toeplitz=None,
+    newton_first=False,
 ):
     """Sinkhorn (and Newton) iterations at one ε until ``tol``, ``cap`` or ``deadline``.
 
@@ -493,7 +668,11 @@ def run_stage(
 
     One ``exp`` of the n x m cost per stage: absorptions of the scalings into ``f, g``
     rescale the kernel (two products) instead of recomputing it, until the accumulated
-    factor reaches ``DRIFT_MAX`` (see there for the truncation bound).
+    factor reaches ``DRIFT_MAX`` (see there for the truncation bound).  With ``reuse``, a
+    column (row) of ``ws.K`` that must grow by more than ``exp(reuse_max_log)`` makes the
+    kernel (that row) recomputed, and ``drift0`` is the drift ``ws.K`` comes with.  ``toeplitz``
+    ``(c, ia, jb)`` (cold first stage, ``f = 0``): see :func:`toeplitz_kernel`.
+    ``newton_first``: start with :func:`scaled_newton` (a warm start at the target ε).
     """
     check_every = CHECK_EVERY if adaptive else 1  # (ADAPT_WINDOW counts checks)
     f = f.copy()
@@ -502,26 +681,49 @@ def run_stage(
     if reuse:
         with np.errstate(divide="ignore"):
             col = log_b - np.log(M.sum(axis=0))
-        if not col.max() <= ROW_FIX_LOG:  # a column lost to underflow: recompute
+        if not col.max() <= reuse_max_log:  # a column lost to underflow: recompute
             col = None
+    fix_log = ROW_FIX_LOG
     if col is None:
-        g = column_exact_kernel(f, log_a, b, C, e, ws)
+        g = None
+        if toeplitz is not None:
+            g = toeplitz_kernel(*toeplitz, a, b, e, ws)
+        if g is None:
+            g = column_exact_kernel(f, log_a, b, C, e, ws)
         drift = 0.0
     else:
         g = g + e * col
         M *= np.exp(col)[None, :]
-        drift = max(float(col.max()), 0.0)
-    drift += make_rows_exact(f, g, a, log_a, log_b, C, e, M)
+        drift = drift0 + max(float(col.max()), 0.0)
+        fix_log = reuse_max_log
+    drift += make_rows_exact(f, g, a, log_a, log_b, C, e, M, fix_log)
     u = np.ones(a.size)
     v = np.ones(b.size)
-    Mv = M @ v
     it = 0
-    newton_rounds = 0
     err = np.inf
+    if newton_first:
+        np.multiply(M, M, out=ws.W)
+        u, v, err, it = scaled_newton(
+            M,
+            a,
+            b,
+            e,
+            tol=tol,
+            max_work=min(cap, SCALED_NEWTON_MAX_WORK),
+            deadline=deadline,
+            trace=trace,
+            M2=ws.W,
+        )
+        if not np.isfinite(err):
+            return f, g, M, np.ones(a.size), np.ones(b.size), np.inf, it, drift
+        if err <= tol or it >= cap or time.perf_counter() > deadline:
+            return f, g, M, u, v, err, it, drift
+    Mv = M @ v
+    newton_rounds = 0
     errs: list[float] = []
     while True:
         u_new = a / Mv
-        u = u_new if w == 1.0 else u * (u_new / u) ** w
+        u = u_new if w == 1.0 else relax(u, u_new, w)
         MTu = M.T @ u
         it += 1
         if it % check_every == 0 or it >= cap:
@@ -588,15 +790,34 @@ def run_stage(
                 Mv = M @ v
                 continue
         v_new = b / MTu
-        v = v_new if w == 1.0 else v * (v_new / v) ** w
+        v = v_new if w == 1.0 else relax(v, v_new, w)
         Mv = M @ v
     return f, g, M, u, v, err, it, drift
 
 
-def solve(a, b, C, eps, f, g, *, tol, max_iter, deadline, omega=None, warm_eps=None):
+def solve(
+    a,
+    b,
+    C,
+    eps,
+    f,
+    g,
+    *,
+    tol,
+    max_iter,
+    deadline,
+    omega=None,
+    warm_eps=None,
+    warm_kernel=None,
+    toeplitz=None,
+):
     """Run the solver on strictly positive ``a``, ``b``.
 
     ``f, g`` are warm-start potentials (or ``None``), computed at ``warm_eps`` when known.
+    ``warm_kernel``: the plan of ``f, g`` at ``eps`` for these ``a, b`` up to row and column
+    factors (the previous plan), used as the first kernel instead of an ``exp`` when the
+    solve starts at ``eps``.  ``toeplitz``: ``(c, ia, jb)`` when ``C`` is the ``ia, jb`` block
+    of a Toeplitz cost with values ``c`` (see :func:`toeplitz_values`), for the cold kernel.
     Returns ``(plan, f, g, iterations, trace)``; ``iterations`` counts Sinkhorn iterations
     plus the matrix-vector product pairs of the Newton phases (same cost each).
     """
@@ -622,6 +843,10 @@ def solve(a, b, C, eps, f, g, *, tol, max_iter, deadline, omega=None, warm_eps=N
     # The squared kernel needs every a_i b_j above exp(-SQUARE_MIN_LOG_MASS).
     squarable = EPS_FACTOR == 0.5 and log_a.min() + log_b.min() >= -SQUARE_MIN_LOG_MASS
     reuse = False
+    from_plan = not cold and warm_kernel is not None and stages == [eps]
+    if from_plan:
+        np.copyto(ws.K, warm_kernel)
+        reuse = True
     k = 0
     # Attempt at stage k: 0 normal; 1 after a blow-up (log-domain steps, then scalings that
     # start unrelaxed); 2 after a second one (log-domain steps, then plain Sinkhorn checked
@@ -673,8 +898,17 @@ def solve(a, b, C, eps, f, g, *, tol, max_iter, deadline, omega=None, warm_eps=N
                 deadline=deadline,
                 trace=trace if last else None,
                 reuse=reuse,
+                reuse_max_log=WARM_KERNEL_MAX_LOG if from_plan else ROW_FIX_LOG,
+                drift0=DRIFT_MAX if from_plan else 0.0,
+                toeplitz=toeplitz if cold and k == 0 and attempt == 0 else None,
+                newton_first=attempt == 0
+                and omega is None
+                and (
+                    (not cold and len(stages) == 1)
+                    or (last and k > 0 and e <= SCALED_NEWTON_LAST_EPS * spread)
+                ),
             )
-        reuse = False
+        reuse = from_plan = False
         total += it
         out_of_budget = time.perf_counter() > deadline or total >= max_iter
         if np.isfinite(err):

@@ -8,7 +8,7 @@ fields are read-only views, so a page cannot change a result by accident.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -91,6 +91,9 @@ class SinkhornResult:
         Whether the given warm start was used (False when absent or of the wrong size).
     message : str
         A short human-readable status.
+    warm_state : tuple or None
+        Internal: the unit-mass ``a`` and ``b`` the plan is for and a fingerprint of ``C``,
+        so that a warm start at the same ``eps`` and cost can reuse the plan as its kernel.
     """
 
     plan: np.ndarray
@@ -109,6 +112,7 @@ class SinkhornResult:
     mass_b: float
     warm_started: bool
     message: str
+    warm_state: tuple | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True, eq=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import numbers
 import time
 
@@ -28,14 +29,34 @@ DEFAULT_MAX_ITER = 100_000
 DEFAULT_MAX_TIME = 0.5
 
 
+def cost_fingerprint(C):
+    """Two weighted sums of ``C`` (fixed pseudo-random weights): tells a changed cost apart.
+
+    A warm start reuses the previous plan as its kernel only for the same cost; comparing
+    the fingerprints costs two matrix-vector products instead of keeping a copy of ``C``.
+    """
+    u, v = _fingerprint_weights(*C.shape)
+    return (float(u @ (C @ v)), float(C.sum()))
+
+
+@functools.lru_cache(maxsize=8)
+def _fingerprint_weights(n, m):
+    rng = np.random.default_rng(20261130)
+    u, v = rng.standard_normal(n), rng.standard_normal(m)
+    u.setflags(write=False)
+    v.setflags(write=False)
+    return u, v
+
+
 def _read_warm_start(warm_start, n, m):
-    """Return ``(f, g, eps)`` (arrays of shapes (n,), (m,); ``eps`` the regularization they
-    were computed at, ``None`` if unknown), or ``None`` if unusable."""
+    """Return ``(f, g, eps, previous)`` (arrays of shapes (n,), (m,); ``eps`` the regularization
+    they were computed at, ``None`` if unknown; ``previous`` the result they come from, if
+    any), or ``None`` if unusable."""
     if warm_start is None:
         return None
-    warm_eps = None
+    warm_eps = previous = None
     if isinstance(warm_start, SinkhornResult):
-        f, g, warm_eps = warm_start.f, warm_start.g, warm_start.eps
+        f, g, warm_eps, previous = warm_start.f, warm_start.g, warm_start.eps, warm_start
     else:
         try:
             f, g = warm_start
@@ -52,7 +73,32 @@ def _read_warm_start(warm_start, n, m):
         return None  # the grid changed size: start cold
     if not (np.isfinite(f).all() and np.isfinite(g).all()):
         return None
-    return f, g, warm_eps
+    return f, g, warm_eps, previous
+
+
+def _warm_kernel(previous, a, b, ia, jb, f0, g0, eps, key):
+    """The previous plan as the first kernel, with ``f0, g0`` made consistent, or None.
+
+    Usable when ``previous`` was solved at the same ``eps`` on the same cost (``key``) with
+    the same empty bars: its plan is ``a' b'^T exp((f' + g' - C)/eps)`` for its own unit-mass
+    ``a', b'``, i.e. the kernel of ``f' + eps log(a'/a), g' + eps log(b'/b)`` for the new ones.
+    Returns ``(kernel, f0, g0)``; the kernel is a read-only view or a copy of the plan.
+    """
+    state = previous.warm_state
+    if state is None or previous.eps != eps or state[2] != key:
+        return None
+    a_old, b_old = state[0], state[1]
+    if a_old.shape != a.shape or b_old.shape != b.shape:
+        return None
+    if ia.size != np.count_nonzero(a_old > TINY_MASS) or not (a_old[ia] > TINY_MASS).all():
+        return None
+    if jb.size != np.count_nonzero(b_old > TINY_MASS) or not (b_old[jb] > TINY_MASS).all():
+        return None
+    full = ia.size == a.size and jb.size == b.size
+    kernel = previous.plan if full else previous.plan[np.ix_(ia, jb)]
+    f0 = f0 + eps * np.log(a_old[ia] / a[ia])
+    g0 = g0 + eps * np.log(b_old[jb] / b[jb])
+    return kernel, f0, g0
 
 
 def sinkhorn(
@@ -87,8 +133,11 @@ def sinkhorn(
     stabilized kernel with ε-scaling, over-relaxation and log-domain absorption [2]_, so it
     stays correct down to ``eps = 1e-4 max(C)`` and below, where POT's default method
     silently fails.  It evaluates ``exp`` of the n x m cost about once per solve (later ε
-    stages square the kernel, absorptions rescale it), which matters on CPUs without
-    AVX-512.  Where Sinkhorn's own convergence crawls (clusters of mass separated by a gap,
+    stages square the kernel, absorptions rescale it; on a uniform grid the cost is Toeplitz
+    and ``2n - 1`` exponentials do; a warm start at the same ``eps`` and cost reuses the last
+    plan), which matters on CPUs without AVX-512.  Warm starts, and the last ε stage at small
+    ``eps``, begin with Newton steps on the dual (conjugate gradients on matrix-vector
+    products).  Where Sinkhorn's own convergence crawls (clusters of mass separated by a gap,
     noisy histograms with the ``|x - y|`` cost at small ``eps``) it
     switches to damped Newton steps on the dual potentials.  Bars with zero mass are removed
     before solving and get zero rows/columns in the plan; so are bars holding at most
@@ -185,9 +234,19 @@ def sinkhorn(
     full = ia.size == n and jb.size == m
     Cs = C if full else np.ascontiguousarray(C[np.ix_(ia, jb)])
     a_s, b_s = a[ia], b[jb]
-    f0 = g0 = warm_eps = None
+    f0 = g0 = warm_eps = kernel = None
+    key = cost_fingerprint(C)
     if warm is not None:
         f0, g0, warm_eps = warm[0][ia], warm[1][jb], warm[2]
+        if warm[3] is not None:
+            reused = _warm_kernel(warm[3], a, b, ia, jb, f0, g0, eps, key)
+            if reused is not None:
+                kernel, f0, g0 = reused
+    toeplitz = None
+    if warm is None:
+        c = core.toeplitz_values(C)
+        if c is not None:
+            toeplitz = (c, None, None) if full else (c, ia, jb)
     plan_s, f_s, g_s, iterations, trace = core.solve(
         a_s,
         b_s,
@@ -199,6 +258,8 @@ def sinkhorn(
         max_iter=max_iter,
         deadline=t0 + max_time,
         warm_eps=warm_eps,
+        warm_kernel=kernel,
+        toeplitz=toeplitz,
     )
 
     if full:
@@ -243,4 +304,5 @@ def sinkhorn(
         objective=float(f @ plan.sum(1) + g @ plan.sum(0)),
         warm_started=warm is not None,
         message=message,
+        warm_state=(frozen_array(a), frozen_array(b), key),
     )
