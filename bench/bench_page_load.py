@@ -75,11 +75,14 @@ slider.param.watch(echo, "value")
 pn.Column(slider, pn.pane.Bokeh(fig)).servable(title="echo")
 """
 
-PROFILE_ROUTE = """import cProfile, bokeh
+#: cProfile's default clock is wall time: while the loop thread waits for the GIL (held by
+#: the worker thread's numerics) the wait lands on whatever function runs. Thread CPU time
+#: counts only the loop thread's own work.
+PROFILE_ROUTE = """import cProfile, time, bokeh
 import panel as pn
 args = pn.state.session_args
 if "on" in args:
-    bokeh._bench_profiler = cProfile.Profile()
+    bokeh._bench_profiler = cProfile.Profile(time.thread_time)
     bokeh._bench_profiler.enable()
 elif "off" in args and getattr(bokeh, "_bench_profiler", None) is not None:
     bokeh._bench_profiler.disable()
@@ -188,12 +191,12 @@ def serve_command(port: int, folder: Path) -> list[str]:
 
 
 @contextlib.contextmanager
-def server():
+def server(**extra_env: str):
     """(pid, base URL) of one server process with every page and the floors."""
     port = _browser.free_port()
     with tempfile.TemporaryDirectory() as tmp:
         command = serve_command(port, Path(tmp))
-        env = dict(os.environ, PAGE_LOADS=os.environ.get("PAGE_LOADS", "8"))
+        env = dict(os.environ, PAGE_LOADS=os.environ.get("PAGE_LOADS", "8"), **extra_env)
         for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
             env.setdefault(var, "1")  # as serve.sh exports them
         env.pop("BOKEH_SECRET_KEY", None)
@@ -222,8 +225,16 @@ def server():
 
 
 def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """CPU time of every thread of ``pid`` so far, in seconds, to the nanosecond.
+
+    ``/proc/<pid>/stat``'s utime + stime are sampled at clock ticks (10 ms): over a run of
+    twenty replies of a few ms each that was +-30 % from one run to the next. The scheduler's
+    own count (``schedstat``: time on a CPU, per thread) is exact."""
+    total = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(OSError):  # a thread that just ended
+            total += int((task / "schedstat").read_text().split()[0])
+    return total / 1e9
 
 
 def rss_mb(pid: int) -> float:
@@ -415,6 +426,19 @@ def breakdown(stats_file: str) -> dict:
     return out
 
 
+def compare_hold(slugs: list[str], n: int) -> dict:
+    """Per-reply CPU without and with the event hold, each page on both servers in turn."""
+    rows: dict[str, list] = {"without": [], "with": []}
+    with server(HOLD_EVENTS="0") as a, server(HOLD_EVENTS="1") as b, _browser.chromium() as br:
+        rates = {"without": idle_rate(a[0]), "with": idle_rate(b[0])}
+        for slug in ["floor_echo", *[s for s in slugs if s in INTERACTIONS]]:
+            for label, (pid, base) in (("without", a), ("with", b)):
+                row = replies(br, pid, base, slug, n, rates[label])
+                rows[label].append(row)
+                print(label, slug, f"{row['cpu_ms_per_key']:.1f} ms per key", flush=True)
+    return rows
+
+
 def tables(out: dict) -> str:
     """The README's tables (Markdown) from a run's results."""
     lines = []
@@ -454,6 +478,20 @@ def tables(out: dict) -> str:
                 f"{r['cpu_ms_per_key']:.1f} |"
             )
         lines.append("")
+    compare = out.get("compare_hold")
+    if compare:
+        lines += [
+            "| page | PATCH-DOC msgs without / with | replies without / with "
+            "| CPU ms per key without | with |",
+            "| --- | --- | --- | --- | --- |",
+        ]
+        for a, b in zip(compare["without"], compare["with"], strict=True):
+            lines.append(
+                f"| {a['route']} | {a['patch_messages']} / {b['patch_messages']} | "
+                f"{a['replies']} / {b['replies']} | {a['cpu_ms_per_key']:.1f} | "
+                f"{b['cpu_ms_per_key']:.1f} |"
+            )
+        lines.append("")
     profiles = out.get("profiles") or {}
     if profiles:
         names = [name for name, _ in CATEGORIES] + ["other"]
@@ -475,6 +513,12 @@ def main() -> int:
     ap.add_argument("--pages", nargs="*", help="slugs (default: every registered page)")
     ap.add_argument("--profile", nargs="*", default=[], help="slugs to profile per reply")
     ap.add_argument("--json", help="write every row here")
+    ap.add_argument(
+        "--compare-hold",
+        action="store_true",
+        help="per reply only: HOLD_EVENTS=0 vs 1 (pages/server_setup.py), two servers, "
+        "page by page in turn",
+    )
     ap.add_argument("--report", help="print the tables of an earlier run's --json and stop")
     args = ap.parse_args()
     if args.report:
@@ -486,6 +530,13 @@ def main() -> int:
     print(cpu_line())
     print(f"load average at start: {loads()}", flush=True)
     out: dict = {"cpu": cpu_line(), "load_start": loads()}
+    if args.compare_hold:
+        out["compare_hold"] = compare_hold(slugs, args.replies)
+        out["load_end"] = loads()
+        print(f"load average at end: {loads()}")
+        if args.json:
+            Path(args.json).write_text(json.dumps(out, indent=2))
+        return 0
     with server() as (pid, base):
         rate = idle_rate(pid)
         out["idle_cpu_ms_per_s"] = 1e3 * rate
