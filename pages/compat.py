@@ -341,6 +341,39 @@ def hide_server_header() -> bool:
     return True
 
 
+def install_event_hold() -> bool:
+    """Answer each browser event of a Panel component in one message: its effects held.
+
+    Panel applies a widget change (``Reactive._change_event``, after its debounce) and a Bokeh
+    UI event such as a button click (``Reactive._process_bokeh_event``) without holding the
+    document, so every model the page's watchers change goes out as its own PATCH-DOC (8 per
+    Forward step on /sinkhorn, 5-9 per key on /wgan_critic, bench/README_class_load.md). The
+    hooks run both inside ``panel.io.document.hold`` (policy ``combine``): one message per
+    event, as Panel itself does for its notebook path (``_schedule_change``) and as the flow
+    runs already do. A page's own hold inside nests. False if already installed.
+    Hooks: ``panel.reactive.Reactive._change_event`` / ``_process_bokeh_event``.
+    """
+    from panel.io.document import hold
+    from panel.reactive import Reactive
+
+    if getattr(Reactive, "_ot_held", False):
+        return False
+    change_event, bokeh_event = Reactive._change_event, Reactive._process_bokeh_event
+
+    def _change_event(self, doc) -> None:
+        with hold(doc):
+            change_event(self, doc)
+
+    def _process_bokeh_event(self, doc, event) -> None:
+        with hold(doc):
+            bokeh_event(self, doc, event)
+
+    Reactive._change_event = _change_event
+    Reactive._process_bokeh_event = _process_bokeh_event
+    Reactive._ot_held = True
+    return True
+
+
 class PageGate:
     """At most ``limit`` page GETs in progress at once; the others get a quick 503.
 

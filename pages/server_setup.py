@@ -5,7 +5,9 @@ the safety hooks of :mod:`pages.compat` that act on the server rather than on on
   PUSH-DOC is refused, and failures are answered with a fixed text;
 * a message may announce at most a few binary buffers;
 * no ``Server`` header;
-* at most ``PAGE_LOADS`` page GETs at once (serve.sh's environment), the others a quick 503.
+* at most ``PAGE_LOADS`` page GETs at once (serve.sh's environment), the others a quick 503;
+* the effects of one widget change or button click go out as one message
+  (``HOLD_EVENTS=0`` in the environment turns that off, for a before/after bench).
 """
 
 import os
@@ -16,6 +18,8 @@ compat.install_patch_guard()
 compat.install_buffer_cap()
 compat.hide_server_header()
 compat.install_page_gate(int(os.environ.get("PAGE_LOADS", "8")))
+if os.environ.get("HOLD_EVENTS", "1") != "0":
+    compat.install_event_hold()
 
 from pages import memory  # noqa: E402 - after the guards, as listed above
 

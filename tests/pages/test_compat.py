@@ -144,6 +144,30 @@ def test_the_guard_hooks_still_find_what_they_wrap():
     assert inspect.iscoroutinefunction(inspect.unwrap(server.RootHandler.get))
 
 
+def test_event_hold_wraps_what_panel_runs_for_a_browser_event(monkeypatch):
+    from panel.reactive import Reactive
+
+    # The hook patches Panel's class: undone after this test (servers install it at setup).
+    for name in ("_change_event", "_process_bokeh_event"):
+        monkeypatch.setattr(Reactive, name, getattr(Reactive, name))
+    monkeypatch.setattr(Reactive, "_ot_held", False, raising=False)
+
+    # Panel's server path calls exactly these two for a widget change and a UI event.
+    assert "self._change_event(doc)" in inspect.getsource(Reactive._change_coroutine)
+    assert "self._process_bokeh_event(doc, event)" in inspect.getsource(Reactive._event_coroutine)
+    compat.install_event_hold()
+    assert compat.install_event_hold() is False  # once
+    held = []
+    doc = Document()
+    slider = pn.widgets.IntSlider(start=0, end=9)
+    slider.param.watch(lambda _e: held.append(doc.callbacks.hold_value), "value")
+    slider.get_root(doc)
+    slider._events = {"value": 3}
+    slider._change_event(doc)
+    assert slider.value == 3 and held == ["combine"]  # the watcher ran inside the hold
+    assert doc.callbacks.hold_value is None  # released after
+
+
 def test_page_gate_answers_503_past_its_limit(run_async):
     import asyncio
 
