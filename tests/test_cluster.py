@@ -4,7 +4,8 @@ Two backends (plain ``serve.sh`` processes on their own ports) behind the reposi
 configuration, run on loopback by deploy/local_proxy.py: a class of protocol clients spreads
 over both, every page's websocket reaches the backend that built its session (sticky by the
 route cookie), and stopping a backend in the middle of a class leaves its students a clear
-"connection lost" notice whose reload brings the same view back from the live backend.
+"connection lost" notice whose reload brings the same view back from the live backend. A second
+nginx runs the file with its per-address limits on, for a hostile client and a burst of loads.
 """
 
 from __future__ import annotations
