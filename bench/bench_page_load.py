@@ -52,6 +52,7 @@ import urllib.request
 from pathlib import Path
 
 import _browser
+import _measure
 
 ROOT = _browser.ROOT
 sys.path.insert(0, str(ROOT))
@@ -257,14 +258,6 @@ def wait_quiet(pid: int, rate: float, window: float = 0.5, timeout: float = 60.0
         time.sleep(window)
         if cpu_seconds(pid) - c0 <= rate * window + 0.005:
             return
-
-
-def cpu_line() -> str:
-    text = Path("/proc/cpuinfo").read_text()
-    model = re.search(r"model name\s*:\s*(.*)", text)
-    flags = sorted(set(re.findall(r"\b(avx512\w*|avx2|fma)\b", text)))
-    name = model.group(1) if model else "unknown CPU"
-    return f"{name}; {os.cpu_count()} CPUs; flags: {' '.join(flags)}"
 
 
 def loads() -> str:
@@ -527,9 +520,9 @@ def main() -> int:
     from pages import registry
 
     slugs = args.pages or [p.slug for p in registry.ALL]
-    print(cpu_line())
+    print(_measure.cpu_line())
     print(f"load average at start: {loads()}", flush=True)
-    out: dict = {"cpu": cpu_line(), "load_start": loads()}
+    out: dict = {"cpu": _measure.cpu_line(), "load_start": loads()}
     if args.compare_hold:
         out["compare_hold"] = compare_hold(slugs, args.replies)
         out["load_end"] = loads()

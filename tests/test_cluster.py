@@ -4,11 +4,14 @@ Two backends (plain ``serve.sh`` processes on their own ports) behind the reposi
 configuration, run on loopback by deploy/local_proxy.py: a class of protocol clients spreads
 over both, every page's websocket reaches the backend that built its session (sticky by the
 route cookie), and stopping a backend in the middle of a class leaves its students a clear
-"connection lost" notice whose reload brings the same view back from the live backend.
+"connection lost" notice whose reload brings the same view back from the live backend. A second
+nginx runs the file with its per-address limits on, for a hostile client and a burst of loads.
 """
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
 import re
 import shutil
@@ -17,11 +20,14 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from tornado import websocket
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
@@ -46,9 +52,9 @@ def _free_port() -> int:
 class Backend:
     """One ``serve.sh`` on its own port, in its own process group (so it can be stopped)."""
 
-    def __init__(self, port: int, proxy_port: int, log: Path) -> None:
+    def __init__(self, port: int, proxy_ports: list[int], log: Path) -> None:
         self.port = port
-        origins = f"127.0.0.1:{proxy_port},localhost:{proxy_port}"
+        origins = ",".join(f"{h}:{p}" for p in proxy_ports for h in ("127.0.0.1", "localhost"))
         env = dict(os.environ, PORT=str(port), ADDRESS="127.0.0.1", ALLOWED_ORIGINS=origins)
         env.pop("BOKEH_SECRET_KEY", None)
         with log.open("w") as out:
@@ -83,22 +89,29 @@ class Backend:
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
     scratch = tmp_path_factory.mktemp("proxy")
-    proxy_port = _free_port()
-    backends = [Backend(_free_port(), proxy_port, scratch / f"backend{k}.log") for k in (0, 1)]
-    proxy = None
+    proxy_port, limited_port = _free_port(), _free_port()
+    backends = [
+        Backend(_free_port(), [proxy_port, limited_port], scratch / f"backend{k}.log")
+        for k in (0, 1)
+    ]
+    proxies = []
     try:
         for b in backends:
             b.wait_ready()
+        ports = [b.port for b in backends]
         # Limits off: the whole class comes from one address here.
-        proxy = local_proxy.start(proxy_port, [b.port for b in backends], scratch, limits=False)
+        proxies.append(local_proxy.start(proxy_port, ports, scratch, limits=False))
+        # The file exactly as deployed (per-address limits on), for the hostile client.
+        proxies.append(local_proxy.start(limited_port, ports, scratch / "limited"))
         yield {
             "port": proxy_port,
             "base": f"http://127.0.0.1:{proxy_port}",
+            "limited_port": limited_port,
             "backends": backends,
             "scratch": scratch,
         }
     finally:
-        if proxy is not None:
+        for proxy in proxies:
             proxy.terminate()
             proxy.wait(timeout=10)
         for b in backends:
@@ -148,10 +161,148 @@ async def proto_round_trip(student, value: float, timeout: float = 30.0) -> None
     await student.send_change(value)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        message = await student.read_message()
-        if message.header.get("msgtype") == "PATCH-DOC":
+        message = await asyncio.wait_for(student.read_message(), timeout)
+        if message.header.get("msgtype") == "PATCH-DOC" and student.is_answer(message):
             return
     raise TimeoutError("no answer through the proxy")
+
+
+# --- one hostile client, through the proxy as deployed (per-address limits on) --------------
+
+
+def frames(msgtype: str, content) -> list[str]:
+    """One Bokeh protocol message; ``content`` may be a string that is not JSON at all."""
+    header = json.dumps({"msgid": f"h{time.monotonic_ns()}", "msgtype": msgtype})
+    return [header, "{}", content if isinstance(content, str) else json.dumps(content)]
+
+
+def forged_tags(model_id: str, tags: list) -> list[str]:
+    """A change of ``tags``, which no page lets a browser write."""
+    event = {"kind": "ModelChanged", "model": {"id": model_id}, "attr": "tags", "new": tags}
+    return frames("PATCH-DOC", {"events": [event]})
+
+
+async def closed_by_server(student, message: list[str]) -> bool:
+    """Send ``message``; True once the server (through nginx) closes the websocket."""
+    await student.send(message)
+    try:
+        for _ in range(200):
+            await asyncio.wait_for(student.read_message(), 20)
+    except (ConnectionError, TimeoutError, websocket.WebSocketClosedError):
+        return True
+    return False
+
+
+def test_through_nginx_a_hostile_client_is_refused_and_another_is_still_answered(
+    cluster, run_async
+):
+    """A raw websocket client behind the deployed proxy sends forged, high-rate, malformed and
+    oversized messages while a normal student drags: every hostile message is refused (its
+    session kept until it sends something that is not a message at all), and the student is
+    answered throughout. Outcomes only; the delays are printed, not asserted."""
+    port = cluster["limited_port"]
+
+    async def scenario():
+        normal = proto.Student(port, PAGE)
+        await normal.connect()
+        hostile = proto.Student(port, "transport_plan")
+        await hostile.connect()
+        flood = 300
+
+        async def attack() -> list[str]:
+            await hostile.send(forged_tags(hostile.slider_id, ["x" * 60] * 2000))
+            for k in range(flood):  # high rate: as fast as the socket takes them
+                await hostile.send(forged_tags(hostile.slider_id, [k]))
+            errors = []
+            while len(errors) < flood + 1:
+                message = await asyncio.wait_for(hostile.read_message(), 60)
+                if message.header["msgtype"] == "ERROR":
+                    errors.append(message.content.get("text", ""))
+            return errors
+
+        async def drag() -> list[float]:
+            delays = []
+            for k in range(6):
+                t0 = time.perf_counter()
+                await proto_round_trip(normal, 0.5 + 0.4 * k)
+                delays.append(time.perf_counter() - t0)
+            return delays
+
+        errors, delays = await asyncio.gather(attack(), drag())
+        # the hostile session is kept, its state untouched
+        await hostile.send(proto.message_frames("PULL-DOC-REQ", {}))
+        while (reply := await hostile.read_message()).header["msgtype"] != "PULL-DOC-REPLY":
+            pass
+        models: dict = {}
+        proto.walk_models(reply.content["doc"], models)
+        tags = models[hostile.slider_id]["attributes"].get("tags")
+        # then not a message at all, and a message above WS_MAX_MESSAGE: each closes its socket
+        malformed = await closed_by_server(hostile, frames("PATCH-DOC", "{not json"))
+        big = proto.Student(port, "transport_plan")
+        await big.connect()
+        oversized = await closed_by_server(big, frames("PATCH-DOC", {"pad": "x" * 400_000}))
+        after = time.perf_counter()
+        await proto_round_trip(normal, 3.0)  # the student is still answered
+        delays.append(time.perf_counter() - after)
+        normal.close()
+        was = hostile.models[hostile.slider_id]["attributes"].get("tags")
+        return errors, (was, tags), malformed, oversized, delays
+
+    errors, (was, tags), malformed, oversized, delays = run_async(
+        lambda: asyncio.wait_for(scenario(), 240)
+    )
+    print("student's answers (ms) during and after the attack:", [round(d * 1e3) for d in delays])
+    assert errors == ["message refused"] * len(errors) and len(errors) == 301, set(errors)
+    assert tags == was, str(tags)[:200]
+    assert malformed, "content that is not JSON must close the connection"
+    assert oversized, "a message above WS_MAX_MESSAGE must close the connection"
+
+
+def test_nginx_limits_a_burst_of_page_loads_and_names_no_server_version(cluster, run_async):
+    """The deployed proxy: one address's burst of page loads is cut at the configured burst
+    (429 at once), an open session is still answered, and no response names a server
+    version (neither nginx's nor Tornado's)."""
+    port = cluster["limited_port"]
+    base = f"http://127.0.0.1:{port}"
+    burst_allowed = int(re.search(r"zone=ot_pages burst=(\d+)", local_proxy.CONF.read_text())[1])
+    per_second = 30 / 60  # rate=30r/m
+    loads = burst_allowed + 60
+
+    def get(path: str) -> tuple[int, str | None, bytes]:
+        try:
+            with urllib.request.urlopen(base + path, timeout=60) as r:
+                return r.status, r.headers.get("Server"), r.read()
+        except urllib.error.HTTPError as err:
+            return err.code, err.headers.get("Server"), err.read()
+
+    async def scenario():
+        normal = proto.Student(port, PAGE)
+        await normal.connect()
+        loop = asyncio.get_running_loop()
+        start = time.perf_counter()
+        # The limit acts before the request reaches a backend, so a path the backends answer
+        # with a cheap 404 stands for a page load here (no session built per request).
+        with ThreadPoolExecutor(10) as pool:
+            got = await asyncio.gather(
+                *(loop.run_in_executor(pool, get, f"/no-such-page-{k}") for k in range(loads))
+            )
+        elapsed = time.perf_counter() - start
+        await proto_round_trip(normal, 2.0)  # an open session is untouched by the limit
+        normal.close()
+        return got, elapsed
+
+    got, elapsed = run_async(lambda: asyncio.wait_for(scenario(), 180))
+    statuses = [status for status, _, _ in got]
+    passed = len(statuses) - statuses.count(429)
+    print(f"{loads} loads in {elapsed:.1f} s: {passed} passed, {statuses.count(429)} refused (429)")
+    assert set(statuses) <= {404, 429}, set(statuses)
+    assert passed <= burst_allowed + 1 + per_second * elapsed + 1, (passed, elapsed)
+    assert 429 in statuses
+    liveness = get("/liveness")
+    for _, server, body in [*got, liveness]:
+        assert server in (None, "nginx"), server  # `server_tokens off`, no TornadoServer
+        assert not re.search(rb"nginx/\d|tornado", body, re.I), body[:200]
+    assert liveness[0] == 200
 
 
 @pytest.mark.browser
