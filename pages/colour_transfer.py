@@ -53,6 +53,7 @@ from pages.colour_transfer_plots import (
     BeforeAfter,
     ChromaFigure,
     ImageUpload,
+    selected_thumb_css,
     thumbnails_html,
 )
 from pages.components.readouts import ReadoutTable, readout
@@ -79,6 +80,35 @@ ENTROPIC_BUDGET = 10.0
 SOLVE_DELAY_MS = 120
 #: Order of the solves: cheap closed forms first, so three thumbnails come quickly.
 SOLVE_ORDER = ("linear", "histogram", "exact", "entropic")
+
+
+#: The readouts: four value columns beside the labels on a wide screen; on a phone each row
+#: stacks (its label on a line, then the values two by two, each named by its method), in
+#: 16 px text, so no number is cut and nothing scrolls sideways.
+READOUTS_CSS = (
+    "table.ct-readouts th { white-space: normal; font-size: 0.9rem; }\n"
+    "@media (max-width: 640px) {\n"
+    "  table.ct-readouts { font-size: 16px; }\n"
+    "  table.ct-readouts colgroup, table.ct-readouts thead { display: none; }\n"
+    "  table.ct-readouts tbody tr[data-key] { display: grid; grid-template-columns: 1fr 1fr;\n"
+    "    gap: 0 12px; padding: 6px 0; border-top: 1px solid rgba(128, 128, 128, 0.35); }\n"
+    "  table.ct-readouts tbody th { grid-column: 1 / -1; font-size: 16px; font-weight: 600; }\n"
+    "  table.ct-readouts tbody td.ot-readout-num { white-space: normal; overflow: visible;\n"
+    "    text-align: left;\n"
+    "    overflow-wrap: anywhere; }\n"
+    "  table.ct-readouts tbody td:empty { display: none; }\n"
+    "  table.ct-readouts tr.ot-flag-note { display: block; }\n"
+    + "".join(
+        f'  table.ct-readouts td.ct-{key}::before {{ content: "{label}: "; opacity: 0.8; }}\n'
+        for key, label in METHOD_LABELS.items()
+    )
+    + "}\n"
+)
+#: Controls on a phone: 16 px text on the method buttons and the slider titles.
+PHONE_CONTROLS_CSS = (
+    "@media (max-width: 640px) { .bk-btn, .bk-input-group label, .bk-slider-title,"
+    " .bk-input { font-size: 16px; } }"
+)
 
 
 class ColourModel(param.Parameterized):
@@ -217,7 +247,7 @@ class ColourTransferPage(NotebookPage):
             label_width="28%",
             caption="The four methods on the sampled palettes, and the picture shown",
             table_class="ct-readouts",
-            stylesheets=["table.ct-readouts th { white-space: normal; font-size: 0.9rem; }"],
+            stylesheets=[READOUTS_CSS],
             sizing_mode="stretch_width",
             min_height=200,
         )
@@ -337,6 +367,9 @@ class ColourTransferPage(NotebookPage):
             return  # nothing changed (e.g. the same picture picked again)
         self.problem = None
         self._pending_solve = (key, eps)
+        # an eps move re-solves one warm-started plan (tens of ms): start at once; newer
+        # requests still supersede older ones, so a slider drag builds no backlog
+        self._solve_job.delay_ms = 0 if keep is not None else SOLVE_DELAY_MS
         self._solve_job.submit(
             partial(
                 solve_palettes,
@@ -423,8 +456,10 @@ class ColourTransferPage(NotebookPage):
             if method == "entropic" and solved is not None:
                 caption += f", ε = {solved.maps['entropic'].eps:g}"
             alt = f"{self._picture_name('source')} recoloured like {target_name} by {caption}"
-            items.append((thumbs.get(method, ""), caption, alt, method == m.method))
+            items.append((thumbs.get(method, ""), caption, alt, False))
+        # unchanged text is not sent again; the frame of the method shown is a stylesheet
         self.thumbs.object = thumbnails_html(items)
+        self.thumbs.stylesheets = [THUMBS_CSS, selected_thumb_css(METHODS.index(m.method))]
         rendered = self.rendered
         shown = (
             rendered is not None and solved is not None and rendered.key == (solved.key, m.method)
@@ -486,10 +521,14 @@ class ColourTransferPage(NotebookPage):
 
     def _build_controls(self) -> None:
         m = self.model
+        phone = [PHONE_CONTROLS_CSS]
         names = {**{label: key for key, label in BUNDLED.items()}, "your upload": UPLOAD}
         self.role_selects = {
             role: pn.widgets.Select.from_param(
-                getattr(m.param, role), options=names, sizing_mode="stretch_width"
+                getattr(m.param, role),
+                options=names,
+                sizing_mode="stretch_width",
+                stylesheets=phone,
             )
             for role in ROLES
         }
@@ -509,12 +548,14 @@ class ColourTransferPage(NotebookPage):
             filename="recoloured.png",
             label="Download the recoloured picture (full size)",
             sizing_mode="stretch_width",
+            stylesheets=phone,
         )
         # a plain button, not a number field: its spin buttons have no accessible names
         self.new_palettes = pn.widgets.Button(
             label=_palettes_label(m.seed),
             description="Draw new palettes from both pictures (the next seed)",
             sizing_mode="stretch_width",
+            stylesheets=phone,
         )
         self.new_palettes.on_click(self._next_seed)
         m.param.watch(lambda e: setattr(self.new_palettes, "label", _palettes_label(e.new)), "seed")
@@ -527,14 +568,18 @@ class ColourTransferPage(NotebookPage):
                 m.param.method,
                 options={METHOD_LABELS[k]: k for k in METHODS},
                 sizing_mode="stretch_width",
+                stylesheets=phone,
                 orientation="vertical",
             ),
             pn.widgets.DiscreteSlider.from_param(
                 m.param.eps,
                 options={f"{e:g}": e for e in EPS_CHOICES},
                 sizing_mode="stretch_width",
+                stylesheets=phone,
             ),
-            pn.widgets.IntSlider.from_param(m.param.n, sizing_mode="stretch_width"),
+            pn.widgets.IntSlider.from_param(
+                m.param.n, sizing_mode="stretch_width", stylesheets=phone
+            ),
             self.new_palettes,
             self.uploads_widgets["source"],
             self.uploads_widgets["target"],

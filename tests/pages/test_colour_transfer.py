@@ -238,3 +238,14 @@ def test_new_palettes_button_draws_with_the_next_seed():
     view.new_palettes.clicks += 1
     assert view.model.seed == 0 and view.new_palettes.label == "New palettes (seed 0)"
     assert view.solved.key[0][3] == 0
+
+
+def test_a_method_switch_sends_only_the_lines_and_the_frame():
+    view = ct.ColourTransferPage(ct.ColourModel(), embed=False)
+    palette, thumbs = view.chroma.source.data, view.thumbs.object
+    lines = view.chroma.lines.data["x1"]
+    view.model.method = "linear"
+    assert view.chroma.source.data is palette  # the palettes were not sent again
+    assert view.chroma.lines.data["x1"] is not lines
+    assert view.thumbs.object == thumbs
+    assert view.thumbs.stylesheets[-1] == ct.selected_thumb_css(ct.METHODS.index("linear"))
