@@ -78,6 +78,8 @@ NEIGHBOURS = 4
 ENTROPIC_BUDGET = 10.0
 #: Controls rest this long (ms) before a palette solve starts.
 SOLVE_DELAY_MS = 120
+#: Pixels mapped per worker job (a 1 megapixel upload takes 8 jobs of ~0.2-0.4 s).
+RENDER_STEP = 1 << 17
 #: Order of the solves: cheap closed forms first, so three thumbnails come quickly.
 SOLVE_ORDER = ("linear", "histogram", "exact", "entropic")
 
@@ -187,10 +189,50 @@ def render_picture(source: np.ndarray, pm: PaletteMap, key: tuple, progress=None
 
     started = time.perf_counter()
     mapped = map_colours(pm, to_colours(source), k=NEIGHBOURS, progress=progress)
+    return _rendered(source, mapped, key, time.perf_counter() - started)
+
+
+def _rendered(source: np.ndarray, mapped: np.ndarray, key: tuple, seconds: float) -> Rendered:
     picture = to_picture(mapped, source.shape)
-    seconds = time.perf_counter() - started
     return Rendered(key, picture, png_data_uri(downscale(picture, DISPLAY_SIDE)),
                     mapped.mean(axis=0), seconds)  # fmt: skip
+
+
+@dataclass(frozen=True, eq=False)
+class RenderPart:
+    """A picture being mapped: the first ``done`` pixels are in ``mapped``."""
+
+    key: tuple
+    done: int
+    mapped: np.ndarray  # float (H * W, 3), filled up to ``done``
+    seconds: float  # worker time so far
+
+    @property
+    def total(self) -> int:
+        return len(self.mapped)
+
+
+def render_step(
+    source: np.ndarray, pm: PaletteMap, key: tuple, part: RenderPart | None = None
+) -> RenderPart | Rendered:
+    """Map the next :data:`RENDER_STEP` pixels of ``source``; the finished picture after the
+    last step. One step is one job of the process's single worker thread: between two steps
+    the jobs of other sessions run, so a megapixel upload never holds the worker for seconds.
+    """
+    import time
+
+    started = time.perf_counter()
+    colours = source.reshape(-1, 3)
+    if part is None:
+        part = RenderPart(key, 0, np.empty(colours.shape, np.float64), 0.0)
+    stop = min(part.done + RENDER_STEP, part.total)
+    part.mapped[part.done : stop] = map_colours(
+        pm, to_colours(colours[part.done : stop]), k=NEIGHBOURS
+    )
+    seconds = part.seconds + time.perf_counter() - started
+    if stop < part.total:
+        return RenderPart(key, stop, part.mapped, seconds)
+    return _rendered(source, part.mapped, key, seconds)
 
 
 # --- deep links -------------------------------------------------------------------------
@@ -406,13 +448,23 @@ class ColourTransferPage(NotebookPage):
             return
         self._pending_render = key
         self._render_job.submit(
-            partial(render_picture, self.picture("source"), self.solved.maps[method], key)
+            partial(render_step, self.picture("source"), self.solved.maps[method], key)
         )
         if self._render_job.busy:
             self.progress.param.update(object=_progress_html(0), visible=True)
             self.status.object = "Mapping every pixel…"
 
-    def _show_rendered(self, rendered: Rendered) -> None:
+    def _show_rendered(self, rendered: Rendered | RenderPart) -> None:
+        if isinstance(rendered, RenderPart):  # more pixels to map: queue the next step
+            if self.solved is None or self.solved.key != rendered.key[0]:
+                return  # new palettes: their own picture is on its way
+            done, total = rendered.done, rendered.total
+            self._show_progress(done / total, f"{done:,} of {total:,} pixels mapped")
+            pm = self.solved.maps[rendered.key[1]]
+            self._render_job.submit(
+                partial(render_step, self.picture("source"), pm, rendered.key, rendered)
+            )
+            return
         self.rendered = rendered
         self.progress.visible = False
         self.status.object = ""

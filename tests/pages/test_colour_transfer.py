@@ -249,3 +249,17 @@ def test_a_method_switch_sends_only_the_lines_and_the_frame():
     assert view.chroma.lines.data["x1"] is not lines
     assert view.thumbs.object == thumbs
     assert view.thumbs.stylesheets[-1] == ct.selected_thumb_css(ct.METHODS.index("linear"))
+
+
+def test_the_picture_is_mapped_in_steps_that_give_the_worker_back(monkeypatch):
+    monkeypatch.setattr(ct, "RENDER_STEP", 5000)  # 192 x 128 pixels: five steps
+    view = ct.ColourTransferPage(ct.ColourModel(method="histogram"), embed=False)
+    source = view.picture("source")
+    pm = view.solved.maps["histogram"]
+    whole = ct.render_picture(source, pm, "k")
+    part, steps = ct.render_step(source, pm, "k"), 1
+    while isinstance(part, ct.RenderPart):
+        assert part.done == 5000 * steps
+        part, steps = ct.render_step(source, pm, "k", part), steps + 1
+    assert steps == 5 and np.array_equal(part.picture, whole.picture)
+    assert np.array_equal(view.rendered.picture, whole.picture)  # the page went through steps
