@@ -78,6 +78,8 @@ NEIGHBOURS = 4
 ENTROPIC_BUDGET = 10.0
 #: Controls rest this long (ms) before a palette solve starts.
 SOLVE_DELAY_MS = 120
+#: A method switch's reply (the lines, the readouts) leaves before its picture is mapped.
+RENDER_DELAY_MS = 15
 #: Pixels mapped per worker job (a 1 megapixel upload takes 8 jobs of ~0.2-0.4 s).
 RENDER_STEP = 1 << 17
 #: Order of the solves: cheap closed forms first, so three thumbnails come quickly.
@@ -235,6 +237,13 @@ def render_step(
     return _rendered(source, part.mapped, key, seconds)
 
 
+def render_key(solved: Solved, method: str) -> tuple:
+    """What the picture mapped by ``method`` depends on: the palettes, and eps only for the
+    entropic map (an eps move does not map the picture again for another method)."""
+    palettes, eps = solved.key
+    return (palettes, method, eps if method == "entropic" else None)
+
+
 # --- deep links -------------------------------------------------------------------------
 
 
@@ -311,6 +320,7 @@ class ColourTransferPage(NotebookPage):
             self._show_rendered,
             on_error=partial(self._show_problem, "map the picture"),
             on_progress=self._show_progress,
+            delay_ms=RENDER_DELAY_MS,
         )
         self._build_controls()
         self._show_before()
@@ -442,7 +452,7 @@ class ColourTransferPage(NotebookPage):
         if self.solved is None:
             return
         method = self.model.method
-        key = (self.solved.key, method)
+        key = render_key(self.solved, method)
         if self.rendered is not None and self.rendered.key == key:
             self._paint()
             return
@@ -456,7 +466,7 @@ class ColourTransferPage(NotebookPage):
 
     def _show_rendered(self, rendered: Rendered | RenderPart) -> None:
         if isinstance(rendered, RenderPart):  # more pixels to map: queue the next step
-            if self.solved is None or self.solved.key != rendered.key[0]:
+            if self.solved is None or render_key(self.solved, rendered.key[1]) != rendered.key:
                 return  # new palettes: their own picture is on its way
             done, total = rendered.done, rendered.total
             self._show_progress(done / total, f"{done:,} of {total:,} pixels mapped")
@@ -514,7 +524,9 @@ class ColourTransferPage(NotebookPage):
         self.thumbs.stylesheets = [THUMBS_CSS, selected_thumb_css(METHODS.index(m.method))]
         rendered = self.rendered
         shown = (
-            rendered is not None and solved is not None and rendered.key == (solved.key, m.method)
+            rendered is not None
+            and solved is not None
+            and rendered.key == render_key(solved, m.method)
         )
         if shown:
             self.compare.param.update(

@@ -263,3 +263,15 @@ def test_the_picture_is_mapped_in_steps_that_give_the_worker_back(monkeypatch):
         part, steps = ct.render_step(source, pm, "k", part), steps + 1
     assert steps == 5 and np.array_equal(part.picture, whole.picture)
     assert np.array_equal(view.rendered.picture, whole.picture)  # the page went through steps
+
+
+def test_an_eps_move_maps_the_picture_again_only_for_the_entropic_map():
+    view = ct.ColourTransferPage(ct.ColourModel(method="exact"), embed=False)
+    shown = view.rendered
+    view.model.eps = 0.05
+    assert view.solved.key[1] == 0.05 and view.rendered is shown
+    view.model.method = "entropic"
+    assert view.rendered.key == ct.render_key(view.solved, "entropic")
+    entropic = view.rendered
+    view.model.eps = 0.1
+    assert view.rendered is not entropic and view.rendered.key[2] == 0.1
