@@ -23,6 +23,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import math
+import time
 from dataclasses import dataclass
 from functools import partial
 
@@ -78,6 +79,8 @@ NEIGHBOURS = 4
 ENTROPIC_BUDGET = 10.0
 #: Controls rest this long (ms) before a palette solve starts.
 SOLVE_DELAY_MS = 120
+#: Work that ends sooner than this (s) shows no progress bar (see ``_show_progress``).
+PROGRESS_AFTER_S = 0.25
 #: A method switch's reply (the lines, the readouts) leaves before its picture is mapped.
 RENDER_DELAY_MS = 15
 #: Pixels mapped per worker job (a 1 megapixel upload takes 8 jobs of ~0.2-0.4 s).
@@ -187,8 +190,6 @@ def solve_palettes(
 
 def render_picture(source: np.ndarray, pm: PaletteMap, key: tuple, progress=None) -> Rendered:
     """Map every pixel of ``source`` through ``pm`` (in chunks, with progress)."""
-    import time
-
     started = time.perf_counter()
     mapped = map_colours(pm, to_colours(source), k=NEIGHBOURS, progress=progress)
     return _rendered(source, mapped, key, time.perf_counter() - started)
@@ -221,8 +222,6 @@ def render_step(
     last step. One step is one job of the process's single worker thread: between two steps
     the jobs of other sessions run, so a megapixel upload never holds the worker for seconds.
     """
-    import time
-
     started = time.perf_counter()
     colours = source.reshape(-1, 3)
     if part is None:
@@ -287,6 +286,7 @@ class ColourTransferPage(NotebookPage):
         self.problem: str | None = None
         self._pending_solve: tuple | None = None
         self._pending_render: tuple | None = None
+        self._busy_since = 0.0  # when the work now running was asked for (monotonic s)
         self.chroma = ChromaFigure()
         self.compare = BeforeAfter(sizing_mode="stretch_width", min_height=200)
         self.thumbs = pn.pane.HTML(
@@ -436,9 +436,7 @@ class ColourTransferPage(NotebookPage):
                 warm=warm,
             )
         )
-        if self._solve_job.busy:
-            self.progress.param.update(object=_progress_html(0), visible=True)
-            self.status.object = "Solving the palettes…"
+        self._busy_since = time.monotonic()
         self._paint()
 
     def _show_solved(self, solved: Solved) -> None:
@@ -460,9 +458,8 @@ class ColourTransferPage(NotebookPage):
         self._render_job.submit(
             partial(render_step, self.picture("source"), self.solved.maps[method], key)
         )
-        if self._render_job.busy:
-            self.progress.param.update(object=_progress_html(0), visible=True)
-            self.status.object = "Mapping every pixel…"
+        if self._render_job.busy and not self._solve_job.busy:
+            self._busy_since = time.monotonic()
 
     def _show_rendered(self, rendered: Rendered | RenderPart) -> None:
         if isinstance(rendered, RenderPart):  # more pixels to map: queue the next step
@@ -487,6 +484,10 @@ class ColourTransferPage(NotebookPage):
         self._paint()
 
     def _show_progress(self, fraction: float, text: str) -> None:
+        # Only work that lasts shows a bar: showing and hiding it lays the page out again,
+        # which would cost a quick answer (an eps move, a small picture) more than its work.
+        if time.monotonic() - self._busy_since < PROGRESS_AFTER_S:
+            return
         self.progress.param.update(object=_progress_html(fraction), visible=True)
         self.status.object = f"Working: {text}…"
 
