@@ -101,7 +101,7 @@ class ChromaFigure:
         fig.segment("x0", "y0", "x1", "y1", source=self.lines, line_color=theme.MUTED_COLOR,
                     line_width=1.2, line_alpha=0.7)  # fmt: skip
         self.figure = fig
-        self._X = self._Y = None
+        self._X = self._Y = self._TX = None
 
     def _zoom(self, colours: np.ndarray) -> None:
         cx, cy, half = _fit(colours, self.LIMIT)
@@ -118,7 +118,10 @@ class ChromaFigure:
         if X is not self._X or Y is not self._Y:
             self._X, self._Y = X, Y
             self._palettes(X, Y)
-        self._lines(X, TX)
+            self._TX = None
+        if TX is None or TX is not self._TX:  # a redraw of the same map sends nothing
+            self._TX = TX
+            self._lines(X, TX)
 
     def _palettes(self, X: np.ndarray, Y: np.ndarray) -> None:
         self._zoom(np.vstack([X, Y]) if len(X) + len(Y) else X)
