@@ -22,6 +22,8 @@ several times slower without AVX-512).
 from __future__ import annotations
 
 import argparse
+import io
+import json
 import os
 import platform
 import statistics
@@ -32,6 +34,7 @@ from pathlib import Path
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import _browser
 import numpy as np
 import ot
 
@@ -139,16 +142,266 @@ def big_picture(repeats: int) -> None:
         print(f"  {method:<10} {ms:8.0f}")
 
 
+# --- part 2: headless Chromium -----------------------------------------------------------
+
+#: In the browser: pick a method (the RadioButtonGroup's model), time until the chroma plane's
+#: lines arrive from the server (and, with ``full``, until the recoloured picture does).
+SWITCH_METHOD = """async ([index, full]) => {
+  const all = [...Bokeh.documents[0].all_models];
+  const group = all.find(m => Array.isArray(m.labels) && m.labels.includes('exact OT'));
+  const lines = all.find(m => m.data && 'x1' in m.data && 'x0' in m.data);
+  const pic = all.find(m => typeof m.after === 'string' && 'before_alt' in m);
+  const old = lines.data.x1, oldPic = pic ? pic.after : null;
+  const start = performance.now();
+  group.active = index;
+  let answer = -1, progress = 0, lastProgress = null;
+  while (performance.now() - start < 60000) {
+    if (answer < 0 && lines.data.x1 !== old) {
+      answer = performance.now() - start;
+      if (!full) return [answer, -1, 0];
+    }
+    const bar = document.querySelector('progress') ||
+      [...document.querySelectorAll('*')].map(e => e.shadowRoot && deepProgress(e.shadowRoot))
+        .find(Boolean);
+    if (bar && bar.value !== lastProgress) { lastProgress = bar.value; progress += 1; }
+    if (answer >= 0 && pic && pic.after !== oldPic) {
+      return [answer, performance.now() - start, progress];
+    }
+    await new Promise(r => setTimeout(r, 1));
+  }
+  return [answer, -1, progress];
+  function deepProgress(root) {
+    const p = root.querySelector('progress');
+    if (p) return p;
+    for (const e of root.querySelectorAll('*')) {
+      if (e.shadowRoot) { const q = deepProgress(e.shadowRoot); if (q) return q; }
+    }
+    return null;
+  }
+}"""
+
+#: Move the eps slider (the DiscreteSlider's Bokeh slider: start 0, end 6, an index) and time
+#: until a thumbnail caption says the new eps (the entropic plan re-solved and drawn).
+SET_EPS = """async ([index, label]) => {
+  const all = [...Bokeh.documents[0].all_models];
+  const slider = all.find(
+    m => m.start === 0 && m.end === 6 && m.step === 1 && 'value_throttled' in m);
+  const html = all.find(m => typeof m.text === 'string' && m.text.includes('ct-thumbs'));
+  const start = performance.now();
+  slider.value = index;
+  slider.value_throttled = index;
+  while (performance.now() - start < 30000) {
+    const t = html.text;  // Panel sends the pane's HTML escaped
+    if (t.includes('ε = ' + label + '<') || t.includes('ε = ' + label + '&lt;')) {
+      return performance.now() - start;
+    }
+    await new Promise(r => setTimeout(r, 1));
+  }
+  return -1;
+}"""
+
+#: Move the before/after split (a native range input): the time to the next painted frame,
+#: and the websocket messages the page sent meanwhile (none expected: browser work only).
+MOVE_SPLIT = """async (value) => {
+  const range = document.querySelector('.ct-range') ||
+    [...document.querySelectorAll('*')].map(e => e.shadowRoot && find(e.shadowRoot)).find(Boolean);
+  const sent = window.__wsSent;
+  const start = performance.now();
+  range.value = String(value);
+  range.dispatchEvent(new Event('input', {bubbles: true}));
+  await new Promise(r => requestAnimationFrame(() => r()));
+  return [performance.now() - start, window.__wsSent - sent];
+  function find(root) {
+    const r = root.querySelector('.ct-range');
+    if (r) return r;
+    for (const e of root.querySelectorAll('*')) {
+      if (e.shadowRoot) { const q = find(e.shadowRoot); if (q) return q; }
+    }
+    return null;
+  }
+}"""
+
+#: Counts the websocket messages the page sends (for the before/after split).
+COUNT_SENDS = """
+window.__wsSent = 0;
+const send = WebSocket.prototype.send;
+WebSocket.prototype.send = function (...args) {
+  window.__wsSent += 1;
+  return send.apply(this, args);
+};
+"""
+
+#: The echo floor: the same two widgets (same Bokeh models), a server callback that only
+#: copies the new value into a small line source or an HTML text, no computation.
+STAND_IN = """
+import numpy as np
+import panel as pn
+from bokeh.models import ColumnDataSource
+from bokeh.plotting import figure
+
+pn.extension()
+LABELS = {"exact OT": "exact", "entropic OT": "entropic", "Gaussian map": "linear",
+          "per channel": "histogram"}
+EPS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1)
+method = pn.widgets.RadioButtonGroup(options=LABELS, value="exact", orientation="vertical")
+eps = pn.widgets.DiscreteSlider(options={f"{e:g}": e for e in EPS}, value=0.01, name="Entropic ε")
+lines = ColumnDataSource({"x0": [0.0], "y0": [0.0], "x1": [0.0], "y1": [0.0]})
+fig = figure(width=300, height=300, tools="", toolbar_location=None)
+fig.segment("x0", "y0", "x1", "y1", source=lines)
+text = pn.pane.HTML('<div class="ct-thumbs">ε = 0.01</div>')
+method.param.watch(lambda e: setattr(lines, "data", {"x0": [0.0], "y0": [0.0],
+    "x1": [float(len(e.new))], "y1": [1.0]}), "value")
+eps.param.watch(
+    lambda e: setattr(text, "object", f'<div class="ct-thumbs">ε = {e.new:g}</div>'), "value")
+pn.Row(pn.Column(method, eps), pn.pane.Bokeh(fig), text).servable()
+"""
+
+ORDER = ("exact", "entropic", "linear", "histogram")  # the radio buttons' order (METHODS)
+
+
+def _stats(values: list[float]) -> dict:
+    values = [v for v in values if v >= 0]
+    return {
+        "n": len(values),
+        "median_ms": round(_browser.percentile(values, 0.5, "linear"), 1),
+        "p95_ms": round(_browser.percentile(values, 0.95, "nearest"), 1),
+    }
+
+
+def _ready(page, url: str, real: bool) -> None:
+    _browser.goto_when_up(page, url)
+    page.wait_for_function("() => window.Bokeh && Bokeh.documents.length > 0", timeout=60_000)
+    if real:  # the first solves and picture are in
+        page.wait_for_function(
+            "() => [...Bokeh.documents[0].all_models].some(m => typeof m.text === 'string'"
+            " && m.text.includes('ε = 0.01&lt;'))",
+            timeout=60_000,
+        )
+    page.wait_for_timeout(300)
+
+
+def interactions(page, url: str, rounds: int, real: bool = True) -> dict:
+    """Method switches and eps moves, alternating, ``rounds`` of each."""
+    _ready(page, url, real)
+    methods, eps = [], []
+    for k in range(rounds):
+        # to a method and back, so every switch changes the lines
+        index = 1 + k % 3
+        for i in (index, 0):
+            methods.append(page.evaluate(SWITCH_METHOD, [i, False])[0])
+            page.wait_for_timeout(150)
+        for i, label in ((4 + k % 2, ("0.02", "0.05")[k % 2]), (3, "0.01")):
+            eps.append(page.evaluate(SET_EPS, [i, label]))
+            page.wait_for_timeout(150)
+    out = {"method_switch": _stats(methods), "eps_move": _stats(eps)}
+    if real:
+        split = [page.evaluate(MOVE_SPLIT, v) for v in range(10, 91, 4)]
+        out["split_to_frame"] = _stats([t for t, _ in split])
+        out["split_messages_sent"] = sum(n for _, n in split)
+    return out
+
+
+def big_upload_png() -> bytes:
+    """A 1024 x 1024 picture (the largest allowed) that compresses below the upload limit."""
+    from PIL import Image
+
+    x = np.linspace(0.0, 1.0, 1024)
+    X, Y = np.meshgrid(x, x)
+    rgb = np.stack([X, Y, (1 - X) * Y], -1) * 255
+    out = io.BytesIO()
+    Image.fromarray(rgb.astype(np.uint8)).save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
+#: Run SWITCH_METHOD without waiting for it; the result lands in ``window.__switch``.
+START_SWITCH = """([src, args]) => {
+  window.__switch = null;
+  eval('(' + src + ')')(args).then(r => { window.__switch = r; });
+}"""
+
+
+def background(base: str, browser, rounds: int) -> dict:
+    """Session A uploads a 1-megapixel source and switches methods: the picture is mapped in
+    the background (time to the new picture, progress reports seen). Session B, on the
+    default pictures, switches methods meanwhile: its event path must stay interactive, and
+    its own (small) picture's mapping shares the worker thread with A's."""
+    a = browser.new_page(viewport={"width": 1280, "height": 900})
+    b = browser.new_page(viewport={"width": 1280, "height": 900})
+    for page in (a, b):
+        _ready(page, base + "/colour_transfer", True)
+    a.locator(".ct-upload input[type=file]").nth(0).set_input_files(
+        {"name": "big.png", "mimeType": "image/png", "buffer": big_upload_png()}
+    )
+    a.wait_for_function(
+        "() => [...Bokeh.documents[0].all_models].some(m => typeof m.after === 'string'"
+        " && m.after_alt.includes('big.png'))",
+        timeout=180_000,
+    )
+    a.wait_for_timeout(500)
+    full, reports, during, b_full = [], [], [], []
+    for k in range(rounds):
+        # A: exact <-> per channel, each a full mapping of the megapixel picture
+        a.evaluate(START_SWITCH, [SWITCH_METHOD, [(3, 0)[k % 2], True]])
+        b.wait_for_timeout(200)  # B acts while A's picture is being mapped
+        for i in (1 + k % 3, 0):
+            answer, picture, _ = b.evaluate(SWITCH_METHOD, [i, True])
+            during.append(answer)
+            b_full.append(picture)
+        a.wait_for_function("() => window.__switch !== null", timeout=120_000)
+        _, picture, progress = a.evaluate("() => window.__switch")
+        full.append(picture)
+        reports.append(progress)
+    a.close()
+    b.close()
+    return {
+        "A_1MP_switch_to_picture": _stats(full),
+        "A_progress_values_seen_per_picture": statistics.median(reports) if reports else 0,
+        "B_switch_answer_while_A_maps": _stats(during),
+        "B_switch_to_own_picture_while_A_maps": _stats(b_full),
+    }
+
+
+def browser_part(rounds: int, background_part: bool = True) -> dict:
+    def measure(page, url):
+        real = "/colour_transfer" in url
+        if real:
+            page.add_init_script(COUNT_SENDS)
+        return interactions(page, url, rounds, real)
+
+    out = _browser.page_and_echo(measure, "/colour_transfer", STAND_IN, key="page")
+    out["echo_floor"] = out.pop("echo_floor_drag_to_answer")
+    if background_part:
+        with _browser.serving() as base, _browser.chromium() as browser:
+            out["background"] = background(base, browser, max(2, rounds // 3))
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=10, help="browser rounds of each action")
+    parser.add_argument("--no-browser", action="store_true", help="part 1 only")
+    parser.add_argument("--browser-only", action="store_true", help="part 2 only")
+    parser.add_argument(
+        "--no-background", action="store_true", help="part 2 without the two-session run"
+    )
     args = parser.parse_args()
     print(f"CPU: {cpu_flags()}")
     print(f"numpy {np.__version__}, POT {ot.__version__}, Python {platform.python_version()}")
-    solves(args.repeats)
-    eps_change(args.repeats)
-    method_switch(args.repeats)
-    big_picture(args.repeats)
+    print(f"load average (1 min) before: {_browser.load_average():.2f}")
+    if not args.browser_only:
+        solves(args.repeats)
+        eps_change(args.repeats)
+        method_switch(args.repeats)
+        big_picture(args.repeats)
+    if not args.no_browser:
+        print("\nheadless Chromium, loopback (ms; page and echo floor in one run):")
+        print(
+            json.dumps(
+                browser_part(args.rounds, not args.no_background), indent=2, ensure_ascii=False
+            )
+        )
+    print(f"load average (1 min) after: {_browser.load_average():.2f}")
 
 
 if __name__ == "__main__":

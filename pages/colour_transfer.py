@@ -23,6 +23,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import math
+import time
 from dataclasses import dataclass
 from functools import partial
 
@@ -53,6 +54,7 @@ from pages.colour_transfer_plots import (
     BeforeAfter,
     ChromaFigure,
     ImageUpload,
+    selected_thumb_css,
     thumbnails_html,
 )
 from pages.components.readouts import ReadoutTable, readout
@@ -77,8 +79,43 @@ NEIGHBOURS = 4
 ENTROPIC_BUDGET = 10.0
 #: Controls rest this long (ms) before a palette solve starts.
 SOLVE_DELAY_MS = 120
+#: Work that ends sooner than this (s) shows no progress bar (see ``_show_progress``).
+PROGRESS_AFTER_S = 0.25
+#: A method switch's reply (the lines, the readouts) leaves before its picture is mapped.
+RENDER_DELAY_MS = 15
+#: Pixels mapped per worker job (a 1 megapixel upload takes 8 jobs of ~0.2-0.4 s).
+RENDER_STEP = 1 << 17
 #: Order of the solves: cheap closed forms first, so three thumbnails come quickly.
 SOLVE_ORDER = ("linear", "histogram", "exact", "entropic")
+
+
+#: The readouts: four value columns beside the labels on a wide screen; on a phone each row
+#: stacks (its label on a line, then the values two by two, each named by its method), in
+#: 16 px text, so no number is cut and nothing scrolls sideways.
+READOUTS_CSS = (
+    "table.ct-readouts th { white-space: normal; font-size: 0.9rem; }\n"
+    "@media (max-width: 640px) {\n"
+    "  table.ct-readouts { font-size: 16px; }\n"
+    "  table.ct-readouts colgroup, table.ct-readouts thead { display: none; }\n"
+    "  table.ct-readouts tbody tr[data-key] { display: grid; grid-template-columns: 1fr 1fr;\n"
+    "    gap: 0 12px; padding: 6px 0; border-top: 1px solid rgba(128, 128, 128, 0.35); }\n"
+    "  table.ct-readouts tbody th { grid-column: 1 / -1; font-size: 16px; font-weight: 600; }\n"
+    "  table.ct-readouts tbody td.ot-readout-num { white-space: normal; overflow: visible;\n"
+    "    text-align: left;\n"
+    "    overflow-wrap: anywhere; }\n"
+    "  table.ct-readouts tbody td:empty { display: none; }\n"
+    "  table.ct-readouts tr.ot-flag-note { display: block; }\n"
+    + "".join(
+        f'  table.ct-readouts td.ct-{key}::before {{ content: "{label}: "; opacity: 0.8; }}\n'
+        for key, label in METHOD_LABELS.items()
+    )
+    + "}\n"
+)
+#: Controls on a phone: 16 px text on the method buttons and the slider titles.
+PHONE_CONTROLS_CSS = (
+    "@media (max-width: 640px) { .bk-btn, .bk-input-group label, .bk-slider-title,"
+    " .bk-input { font-size: 16px; } }"
+)
 
 
 class ColourModel(param.Parameterized):
@@ -153,14 +190,57 @@ def solve_palettes(
 
 def render_picture(source: np.ndarray, pm: PaletteMap, key: tuple, progress=None) -> Rendered:
     """Map every pixel of ``source`` through ``pm`` (in chunks, with progress)."""
-    import time
-
     started = time.perf_counter()
     mapped = map_colours(pm, to_colours(source), k=NEIGHBOURS, progress=progress)
+    return _rendered(source, mapped, key, time.perf_counter() - started)
+
+
+def _rendered(source: np.ndarray, mapped: np.ndarray, key: tuple, seconds: float) -> Rendered:
     picture = to_picture(mapped, source.shape)
-    seconds = time.perf_counter() - started
     return Rendered(key, picture, png_data_uri(downscale(picture, DISPLAY_SIDE)),
                     mapped.mean(axis=0), seconds)  # fmt: skip
+
+
+@dataclass(frozen=True, eq=False)
+class RenderPart:
+    """A picture being mapped: the first ``done`` pixels are in ``mapped``."""
+
+    key: tuple
+    done: int
+    mapped: np.ndarray  # float (H * W, 3), filled up to ``done``
+    seconds: float  # worker time so far
+
+    @property
+    def total(self) -> int:
+        return len(self.mapped)
+
+
+def render_step(
+    source: np.ndarray, pm: PaletteMap, key: tuple, part: RenderPart | None = None
+) -> RenderPart | Rendered:
+    """Map the next :data:`RENDER_STEP` pixels of ``source``; the finished picture after the
+    last step. One step is one job of the process's single worker thread: between two steps
+    the jobs of other sessions run, so a megapixel upload never holds the worker for seconds.
+    """
+    started = time.perf_counter()
+    colours = source.reshape(-1, 3)
+    if part is None:
+        part = RenderPart(key, 0, np.empty(colours.shape, np.float64), 0.0)
+    stop = min(part.done + RENDER_STEP, part.total)
+    part.mapped[part.done : stop] = map_colours(
+        pm, to_colours(colours[part.done : stop]), k=NEIGHBOURS
+    )
+    seconds = part.seconds + time.perf_counter() - started
+    if stop < part.total:
+        return RenderPart(key, stop, part.mapped, seconds)
+    return _rendered(source, part.mapped, key, seconds)
+
+
+def render_key(solved: Solved, method: str) -> tuple:
+    """What the picture mapped by ``method`` depends on: the palettes, and eps only for the
+    entropic map (an eps move does not map the picture again for another method)."""
+    palettes, eps = solved.key
+    return (palettes, method, eps if method == "entropic" else None)
 
 
 # --- deep links -------------------------------------------------------------------------
@@ -206,6 +286,7 @@ class ColourTransferPage(NotebookPage):
         self.problem: str | None = None
         self._pending_solve: tuple | None = None
         self._pending_render: tuple | None = None
+        self._busy_since = 0.0  # when the work now running was asked for (monotonic s)
         self.chroma = ChromaFigure()
         self.compare = BeforeAfter(sizing_mode="stretch_width", min_height=200)
         self.thumbs = pn.pane.HTML(
@@ -217,7 +298,7 @@ class ColourTransferPage(NotebookPage):
             label_width="28%",
             caption="The four methods on the sampled palettes, and the picture shown",
             table_class="ct-readouts",
-            stylesheets=["table.ct-readouts th { white-space: normal; font-size: 0.9rem; }"],
+            stylesheets=[READOUTS_CSS],
             sizing_mode="stretch_width",
             min_height=200,
         )
@@ -242,6 +323,7 @@ class ColourTransferPage(NotebookPage):
             self._show_rendered,
             on_error=partial(self._show_problem, "map the picture"),
             on_progress=self._show_progress,
+            delay_ms=RENDER_DELAY_MS,
         )
         self._build_controls()
         self._show_before()
@@ -340,6 +422,9 @@ class ColourTransferPage(NotebookPage):
             return  # nothing changed (e.g. the same picture picked again)
         self.problem = None
         self._pending_solve = (key, eps)
+        # an eps move re-solves one warm-started plan (tens of ms): start at once; newer
+        # requests still supersede older ones, so a slider drag builds no backlog
+        self._solve_job.delay_ms = 0 if keep is not None else SOLVE_DELAY_MS
         self._solve_job.submit(
             partial(
                 solve_palettes,
@@ -354,9 +439,7 @@ class ColourTransferPage(NotebookPage):
                 warm=warm,
             )
         )
-        if self._solve_job.busy:
-            self.progress.param.update(object=shell.progress_bar(0, _PROGRESS), visible=True)
-            self.status.object = "Solving the palettes…"
+        self._busy_since = time.monotonic()
         self._paint()
 
     def _show_solved(self, solved: Solved) -> None:
@@ -370,19 +453,28 @@ class ColourTransferPage(NotebookPage):
         if self.solved is None:
             return
         method = self.model.method
-        key = (self.solved.key, method)
+        key = render_key(self.solved, method)
         if self.rendered is not None and self.rendered.key == key:
             self._paint()
             return
         self._pending_render = key
         self._render_job.submit(
-            partial(render_picture, self.picture("source"), self.solved.maps[method], key)
+            partial(render_step, self.picture("source"), self.solved.maps[method], key)
         )
-        if self._render_job.busy:
-            self.progress.param.update(object=shell.progress_bar(0, _PROGRESS), visible=True)
-            self.status.object = "Mapping every pixel…"
+        if self._render_job.busy and not self._solve_job.busy:
+            self._busy_since = time.monotonic()
 
-    def _show_rendered(self, rendered: Rendered) -> None:
+    def _show_rendered(self, rendered: Rendered | RenderPart) -> None:
+        if isinstance(rendered, RenderPart):  # more pixels to map: queue the next step
+            if self.solved is None or render_key(self.solved, rendered.key[1]) != rendered.key:
+                return  # new palettes: their own picture is on its way
+            done, total = rendered.done, rendered.total
+            self._show_progress(done / total, f"{done:,} of {total:,} pixels mapped")
+            pm = self.solved.maps[rendered.key[1]]
+            self._render_job.submit(
+                partial(render_step, self.picture("source"), pm, rendered.key, rendered)
+            )
+            return
         self.rendered = rendered
         self.progress.visible = False
         self.status.object = ""
@@ -395,6 +487,10 @@ class ColourTransferPage(NotebookPage):
         self._paint()
 
     def _show_progress(self, fraction: float, text: str) -> None:
+        # Only work that lasts shows a bar: showing and hiding it lays the page out again,
+        # which would cost a quick answer (an eps move, a small picture) more than its work.
+        if time.monotonic() - self._busy_since < PROGRESS_AFTER_S:
+            return
         self.progress.param.update(object=shell.progress_bar(fraction, _PROGRESS), visible=True)
         self.status.object = f"Working: {text}…"
 
@@ -426,11 +522,15 @@ class ColourTransferPage(NotebookPage):
             if method == "entropic" and solved is not None:
                 caption += f", ε = {solved.maps['entropic'].eps:g}"
             alt = f"{self._picture_name('source')} recoloured like {target_name} by {caption}"
-            items.append((thumbs.get(method, ""), caption, alt, method == m.method))
+            items.append((thumbs.get(method, ""), caption, alt, False))
+        # unchanged text is not sent again; the frame of the method shown is a stylesheet
         self.thumbs.object = thumbnails_html(items)
+        self.thumbs.stylesheets = [THUMBS_CSS, selected_thumb_css(METHODS.index(m.method))]
         rendered = self.rendered
         shown = (
-            rendered is not None and solved is not None and rendered.key == (solved.key, m.method)
+            rendered is not None
+            and solved is not None
+            and rendered.key == render_key(solved, m.method)
         )
         if shown:
             self.compare.param.update(
@@ -489,10 +589,14 @@ class ColourTransferPage(NotebookPage):
 
     def _build_controls(self) -> None:
         m = self.model
+        phone = [PHONE_CONTROLS_CSS]
         names = {**{label: key for key, label in BUNDLED.items()}, "your upload": UPLOAD}
         self.role_selects = {
             role: pn.widgets.Select.from_param(
-                getattr(m.param, role), options=names, sizing_mode="stretch_width"
+                getattr(m.param, role),
+                options=names,
+                sizing_mode="stretch_width",
+                stylesheets=phone,
             )
             for role in ROLES
         }
@@ -512,12 +616,14 @@ class ColourTransferPage(NotebookPage):
             filename="recoloured.png",
             label="Download the recoloured picture (full size)",
             sizing_mode="stretch_width",
+            stylesheets=phone,
         )
         # a plain button, not a number field: its spin buttons have no accessible names
         self.new_palettes = pn.widgets.Button(
             label=_palettes_label(m.seed),
             description="Draw new palettes from both pictures (the next seed)",
             sizing_mode="stretch_width",
+            stylesheets=phone,
         )
         self.new_palettes.on_click(self._next_seed)
         m.param.watch(lambda e: setattr(self.new_palettes, "label", _palettes_label(e.new)), "seed")
@@ -530,14 +636,18 @@ class ColourTransferPage(NotebookPage):
                 m.param.method,
                 options={METHOD_LABELS[k]: k for k in METHODS},
                 sizing_mode="stretch_width",
+                stylesheets=phone,
                 orientation="vertical",
             ),
             pn.widgets.DiscreteSlider.from_param(
                 m.param.eps,
                 options={f"{e:g}": e for e in EPS_CHOICES},
                 sizing_mode="stretch_width",
+                stylesheets=phone,
             ),
-            pn.widgets.IntSlider.from_param(m.param.n, sizing_mode="stretch_width"),
+            pn.widgets.IntSlider.from_param(
+                m.param.n, sizing_mode="stretch_width", stylesheets=phone
+            ),
             self.new_palettes,
             self.uploads_widgets["source"],
             self.uploads_widgets["target"],

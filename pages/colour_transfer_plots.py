@@ -101,6 +101,7 @@ class ChromaFigure:
         fig.segment("x0", "y0", "x1", "y1", source=self.lines, line_color=theme.MUTED_COLOR,
                     line_width=1.2, line_alpha=0.7)  # fmt: skip
         self.figure = fig
+        self._X = self._Y = self._TX = None
 
     def _zoom(self, colours: np.ndarray) -> None:
         cx, cy, half = _fit(colours, self.LIMIT)
@@ -109,13 +110,28 @@ class ChromaFigure:
         fig.y_range.update(start=cy - half, end=cy + half)
 
     def update(self, X: np.ndarray, Y: np.ndarray, TX: np.ndarray | None) -> None:
-        """Draw palettes ``X``, ``Y`` and lines from some ``x_i`` to ``TX[i]`` (none if None)."""
+        """Draw palettes ``X``, ``Y`` and lines from some ``x_i`` to ``TX[i]`` (none if None).
+
+        The palettes (up to 2 x 1000 coloured points) are sent only when they are new arrays:
+        a method switch moves the lines alone.
+        """
+        if X is not self._X or Y is not self._Y:
+            self._X, self._Y = X, Y
+            self._palettes(X, Y)
+            self._TX = None
+        if TX is None or TX is not self._TX:  # a redraw of the same map sends nothing
+            self._TX = TX
+            self._lines(X, TX)
+
+    def _palettes(self, X: np.ndarray, Y: np.ndarray) -> None:
         self._zoom(np.vstack([X, Y]) if len(X) + len(Y) else X)
         for src, P in ((self.source, X), (self.target, Y)):
             sub = P[_spread(len(P), MAX_POINTS)]
             x, y = chroma(sub)
             src.data = {"x": x.astype(np.float32), "y": y.astype(np.float32),
                         "c": hex_colours(sub)}  # fmt: skip
+
+    def _lines(self, X: np.ndarray, TX: np.ndarray | None) -> None:
         if TX is None:
             self.lines.data = {"x0": [], "y0": [], "x1": [], "y1": []}
             return
@@ -192,6 +208,12 @@ def thumbnails_html(items: list[tuple[str, str, str, bool]]) -> str:
             "</figure>"
         )
     return '<div class="ct-thumbs">' + "".join(cells) + "</div>"
+
+
+def selected_thumb_css(index: int) -> str:
+    """The frame around the ``index``-th thumbnail (the method shown): a small stylesheet, so
+    a method switch does not send the thumbnails again."""
+    return f".ct-thumb:nth-child({index + 1}) {{ border-color: var(--ot-focus-theme, #c45200); }}"
 
 
 THUMBS_CSS = """

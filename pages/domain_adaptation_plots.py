@@ -85,6 +85,9 @@ class PlaneFigure:
     """Source and target samples (draggable), the adapted classifier's regions, the
     unadapted one's boundary, the plan's links and the transported source samples."""
 
+    #: The columns of :func:`plan_links` the browser draws (the rest stay on the server).
+    LINK_COLUMNS = ("x0", "y0", "x1", "y1", "alpha")
+
     def __init__(self, xy, groups, on_change, max_points: int, dark: bool) -> None:
         self.points = DraggablePoints(
             xy,
@@ -115,6 +118,8 @@ class PlaneFigure:
         (x0, x1), (y0, y1) = BOUNDS
         tints = REGION_TINTS[dark]
         self.regions = ColumnDataSource({"image": [np.zeros((GRID, GRID), np.int8)]})
+        self._before_grid: np.ndarray | None = None
+        self._ys = np.zeros(0, int)
         image = fig.image(
             image="image",
             x=x0,
@@ -139,9 +144,7 @@ class PlaneFigure:
             line_dash="dashed",
             line_width=2,
         )
-        self.links = ColumnDataSource(
-            {k: [] for k in ("x0", "y0", "x1", "y1", "share", "alpha", "i", "j")}
-        )
+        self.links = ColumnDataSource({k: [] for k in self.LINK_COLUMNS})
         seg = fig.segment(
             "x0",
             "y0",
@@ -185,17 +188,32 @@ class PlaneFigure:
 
     def update(self, view) -> None:
         """Draw a :class:`pages.domain_adaptation.DomainView` (the samples are drawn by the
-        component: only the derived layers change here)."""
-        self.regions.data = {"image": [view.after_grid.astype(np.int8)]}
-        self.before.set_data(contour_data(self._g, self._g, view.before_grid, levels=[0.0]))
-        self.links.data = plan_links(view.Xs, view.Xt, view.shown.plan)
+        component: only the derived layers change here).
+
+        Only what changed is sent: a drag usually moves the plan's links and the transported
+        samples, often leaves the predicted regions as they were, and leaves the boundary
+        before adaptation alone unless a source sample moved.
+        """
+        regions = view.after_grid.astype(np.int8)
+        if not np.array_equal(regions, self.regions.data["image"][0]):
+            self.regions.data = {"image": [regions]}
+        if view.before_grid is not self._before_grid:
+            self._before_grid = view.before_grid
+            self.before.set_data(contour_data(self._g, self._g, view.before_grid, levels=[0.0]))
+        links = plan_links(view.Xs, view.Xt, view.shown.plan)
+        self.links.data = {k: links[k] for k in self.LINK_COLUMNS}
         Z = view.shown.mapped
-        self.moved.data = {
-            "x": Z[:, 0].astype(np.float32),
-            "y": Z[:, 1].astype(np.float32),
-            "colour": [CLASS_COLORS[int(c)] for c in view.ys],
-            "marker": ["circle" if c == 0 else "square" for c in view.ys],
-        }
+        xy = {"x": Z[:, 0].astype(np.float32), "y": Z[:, 1].astype(np.float32)}
+        ys = np.asarray(view.ys, int)
+        if ys.shape == self._ys.shape and np.array_equal(ys, self._ys):
+            self.moved.data.update(xy)  # sends these two columns only
+        else:
+            self._ys = ys
+            self.moved.data = {
+                **xy,
+                "colour": [CLASS_COLORS[int(c)] for c in ys],
+                "marker": ["circle" if c == 0 else "square" for c in ys],
+            }
 
 
 class SweepFigure:
@@ -249,4 +267,5 @@ class SweepFigure:
         self.source.data = {"angle": sweep.angles, **sweep.accuracy}
 
     def mark(self, angle: float) -> None:
-        self.rule.data = {"x": [angle, angle], "y": [0.0, 1.04]}
+        if self.rule.data["x"] != [angle, angle]:  # a drag leaves the angle alone
+            self.rule.data = {"x": [angle, angle], "y": [0.0, 1.04]}

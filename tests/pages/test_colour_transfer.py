@@ -238,3 +238,40 @@ def test_new_palettes_button_draws_with_the_next_seed():
     view.new_palettes.clicks += 1
     assert view.model.seed == 0 and view.new_palettes.label == "New palettes (seed 0)"
     assert view.solved.key[0][3] == 0
+
+
+def test_a_method_switch_sends_only_the_lines_and_the_frame():
+    view = ct.ColourTransferPage(ct.ColourModel(), embed=False)
+    palette, thumbs = view.chroma.source.data, view.thumbs.object
+    lines = view.chroma.lines.data["x1"]
+    view.model.method = "linear"
+    assert view.chroma.source.data is palette  # the palettes were not sent again
+    assert view.chroma.lines.data["x1"] is not lines
+    assert view.thumbs.object == thumbs
+    assert view.thumbs.stylesheets[-1] == ct.selected_thumb_css(ct.METHODS.index("linear"))
+
+
+def test_the_picture_is_mapped_in_steps_that_give_the_worker_back(monkeypatch):
+    monkeypatch.setattr(ct, "RENDER_STEP", 5000)  # 192 x 128 pixels: five steps
+    view = ct.ColourTransferPage(ct.ColourModel(method="histogram"), embed=False)
+    source = view.picture("source")
+    pm = view.solved.maps["histogram"]
+    whole = ct.render_picture(source, pm, "k")
+    part, steps = ct.render_step(source, pm, "k"), 1
+    while isinstance(part, ct.RenderPart):
+        assert part.done == 5000 * steps
+        part, steps = ct.render_step(source, pm, "k", part), steps + 1
+    assert steps == 5 and np.array_equal(part.picture, whole.picture)
+    assert np.array_equal(view.rendered.picture, whole.picture)  # the page went through steps
+
+
+def test_an_eps_move_maps_the_picture_again_only_for_the_entropic_map():
+    view = ct.ColourTransferPage(ct.ColourModel(method="exact"), embed=False)
+    shown = view.rendered
+    view.model.eps = 0.05
+    assert view.solved.key[1] == 0.05 and view.rendered is shown
+    view.model.method = "entropic"
+    assert view.rendered.key == ct.render_key(view.solved, "entropic")
+    entropic = view.rendered
+    view.model.eps = 0.1
+    assert view.rendered is not entropic and view.rendered.key[2] == 0.1

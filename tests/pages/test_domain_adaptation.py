@@ -322,3 +322,28 @@ def test_takehome_code_names_the_current_view():
     code = view.takehome().code
     assert 'shown = "entropic"' in code and "eps, eta = 0.2, 1" in code
     assert "SinkhornTransport" in code and "SVC" in code
+
+
+def test_a_target_drag_reuses_the_source_classifier_and_sends_only_what_changed():
+    view = page.DomainAdaptationPage(embed=False)
+    xy, g = view.plot.points.xy, view.plot.points.groups
+    k = int(np.flatnonzero(g == 2)[0])
+    view._on_points(xy, g, False)  # the first sync rounds every sample (the link's digits)
+    old = view.view
+    image, colours = view.plot.regions.data["image"][0], view.plot.moved.data["colour"]
+    xy[k] += [0.05, -0.05]
+    view._on_points(xy, g, False)
+    new = view.view
+    assert new.before_clf is old.before_clf and new.before_grid is old.before_grid
+    fresh = page.compute_view(new.Xs, new.ys, new.Xt, new.yt, "class", 0.1, 1.0)
+    assert fresh.accuracy == new.accuracy and np.array_equal(fresh.before_grid, new.before_grid)
+    assert np.array_equal(fresh.after_grid, new.after_grid)
+    assert view.plot.moved.data["colour"] is colours  # the classes did not change
+    if np.array_equal(new.after_grid, old.after_grid):
+        assert view.plot.regions.data["image"][0] is image
+    assert sorted(view.plot.links.data) == sorted(view.plot.LINK_COLUMNS)
+    # a source sample moved: the source-only classifier is fitted again
+    j = int(np.flatnonzero(g == 0)[0])
+    xy[j] += [0.3, 0.3]
+    view._on_points(xy, g, False)
+    assert view.view.before_clf is not new.before_clf
