@@ -218,11 +218,7 @@ def server(**extra_env: str):
                     time.sleep(0.25)
             yield proc.pid, base
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            _browser.stop_server(proc)
 
 
 def cpu_seconds(pid: int) -> float:

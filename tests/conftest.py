@@ -24,6 +24,8 @@ from urllib.parse import urlparse
 import pytest
 from hypothesis import HealthCheck, settings
 
+from bench._browser import DATA_TO_PAGE
+
 # The README's test command must pass every time, on a loaded 2-core machine too: hypothesis
 # replays the same examples on every run (a red run means a change broke something, not that
 # a new random example was drawn), with no deadline and no timing health checks. A random
@@ -260,17 +262,9 @@ DEEP_TEXT_JS = """() => {
 }"""
 
 
-#: Page pixel of data point (x, y) in the Bokeh plot named ``name``, from the plot frame's own
-#: scales and its canvas's place on the page; null until the plot is drawn.
-PIXEL_JS = """([name, x, y]) => {
-  for (const v of Bokeh.index.all_views()) {
-    if (v.model.name === name && v.frame && v.canvas_view) {
-      const r = v.canvas_view.el.getBoundingClientRect();
-      return [r.left + v.frame.x_scale.compute(x), r.top + v.frame.y_scale.compute(y)];
-    }
-  }
-  return null;
-}"""
+#: Page pixel of data point (x, y) in the Bokeh plot named ``name`` (null until drawn): the
+#: benches' own snippet, so tests and benches drag at the same pixels.
+PIXEL_JS = DATA_TO_PAGE
 #: The columns of the data source named ``name``, as plain arrays.
 SOURCE_JS = """(name) => { const d = Bokeh.documents[0].get_model_by_name(name).data;
   const out = {}; for (const k of Object.keys(d)) out[k] = Array.from(d[k]); return out; }"""

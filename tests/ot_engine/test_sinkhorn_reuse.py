@@ -10,20 +10,7 @@ import pytest
 
 import ot_engine._sinkhorn_core as core
 from ot_engine import cost_matrix, sinkhorn, uniform_grid
-from tests.ot_engine.test_sinkhorn_hard import HARD, _honest, hard_pair
-
-
-def _count_exponentials(monkeypatch):
-    calls = []
-    for fn in ("column_exact_kernel", "_kernel", "softmin_rows", "softmin_cols"):
-        orig = getattr(core, fn)
-
-        def counting(*args, _orig=orig, _fn=fn, **kwargs):
-            calls.append(_fn)
-            return _orig(*args, **kwargs)
-
-        monkeypatch.setattr(core, fn, counting)
-    return calls
+from tests.ot_engine.test_sinkhorn_hard import HARD, _honest, count_exponentials, hard_pair
 
 
 @pytest.mark.parametrize("power", [1, 2])
@@ -83,7 +70,7 @@ def test_warm_start_at_the_same_eps_reuses_the_plan(name, monkeypatch):
     a2[np.argmax(a)] *= 1.1
     a2 /= a2.sum()
     cold = sinkhorn(a2, b, C, eps, tol=1e-9, max_time=10.0)
-    calls = _count_exponentials(monkeypatch)
+    calls = count_exponentials(monkeypatch)
     warm = sinkhorn(a2, b, C, eps, tol=1e-9, warm_start=prev, max_time=10.0)
     # No n x m exponential (soft c-transforms extend the potentials to empty bars only).
     assert calls == ([] if a.all() else ["softmin_rows"])
@@ -116,7 +103,7 @@ def test_warm_start_from_a_plan_that_does_not_fit(change, monkeypatch):
         b2[np.argmax(b)] *= 3.0
     a2, b2 = a2 / a2.sum(), b2 / b2.sum()
     cold = sinkhorn(a2, b2, C2, eps2, tol=1e-9, max_time=10.0)
-    calls = _count_exponentials(monkeypatch)
+    calls = count_exponentials(monkeypatch)
     warm = sinkhorn(a2, b2, C2, eps2, tol=1e-9, warm_start=prev, max_time=10.0)
     _honest(warm, a2, b2, 1e-9)
     np.testing.assert_allclose(warm.plan, cold.plan, atol=1e-8, rtol=0)
