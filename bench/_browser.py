@@ -201,3 +201,58 @@ def percentile(values: list[float], q: float, rule: str = "nearest") -> float:
 def load_average() -> float:
     """The 1-minute load average: other work on the machine shows up in every figure."""
     return os.getloadavg()[0]
+
+
+#: Records, in the browser, when each points sync is sent and when its answer arrives.
+POINTS_HOOKS = r"""
+(name) => {
+  const doc = Bokeh.documents[0];
+  const moves = doc.get_model_by_name(name + "_moves");
+  const answer = doc.get_model_by_name(name + "_answer");
+  const rec = window.__bench = {sent: [], lat: []};
+  moves.connect(moves.properties.data.change, () => rec.sent.push(performance.now()));
+  answer.connect(answer.properties.data.change, () => {
+    const t = rec.sent.shift();
+    if (t !== undefined) rec.lat.push(performance.now() - t);
+    rec.sent.length = 0;  // answers acknowledge the newest sync
+  });
+  return true;
+}
+"""
+
+
+def drag_points(page, url: str, name: str, path, moves: int = 120, group: str | None = None):
+    """Drag one point of the draggable-points figure ``name`` along ``path(t)`` (data
+    coordinates, t in (0, 1]) in ``moves`` mouse moves 16 ms apart; the latencies from each
+    points sync to its answer (median and p95, ms).
+
+    The point dragged is the first one, or the first of ``group`` (a group label).
+    """
+    page.goto(url)
+    page.wait_for_function("() => window.Bokeh && Bokeh.documents.length > 0", timeout=30_000)
+    page.wait_for_function(
+        "(n) => Bokeh.documents[0].get_model_by_name(n + '_moves') !== null", arg=name
+    )
+    page.wait_for_function("(args) => (" + DATA_TO_PAGE + ")(args) !== null", arg=[name, 0, 0])
+    page.evaluate(POINTS_HOOKS, name)
+    start = page.evaluate(
+        """([name, group]) => {
+          const d = Bokeh.documents[0].get_model_by_name(name + '_points').data;
+          const k = group === null ? 0 : Array.from(d.group).indexOf(group);
+          return [d.x[k], d.y[k]];
+        }""",
+        [name, group],
+    )
+    page.mouse.move(*data_to_page(page, name, *start))
+    page.mouse.down()
+    for i in range(1, moves + 1):
+        page.mouse.move(*data_to_page(page, name, *path(i / moves)))
+        page.wait_for_timeout(16)
+    page.mouse.up()
+    page.wait_for_timeout(500)
+    lat = page.evaluate("() => window.__bench.lat")
+    return {
+        "answers": len(lat),
+        "median_ms": round(percentile(lat, 0.5, "linear"), 1),
+        "p95_ms": round(percentile(lat, 0.95, "nearest"), 1),
+    }

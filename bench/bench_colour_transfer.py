@@ -35,19 +35,12 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import _browser
+import _measure
 import numpy as np
 import ot
 
 from ot_engine.colour import map_colours, palette_transport, sample_palette
 from pages.colour_transfer_images import bundled, to_colours
-
-
-def cpu_flags() -> str:
-    text = Path("/proc/cpuinfo").read_text()
-    model = next((ln.split(":", 1)[1].strip() for ln in text.splitlines()
-                  if ln.startswith("model name")), platform.processor())  # fmt: skip
-    flags = sorted({w for w in text.split() if w.startswith("avx512")})
-    return f"{model}; avx512: {' '.join(flags) or 'none'}; cores: {os.cpu_count()}"
 
 
 def best(repeats: int, fn, *args, **kwargs) -> float:
@@ -386,7 +379,7 @@ def main() -> None:
         "--no-background", action="store_true", help="part 2 without the two-session run"
     )
     args = parser.parse_args()
-    print(f"CPU: {cpu_flags()}")
+    print(f"CPU: {_measure.cpu_line()}")
     print(f"numpy {np.__version__}, POT {ot.__version__}, Python {platform.python_version()}")
     print(f"load average (1 min) before: {_browser.load_average():.2f}")
     if not args.browser_only:

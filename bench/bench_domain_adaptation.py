@@ -33,6 +33,7 @@ import warnings
 from pathlib import Path
 
 import _browser
+import _measure
 
 sys.path.insert(0, str(_browser.ROOT))
 
@@ -42,26 +43,6 @@ import ot
 from ot_engine.domain import map_all
 
 NAME = "da_points"
-
-
-def cpu_flags() -> str:
-    text = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
-    model = next(
-        (ln.split(":", 1)[1].strip() for ln in text.splitlines() if "model name" in ln), "?"
-    )
-    avx512 = sorted({w for w in text.split() if w.startswith("avx512")})
-    return f"{model}; avx2={'avx2' in text.split()}; avx512={' '.join(avx512) or 'none'}"
-
-
-def timed(fn, repeat: int) -> float:
-    """Median milliseconds of ``fn()`` over ``repeat`` calls (after one warm-up)."""
-    fn()
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t0) * 1e3)
-    return statistics.median(times)
 
 
 def pot_all(Xs, ys, Xt, eps, eta):
@@ -84,9 +65,13 @@ def engine_row(n: int, repeat: int) -> dict:
     Xs, ys, Xt, yt = m.samples()
     eps, eta = m.eps, m.eta
     row = {
-        "ours_map_all_ms": timed(lambda: map_all(Xs, Xt, ys, eps=eps, eta=eta), repeat),
-        "pot_da_three_ms": timed(lambda: pot_all(Xs, ys, Xt, eps, eta), repeat),
-        "view_ms": timed(lambda: page.compute_view(Xs, ys, Xt, yt, m.method, eps, eta), repeat),
+        "ours_map_all_ms": _measure.median_ms(
+            lambda: map_all(Xs, Xt, ys, eps=eps, eta=eta), repeat
+        ),
+        "pot_da_three_ms": _measure.median_ms(lambda: pot_all(Xs, ys, Xt, eps, eta), repeat),
+        "view_ms": _measure.median_ms(
+            lambda: page.compute_view(Xs, ys, Xt, yt, m.method, eps, eta), repeat
+        ),
     }
     row = {k: round(v, 2) for k, v in row.items()}
     row["ours_over_pot"] = round(row["ours_map_all_ms"] / row["pot_da_three_ms"], 3)
@@ -118,25 +103,8 @@ def sweep_ms(repeat: int) -> float:
     from pages import domain_adaptation as page
 
     key = page.DomainModel().sweep_key
-    return round(timed(lambda: page.sweep_accuracy(key), max(3, repeat // 10)), 1)
+    return round(_measure.median_ms(lambda: page.sweep_accuracy(key), max(3, repeat // 10)), 1)
 
-
-#: Records, in the browser, when each points sync is sent and when its answer arrives.
-HOOKS = r"""
-(name) => {
-  const doc = Bokeh.documents[0];
-  const moves = doc.get_model_by_name(name + "_moves");
-  const answer = doc.get_model_by_name(name + "_answer");
-  const rec = window.__bench = {sent: [], lat: []};
-  moves.connect(moves.properties.data.change, () => rec.sent.push(performance.now()));
-  answer.connect(answer.properties.data.change, () => {
-    const t = rec.sent.shift();
-    if (t !== undefined) rec.lat.push(performance.now() - t);
-    rec.sent.length = 0;  // answers acknowledge the newest sync
-  });
-  return true;
-}
-"""
 
 STAND_IN = """
 import numpy as np
@@ -158,35 +126,9 @@ pn.Column(pts.pane(sizing_mode="fixed")).servable()
 
 
 def drag(page, url: str, moves: int = 120) -> dict:
-    page.goto(url)
-    page.wait_for_function("() => window.Bokeh && Bokeh.documents.length > 0", timeout=30_000)
-    page.wait_for_function(
-        "(n) => Bokeh.documents[0].get_model_by_name(n + '_moves') !== null", arg=NAME
+    return _browser.drag_points(
+        page, url, NAME, lambda t: (-2.0 + 4.0 * t, 1.5 * np.sin(2 * np.pi * t)), moves, group="2"
     )
-    page.wait_for_function(
-        "(args) => (" + _browser.DATA_TO_PAGE + ")(args) !== null", arg=[NAME, 0, 0]
-    )
-    page.evaluate(HOOKS, NAME)
-    pts = page.evaluate(
-        "() => { const d = Bokeh.documents[0].get_model_by_name('da_points_points').data;"
-        " const k = Array.from(d.group).indexOf('2'); return [d.x[k], d.y[k]]; }"
-    )
-    start = _browser.data_to_page(page, NAME, *pts)
-    page.mouse.move(*start)
-    page.mouse.down()
-    for i in range(1, moves + 1):
-        t = i / moves
-        x, y = -2.0 + 4.0 * t, 1.5 * np.sin(2 * np.pi * t)
-        page.mouse.move(*_browser.data_to_page(page, NAME, x, y))
-        page.wait_for_timeout(16)
-    page.mouse.up()
-    page.wait_for_timeout(500)
-    lat = page.evaluate("() => window.__bench.lat")
-    return {
-        "answers": len(lat),
-        "median_ms": round(_browser.percentile(lat, 0.5, "linear"), 1),
-        "p95_ms": round(_browser.percentile(lat, 0.95, "nearest"), 1),
-    }
 
 
 def browser_part() -> dict:
@@ -200,7 +142,7 @@ def main() -> int:
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     result = {
-        "cpu": cpu_flags(),
+        "cpu": _measure.cpu_line(),
         "load_average_before": _browser.load_average(),
         "engine": engine_part(args.repeat),
         "page_event_ms_median": page_event_ms(args.repeat),

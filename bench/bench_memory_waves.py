@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -36,6 +35,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import _browser
+import _measure
 import bench_class_load as proto
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,13 +44,6 @@ from pages import registry  # noqa: E402 - needs the repository root on the path
 
 MAX_SESSIONS = 2000
 WAVE_PAGES = ["transport_plan", "kl_vs_wasserstein", "brenier", "one_dimension"]
-
-
-def cpu_flags() -> str:
-    text = Path("/proc/cpuinfo").read_text()
-    flags = sorted(set(re.findall(r"\bavx512[a-z]*\b", text)))
-    model = re.search(r"model name\s*:\s*(.*)", text)
-    return f"{model.group(1) if model else '?'}; avx2={'avx2' in text}; {' '.join(flags)}"
 
 
 def rss(proc: subprocess.Popen) -> float:
@@ -235,7 +228,7 @@ def main() -> int:
         key, _, value = item.partition("=")
         os.environ[key] = value
     lifetime_s = args.lifetime / 1000
-    print(f"# CPU: {cpu_flags()}; {os.cpu_count()} CPUs")
+    print(f"# CPU: {_measure.cpu_line()}; {os.cpu_count()} CPUs")
     print(f"# serve.sh with SESSION_LIFETIME={args.lifetime} {' '.join(args.env)}")
     print(f"# load average {_browser.load_average():.1f} at start")
     proc, base = _browser.start_server()

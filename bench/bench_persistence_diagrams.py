@@ -94,22 +94,6 @@ def page_event_ms(repeat: int) -> float:
     return round(statistics.median(times), 3)
 
 
-HOOKS = r"""
-(name) => {
-  const doc = Bokeh.documents[0];
-  const moves = doc.get_model_by_name(name + "_moves");
-  const answer = doc.get_model_by_name(name + "_answer");
-  const rec = window.__bench = {sent: [], lat: []};
-  moves.connect(moves.properties.data.change, () => rec.sent.push(performance.now()));
-  answer.connect(answer.properties.data.change, () => {
-    const t = rec.sent.shift();
-    if (t !== undefined) rec.lat.push(performance.now() - t);
-    rec.sent.length = 0;  // answers acknowledge the newest sync
-  });
-  return true;
-}
-"""
-
 STAND_IN = """
 import numpy as np
 import panel as pn
@@ -130,34 +114,13 @@ pn.Column(pts.pane(sizing_mode="fixed")).servable()
 
 
 def drag(page, url: str, moves: int = 120) -> dict:
-    page.goto(url)
-    page.wait_for_function("() => window.Bokeh && Bokeh.documents.length > 0", timeout=30_000)
-    page.wait_for_function(
-        "(n) => Bokeh.documents[0].get_model_by_name(n + '_moves') !== null", arg="pd_diagram"
+    return _browser.drag_points(
+        page,
+        url,
+        "pd_diagram",
+        lambda t: (0.05 + 0.4 * t, 0.75 + 0.2 * np.sin(2 * np.pi * t)),
+        moves,  # the path stays above the diagonal
     )
-    page.wait_for_function(
-        "(args) => (" + _browser.DATA_TO_PAGE + ")(args) !== null", arg=["pd_diagram", 0, 0]
-    )
-    page.evaluate(HOOKS, "pd_diagram")
-    pts = page.evaluate(
-        "() => { const d = Bokeh.documents[0].get_model_by_name('pd_diagram_points').data;"
-        " return [d.x[0], d.y[0]]; }"
-    )
-    page.mouse.move(*_browser.data_to_page(page, "pd_diagram", *pts))
-    page.mouse.down()
-    for i in range(1, moves + 1):
-        t = i / moves
-        x, y = 0.05 + 0.4 * t, 0.75 + 0.2 * np.sin(2 * np.pi * t)  # stays above the diagonal
-        page.mouse.move(*_browser.data_to_page(page, "pd_diagram", x, y))
-        page.wait_for_timeout(16)
-    page.mouse.up()
-    page.wait_for_timeout(500)
-    lat = page.evaluate("() => window.__bench.lat")
-    return {
-        "answers": len(lat),
-        "median_ms": round(_browser.percentile(lat, 0.5, "linear"), 1),
-        "p95_ms": round(_browser.percentile(lat, 0.95, "nearest"), 1),
-    }
 
 
 def browser_part() -> dict:

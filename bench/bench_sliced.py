@@ -92,23 +92,6 @@ def page_event_ms(repeat: int) -> float:
     return round(statistics.median(times), 3)
 
 
-#: Records, in the browser, when each points sync is sent and when its answer arrives.
-HOOKS = r"""
-(name) => {
-  const doc = Bokeh.documents[0];
-  const moves = doc.get_model_by_name(name + "_moves");
-  const answer = doc.get_model_by_name(name + "_answer");
-  const rec = window.__bench = {sent: [], lat: []};
-  moves.connect(moves.properties.data.change, () => rec.sent.push(performance.now()));
-  answer.connect(answer.properties.data.change, () => {
-    const t = rec.sent.shift();
-    if (t !== undefined) rec.lat.push(performance.now() - t);
-    rec.sent.length = 0;  // answers acknowledge the newest sync
-  });
-  return true;
-}
-"""
-
 STAND_IN = """
 import numpy as np
 import panel as pn
@@ -128,35 +111,9 @@ pn.Column(pts.pane(sizing_mode="fixed")).servable()
 
 
 def drag(page, url: str, moves: int = 120) -> dict:
-    page.goto(url)
-    page.wait_for_function("() => window.Bokeh && Bokeh.documents.length > 0", timeout=30_000)
-    page.wait_for_function(
-        "(n) => Bokeh.documents[0].get_model_by_name(n + '_moves') !== null", arg="sliced_clouds"
+    return _browser.drag_points(
+        page, url, "sliced_clouds", lambda t: (-1.5 + 3.0 * t, 1.2 * np.sin(2 * np.pi * t)), moves
     )
-    page.wait_for_function(
-        "(args) => (" + _browser.DATA_TO_PAGE + ")(args) !== null", arg=["sliced_clouds", 0, 0]
-    )
-    page.evaluate(HOOKS, "sliced_clouds")
-    pts = page.evaluate(
-        "() => { const d = Bokeh.documents[0].get_model_by_name('sliced_clouds_points').data;"
-        " return [d.x[0], d.y[0]]; }"
-    )
-    start = _browser.data_to_page(page, "sliced_clouds", *pts)
-    page.mouse.move(*start)
-    page.mouse.down()
-    for i in range(1, moves + 1):
-        t = i / moves
-        x, y = -1.5 + 3.0 * t, 1.2 * np.sin(2 * np.pi * t)
-        page.mouse.move(*_browser.data_to_page(page, "sliced_clouds", x, y))
-        page.wait_for_timeout(16)
-    page.mouse.up()
-    page.wait_for_timeout(500)
-    lat = page.evaluate("() => window.__bench.lat")
-    return {
-        "answers": len(lat),
-        "median_ms": round(_browser.percentile(lat, 0.5, "linear"), 1),
-        "p95_ms": round(_browser.percentile(lat, 0.95, "nearest"), 1),
-    }
 
 
 def browser_part() -> dict:

@@ -44,6 +44,7 @@ import time
 from pathlib import Path
 
 import _browser
+import _measure
 
 sys.path.insert(0, str(_browser.ROOT))
 
@@ -52,25 +53,6 @@ import ot
 import panel as pn
 
 from ot_engine import js_discriminator, train_gp_critic, w1_critic
-
-
-def cpu_flags() -> str:
-    text = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
-    model = next(
-        (ln.split(":", 1)[1].strip() for ln in text.splitlines() if "model name" in ln), "?"
-    )
-    avx512 = sorted({w for w in text.split() if w.startswith("avx512")})
-    return f"{model}; avx2={'avx2' in text.split()}; avx512={' '.join(avx512) or 'none'}"
-
-
-def timed(fn, repeat: int) -> float:
-    fn()
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t0) * 1e3)
-    return round(statistics.median(times), 3)
 
 
 def engine_part(repeat: int) -> dict:
@@ -84,13 +66,15 @@ def engine_part(repeat: int) -> dict:
     _, Z = grid_points()
     critic = w1_critic(X, Y)
     row = {
-        "w1_critic_ms": timed(lambda: w1_critic(X, Y), repeat),
-        "pot_emd_log_ms": timed(
+        "w1_critic_ms": _measure.median_ms(lambda: w1_critic(X, Y), repeat),
+        "pot_emd_log_ms": _measure.median_ms(
             lambda: ot.emd(a, a, ot.dist(X, Y, metric="euclidean"), log=True), repeat
         ),
-        "critic_field_ms": timed(lambda: critic(Z), repeat),
-        "js_field_ms": timed(lambda: js_discriminator(X, Y, 0.3, Z), repeat),
-        "compute_view_ms": timed(lambda: compute_view("gaussians", (1.5, 0.5), 0.3), repeat),
+        "critic_field_ms": _measure.median_ms(lambda: critic(Z), repeat),
+        "js_field_ms": _measure.median_ms(lambda: js_discriminator(X, Y, 0.3, Z), repeat),
+        "compute_view_ms": _measure.median_ms(
+            lambda: compute_view("gaussians", (1.5, 0.5), 0.3), repeat
+        ),
     }
     row["w1_critic_over_pot"] = round(row["w1_critic_ms"] / row["pot_emd_log_ms"], 2)
     t0 = time.perf_counter()
@@ -318,7 +302,7 @@ def main() -> int:
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     result = {
-        "cpu": cpu_flags(),
+        "cpu": _measure.cpu_line(),
         "load_average_before": _browser.load_average(),
         "engine": engine_part(args.repeat),
         "page_event": page_event(args.repeat),
