@@ -71,24 +71,28 @@ def stand_in(tmp_path_factory, serving):
         yield base + "/histogram"
 
 
-#: Hooks: every forced sync of the bars (a request) and every answer, in order; the most
-#: requests ever waiting for an answer at once.
+#: Hooks: every forced sync of the bars (a request) and every answer, in order; requests sent
+#: while another was unanswered and younger than the flow's timeout ("early").
 HOOKS = """() => {
   const doc = Bokeh.documents[0];
   const source = doc.get_model_by_name("h");
   const answer = doc.get_model_by_name("answer");
-  const rec = window.__rec = {sent: 0, answered: 0, max_waiting: 0, data: source.data};
+  const rec = window.__rec = {sent: 0, answered: 0, early: 0, last_sent: 0, data: source.data};
   const setv = source.setv.bind(source);
   source.setv = (attrs, opts) => {
     if (opts && opts.check_eq === false && opts.sync !== false) {  // not a server patch
+      // A second request while one is unanswered is allowed only after FLOW_TIMEOUT_MS (an
+      // answer taken for lost: on a loaded machine answers can take that long).
+      const now = performance.now();
+      if (rec.sent > rec.answered && now - rec.last_sent < __TIMEOUT__ - 5) rec.early += 1;
       rec.sent += 1;
-      rec.max_waiting = Math.max(rec.max_waiting, rec.sent - rec.answered);
+      rec.last_sent = now;
     }
     return setv(attrs, opts);
   };
   answer.connect(answer.properties.data.change, () => { rec.answered += 1; });
   return true;
-}"""
+}""".replace("__TIMEOUT__", str(TIMEOUT_MS))
 PIXEL = """([x, y]) => {
   for (const v of Bokeh.index.all_views()) {
     if (v.model.name === "h_fig" && v.frame && v.canvas_view) {
@@ -230,7 +234,7 @@ def test_a_burst_keeps_one_request_in_flight_and_the_last_heights_arrive(page, s
     page.mouse.up()
     page.wait_for_function(SETTLED, timeout=15_000)
     rec = page.evaluate(REC)
-    assert rec["max_waiting"] == 1
+    assert rec["early"] == 0  # one request in flight, but for answers taken for lost
     # Coalesced: far fewer requests than moves, and every one answered.
     assert 1 <= rec["sent"] < 60 and rec["answered"] == rec["sent"]
     assert page.evaluate(RECEIVED) == pytest.approx(page.evaluate(SHOWN), abs=1e-12)
