@@ -72,7 +72,6 @@ SETTLED = (
 #: Pages whose embed does not fit yet, with why (measured by bench/measure_embeds.py). Strict:
 #: a page that starts to fit fails here until it is taken off the list.
 NOT_YET_FITTED = {
-    "one_dimension": "~685 px tall: two fixed columns, the readouts under the map",
     "duality": "~1500 px tall: three blocks of fixed-size plots and two tables",
     "sinkhorn": "~1020 px tall: histograms, two plan images, two error plots, tables",
     "brenier": "~2100 px tall: a 3D canvas above five groups of sliders and layer boxes",
