@@ -326,13 +326,6 @@ plt.show()
 # --- the view -------------------------------------------------------------------------------
 
 
-#: Embed mode: two columns that share the width equally (one above the other on a phone).
-TWO_HALVES_CSS = (
-    "@media (min-width: 600px) { :host(.ot-embed-row) "
-    "{ grid-template-columns: repeat(2, minmax(0, 1fr)) !important; } }"
-)
-
-
 class OneDimensionPage(NotebookPage):
     """The served page: histograms, CDFs, quantiles, plan and map; numbers; prose."""
 
@@ -520,8 +513,7 @@ class OneDimensionPage(NotebookPage):
         figure = pn.Column(
             first,
             second,
-            css_classes=["ot-embed-row"],
-            stylesheets=[TWO_HALVES_CSS],
+            css_classes=["ot-embed-row", "ot-embed-halves"],
             sizing_mode="stretch_width",
         )
         return pn.Column(self.control_panel, figure, sizing_mode="stretch_width")
