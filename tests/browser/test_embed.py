@@ -74,7 +74,6 @@ SETTLED = (
 NOT_YET_FITTED = {
     "duality": "~1500 px tall: three blocks of fixed-size plots and two tables",
     "brenier": "~2100 px tall: a 3D canvas above five groups of sliders and layer boxes",
-    "interpolation": "~1270 px tall: bars, clouds and two tables in fixed blocks",
     "barycenters": "~960 px tall: triangle, four histograms, nine readouts and a caption",
     "gromov_wasserstein": "~1160 px tall: two curves, two distance images, tables, controls",
     "colour_transfer": "~1860 px tall: pictures, palettes, four results and eleven controls",
