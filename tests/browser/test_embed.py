@@ -72,7 +72,6 @@ SETTLED = (
 #: Pages whose embed does not fit yet, with why (measured by bench/measure_embeds.py). Strict:
 #: a page that starts to fit fails here until it is taken off the list.
 NOT_YET_FITTED = {
-    "duality": "~1500 px tall: three blocks of fixed-size plots and two tables",
     "brenier": "~2100 px tall: a 3D canvas above five groups of sliders and layer boxes",
     "barycenters": "~960 px tall: triangle, four histograms, nine readouts and a caption",
     "gromov_wasserstein": "~1160 px tall: two curves, two distance images, tables, controls",
