@@ -115,3 +115,21 @@ def test_embed_fits_a_700_by_600_iframe_and_fills_a_wider_one(page, slug):
     wide = _settled_layout(page)
     assert wide["width"] <= 1000
     assert wide["span"] >= 0.9 * 1000, f"the figure spans {wide['span']} of 1000 px"
+
+
+def test_the_full_page_link_opens_the_current_view_without_embed(page):
+    """An embed that leaves parts to the full page links to it with the view's query, as the
+    page keeps it in the address (here a link value and a default the page wrote)."""
+    page.set_viewport_size({"width": 700, "height": 600})
+    page.goto(f"{page.base}/unbalanced?embed=1&rho=0.3")
+    page.wait_for_bokeh(timeout=30_000)
+    link = page.locator("a.ot-full-page")
+    link.wait_for(timeout=30_000)
+    page.wait_for_function("() => location.search.includes('rho=0.3')")
+    link.focus()
+    page.wait_for_function(
+        "(a) => a.href.includes('rho=0.3')", arg=link.element_handle(), timeout=10_000
+    )
+    href = link.get_attribute("href")
+    assert "/unbalanced?" in href and "rho=0.3" in href and "embed" not in href
+    assert link.get_attribute("target") == "_blank"
