@@ -396,6 +396,13 @@ plt.show()
 # --- the view -------------------------------------------------------------------------------
 
 
+#: Embed mode: a tab's controls in a grid, columns at least ``min`` wide.
+EMBED_GRID_CSS = (
+    ":host(.ot-embed-controls) {{ grid-template-columns: "
+    "repeat(auto-fill, minmax(min(100%, {min}), 1fr)) !important; }}"
+)
+
+
 class BenamouBrenierPage(NotebookPage):
     """The served page: histograms, the flowing density and its velocity, space-time paths,
     two Gaussians; numbers; prose."""
@@ -522,15 +529,28 @@ class BenamouBrenierPage(NotebookPage):
             margin=(8, 10, 0, 10),
         )
         if self.embed:
+            # Each tab's own controls in a grid (_embed_figure): the line's in one row, the
+            # Gaussians' beside their plane.
             for widget in [*line, *self.gauss_sliders]:
-                widget.param.update(width=170, sizing_mode="fixed")
-            self.control_panel = pn.FlexBox(
-                *line, *self.gauss_sliders, gap="0 8px", sizing_mode="stretch_width"
+                widget.param.update(width=None, sizing_mode="stretch_width")
+            self.control_panel = pn.Column(
+                *line,
+                css_classes=["ot-embed-controls"],
+                stylesheets=[EMBED_GRID_CSS.format(min="9rem")],
+                sizing_mode="stretch_width",
+            )
+            self.gauss_controls = pn.Column(
+                *self.gauss_sliders,
+                css_classes=["ot-embed-controls"],
+                stylesheets=[EMBED_GRID_CSS.format(min="13rem")],
+                sizing_mode="stretch_width",
             )
             return
         self.control_panel = pn.Column(*line, gauss_title, *self.gauss_sliders, width=290)
 
     def figure(self) -> pn.viewable.Viewable:
+        if self.embed:
+            return self._embed_figure()
         f = self.figs
         hist = column(self.histograms["p"].figure, self.histograms["q"].figure)
         time_row = pn.Row(
@@ -556,10 +576,62 @@ class BenamouBrenierPage(NotebookPage):
             self.gauss_readouts,
             sizing_mode="fixed",
         )
-        figure = pn.FlexBox(first, second, gap="0 12px", sizing_mode="stretch_width")
-        if self.embed:
-            return pn.Column(self.control_panel, figure, sizing_mode="stretch_width")
-        return figure
+        return pn.FlexBox(first, second, gap="0 12px", sizing_mode="stretch_width")
+
+    def _embed_figure(self) -> pn.viewable.Viewable:
+        """A 700 x 600 iframe: two tabs, the flow on the line (histograms, the density and its
+        velocity beside the space-time picture and its numbers) and the two Gaussians (the
+        plane beside their sliders and numbers), each with its own controls."""
+        f = self.figs
+        stretch = {"sizing_mode": "stretch_width", "width": None}
+        line_figs = (self.histograms["p"].figure, self.histograms["q"].figure)
+        for fig in (*line_figs, f.frame_fig, f.velocity_fig, f.spacetime_fig, f.slider):
+            fig.update(**stretch)
+        for pane in (self.probe, self.problem_note, self.readouts, self.gauss_readouts):
+            pane.param.update(**stretch)
+        self.probe.styles = {"font-size": "12px"}
+        for table in (self.readouts, self.gauss_readouts):
+            css = f"table.{table.table_class} {{ font-size: 12px; }}"
+            table.stylesheets = [*table.stylesheets, css]
+        time_row = pn.Row(
+            pn.pane.Bokeh(f.play, margin=0),
+            pn.pane.Bokeh(f.slider, margin=0, sizing_mode="stretch_width"),
+            sizing_mode="stretch_width",
+        )
+        probe = compat.AttributedColumn(
+            self.probe, html_attributes={"aria-live": "polite"}, sizing_mode="stretch_width"
+        )
+        left = pn.Column(
+            pn.pane.Bokeh(column(*line_figs, sizing_mode="stretch_width"), margin=0),
+            time_row,
+            pn.pane.Bokeh(
+                column(f.frame_fig, f.velocity_fig, sizing_mode="stretch_width"), margin=0
+            ),
+            probe,
+            sizing_mode="stretch_width",
+        )
+        right = pn.Column(
+            pn.pane.Bokeh(f.spacetime_fig, margin=0, sizing_mode="stretch_width"),
+            self.problem_note,
+            self.readouts,
+            sizing_mode="stretch_width",
+        )
+        halves = {
+            "css_classes": ["ot-embed-row", "ot-embed-halves"],
+            "sizing_mode": "stretch_width",
+        }
+        line = pn.Column(self.control_panel, pn.Column(left, right, **halves))
+        gauss = pn.Column(
+            pn.pane.Bokeh(f.gauss_fig, margin=0),
+            pn.Column(self.gauss_controls, self.gauss_readouts, sizing_mode="stretch_width"),
+            **halves,
+        )
+        return pn.Tabs(
+            ("The flow on the line", line),
+            ("Two Gaussians", gauss),
+            dynamic=False,
+            sizing_mode="stretch_width",
+        )
 
     def controls(self) -> pn.viewable.Viewable | None:
         return None if self.embed else self.control_panel

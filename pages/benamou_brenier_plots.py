@@ -56,7 +56,7 @@ class Sizes:
 
 
 FULL = Sizes(340, 110, 200, 140, 240, 340, 340)
-COMPACT = Sizes(300, 90, 170, 120, 200, 300, 300)
+COMPACT = Sizes(300, 70, 140, 100, 190, 320, 300)
 
 
 # --- the frames, as the browser computes them -------------------------------------------------

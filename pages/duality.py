@@ -385,13 +385,26 @@ BAR_HEIGHT = 150
 CURVE_HEIGHT = 270
 F_HEIGHT = 200
 SLACK_FRAME = 240
+#: Embed mode (a 700 x 600 iframe): the histograms', potentials', sketch's and transforms'
+#: heights and the slack map's frame.
+EMBED_SIZES = {"bars": 70, "curves": 180, "f": 130, "slack": 140}
+#: Embed mode: the slack map and the tables in a column about as wide as the map, the
+#: curves take the rest of the width (one above the other on a phone).
+EMBED_COLUMNS_CSS = (
+    "@media (min-width: 600px) { :host(.ot-embed-row) "
+    "{ grid-template-columns: minmax(0, 1fr) 280px !important; } }"
+)
+EMBED_CONTROLS_CSS = (
+    ":host(.ot-embed-controls) { grid-template-columns: "
+    "repeat(auto-fill, minmax(min(100%, 9rem), 1fr)) !important; }"
+)
 
 
 class DualityPage(NotebookPage):
     """The served page: histograms, potentials, slack, the sketch and its transforms."""
 
     slug = SLUG
-    embed_height_scale = None  # fixed blocks side by side: not stretched (not yet fitted)
+    embed_height_scale = None  # its own embed view (_embed_figure)
     model_class = Duality
     query_keys = QUERY_KEYS
     figure_label = (
@@ -402,6 +415,7 @@ class DualityPage(NotebookPage):
     def __init__(self, model: Duality | None = None, **params):
         super().__init__(model, **params)
         m = self.model
+        small = EMBED_SIZES if self.embed else {}
         x = uniform_grid(m.n)
         self.flow = Flow(self._apply_update, name="du_answer")
         unit = None
@@ -420,7 +434,7 @@ class DualityPage(NotebookPage):
                 label=f"{role} histogram {name}",
                 color=color,
                 width=WIDTH,
-                height=BAR_HEIGHT,
+                height=small.get("bars", BAR_HEIGHT),
                 x_range=unit,
                 name=f"du_{name}",
             )
@@ -438,13 +452,14 @@ class DualityPage(NotebookPage):
             label="sketched potential f",
             color=theme.PLAN_COLOR,
             width=WIDTH,
-            height=F_HEIGHT,
+            height=small.get("f", F_HEIGHT),
             name="du_f",
         )
         plots.f_axis(self.f_hist.figure, self.optimal_source)
-        self.potentials = plots.PotentialsFigure(WIDTH, CURVE_HEIGHT)
-        self.slack = plots.SlackFigure(m.n, SLACK_FRAME)
-        self.transforms = plots.TransformFigure(WIDTH, CURVE_HEIGHT)
+        curves = small.get("curves", CURVE_HEIGHT)
+        self.potentials = plots.PotentialsFigure(WIDTH, curves)
+        self.slack = plots.SlackFigure(m.n, small.get("slack", SLACK_FRAME))
+        self.transforms = plots.TransformFigure(WIDTH, curves)
         # a model must be referenced from the layout to be synced
         self.slack.figure.tags = [self.flow.answer_source]
         self.exact_table = ReadoutTable(
@@ -570,6 +585,8 @@ class DualityPage(NotebookPage):
         return run
 
     def figure(self) -> pn.viewable.Viewable:
+        if self.embed:
+            return self._embed_figure()
         bars = column(self.histograms["p"].figure, self.histograms["q"].figure)
         fixed = {"sizing_mode": "fixed"}
         first = pn.Column(pn.pane.Bokeh(bars), pn.pane.Bokeh(self.potentials.figure), **fixed)
@@ -591,8 +608,90 @@ class DualityPage(NotebookPage):
             sizing_mode="stretch_width",
         )
 
-    def controls(self) -> pn.viewable.Viewable:
-        return self.control_panel
+    def _embed_figure(self) -> pn.viewable.Viewable:
+        """A 700 x 600 iframe: two tabs, the exact LP (its controls in a row, the histograms
+        and the potentials beside the slack map and its numbers) and the sketch (its buttons
+        and ε in a row, your f and its c-transforms beside what it certifies)."""
+        stretch = {"sizing_mode": "stretch_width", "width": None}
+        bars = (self.histograms["p"].figure, self.histograms["q"].figure)
+        for fig in (*bars, self.potentials.figure, self.f_hist.figure, self.transforms.figure):
+            fig.update(**stretch)
+        self.slack.figure.width = None  # its frame is sized; 600 by default would widen it
+        for pane in (self.problem_note, self.exact_table, self.sketch_table):
+            pane.param.update(min_height=None, **stretch)
+        for table in (self.exact_table, self.sketch_table):
+            css = f"table.{table.table_class} {{ font-size: 12px; }}"
+            table.stylesheets = [*table.stylesheets, css]
+        b = self.buttons
+        for widget in (
+            self.preset_select,
+            self.cost_buttons,
+            self.bins_slider,
+            self.eps_slider,
+            *b.values(),
+        ):
+            widget.param.update(**stretch)
+
+        def controls(*widgets):
+            return pn.Column(
+                *widgets,
+                css_classes=["ot-embed-controls"],
+                stylesheets=[EMBED_CONTROLS_CSS],
+                sizing_mode="stretch_width",
+            )
+
+        for fig in (self.potentials.figure, self.transforms.figure):
+            fig.legend.orientation = "horizontal"  # one line under the curves
+            fig.legend.label_text_font_size = "11px"
+        self.cost_buttons.styles = {"grid-column": "span 2"}  # wider than a cell
+        self.slack.figure.title.text_font_size = "11px"  # its title is wider than the map
+        halves = {
+            "css_classes": ["ot-embed-row"],
+            "stylesheets": [EMBED_COLUMNS_CSS],
+            "sizing_mode": "stretch_width",
+        }
+        exact = pn.Column(
+            controls(self.preset_select, b["reset"], self.cost_buttons),
+            pn.Column(
+                pn.Column(
+                    pn.pane.Bokeh(
+                        column(*bars, self.potentials.figure, sizing_mode="stretch_width"),
+                        margin=0,
+                    ),
+                    self.bins_slider,  # under the curves: the row above is full
+                    sizing_mode="stretch_width",
+                ),
+                pn.Column(
+                    pn.pane.Bokeh(self.slack.figure, margin=0),
+                    self.problem_note,
+                    self.exact_table,
+                    sizing_mode="stretch_width",
+                ),
+                **halves,
+            ),
+            sizing_mode="stretch_width",
+        )
+        sketch = pn.Column(
+            controls(b["optimal"], b["tighten"], b["clear"], self.eps_slider),
+            pn.Column(
+                pn.pane.Bokeh(
+                    column(self.f_hist.figure, self.transforms.figure, sizing_mode="stretch_width"),
+                    margin=0,
+                ),
+                self.sketch_table,
+                **halves,
+            ),
+            sizing_mode="stretch_width",
+        )
+        return pn.Tabs(
+            ("The exact LP: potentials", exact),
+            ("Sketch a price list f", sketch),
+            dynamic=False,
+            sizing_mode="stretch_width",
+        )
+
+    def controls(self) -> pn.viewable.Viewable | None:
+        return None if self.embed else self.control_panel
 
     @classmethod
     def link_notices(cls, model: Duality, query: dict[str, str]) -> list[str]:

@@ -714,15 +714,26 @@ class InterpolationPage(NotebookPage):
         self.cloud_select = widgets.Select.from_param(m.param.cloud)
         items = (self.preset_select, self.bins_slider, self.reset_button, self.cloud_select)
         if self.embed:
+            # Each tab's own controls in a row (_embed_figure).
             for widget in items:
-                widget.param.update(width=150, sizing_mode="fixed")
-            self.control_panel = pn.FlexBox(
-                *items, gap="0 8px", align_items="center", sizing_mode="stretch_width"
+                widget.param.update(width=None, sizing_mode="stretch_width")
+            self.control_panel = pn.Column(
+                self.preset_select,
+                self.bins_slider,
+                self.reset_button,
+                css_classes=["ot-embed-controls"],
+                stylesheets=[
+                    ":host(.ot-embed-controls) { grid-template-columns: "
+                    "repeat(auto-fill, minmax(min(100%, 9rem), 1fr)) !important; }"
+                ],
+                sizing_mode="stretch_width",
             )
             return
         self.control_panel = pn.Column(*items, width=290)
 
     def figure(self) -> pn.viewable.Viewable:
+        if self.embed:
+            return self._embed_figure()
         time_row = pn.FlexBox(
             pn.pane.Bokeh(self.time.slider, margin=0),
             pn.pane.Bokeh(self.time.play, margin=0),
@@ -745,10 +756,68 @@ class InterpolationPage(NotebookPage):
             gap="0 12px",
             sizing_mode="stretch_width",
         )
-        parts = [time_row, line, plane]
-        if self.embed:
-            parts.insert(0, self.control_panel)
-        return pn.Column(*parts, sizing_mode="stretch_width")
+        return pn.Column(time_row, line, plane, sizing_mode="stretch_width")
+
+    def _embed_figure(self) -> pn.viewable.Viewable:
+        """A 700 x 600 iframe: the time above two tabs, the line (its controls, the two
+        histograms beside McCann's interpolant and the mixture, the numbers) and the plane
+        (the cloud's choice, the two clouds side by side, the numbers)."""
+        stretch = {"sizing_mode": "stretch_width", "width": None}
+        left = (self.histograms["p"].figure, self.histograms["q"].figure)
+        right = (self.bars.displacement_fig, self.bars.mixture_fig)
+        for fig in (*left, *right, self.time.slider):
+            fig.update(**stretch)
+        self.problem_note.param.update(**stretch)
+        for table in (self.readouts, self.cloud_readouts):
+            table.param.update(max_width=None, min_width=None)
+            table.stylesheets = [*table.stylesheets, "table.interp-readouts { font-size: 12px; }"]
+        time_row = pn.Row(
+            pn.pane.Bokeh(self.time.slider, margin=0, sizing_mode="stretch_width"),
+            pn.pane.Bokeh(self.time.play, margin=0),
+            sizing_mode="stretch_width",
+        )
+        halves = {
+            "css_classes": ["ot-embed-row", "ot-embed-halves"],
+            "sizing_mode": "stretch_width",
+        }
+        line = pn.Column(
+            self.control_panel,
+            pn.Column(
+                pn.Column(
+                    pn.pane.Bokeh(column(*left, sizing_mode="stretch_width"), margin=0),
+                    self.problem_note,
+                    sizing_mode="stretch_width",
+                ),
+                pn.pane.Bokeh(column(*right, sizing_mode="stretch_width"), margin=0),
+                **halves,
+            ),
+            self.readouts,
+            sizing_mode="stretch_width",
+        )
+        self.cloud_select.param.update(width=220, sizing_mode="fixed")
+        # Titles as wide as the smaller squares (the full page's say more).
+        self.clouds.points.figure.title.text = "McCann: drag a point"
+        self.clouds.mixture_fig.title.text = "Mixture: the clouds fade"
+        plane = pn.Column(
+            pn.Column(
+                pn.Column(
+                    self.cloud_select,
+                    self.clouds.points.pane(sizing_mode="fixed"),
+                    sizing_mode="stretch_width",
+                ),
+                pn.pane.Bokeh(self.clouds.mixture_fig, sizing_mode="fixed"),
+                **halves,
+            ),
+            self.cloud_readouts,
+            sizing_mode="stretch_width",
+        )
+        tabs = pn.Tabs(
+            ("On the line", line),
+            ("In the plane", plane),
+            dynamic=False,
+            sizing_mode="stretch_width",
+        )
+        return pn.Column(time_row, tabs, sizing_mode="stretch_width")
 
     def controls(self) -> pn.viewable.Viewable | None:
         return None if self.embed else self.control_panel

@@ -36,7 +36,7 @@ class Sizes:
 
 
 FULL = Sizes(330, 130, 330)
-COMPACT = Sizes(290, 110, 290)
+COMPACT = Sizes(290, 80, 215)
 
 
 def _bars_figure(title: str, width: int, height: int, x_range, name: str) -> figure:

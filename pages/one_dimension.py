@@ -453,6 +453,8 @@ class OneDimensionPage(NotebookPage):
         )
 
     def figure(self) -> pn.viewable.Viewable:
+        if self.embed:
+            return self._embed_figure()
         f = self.figs
         left = column(self.histograms["p"].figure, self.histograms["q"].figure, f.cdf_fig)
         right = column(f.quantile_fig, f.map_fig)
@@ -466,10 +468,55 @@ class OneDimensionPage(NotebookPage):
         second = pn.Column(
             pn.pane.Bokeh(right), self.problem_note, self.readouts, sizing_mode="fixed"
         )
-        figure = pn.FlexBox(first, second, gap="0 12px", sizing_mode="stretch_width")
-        if self.embed:
-            return pn.Column(self.control_panel, figure, sizing_mode="stretch_width")
-        return figure
+        return pn.FlexBox(first, second, gap="0 12px", sizing_mode="stretch_width")
+
+    def _embed_figure(self) -> pn.viewable.Viewable:
+        """A 700 x 600 iframe: the controls in one row, then two columns that share the width
+        (histograms, CDFs and the level; quantiles, the map and the numbers in small type)."""
+        f = self.figs
+        stretch = {"sizing_mode": "stretch_width", "width": None}
+        for fig in (self.histograms["p"].figure, self.histograms["q"].figure, f.cdf_fig):
+            fig.update(**stretch)
+        f.quantile_fig.update(min_border_right=12, **stretch)  # room for the last tick
+        f.map_fig.title.text = "Monotone map T"  # the full title is wider than the square
+        f.slider.update(**stretch)
+        self.probe.param.update(height=48, styles={"contain": "strict", "font-size": "12px"})
+        self.probe.param.update(**stretch)
+        self.readouts.param.update(**stretch)
+        self.readouts.stylesheets = [
+            *self.readouts.stylesheets,
+            "table.od-readouts { font-size: 12px; }",
+        ]
+        self.problem_note.param.update(**stretch)
+        probe = compat.AttributedColumn(
+            self.probe, html_attributes={"aria-live": "polite"}, sizing_mode="stretch_width"
+        )
+        left = column(
+            self.histograms["p"].figure,
+            self.histograms["q"].figure,
+            f.cdf_fig,
+            sizing_mode="stretch_width",
+        )
+        right = column(f.quantile_fig, f.map_fig, sizing_mode="stretch_width")
+        first = pn.Column(
+            pn.pane.Bokeh(left, sizing_mode="stretch_width"),
+            pn.pane.Bokeh(f.slider, margin=0, sizing_mode="stretch_width"),
+            probe,
+            sizing_mode="stretch_width",
+        )
+        second = pn.Column(
+            pn.pane.Bokeh(right, sizing_mode="stretch_width"),
+            self.problem_note,
+            self.readouts,
+            sizing_mode="stretch_width",
+        )
+        figure = pn.Column(
+            first,
+            second,
+            css_classes=["ot-embed-row", "ot-embed-halves"],
+            sizing_mode="stretch_width",
+        )
+        return pn.Column(self.control_panel, figure, sizing_mode="stretch_width")
 
     def controls(self) -> pn.viewable.Viewable | None:
         return None if self.embed else self.control_panel

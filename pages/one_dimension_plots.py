@@ -42,7 +42,7 @@ class Sizes:
 
 
 FULL = Sizes(330, 120, 230, 230, 320, (330, 200))
-COMPACT = Sizes(290, 80, 150, 150, 190, (290, 170))
+COMPACT = Sizes(290, 80, 150, 130, 170, (290, 170))
 
 
 # --- the curves, as the browser computes them ------------------------------------------------

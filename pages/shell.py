@@ -123,6 +123,21 @@ def page_href(slug: str) -> str:
     return registry.url(slug) + ("?theme=dark" if is_dark() else "")
 
 
+def full_page_link(slug: str, what: str = "") -> pn.pane.HTML:
+    """Embed mode: "open the full page" (in a new tab) for what the embed leaves out (``what``,
+    plain text). notebook.js points it at the current view when it is used: the address's
+    query (the page keeps it current) without ``embed``.
+    """
+    more = f" ({html.escape(what)})" if what else ""
+    href = html.escape(page_href(slug))
+    return pn.pane.HTML(
+        f'<a class="ot-full-page" href="{href}" target="_blank" rel="noopener">'
+        f"Open the full page{more} ↗</a>",
+        sizing_mode="stretch_width",
+        margin=(2, 5),
+    )
+
+
 def _link(info: registry.PageInfo, text: str, rel: str | None = None) -> str:
     rel_attr = f' rel="{rel}"' if rel else ""
     return f'<a href="{html.escape(page_href(info.slug))}"{rel_attr}>{html.escape(text)}</a>'

@@ -27,7 +27,7 @@ from bokeh.models import CustomJSTickFormatter, Range1d
 
 from ot_engine import InvalidInput, SinkhornSteps, cost_matrix, sinkhorn, uniform_grid
 from ot_engine.sinkhorn_steps import sinkhorn_steps
-from pages import compat, theme, workers
+from pages import compat, shell, theme, workers
 from pages import sinkhorn_plots as plots
 from pages.components.flow import Flow
 from pages.components.readouts import ReadoutTable, readout
@@ -478,12 +478,24 @@ plt.show()
 HEAT = 170
 WIDE = 360
 BAR_H = 120
+#: Embed mode (a 700 x 600 iframe): each plan's frame, the histograms' and the error plot's
+#: heights, and the width of the column that holds the two plans and the table.
+EMBED_HEAT, EMBED_BAR_H, EMBED_ERROR_H, EMBED_PLANS_WIDTH = 120, 90, 170, 360
+EMBED_COLUMNS_CSS = (
+    "@media (min-width: 600px) { :host(.ot-embed-row) "
+    f"{{ grid-template-columns: minmax(0, 1fr) {EMBED_PLANS_WIDTH}px !important; }} }}"
+)
+EMBED_CONTROLS_CSS = (
+    ":host(.ot-embed-controls) { grid-template-columns: "
+    "repeat(auto-fill, minmax(min(100%, 10rem), 1fr)) !important; }"
+)
 
 
 class SinkhornPage(NotebookPage):
     """The served page: bars, the two plans of the half-step, curves, controls, prose."""
 
     slug = SLUG
+    embed_height_scale = None  # its own embed view (_embed_figure)
     model_class = SinkhornModel
     query_keys = QUERY_KEYS
     model = param.ClassSelector(class_=SinkhornModel)
@@ -505,14 +517,15 @@ class SinkhornPage(NotebookPage):
             self.flow,
             prefix="sk",
             width=WIDE,
-            height=BAR_H,
+            height=EMBED_BAR_H if self.embed else BAR_H,
             x_range=unit,
             ymax=1.0,
         )
-        self.plain_heat = plots.PlanHeat("sk_plain", "plain: diag(u) K diag(v)", HEAT)
-        self.log_heat = plots.PlanHeat("sk_log", "log: exp((f + g − C)/ε)", HEAT)
+        heat = EMBED_HEAT if self.embed else HEAT
+        self.plain_heat = plots.PlanHeat("sk_plain", "plain: diag(u) K diag(v)", heat)
+        self.log_heat = plots.PlanHeat("sk_log", "log: exp((f + g − C)/ε)", heat)
         self.plain_heat.figure.tags = [self.flow.answer_source]  # synced with the layout
-        self.errors = plots.ErrorFigure(WIDE, 250, MAX_STEPS // 2)
+        self.errors = plots.ErrorFigure(WIDE, EMBED_ERROR_H if self.embed else 250, MAX_STEPS // 2)
         self.counts = plots.CountFigure(WIDE, 250, SWEEP_CAP, (1.5e-4, 0.2))
         self.state = pn.pane.HTML("", sizing_mode="stretch_width", min_height=40, margin=(0, 5))
         self.problem_note = pn.pane.HTML("", sizing_mode="stretch_width", visible=False)
@@ -675,30 +688,26 @@ class SinkhornPage(NotebookPage):
         self.play_toggle.param.watch(self._play_toggled, "value")
         self.log_box = w.Checkbox.from_param(m.param.log_color)
         if self.embed:
-            # An iframe: the controls in a wrapping row above the figure.
-            for widget in (self.preset_select, self.eps_slider, self.bins_slider, self.step_slider):
-                widget.param.update(width=190, sizing_mode="fixed")
-            for widget in (
-                self.back_button,
-                self.forward_button,
-                self.play_toggle,
-                self.start_button,
-                self.reset_button,
-            ):
-                widget.param.update(width=100, sizing_mode="fixed")
-            self.control_panel = pn.FlexBox(
+            # An iframe: the controls in rows of four under the figure.
+            widgets = (
                 self.preset_select,
                 self.eps_slider,
                 self.step_slider,
+                self.bins_slider,
                 self.back_button,
                 self.forward_button,
                 self.play_toggle,
                 self.start_button,
-                self.bins_slider,
                 self.reset_button,
                 self.log_box,
-                gap="0 8px",
-                align_items="center",
+            )
+            for widget in widgets:
+                widget.param.update(width=None, sizing_mode="stretch_width")
+            self.eps_slider.label = "ε / max C (log scale)"  # fits a quarter of 700 px
+            self.control_panel = pn.Column(
+                *widgets,
+                css_classes=["ot-embed-controls"],
+                stylesheets=[EMBED_CONTROLS_CSS],
                 sizing_mode="stretch_width",
             )
             return
@@ -761,6 +770,8 @@ class SinkhornPage(NotebookPage):
     def figure(self) -> pn.viewable.Viewable:
         from bokeh.layouts import column
 
+        if self.embed:
+            return self._embed_figure()
         bars = pn.pane.Bokeh(
             column(self.histograms["p"].figure, self.histograms["q"].figure), margin=0
         )
@@ -785,10 +796,52 @@ class SinkhornPage(NotebookPage):
             gap="0 12px",
             sizing_mode="stretch_width",
         )
-        body = pn.Column(top, curves, self.sweep_note, sizing_mode="stretch_width")
-        if self.embed:
-            return pn.Column(self.control_panel, body, sizing_mode="stretch_width")
-        return body
+        return pn.Column(top, curves, self.sweep_note, sizing_mode="stretch_width")
+
+    def _embed_figure(self) -> pn.viewable.Viewable:
+        """A 700 x 600 iframe: the histograms over the error curves beside the two plans and
+        the half-step's numbers, the controls in rows below; the converged reference, the
+        iterations against ε and the sweep's state are on the full page (a link)."""
+        from bokeh.layouts import column
+
+        stretch = {"sizing_mode": "stretch_width", "width": None}
+        figures = (self.histograms["p"].figure, self.histograms["q"].figure, self.errors.figure)
+        for fig in figures:
+            fig.update(**stretch)
+        self.errors.figure.xaxis.axis_label = "iteration"
+        left = pn.pane.Bokeh(column(*figures, sizing_mode="stretch_width"), margin=0)
+        plans = pn.Row(
+            pn.pane.Bokeh(self.plain_heat.figure, margin=0),
+            pn.pane.Bokeh(self.log_heat.figure, margin=0),
+        )
+        for heat in (self.plain_heat, self.log_heat):
+            heat.figure.title.text_font_size = "11px"
+            # Its frame is sized; the default width (600) would widen the column.
+            heat.figure.width = None
+        self.state.styles = {"font-size": "12px"}
+        live = compat.AttributedColumn(
+            self.state, html_attributes={"aria-live": "polite"}, sizing_mode="stretch_width"
+        )
+        self.readouts.stylesheets = [
+            *self.readouts.stylesheets,
+            "table.sk-readouts { font-size: 12px; }",
+        ]
+        right = pn.Column(
+            plans,
+            live,
+            self.problem_note,
+            self.readouts,
+            shell.full_page_link(SLUG, "the converged plan, iterations against ε"),
+            sizing_mode="stretch_width",
+        )
+        top = pn.Column(
+            left,
+            right,
+            css_classes=["ot-embed-row"],
+            stylesheets=[EMBED_COLUMNS_CSS],
+            sizing_mode="stretch_width",
+        )
+        return pn.Column(top, self.control_panel, sizing_mode="stretch_width")
 
     def controls(self) -> pn.viewable.Viewable | None:
         return None if self.embed else self.control_panel

@@ -620,17 +620,38 @@ class TransportPlanPage(NotebookPage):
         probe = compat.AttributedColumn(
             self.probe, html_attributes={"aria-live": "polite"}, sizing_mode="fixed"
         )
-        under_bars = (self.control_panel[1],) if self.embed else ()
-        flow = pn.Column(pn.pane.Bokeh(bars), probe, *under_bars, sizing_mode="fixed")
         matrix = pn.Column(
             pn.pane.Bokeh(self.plan.layout), self.problem_note, self.readouts, sizing_mode="fixed"
         )
-        figure = pn.FlexBox(flow, matrix, gap="0 12px", sizing_mode="stretch_width")
         if self.embed:
-            # Figure and controls in one block that fits a 700 x 600 iframe.
-            first, _, rest = self.control_panel
-            return pn.Column(first, figure, rest, sizing_mode="stretch_width")
-        return figure
+            return self._embed_figure(bars, probe, matrix)
+        flow = pn.Column(pn.pane.Bokeh(bars), probe, sizing_mode="fixed")
+        return pn.FlexBox(flow, matrix, gap="0 12px", sizing_mode="stretch_width")
+
+    def _embed_figure(self, bars, probe, matrix) -> pn.viewable.Viewable:
+        """Figure and controls in one block that fits a 700 x 600 iframe: the histograms (and
+        the controls under them) take the width the plan and its numbers leave, so a wider
+        iframe is filled."""
+        for fig in (self.histograms["p"].figure, self.lines.figure, self.histograms["q"].figure):
+            fig.update(sizing_mode="stretch_width", width=None)
+        bars.sizing_mode = "stretch_width"
+        self.probe.param.update(sizing_mode="stretch_width", width=None)
+        probe.sizing_mode = "stretch_width"
+        first, side, rest = self.control_panel
+        for widget in (self.cost_buttons, self.bins_slider):
+            widget.param.update(sizing_mode="stretch_width", width=None)
+        side.param.update(sizing_mode="stretch_width", width=None)
+        flow = pn.Column(
+            pn.pane.Bokeh(bars, sizing_mode="stretch_width"),
+            probe,
+            side,
+            sizing_mode="stretch_width",
+        )
+        # one line: the histograms take what the plan and its numbers leave
+        figure = pn.FlexBox(
+            flow, matrix, flex_wrap="nowrap", gap="0 12px", sizing_mode="stretch_width"
+        )
+        return pn.Column(first, figure, rest, sizing_mode="stretch_width")
 
     def controls(self) -> pn.viewable.Viewable | None:
         return None if self.embed else self.control_panel

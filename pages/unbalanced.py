@@ -23,7 +23,7 @@ import numpy as np
 import panel as pn
 import param
 from bokeh.layouts import column
-from bokeh.models import ColumnDataSource, CustomJSTickFormatter, Slider
+from bokeh.models import ColorBar, ColumnDataSource, CustomJSTickFormatter, Slider
 
 from ot_engine import (
     InvalidInput,
@@ -33,7 +33,7 @@ from ot_engine import (
     uniform_grid,
 )
 from ot_engine.unbalanced import UnbalancedResult
-from pages import compat, theme
+from pages import compat, shell, theme
 from pages import unbalanced_plots as plots
 from pages.components import js
 from pages.components.flow import Flow
@@ -404,13 +404,23 @@ def _slider_parser(key: str, low: float, high: float):
 
 #: Figure sizes: the histograms' width and height, the plan's frame, the readouts' width.
 HIST_WIDTH, HIST_HEIGHT, HEAT_SIZE, READOUT_WIDTH = 330, 170, 240, 270
+#: Embed mode (a 700 x 600 iframe): the histograms' height and the plan's frame.
+EMBED_HIST_HEIGHT, EMBED_HEAT_SIZE = 105, 170
+#: Embed mode: the plan and its numbers in a column as wide as the plan, the histograms and
+#: the controls take the rest of the width (one above the other on a phone).
+EMBED_COLUMNS_CSS = (
+    "@media (min-width: 600px) { :host(.ot-embed-row) "
+    "{ grid-template-columns: minmax(0, 1fr) 255px !important; } }"
+)
+#: Embed mode: the readouts shown (and any flagged one); the rest is on the full page.
+EMBED_ROWS = ("mass_p", "mass_q", "transported", "destroyed", "created", "cost", "converged")
 
 
 class UnbalancedPage(NotebookPage):
     """The served page: histograms with what each bar loses or gains, the plan, controls."""
 
     slug = SLUG
-    embed_height_scale = None  # fixed blocks side by side: not stretched (not yet fitted)
+    embed_height_scale = None  # its own embed view (_embed_figure)
     model_class = Unbalanced
     query_keys = QUERY_KEYS
     model = param.ClassSelector(class_=Unbalanced)
@@ -431,8 +441,9 @@ class UnbalancedPage(NotebookPage):
             caption="The plan shown: where mass goes, the objective's terms, how it was solved",
             table_class="ub-readouts",
             stylesheets=["table.ub-readouts th.ot-readout-label { white-space: normal; }"],
-            width=READOUT_WIDTH,
-            sizing_mode="fixed",
+            # embed: as wide as the plan's half of the iframe (_embed_figure)
+            width=None if self.embed else READOUT_WIDTH,
+            sizing_mode="stretch_width" if self.embed else "fixed",
             margin=(0, 5),
         )
         self.problem_note = pn.pane.HTML(
@@ -474,12 +485,12 @@ class UnbalancedPage(NotebookPage):
                 label=f"{role} histogram {name}",
                 color=color,
                 width=HIST_WIDTH,
-                height=HIST_HEIGHT,
+                height=EMBED_HIST_HEIGHT if self.embed else HIST_HEIGHT,
                 name=f"ub_{name}",
             )
             self.histograms[name] = hist
             self.overlays[name] = plots.BarOverlay(hist, lost, extra, f"ub_{name}_parts")
-        self.heat = plots.PlanHeat(m.n, HEAT_SIZE)
+        self.heat = plots.PlanHeat(m.n, EMBED_HEAT_SIZE if self.embed else HEAT_SIZE)
         # Slider requests (assets/js/unbalanced_slider.js) through the same flow.
         self.requests = {
             key: ColumnDataSource({key: [0.0]}, name=f"ub_{key}_request")
@@ -515,7 +526,10 @@ class UnbalancedPage(NotebookPage):
     def _redraw(self) -> None:
         m = self.model
         sol = m.solution
-        self.readouts.rows = plots.readout_table_rows(sol.readout_rows() if sol else [])
+        rows = sol.readout_rows() if sol else []
+        if self.embed:  # the main numbers, and any that is flagged
+            rows = [row for row in rows if row[0] in EMBED_ROWS or row[3]]
+        self.readouts.rows = plots.readout_table_rows(rows)
         self.problem_note.param.update(
             object=plots.problem_html(m.problem), visible=bool(m.problem)
         )
@@ -641,6 +655,8 @@ class UnbalancedPage(NotebookPage):
         )
 
     def figure(self) -> pn.viewable.Viewable:
+        if self.embed:
+            return self._embed_figure()
         bars = column(self.histograms["p"].figure, self.histograms["q"].figure)
         legend = pn.pane.HTML(plots.legend_html(), width=HIST_WIDTH, sizing_mode="fixed")
         note = compat.AttributedColumn(
@@ -648,9 +664,66 @@ class UnbalancedPage(NotebookPage):
         )
         left = pn.Column(pn.pane.Bokeh(bars), legend, note, sizing_mode="fixed")
         right = pn.Column(pn.pane.Bokeh(self.heat.figure), self.problem_note, sizing_mode="fixed")
-        figure = pn.FlexBox(left, right, gap="0 12px", sizing_mode="stretch_width")
-        if self.embed:
-            return pn.Column(figure, self.control_panel, self.readouts, sizing_mode="stretch_width")
+        return pn.FlexBox(left, right, gap="0 12px", sizing_mode="stretch_width")
+
+    def _embed_figure(self) -> pn.viewable.Viewable:
+        """A 700 x 600 iframe: the histograms with the controls under them beside the plan with
+        the main numbers; the objective's terms and the solver's numbers are on the full page
+        (a link)."""
+        stretch = {"sizing_mode": "stretch_width", "width": None}
+        for hist in self.histograms.values():
+            hist.figure.update(**stretch)
+        bars = column(
+            self.histograms["p"].figure, self.histograms["q"].figure, sizing_mode="stretch_width"
+        )
+        legend = pn.pane.HTML(plots.legend_html(12), sizing_mode="stretch_width")
+        self.bar_note.param.update(styles={"font-size": "12px"}, **stretch)
+        self.problem_note.param.update(**stretch)
+        note = compat.AttributedColumn(
+            self.bar_note, html_attributes={"aria-live": "polite"}, sizing_mode="stretch_width"
+        )
+        for widget in (self.preset_select, self.reset_button, self.mode_buttons):
+            widget.param.update(**stretch)
+        self.mode_buttons.styles = {"grid-column": "1 / -1"}  # wider than a cell
+        # Titles that fit half of the histograms' width (the full page's say more).
+        self.rho_slider.title = "penalty ρ / max C"
+        self.eps_slider.title = "blur ε / max C"
+        self.m_slider.title = "share moved m"
+        self.control_panel.css_classes = [*self.control_panel.css_classes, "ot-embed-controls"]
+        self.control_panel.stylesheets = [
+            *self.control_panel.stylesheets,
+            ":host(.ot-embed-controls) { grid-template-columns: "
+            "repeat(2, minmax(0, 1fr)) !important; }",
+        ]
+        left = pn.Column(
+            pn.pane.Bokeh(bars, sizing_mode="stretch_width"),
+            legend,
+            note,
+            self.control_panel,
+            sizing_mode="stretch_width",
+        )
+        self.readouts.stylesheets = [
+            *self.readouts.stylesheets,
+            "table.ub-readouts { font-size: 12px; }",
+        ]
+        # Its frame is sized; the figure's default width (600) would be the column's minimum.
+        self.heat.figure.width = None
+        self.heat.figure.title.text = "plan P: mass from x to y"
+        self.heat.figure.select_one({"type": ColorBar}).title = "cell mass / largest"
+        right = pn.Column(
+            pn.pane.Bokeh(self.heat.figure),
+            self.problem_note,
+            self.readouts,
+            shell.full_page_link(SLUG, "the objective's terms, the solver"),
+            sizing_mode="stretch_width",
+        )
+        figure = pn.Column(
+            left,
+            right,
+            css_classes=["ot-embed-row"],
+            stylesheets=[EMBED_COLUMNS_CSS],
+            sizing_mode="stretch_width",
+        )
         return figure
 
     def controls(self) -> pn.viewable.Viewable | None:

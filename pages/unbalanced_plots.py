@@ -164,7 +164,7 @@ class PlanHeat:
             self.source.data = {"image": [plan_codes(plan, False)]}
 
 
-def legend_html() -> str:
+def legend_html(font_px: int = 16) -> str:
     """What the overlays mean, with swatches drawn by CSS (patterns named in words too)."""
     dash = f"border:2px dashed {theme.PLAN_COLOR};background:rgba(0,158,115,0.25)"
     hatch = (
@@ -172,7 +172,7 @@ def legend_html() -> str:
     )
     sw = "display:inline-block;width:1.1em;height:0.8em;vertical-align:middle;margin:0 4px 0 0;"
     return (
-        '<p style="margin:2px 0;font-size:16px;line-height:1.4">'
+        f'<p style="margin:2px 0;font-size:{font_px}px;line-height:1.4">'
         f'<span style="{sw}{hatch}" aria-hidden="true"></span>'
         "crossed out: not used by the plan (destroyed at p, created at q)"
         f'<br><span style="{sw}{dash}" aria-hidden="true"></span>'

@@ -212,6 +212,20 @@
     try { return decodeURIComponent(hash.slice(1)); } catch (e) { return null; }
   }
 
+  // An embed's "open the full page" link (shell.full_page_link): the current view (the page
+  // keeps its query in the address) without embed=1, set just before it is followed.
+  function pointAtFullPage(event) {
+    const link = event.composedPath().find((n) => n.tagName === "A");
+    if (!link || !link.classList.contains("ot-full-page")) return;
+    const url = new URL(window.location.href);
+    url.searchParams.delete("embed");
+    url.hash = "";
+    link.href = url.href;
+  }
+  for (const kind of ["click", "auxclick", "pointerdown", "focusin", "contextmenu"]) {
+    document.addEventListener(kind, pointAtFullPage, true);
+  }
+
   document.addEventListener("click", function (event) {
     const link = event.composedPath().find((n) => n.tagName === "A");
     const href = link ? link.getAttribute("href") : null;

@@ -72,15 +72,8 @@ SETTLED = (
 #: Pages whose embed does not fit yet, with why (measured by bench/measure_embeds.py). Strict:
 #: a page that starts to fit fails here until it is taken off the list.
 NOT_YET_FITTED = {
-    "transport_plan": "fits 700 x 600, but its fixed-size blocks span ~650 of 1000 px",
-    "one_dimension": "~685 px tall: two fixed columns, the readouts under the map",
-    "duality": "~1500 px tall: three blocks of fixed-size plots and two tables",
-    "sinkhorn": "~1020 px tall: histograms, two plan images, two error plots, tables",
     "brenier": "~2100 px tall: a 3D canvas above five groups of sliders and layer boxes",
-    "interpolation": "~1270 px tall: bars, clouds and two tables in fixed blocks",
-    "benamou_brenier": "~1240 px tall: five fixed plots and two tables",
     "barycenters": "~960 px tall: triangle, four histograms, nine readouts and a caption",
-    "unbalanced": "~1230 px tall: two fixed blocks, the controls and a 15-row table",
     "gromov_wasserstein": "~1160 px tall: two curves, two distance images, tables, controls",
     "colour_transfer": "~1860 px tall: pictures, palettes, four results and eleven controls",
     "domain_adaptation": "~1410 px tall: a square scatter, the sweep plot and a table",
@@ -122,3 +115,21 @@ def test_embed_fits_a_700_by_600_iframe_and_fills_a_wider_one(page, slug):
     wide = _settled_layout(page)
     assert wide["width"] <= 1000
     assert wide["span"] >= 0.9 * 1000, f"the figure spans {wide['span']} of 1000 px"
+
+
+def test_the_full_page_link_opens_the_current_view_without_embed(page):
+    """An embed that leaves parts to the full page links to it with the view's query, as the
+    page keeps it in the address (here a link value and a default the page wrote)."""
+    page.set_viewport_size({"width": 700, "height": 600})
+    page.goto(f"{page.base}/unbalanced?embed=1&rho=0.3")
+    page.wait_for_bokeh(timeout=30_000)
+    link = page.locator("a.ot-full-page")
+    link.wait_for(timeout=30_000)
+    page.wait_for_function("() => location.search.includes('rho=0.3')")
+    link.focus()
+    page.wait_for_function(
+        "(a) => a.href.includes('rho=0.3')", arg=link.element_handle(), timeout=10_000
+    )
+    href = link.get_attribute("href")
+    assert "/unbalanced?" in href and "rho=0.3" in href and "embed" not in href
+    assert link.get_attribute("target") == "_blank"
