@@ -58,9 +58,23 @@ def test_no_serious_or_critical_violations(page, axe_source, path, theme, size):
     page.goto(page.base + path + ("?theme=dark" if theme == "dark" else ""))
     page.wait_for_bokeh()
     page.wait_for_math()
+    assert _violations(page, axe_source) == []
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+@pytest.mark.parametrize("slug", [info.slug for info in registry.PAGES])
+def test_embeds_have_no_serious_or_critical_violations(page, axe_source, slug, theme):
+    """The ``?embed=1`` view (its own layout: tabs, compact tables, a full-page link) in the
+    700 x 600 iframe a course page gives it."""
+    page.set_viewport_size({"width": 700, "height": 600})
+    page.goto(f"{page.base}/{slug}?embed=1" + ("&theme=dark" if theme == "dark" else ""))
+    page.wait_for_bokeh(timeout=30_000)
+    assert _violations(page, axe_source) == []
+
+
+def _violations(page, axe_source: str) -> list[str]:
     # Colours are checked as they settle: a CSS transition caught half way (a button fading
     # in as the theme applies) failed contrast once in a CI run.
     page.evaluate(FINISH_TRANSITIONS)
     page.add_script_tag(content=axe_source)
-    violations = page.evaluate(RUN_AXE)
-    assert violations == []
+    return page.evaluate(RUN_AXE)
