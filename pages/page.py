@@ -122,6 +122,28 @@ class NotebookPage(pn.viewable.Viewer):
 
         return takehome.view_link(self.slug, self.view_query())
 
+    def full_page_link(self, left_out: str = "") -> pn.pane.HTML:
+        """Embed mode: a visible "open the full page" link to this view (the model's URL keys)
+        in a new tab, kept current as the view changes; ``left_out`` says what only the full
+        page shows (plain text)."""
+        from html import escape
+
+        from pages.query import url_search
+
+        def html() -> str:
+            href = escape(registry.url(self.slug) + url_search(self.view_query()))
+            note = f" ({escape(left_out)})" if left_out else ""
+            return f'<a href="{href}" target="_blank" rel="noopener">open the full page</a>{note}'
+
+        link = pn.pane.HTML(html(), sizing_mode="stretch_width", css_classes=["ot-full-link"])
+        if self.model is not None and self.query_keys:
+
+            def update(*_events: Any) -> None:
+                link.object = html()
+
+            self.model.param.watch(update, sorted({k.param for k in self.query_keys}))
+        return link
+
     #: Embed mode (``?embed=1``): each Bokeh plot's height is scaled by this, so the figure
     #: and its controls fit a 700 x 600 iframe; plots and their containers stretch to the
     #: iframe's width (:func:`fit_embed`). None: the page lays out its embed view itself.
