@@ -864,8 +864,8 @@ class BarycenterPage(NotebookPage):
             **wide,
         )
 
-    def controls(self) -> pn.viewable.Viewable:
-        return self.control_panel
+    def controls(self) -> pn.viewable.Viewable | None:
+        return None if self.embed else self.control_panel  # embedded: under the triangle
 
     def figure(self) -> pn.viewable.Viewable:
         caption = pn.pane.Markdown(
@@ -876,10 +876,20 @@ class BarycenterPage(NotebookPage):
             sizing_mode="stretch_width",
             styles={"color": theme.caption_color(self.dark), "font-size": "1rem"},
         )
-        if self.embed:  # a 700 px iframe: the words beside the numbers
-            under = pn.Column(caption, self.readouts, css_classes=["ot-embed-row"])
-            return pn.Column(self.row, under, sizing_mode="stretch_width")
+        if self.embed:
+            return self._embed_view()
         return pn.Column(self.row, self.readouts, caption, sizing_mode="stretch_width")
+
+    def _embed_view(self) -> pn.viewable.Viewable:
+        """A 700 x 600 iframe: the triangle with the controls under it, the measures and the
+        barycenter; the readout table and the caption are left to the full page (linked)."""
+        self.picker.append(self.control_panel)
+        if "line" in self.sections:  # the barycenter takes what the row leaves, on any width
+            bars_pane = self.sections["line"][1]
+            self.line_fig.figure.update(sizing_mode="stretch_width", min_width=300)
+            bars_pane.param.update(sizing_mode="stretch_width", min_width=300)
+        link = self.full_page_link("the table of numbers and how to use the figure")
+        return pn.Column(self.row, link, sizing_mode="stretch_width")
 
     # --- take it home -------------------------------------------------------------------------
 
