@@ -225,6 +225,26 @@ def live_status(*objects: pn.viewable.Viewable) -> pn.viewable.Viewable:
     )
 
 
+def embed_split(
+    squares: list[Any], *side: pn.viewable.Viewable, full: tuple = ()
+) -> pn.viewable.Viewable:
+    """An embed view of square Bokeh plots and their controls (``ot-embed-split``,
+    notebook.css): two by two beside the ``side`` column in a 700 px frame, four in a row
+    with the controls in rows under them from 900 px. The plots keep their square shape at
+    the width they get; the ``full`` parts of ``side`` take a whole line of those rows."""
+    for fig in squares:
+        fig.update(sizing_mode="scale_width", aspect_ratio=1)
+    plots = pn.Column(
+        *(pn.pane.Bokeh(fig, sizing_mode="stretch_width") for fig in squares),
+        css_classes=["ot-embed-squares"],
+        sizing_mode="stretch_width",
+    )
+    for part in full:
+        part.css_classes = [*part.css_classes, "ot-embed-full"]
+    column = pn.Column(*side, css_classes=["ot-embed-side"], sizing_mode="stretch_width")
+    return pn.Column(plots, column, css_classes=["ot-embed-split"], sizing_mode="stretch_width")
+
+
 def _body(
     controls: pn.viewable.Viewable | None,
     figure: pn.viewable.Viewable,
