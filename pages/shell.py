@@ -228,12 +228,14 @@ def live_status(*objects: pn.viewable.Viewable) -> pn.viewable.Viewable:
 def embed_split(
     squares: list[Any], *side: pn.viewable.Viewable, full: tuple = ()
 ) -> pn.viewable.Viewable:
-    """An embed view of square Bokeh plots and their controls (``ot-embed-split``,
+    """An embed view of (nearly) square Bokeh plots and their controls (``ot-embed-split``,
     notebook.css): two by two beside the ``side`` column in a 700 px frame, four in a row
-    with the controls in rows under them from 900 px. The plots keep their square shape at
-    the width they get; the ``full`` parts of ``side`` take a whole line of those rows."""
+    with the controls in rows under them from 900 px. The plots keep their shape (width :
+    height) at the width they get; the ``full`` parts of ``side`` take a whole line of those
+    rows."""
     for fig in squares:
-        fig.update(sizing_mode="scale_width", aspect_ratio=1)
+        square = fig.width is None or fig.height is None
+        fig.update(sizing_mode="scale_width", aspect_ratio=1 if square else fig.width / fig.height)
     plots = pn.Column(
         *(pn.pane.Bokeh(fig, sizing_mode="stretch_width") for fig in squares),
         css_classes=["ot-embed-squares"],
