@@ -81,8 +81,6 @@ NOT_YET_FITTED = {
     "benamou_brenier": "~1240 px tall: five fixed plots and two tables",
     "unbalanced": "~1230 px tall: two fixed blocks, the controls and a 15-row table",
     "colour_transfer": "~1860 px tall: pictures, palettes, four results and eleven controls",
-    "domain_adaptation": "~1410 px tall: a square scatter, the sweep plot and a table",
-    "wgan_critic": "~1500 px tall: three square critic maps and a gradient plot",
 }
 
 
