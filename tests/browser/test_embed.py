@@ -80,7 +80,6 @@ NOT_YET_FITTED = {
     "interpolation": "~1270 px tall: bars, clouds and two tables in fixed blocks",
     "benamou_brenier": "~1240 px tall: five fixed plots and two tables",
     "unbalanced": "~1230 px tall: two fixed blocks, the controls and a 15-row table",
-    "colour_transfer": "~1860 px tall: pictures, palettes, four results and eleven controls",
 }
 
 
