@@ -76,7 +76,6 @@ NOT_YET_FITTED = {
     "one_dimension": "~685 px tall: two fixed columns, the readouts under the map",
     "duality": "~1500 px tall: three blocks of fixed-size plots and two tables",
     "sinkhorn": "~1020 px tall: histograms, two plan images, two error plots, tables",
-    "brenier": "~2100 px tall: a 3D canvas above five groups of sliders and layer boxes",
     "interpolation": "~1270 px tall: bars, clouds and two tables in fixed blocks",
     "benamou_brenier": "~1240 px tall: five fixed plots and two tables",
     "unbalanced": "~1230 px tall: two fixed blocks, the controls and a 15-row table",
