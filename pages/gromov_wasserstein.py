@@ -450,8 +450,9 @@ class GromovPage(NotebookPage):
         them the controls and the solver's progress; the table and the caption are left to the
         full page (linked)."""
         figs = [f.figure for f in (self.source_fig, self.target_fig, self.c1_fig, self.c2_fig)]
-        for fig in figs:
+        for fig in figs:  # a quarter to a half of the frame's width: smaller words
             fig.title.text_font_size = "11px"
+            fig.xaxis.axis_label_text_font_size = "11px"
         # the section headings are left out: each control's label says what it does
         headings = ("**Turn the shape in space**", "**Solver**")
         controls = [
