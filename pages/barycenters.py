@@ -449,10 +449,15 @@ QUERY_KEYS = (
 # --- the page -----------------------------------------------------------------------------------
 
 
+#: The barycenter's height on the line in an embedded view (under the three measures).
+EMBED_LINE_HEIGHT = 170
+
+
 class BarycenterPage(NotebookPage):
     """Weight triangle, the view's figure and readouts, the text (one instance per session)."""
 
     slug = SLUG
+    embed_height_scale = None  # its own embed view (_embed_view, _embed_section)
     model_class = BarycenterModel
     query_keys = QUERY_KEYS
     figure_label = "Barycenters: two to four measures, their weights and their Wasserstein average"
@@ -532,7 +537,17 @@ class BarycenterPage(NotebookPage):
     def _section(self, view: str) -> list[pn.viewable.Viewable]:
         if view not in self.sections:
             self.sections[view] = getattr(self, f"_build_{view}")()
+            if self.embed and view == "line":
+                self._embed_line()
         return self.sections[view]
+
+    def _embed_line(self) -> None:
+        """Embedded: the barycenter under the measures takes the row's width, lower."""
+        bars_pane = self.sections["line"][1]
+        self.line_fig.figure.update(
+            sizing_mode="stretch_width", min_width=300, height=EMBED_LINE_HEIGHT
+        )
+        bars_pane.param.update(sizing_mode="stretch_width", min_width=300)
 
     def _build_line(self) -> list[pn.viewable.Viewable]:
         m = self.model
@@ -884,10 +899,6 @@ class BarycenterPage(NotebookPage):
         """A 700 x 600 iframe: the triangle with the controls under it, the measures and the
         barycenter; the readout table and the caption are left to the full page (linked)."""
         self.picker.append(self.control_panel)
-        if "line" in self.sections:  # the barycenter takes what the row leaves, on any width
-            bars_pane = self.sections["line"][1]
-            self.line_fig.figure.update(sizing_mode="stretch_width", min_width=300)
-            bars_pane.param.update(sizing_mode="stretch_width", min_width=300)
         link = self.full_page_link("the table of numbers and how to use the figure")
         return pn.Column(self.row, link, sizing_mode="stretch_width")
 
