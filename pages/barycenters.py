@@ -450,7 +450,7 @@ QUERY_KEYS = (
 
 
 #: The barycenter's height on the line in an embedded view (under the three measures).
-EMBED_LINE_HEIGHT = 170
+EMBED_LINE_HEIGHT = 160
 
 
 class BarycenterPage(NotebookPage):
@@ -520,6 +520,7 @@ class BarycenterPage(NotebookPage):
         self.triangle_pane = pn.pane.Bokeh(self.triangle.figure, sizing_mode="fixed")
         #: K = 2 and K = 4 weight sliders, built the first time they are shown.
         self.sliders: dict[int, list[pn.widgets.FloatSlider]] = {}
+        self.picker_live = live
         self.picker = pn.Column(self.triangle_pane, live, width=250, sizing_mode="fixed")
         self._build_controls()
         self._show_view(solve=False)
@@ -642,7 +643,9 @@ class BarycenterPage(NotebookPage):
     def _show_picker(self) -> None:
         count = self.model.count
         top = [self.triangle_pane] if count == 3 else self._weight_sliders(count)
-        self.picker.objects = [*top, self.picker.objects[-1]]
+        # embedded, the controls go under the weights (_embed_view)
+        tail = [self.picker_live, self.control_panel] if self.embed else [self.picker_live]
+        self.picker.objects = [*top, *tail]
         self._sync_sliders()
         self.weights_note.object = weights_text(self.model.weight_tuple)
 
@@ -653,6 +656,9 @@ class BarycenterPage(NotebookPage):
         for name, widget in self.view_controls.items():
             widget.visible = name == view
         self.count_control.visible = view != "line"
+        if self.embed:  # room kept for the weights, a solve's status and its progress bar, so
+            # the controls under them do not move while a grid solve runs (the line has none)
+            self.picker_live.min_height = 72 if view == "line" else 100
         if view == "grid" and solve:
             self._request_grid()
         self._paint()
@@ -898,7 +904,7 @@ class BarycenterPage(NotebookPage):
     def _embed_view(self) -> pn.viewable.Viewable:
         """A 700 x 600 iframe: the triangle with the controls under it, the measures and the
         barycenter; the readout table and the caption are left to the full page (linked)."""
-        self.picker.append(self.control_panel)
+        self._show_picker()
         link = self.full_page_link("the table of numbers and how to use the figure")
         return pn.Column(self.row, link, sizing_mode="stretch_width")
 
