@@ -449,10 +449,15 @@ QUERY_KEYS = (
 # --- the page -----------------------------------------------------------------------------------
 
 
+#: The barycenter's height on the line in an embedded view (under the three measures).
+EMBED_LINE_HEIGHT = 160
+
+
 class BarycenterPage(NotebookPage):
     """Weight triangle, the view's figure and readouts, the text (one instance per session)."""
 
     slug = SLUG
+    embed_height_scale = None  # its own embed view (_embed_view, _embed_section)
     model_class = BarycenterModel
     query_keys = QUERY_KEYS
     figure_label = "Barycenters: two to four measures, their weights and their Wasserstein average"
@@ -515,6 +520,7 @@ class BarycenterPage(NotebookPage):
         self.triangle_pane = pn.pane.Bokeh(self.triangle.figure, sizing_mode="fixed")
         #: K = 2 and K = 4 weight sliders, built the first time they are shown.
         self.sliders: dict[int, list[pn.widgets.FloatSlider]] = {}
+        self.picker_live = live
         self.picker = pn.Column(self.triangle_pane, live, width=250, sizing_mode="fixed")
         self._build_controls()
         self._show_view(solve=False)
@@ -532,7 +538,17 @@ class BarycenterPage(NotebookPage):
     def _section(self, view: str) -> list[pn.viewable.Viewable]:
         if view not in self.sections:
             self.sections[view] = getattr(self, f"_build_{view}")()
+            if self.embed and view == "line":
+                self._embed_line()
         return self.sections[view]
+
+    def _embed_line(self) -> None:
+        """Embedded: the barycenter under the measures takes the row's width, lower."""
+        bars_pane = self.sections["line"][1]
+        self.line_fig.figure.update(
+            sizing_mode="stretch_width", min_width=300, height=EMBED_LINE_HEIGHT
+        )
+        bars_pane.param.update(sizing_mode="stretch_width", min_width=300)
 
     def _build_line(self) -> list[pn.viewable.Viewable]:
         m = self.model
@@ -627,7 +643,9 @@ class BarycenterPage(NotebookPage):
     def _show_picker(self) -> None:
         count = self.model.count
         top = [self.triangle_pane] if count == 3 else self._weight_sliders(count)
-        self.picker.objects = [*top, self.picker.objects[-1]]
+        # embedded, the controls go under the weights (_embed_view)
+        tail = [self.picker_live, self.control_panel] if self.embed else [self.picker_live]
+        self.picker.objects = [*top, *tail]
         self._sync_sliders()
         self.weights_note.object = weights_text(self.model.weight_tuple)
 
@@ -638,6 +656,9 @@ class BarycenterPage(NotebookPage):
         for name, widget in self.view_controls.items():
             widget.visible = name == view
         self.count_control.visible = view != "line"
+        if self.embed:  # room kept for the weights, a solve's status and its progress bar, so
+            # the controls under them do not move while a grid solve runs (the line has none)
+            self.picker_live.min_height = 72 if view == "line" else 100
         if view == "grid" and solve:
             self._request_grid()
         self._paint()
@@ -864,8 +885,8 @@ class BarycenterPage(NotebookPage):
             **wide,
         )
 
-    def controls(self) -> pn.viewable.Viewable:
-        return self.control_panel
+    def controls(self) -> pn.viewable.Viewable | None:
+        return None if self.embed else self.control_panel  # embedded: under the triangle
 
     def figure(self) -> pn.viewable.Viewable:
         caption = pn.pane.Markdown(
@@ -876,10 +897,16 @@ class BarycenterPage(NotebookPage):
             sizing_mode="stretch_width",
             styles={"color": theme.caption_color(self.dark), "font-size": "1rem"},
         )
-        if self.embed:  # a 700 px iframe: the words beside the numbers
-            under = pn.Column(caption, self.readouts, css_classes=["ot-embed-row"])
-            return pn.Column(self.row, under, sizing_mode="stretch_width")
+        if self.embed:
+            return self._embed_view()
         return pn.Column(self.row, self.readouts, caption, sizing_mode="stretch_width")
+
+    def _embed_view(self) -> pn.viewable.Viewable:
+        """A 700 x 600 iframe: the triangle with the controls under it, the measures and the
+        barycenter; the readout table and the caption are left to the full page (linked)."""
+        self._show_picker()
+        link = self.full_page_link("the table of numbers and how to use the figure")
+        return pn.Column(self.row, link, sizing_mode="stretch_width")
 
     # --- take it home -------------------------------------------------------------------------
 

@@ -56,7 +56,7 @@ ESTIMATE_DELAY_MS = 150
 #: The estimate's box keeps this height while it solves, so the page does not jump.
 READOUT_MIN_HEIGHT = 110
 FIGURE_HEIGHT = 600
-EMBED_FIGURE_HEIGHT = 500
+EMBED_FIGURE_HEIGHT = 420
 
 
 class BrenierModel(param.Parameterized):
@@ -282,10 +282,27 @@ _Slider = compat.set_debounce(pn.widgets.FloatSlider, 15)
 # --- the page ----------------------------------------------------------------------------
 
 
+#: Embedded view: the surface beside its main controls (stacked on a phone).
+EMBED_CSS = """
+:host { display: grid !important; grid-template-columns: minmax(0, 1fr) 15rem;
+        gap: 0 0.75rem; align-items: start; }
+@media (max-width: 560px) { :host { grid-template-columns: minmax(0, 1fr); } }
+@media (min-width: 900px) { :host { grid-template-columns: minmax(0, 1fr); } }
+"""
+#: From 900 px the controls go in rows under the surface, which takes the whole width.
+EMBED_SIDE_CSS = """
+@media (min-width: 900px) {
+  :host { display: grid !important; grid-template-columns: repeat(4, minmax(0, 1fr));
+          gap: 0 0.75rem; align-items: start; }
+}
+"""
+
+
 class BrenierPage(NotebookPage):
     """Figure, controls, readouts and text of the Brenier page (one instance per session)."""
 
     slug = SLUG
+    embed_height_scale = None  # its own embed view (_embed_view)
     model_class = BrenierModel
     query_keys = QUERY_KEYS
     figure_svg = False  # the surface is a Canvas-2D drawing: PNG only
@@ -472,7 +489,9 @@ class BrenierPage(NotebookPage):
 
     # --- layout -------------------------------------------------------------------------
 
-    def controls(self) -> pn.viewable.Viewable:
+    def controls(self) -> pn.viewable.Viewable | None:
+        if self.embed:
+            return None  # beside the surface (_embed_view)
         m = self.model
         isotropic = pn.bind(lambda aniso: not aniso, m.param.anisotropic)
         # One number format for every slider ("1.00" beside "1.50", not "1").
@@ -519,7 +538,39 @@ class BrenierPage(NotebookPage):
         button.on_click(self.new_draws)
         return button
 
+    def _embed_view(self) -> pn.viewable.Viewable:
+        """A 700 x 600 iframe: the surface beside the spreads, the separation, the time and
+        the closed-form W₂; the general covariance, the Monge–Ampère point (hover the plane),
+        the layers, the estimate from samples and the notes are left to the full page
+        (linked)."""
+        m = self.model
+        slider = partial(_Slider.from_param, sizing_mode="stretch_width", format="0.00")
+        text = {"font-size": "1rem"}
+        w2 = pn.pane.Markdown(sizing_mode="stretch_width", styles=text, margin=(0, 10))
+
+        def show_w2(*_events) -> None:
+            w2.object = f"**W₂(p, q)**, closed form: {m.closed_form_w2():.4f}"
+
+        show_w2()
+        m.param.watch(show_w2, list(BrenierModel.GEOMETRY))
+        hint = shell.caption("Drag the picture to turn it; drag the orange dot to move the target.")
+        side = pn.Column(
+            hint,
+            slider(m.param.sigma_p),
+            slider(m.param.sigma_q, disabled=m.param.anisotropic),
+            slider(m.param.dx, name="Separation, first coordinate"),
+            slider(m.param.dy, name="Separation, second coordinate"),
+            slider(m.param.t, name="Time t"),
+            w2,
+            self.full_page_link("more controls, the sample estimate and the notes"),
+            stylesheets=[EMBED_SIDE_CSS],
+            sizing_mode="stretch_width",
+        )
+        return pn.Column(self.surface, side, stylesheets=[EMBED_CSS], sizing_mode="stretch_width")
+
     def figure(self) -> pn.viewable.Viewable:
+        if self.embed:
+            return self._embed_view()
         caption = shell.caption(
             "Drag the picture to rotate it (or focus it and use the arrow keys). The surface is "
             "scaled in height to fit the box, so its drawn slope is proportional to T(x), "

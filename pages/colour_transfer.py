@@ -267,10 +267,19 @@ QUERY_KEYS = (
 # --- the page ---------------------------------------------------------------------------
 
 
+#: Embedded view: the split picture beside the palettes' plane (stacked on a phone).
+EMBED_TOP_CSS = """
+:host { display: grid !important; grid-template-columns: minmax(0, 1fr) 17rem;
+        gap: 0 0.75rem; align-items: start; }
+@media (max-width: 560px) { :host { grid-template-columns: minmax(0, 1fr); } }
+"""
+
+
 class ColourTransferPage(NotebookPage):
     """Figure, controls, readouts of the colour transfer page (one instance per session)."""
 
     slug = SLUG
+    embed_height_scale = None  # its own embed view (_embed_view)
     model_class = ColourModel
     query_keys = QUERY_KEYS
     figure_svg = False  # the pictures are rasters
@@ -663,8 +672,36 @@ class ColourTransferPage(NotebookPage):
             return io.BytesIO(png_bytes(self.picture("source")))
         return io.BytesIO(png_bytes(self.rendered.picture))
 
-    def controls(self) -> pn.viewable.Viewable:
-        return self.control_panel
+    def controls(self) -> pn.viewable.Viewable | None:
+        return None if self.embed else self.control_panel
+
+    def side_readouts(self) -> pn.viewable.Viewable | None:
+        return None if self.embed else super().side_readouts()
+
+    def _embed_view(self, live: pn.viewable.Viewable) -> pn.viewable.Viewable:
+        """A 700 x 600 iframe: the split picture beside the palettes' plane, the main
+        controls in rows under them (the method's buttons in one row), the work's progress in
+        a kept room; the thumbnails, the table, the uploads and the download are left to the
+        full page (linked)."""
+        method = self.control_panel.objects[3]
+        method.orientation = "horizontal"
+        controls = [
+            self.role_selects["source"],
+            self.role_selects["target"],
+            *self.control_panel.objects[4:6],  # the ε and palette-size sliders
+            self.new_palettes,
+        ]
+        live.min_height = 44
+        link = self.full_page_link(
+            "the four methods side by side, the table of numbers, your own pictures and the "
+            "download"
+        )
+        plane = pn.pane.Bokeh(self.chroma.figure, sizing_mode="stretch_width")
+        top = pn.Column(
+            self.compare, plane, stylesheets=[EMBED_TOP_CSS], sizing_mode="stretch_width"
+        )
+        rows = pn.Column(*controls, css_classes=["ot-embed-controls"], sizing_mode="stretch_width")
+        return pn.Column(top, method, rows, live, link, sizing_mode="stretch_width")
 
     def figure(self) -> pn.viewable.Viewable:
         caption = shell.caption(
@@ -674,6 +711,8 @@ class ColourTransferPage(NotebookPage):
             "the method sends them. Below, the four methods side by side.",
         )
         live = shell.live_status(self.message, self.status, self.progress)
+        if self.embed:
+            return self._embed_view(live)
         top = pn.FlexBox(
             pn.Column(self.compare, sizing_mode="stretch_width", min_width=280, max_width=580),
             pn.pane.Bokeh(self.chroma.figure, sizing_mode="scale_width", max_width=400),

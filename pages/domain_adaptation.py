@@ -419,10 +419,34 @@ def fmt_accuracy(value: float) -> str:
     return f"{value:.3f}"
 
 
+#: Embedded view: the controls' short labels (two to a row beside the plane).
+EMBED_LABELS = {
+    "Samples per domain": "Samples",
+    "Turn the target (°)": "Turn (°)",
+    "Shift the target, x": "Shift x",
+    "Shift the target, y": "Shift y",
+    "Scale the target": "Scale",
+}
+EMBED_SWEEP_HEIGHT = 150
+#: The plane beside the controls (stacked on a phone; from 900 px the plane at 26rem).
+EMBED_SPLIT_CSS = """
+:host { display: grid !important; grid-template-columns: minmax(0, 1fr) 19rem;
+        gap: 0 0.75rem; align-items: start; }
+@media (min-width: 900px) { :host { grid-template-columns: 26rem minmax(0, 1fr); } }
+@media (max-width: 560px) { :host { grid-template-columns: minmax(0, 1fr); } }
+"""
+EMBED_SIDE_CSS = """
+:host { display: grid !important; grid-template-columns: repeat(auto-fill, minmax(8.5rem, 1fr));
+        gap: 0 0.5rem; align-items: start; }
+.ot-embed-full { grid-column: 1 / -1; }
+"""
+
+
 class DomainAdaptationPage(NotebookPage):
     """The plane, the sweep, the controls and the readouts for one session."""
 
     slug = SLUG
+    embed_height_scale = None  # its own embed view (_embed_view)
     model_class = DomainModel
     query_keys = QUERY_KEYS
     figure_label = (
@@ -545,8 +569,42 @@ class DomainAdaptationPage(NotebookPage):
             sizing_mode="stretch_width",
         )
         if self.embed:
-            return pn.Column(self.control_panel, body, self.readouts, sizing_mode="stretch_width")
+            return self._embed_view(live)
         return body
+
+    def _embed_view(self, live: pn.viewable.Viewable) -> pn.viewable.Viewable:
+        """A 700 x 600 iframe: the plane beside the controls (two to a row, short labels), the
+        sweep under them, its progress in a kept room; the caption, the table and the reset
+        button are left to the full page (linked). From 900 px the plane keeps its size and the
+        rest widens."""
+        # "Put back the generated samples" is left to the full page (a reload does it here)
+        controls = [o for o in self.control_panel.objects if o is not self.reset_button]
+        for widget in controls:
+            widget.param.update(sizing_mode="stretch_width", width=None)
+            widget.name = EMBED_LABELS.get(widget.name, widget.name)
+        sweep = self.sweep_plot.figure
+        sweep.update(height=EMBED_SWEEP_HEIGHT)
+        sweep.yaxis.axis_label = "accuracy"
+        for legend in sweep.legend:  # four methods in a third of the frame: one a line
+            legend.update(orientation="vertical", label_text_font_size="10px", location="left")
+        live.min_height = 44
+        link = self.full_page_link("what the marks mean and the table of numbers")
+        sweep_pane = pn.pane.Bokeh(sweep, sizing_mode="stretch_width")
+        full = (self.message, *controls[6:8], self.seed_button, sweep_pane, live, link)
+        for part in full:
+            part.css_classes = [*part.css_classes, "ot-embed-full"]
+        side = pn.Column(
+            self.message,
+            *controls,
+            sweep_pane,
+            live,
+            link,
+            stylesheets=[EMBED_SIDE_CSS],
+            sizing_mode="stretch_width",
+        )
+        self.plot.points.figure.aspect_ratio = 1  # square at the width the grid gives it
+        plane = self.plot.points.pane(max_width=None)
+        return pn.Column(plane, side, stylesheets=[EMBED_SPLIT_CSS], sizing_mode="stretch_width")
 
     def controls(self) -> pn.viewable.Viewable | None:
         return None if self.embed else self.control_panel

@@ -227,10 +227,17 @@ _StepSlider = compat.set_debounce(pn.widgets.IntSlider, K_DEBOUNCE_MS)
 STEPS_JS = "flow_matching_steps.js"
 
 
+#: The sample plots' size in an embedded view (two by two beside the controls).
+EMBED_SQUARE = 205
+#: The W2 curve's height there (under the controls).
+EMBED_CURVE_HEIGHT = 150
+
+
 class FlowMatchingPage(NotebookPage):
     """Figures, controls, readouts and text of the flow-matching page (one per session)."""
 
     slug = SLUG
+    embed_height_scale = None  # its own embed view (_embed_view)
     model_class = FlowModel
     query_keys = QUERY_KEYS
 
@@ -435,13 +442,15 @@ class FlowMatchingPage(NotebookPage):
     def _next_seed(self, *_event) -> None:
         self.model.seed = (self.model.seed + 1) % (MAX_SEED + 1)
 
-    def controls(self) -> pn.viewable.Viewable:
-        return self.control_panel
+    def controls(self) -> pn.viewable.Viewable | None:
+        return None if self.embed else self.control_panel
 
-    def side_readouts(self) -> pn.viewable.Viewable:
-        return self.readouts
+    def side_readouts(self) -> pn.viewable.Viewable | None:
+        return None if self.embed else self.readouts
 
     def figure(self) -> pn.viewable.Viewable:
+        if self.embed:
+            return self._embed_view()
         figs = [
             self.path_figs["independent"],
             self.path_figs["ot"],
@@ -459,6 +468,39 @@ class FlowMatchingPage(NotebookPage):
         grid = pn.FlexBox(*panes, gap="8px", justify_content="center", sizing_mode="stretch_width")
         live = shell.live_status(self.status, self.progress)
         return pn.Column(grid, live, caption, sizing_mode="stretch_width")
+
+    def _embed_view(self) -> pn.viewable.Viewable:
+        """A 700 x 600 iframe: the four sample plots two by two, beside them the controls, the
+        fit's progress and the W2 curve; the table and the caption are left to the full page."""
+        squares = [
+            self.path_figs["independent"],
+            self.path_figs["ot"],
+            self.sample_figs["independent"],
+            self.sample_figs["ot"],
+        ]
+        for f in squares:
+            f.figure.update(width=EMBED_SQUARE, height=EMBED_SQUARE)
+            f.figure.title.text_font_size = "11px"  # "…: 1879 crossings" in 205 px
+        self.curve.figure.update(height=EMBED_CURVE_HEIGHT, sizing_mode="stretch_width", width=None)
+        self.curve.figure.yaxis.axis_label = None  # the title says what it is
+        for legend in self.curve.figure.legend:  # small, in a corner: the curves stay visible
+            legend.update(label_text_font_size="10px", glyph_height=8, spacing=0, padding=2)
+        panes = [pn.pane.Bokeh(f.figure, sizing_mode="fixed") for f in squares]
+        grid = pn.Column(pn.Row(*panes[:2]), pn.Row(*panes[2:]))
+        # the heading over the k slider is left out: the slider's label says it
+        controls = [o for o in self.control_panel.objects if not isinstance(o, pn.pane.Markdown)]
+        # the progress line's room is kept: the column does not grow while a fit runs
+        live = shell.live_status(self.status, self.progress)
+        live.min_height = 80
+        side = pn.Column(
+            *controls,
+            live,
+            pn.pane.Bokeh(self.curve.figure, sizing_mode="stretch_width"),
+            self.full_page_link("the table of numbers and what each plot shows"),
+            sizing_mode="stretch_width",
+            min_width=240,
+        )
+        return pn.Row(grid, side, sizing_mode="stretch_width")
 
     # --- take it home --------------------------------------------------------------------
 

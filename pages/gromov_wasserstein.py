@@ -185,6 +185,7 @@ class GromovPage(NotebookPage):
     """Figure, controls, readouts and text of the GW page (one instance per session)."""
 
     slug = SLUG
+    embed_height_scale = None  # its own embed view (_embed_view)
     model_class = GromovModel
     query_keys = QUERY_KEYS
 
@@ -419,13 +420,15 @@ class GromovPage(NotebookPage):
     def _next_seed(self, *_event) -> None:
         self.model.seed = (self.model.seed + 1) % (MAX_SEED + 1)
 
-    def controls(self) -> pn.viewable.Viewable:
-        return self.control_panel
+    def controls(self) -> pn.viewable.Viewable | None:
+        return None if self.embed else self.control_panel
 
-    def side_readouts(self) -> pn.viewable.Viewable:
-        return self.readouts
+    def side_readouts(self) -> pn.viewable.Viewable | None:
+        return None if self.embed else self.readouts
 
     def figure(self) -> pn.viewable.Viewable:
+        if self.embed:
+            return self._embed_view()
         panes = [
             pn.pane.Bokeh(f.figure, sizing_mode="fixed")
             for f in (self.source_fig, self.target_fig, self.c1_fig, self.c2_fig)
@@ -441,6 +444,29 @@ class GromovPage(NotebookPage):
         # controls and readouts come after them).
         live = shell.live_status(self.status, self.progress)
         return pn.Column(grid, live, caption, sizing_mode="stretch_width")
+
+    def _embed_view(self) -> pn.viewable.Viewable:
+        """A 700 x 600 iframe: the two shapes over their distance matrices, two by two, beside
+        them the controls and the solver's progress; the table and the caption are left to the
+        full page (linked)."""
+        figs = [f.figure for f in (self.source_fig, self.target_fig, self.c1_fig, self.c2_fig)]
+        for fig in figs:  # a quarter to a half of the frame's width: smaller words
+            fig.title.text_font_size = "11px"
+            fig.xaxis.axis_label_text_font_size = "11px"
+        # the section headings are left out: each control's label says what it does
+        headings = ("**Turn the shape in space**", "**Solver**")
+        controls = [
+            o
+            for o in self.control_panel.objects
+            if not (isinstance(o, pn.pane.Markdown) and o.object in headings)
+        ]
+        # the colour choice's words stay with its buttons in the rows of a wide frame
+        controls[-2:] = [pn.Column(*controls[-2:], sizing_mode="stretch_width")]
+        # the progress line's room is kept: the column does not grow while a solve runs
+        live = shell.live_status(self.status, self.progress)
+        live.min_height = 64
+        link = self.full_page_link("the table of numbers and what the plots show")
+        return shell.embed_split(figs, *controls, live, link, full=(live, link))
 
     # --- take it home --------------------------------------------------------------------
 

@@ -122,6 +122,11 @@ class NotebookPage(pn.viewable.Viewer):
 
         return takehome.view_link(self.slug, self.view_query())
 
+    def full_page_link(self, left_out: str = "") -> pn.pane.HTML:
+        """Embed mode: a visible "open the full page" link to this view in a new tab
+        (:func:`shell.full_page_link`); ``left_out`` says what only the full page shows."""
+        return shell.full_page_link(self.slug, left_out, self.view_query())
+
     #: Embed mode (``?embed=1``): each Bokeh plot's height is scaled by this, so the figure
     #: and its controls fit a 700 x 600 iframe; plots and their containers stretch to the
     #: iframe's width (:func:`fit_embed`). None: the page lays out its embed view itself.

@@ -16,7 +16,7 @@ from typing import Any
 import panel as pn
 
 from pages import compat, registry, theme
-from pages.query import protect_location, session_query
+from pages.query import protect_location, session_query, url_search
 
 #: The notebook's stylesheet, relative to the page so it also works behind a path prefix.
 #: Served by ``panel serve --static-dirs assets=./assets``.
@@ -123,18 +123,23 @@ def page_href(slug: str) -> str:
     return registry.url(slug) + ("?theme=dark" if is_dark() else "")
 
 
-def full_page_link(slug: str, what: str = "") -> pn.pane.HTML:
+def full_page_link(slug: str, what: str = "", query: dict[str, str] | None = None) -> pn.pane.HTML:
     """Embed mode: "open the full page" (in a new tab) for what the embed leaves out (``what``,
-    plain text). notebook.js points it at the current view when it is used: the address's
-    query (the page keeps it current) without ``embed``.
+    plain text), at the view ``query`` the page was built with. notebook.js points it at the
+    current view whenever it is about to be used (the address's query, which the page keeps
+    current, without ``embed``): no server update per change of the view.
     """
     more = f" ({html.escape(what)})" if what else ""
-    href = html.escape(page_href(slug))
+    state = dict(query or {})
+    if is_dark():
+        state.setdefault("theme", "dark")
+    href = html.escape(registry.url(slug) + url_search(state))
     return pn.pane.HTML(
         f'<a class="ot-full-page" href="{href}" target="_blank" rel="noopener">'
         f"Open the full page{more} ↗</a>",
         sizing_mode="stretch_width",
         margin=(2, 5),
+        css_classes=["ot-full-link"],
     )
 
 
@@ -238,6 +243,28 @@ def live_status(*objects: pn.viewable.Viewable) -> pn.viewable.Viewable:
         sizing_mode="stretch_width",
         min_height=40,
     )
+
+
+def embed_split(
+    squares: list[Any], *side: pn.viewable.Viewable, full: tuple = ()
+) -> pn.viewable.Viewable:
+    """An embed view of (nearly) square Bokeh plots and their controls (``ot-embed-split``,
+    notebook.css): two by two beside the ``side`` column in a 700 px frame, four in a row
+    with the controls in rows under them from 900 px. The plots keep their shape (width :
+    height) at the width they get; the ``full`` parts of ``side`` take a whole line of those
+    rows."""
+    for fig in squares:
+        square = fig.width is None or fig.height is None
+        fig.update(sizing_mode="scale_width", aspect_ratio=1 if square else fig.width / fig.height)
+    plots = pn.Column(
+        *(pn.pane.Bokeh(fig, sizing_mode="stretch_width") for fig in squares),
+        css_classes=["ot-embed-squares"],
+        sizing_mode="stretch_width",
+    )
+    for part in full:
+        part.css_classes = [*part.css_classes, "ot-embed-full"]
+    column = pn.Column(*side, css_classes=["ot-embed-side"], sizing_mode="stretch_width")
+    return pn.Column(plots, column, css_classes=["ot-embed-split"], sizing_mode="stretch_width")
 
 
 def _body(

@@ -27,7 +27,7 @@ from bokeh.models import CustomJSTickFormatter, Range1d
 
 from ot_engine import InvalidInput, SinkhornSteps, cost_matrix, sinkhorn, uniform_grid
 from ot_engine.sinkhorn_steps import sinkhorn_steps
-from pages import compat, shell, theme, workers
+from pages import compat, theme, workers
 from pages import sinkhorn_plots as plots
 from pages.components.flow import Flow
 from pages.components.readouts import ReadoutTable, readout
@@ -831,7 +831,7 @@ class SinkhornPage(NotebookPage):
             live,
             self.problem_note,
             self.readouts,
-            shell.full_page_link(SLUG, "the converged plan, iterations against ε"),
+            self.full_page_link("the converged plan, iterations against ε"),
             sizing_mode="stretch_width",
         )
         top = pn.Column(

@@ -33,7 +33,7 @@ from ot_engine import (
     uniform_grid,
 )
 from ot_engine.unbalanced import UnbalancedResult
-from pages import compat, shell, theme
+from pages import compat, theme
 from pages import unbalanced_plots as plots
 from pages.components import js
 from pages.components.flow import Flow
@@ -714,7 +714,7 @@ class UnbalancedPage(NotebookPage):
             pn.pane.Bokeh(self.heat.figure),
             self.problem_note,
             self.readouts,
-            shell.full_page_link(SLUG, "the objective's terms, the solver"),
+            self.full_page_link("the objective's terms, the solver"),
             sizing_mode="stretch_width",
         )
         figure = pn.Column(

@@ -254,10 +254,25 @@ def _seed_label(seed: int) -> str:
 _PROGRESS = "WGAN-GP training progress"
 
 
+#: Embedded view: the three maps in a row (stacked on a phone), the controls two by two, the
+#: gradient plot wider than tall.
+EMBED_MAPS_CSS = """
+:host { display: grid !important; grid-template-columns: repeat(3, minmax(0, 1fr)); gap: 4px; }
+@media (max-width: 560px) { :host { grid-template-columns: minmax(0, 1fr); } }
+"""
+EMBED_CONTROLS_CSS = """
+:host { display: grid !important; grid-template-columns: repeat(2, minmax(0, 1fr));
+        gap: 0 0.5rem; align-items: start; }
+.ot-embed-full { grid-column: 1 / -1; }
+"""
+EMBED_CURVE_ASPECT = 1.6
+
+
 class WganCriticPage(NotebookPage):
     """Figure, controls, readouts and text of the WGAN critic page (one per session)."""
 
     slug = SLUG
+    embed_height_scale = None  # its own embed view (_embed_view)
     model_class = WganModel
     query_keys = QUERY_KEYS
 
@@ -372,13 +387,52 @@ class WganCriticPage(NotebookPage):
         )
 
     def figure(self) -> pn.viewable.Viewable:
-        return self.figure_pane
+        return self._embed_view() if self.embed else self.figure_pane
 
-    def controls(self) -> pn.viewable.Viewable:
-        return self.control_panel
+    def controls(self) -> pn.viewable.Viewable | None:
+        return None if self.embed else self.control_panel
 
-    def side_readouts(self) -> pn.viewable.Viewable:
-        return self.readouts
+    def side_readouts(self) -> pn.viewable.Viewable | None:
+        return None if self.embed else self.readouts
+
+    def _embed_view(self) -> pn.viewable.Viewable:
+        """A 700 x 600 iframe: the three critic maps in a row; under them the gradient plot
+        beside the controls (two by two) and the training's progress (its room kept); the
+        table is left to the full page (linked)."""
+        maps = [f.figure for f in (self.critic_fig, self.js_fig, self.gp_fig)]
+        for fig in maps:
+            fig.title.text_font_size = "11px"
+        for fig in maps[1:]:  # the first map's legend names the clouds for all three
+            fig.legend.visible = False
+        # a third of the width: the titles without "and the generator's push" (the arrows)
+        maps[0].title.text, maps[1].title.text = "Exact W₁ critic φ", "JS discriminator D"
+        self.norm_fig.figure.update(
+            aspect_ratio=EMBED_CURVE_ASPECT,
+            height=round(self.norm_fig.figure.width / EMBED_CURVE_ASPECT),
+        )
+        self.norm_fig.figure.title.text_font_size = "11px"
+        panes = [pn.pane.Bokeh(fig, sizing_mode="stretch_width") for fig in maps]
+        top = pn.Column(*panes, stylesheets=[EMBED_MAPS_CSS], sizing_mode="stretch_width")
+        live = shell.live_status(self.message, self.status, self.progress)
+        live.min_height = 80
+        link = self.full_page_link("the table of numbers")
+        controls = self.control_panel.objects
+        for widget in controls:  # the grid's cells set the widths
+            widget.param.update(sizing_mode="stretch_width", width=None)
+            if widget.name == "JS smoothing width h":  # label and value in half of 700 px
+                widget.name = "JS smoothing h"
+        for part in (self.seed_button, live, link):  # the button's label is long
+            part.css_classes = [*part.css_classes, "ot-embed-full"]
+        side = pn.Column(
+            *controls,
+            live,
+            link,
+            stylesheets=[EMBED_CONTROLS_CSS],
+            sizing_mode="stretch_width",
+        )
+        curve = pn.pane.Bokeh(self.norm_fig.figure, sizing_mode="stretch_width")
+        bottom = pn.Column(curve, side, css_classes=["ot-embed-row"], sizing_mode="stretch_width")
+        return pn.Column(top, bottom, sizing_mode="stretch_width")
 
     def takehome(self) -> TakeHome:
         return _takehome(self.model)

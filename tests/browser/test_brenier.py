@@ -7,6 +7,7 @@ local server for anything.
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -208,6 +209,11 @@ def test_estimate_shows_its_spread_and_new_draws_replace_it(page):
 
 
 def test_embed_shows_the_figure_only(page):
-    canvas = open_page(page, "?embed=1")
+    canvas = open_page(page, "?embed=1&t=0.5")
     assert canvas.count() == 1
     assert page.get_by_text("What the surface is").count() == 0
+    # the secondary controls are left to the full page, linked with the view's keys
+    link = page.get_by_role("link", name="open the full page")
+    expect(link).to_have_attribute("href", re.compile(r"^\./brenier\?.*t=0\.5"))
+    expect(link).to_have_attribute("target", "_blank")
+    assert page.get_by_text("Layers").count() == 0

@@ -71,15 +71,7 @@ SETTLED = (
 
 #: Pages whose embed does not fit yet, with why (measured by bench/measure_embeds.py). Strict:
 #: a page that starts to fit fails here until it is taken off the list.
-NOT_YET_FITTED = {
-    "brenier": "~2100 px tall: a 3D canvas above five groups of sliders and layer boxes",
-    "barycenters": "~960 px tall: triangle, four histograms, nine readouts and a caption",
-    "gromov_wasserstein": "~1160 px tall: two curves, two distance images, tables, controls",
-    "colour_transfer": "~1860 px tall: pictures, palettes, four results and eleven controls",
-    "domain_adaptation": "~1410 px tall: a square scatter, the sweep plot and a table",
-    "wgan_critic": "~1500 px tall: three square critic maps and a gradient plot",
-    "flow_matching": "~1160 px tall: four sample plots, the W2 plot, progress and tables",
-}
+NOT_YET_FITTED = {}
 
 
 def _settled_layout(page) -> dict:
@@ -88,18 +80,7 @@ def _settled_layout(page) -> dict:
     return page.evaluate(LAYOUT)
 
 
-@pytest.mark.parametrize(
-    "slug",
-    [
-        pytest.param(
-            info.slug,
-            marks=pytest.mark.xfail(reason=NOT_YET_FITTED[info.slug], strict=True)
-            if info.slug in NOT_YET_FITTED
-            else (),
-        )
-        for info in registry.PAGES
-    ],
-)
+@pytest.mark.parametrize("slug", [info.slug for info in registry.PAGES])
 def test_embed_fits_a_700_by_600_iframe_and_fills_a_wider_one(page, slug):
     page.set_viewport_size({"width": 700, "height": 600})
     page.goto(f"{page.base}/{slug}?embed=1")

@@ -115,11 +115,18 @@ def test_entropy_runs_in_the_background_and_reports(page):
     assert url_param(page, "eps") == "0.02"
 
 
-def test_embed_shows_figure_controls_and_readouts_only(page):
-    open_page(page, "?embed=1&preset=ring_knot")
+def test_embed_shows_figure_and_controls_and_links_the_full_page(page):
+    page.goto(page.base + "/gromov_wasserstein?embed=1&preset=ring_knot")
+    page.wait_for_bokeh()
     assert page.get_by_text("When the two shapes live in different spaces").count() == 0
-    expect(page.locator("table.gw-readouts")).to_have_count(1)
-    expect(page.get_by_text("Turn the shape in space")).to_have_count(1)
+    expect(page.get_by_text("Turn Y about z")).to_have_count(1)
+    # the table is left to the full page, linked with the view's keys, in a new tab
+    expect(page.locator("table.gw-readouts")).to_have_count(0)
+    link = page.get_by_role("link", name="open the full page")
+    expect(link).to_have_attribute(
+        "href", re.compile(r"^\./gromov_wasserstein\?.*preset=ring_knot")
+    )
+    expect(link).to_have_attribute("target", "_blank")
 
 
 @pytest.mark.parametrize("kind", ["PNG", "SVG"])
