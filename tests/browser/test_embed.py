@@ -69,11 +69,6 @@ SETTLED = (
 )
 
 
-#: Pages whose embed does not fit yet, with why (measured by bench/measure_embeds.py). Strict:
-#: a page that starts to fit fails here until it is taken off the list.
-NOT_YET_FITTED = {}
-
-
 def _settled_layout(page) -> dict:
     page.evaluate("() => { window.__otLastLayout = null; }")
     page.wait_for_function(SETTLED, timeout=30_000, polling=300)
