@@ -28,6 +28,21 @@ RUN_AXE = """async () => {
 }"""
 
 
+#: True once every slider handle (shadow roots included) has its accessible name, and no new
+#: handle appeared since the last poll (a tab's sliders are drawn after the first ones).
+SLIDERS_NAMED = """() => {
+  const roots = [document], handles = [];
+  for (let k = 0; k < roots.length; k++) {
+    for (const el of roots[k].querySelectorAll("*")) if (el.shadowRoot) roots.push(el.shadowRoot);
+    handles.push(...roots[k].querySelectorAll('[role="slider"]'));
+  }
+  const named = handles.every((h) => h.hasAttribute("aria-label") ||
+                                     h.hasAttribute("aria-labelledby"));
+  const same = window.__otSliderCount === handles.length;
+  window.__otSliderCount = handles.length;
+  return named && same;
+}"""
+
 #: Jump every running CSS transition or animation to its end (infinite ones cannot: kept).
 FINISH_TRANSITIONS = """() => {
   for (const a of document.getAnimations()) {
@@ -69,6 +84,9 @@ def test_embeds_have_no_serious_or_critical_violations(page, axe_source, slug, t
     page.set_viewport_size({"width": 700, "height": 600})
     page.goto(f"{page.base}/{slug}?embed=1" + ("&theme=dark" if theme == "dark" else ""))
     page.wait_for_bokeh(timeout=30_000)
+    # notebook.js names each slider once it is drawn (the full pages' test waits for the math,
+    # which comes later): wait for that, or axe may run between the two.
+    page.wait_for_function(SLIDERS_NAMED, timeout=30_000, polling=500)
     assert _violations(page, axe_source) == []
 
 
