@@ -124,13 +124,28 @@ def chromium():
             browser.close()
 
 
+#: Prepended to every served stand-in: it is served as every notebook page is, Nagle's
+#: algorithm off on its websocket (``pages.shell``) and choice widgets answered without
+#: Panel's 50 ms hold (``pages/server_setup.py``), so a floor never carries a delay the pages
+#: do not have.
+SERVED_LIKE_A_PAGE = """import panel as _pn
+from pages import compat as _compat
+_compat.answer_choices_at_once()
+_pn.state.onload(lambda: _compat.set_nodelay(_pn.state.curdoc))
+"""
+
+
 @contextlib.contextmanager
 def served_app(source: str, name: str = "echo") -> Iterator[str]:
     """A one-file Panel app (``source``, e.g. an echo floor) served on a free loopback port for
-    the block; yields its URL (it may take a few seconds to answer: see :func:`goto_when_up`)."""
+    the block, with Nagle's algorithm off like every notebook page (:data:`SERVED_LIKE_A_PAGE`);
+    yields its URL (it may take a few seconds to answer: see :func:`goto_when_up`)."""
     with tempfile.TemporaryDirectory() as tmp:
         app = Path(tmp) / f"{name}.py"
-        app.write_text(source)
+        head, sep, body = source.partition("from __future__ import annotations\n")
+        if not sep:
+            head, body = "", source
+        app.write_text(head + sep + SERVED_LIKE_A_PAGE + body)
         port = free_port()
         proc = subprocess.Popen(
             [sys.executable, "-m", "panel", "serve", str(app), "--port", str(port),

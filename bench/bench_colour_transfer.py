@@ -173,24 +173,48 @@ SWITCH_METHOD = """async ([index, full]) => {
   }
 }"""
 
+#: In the browser: pick a method and time until the first frame after the chroma plane's new
+#: lines arrived from the server (a change listener: polling the page would take the main
+#: thread from the very work it times, and more on the real page than on the small floor).
+SWITCH_TO_PAINT = """async (index) => {
+  const all = [...Bokeh.documents[0].all_models];
+  const group = all.find(m => Array.isArray(m.labels) && m.labels.includes('exact OT'));
+  const lines = all.find(m => m.data && 'x1' in m.data && 'x0' in m.data);
+  return await new Promise((resolve) => {
+    let waiting = true;
+    const timer = setTimeout(() => { waiting = false; resolve(-1); }, 30000);
+    lines.connect(lines.properties.data.change, () => {
+      if (!waiting) return;
+      waiting = false;
+      requestAnimationFrame(() => { clearTimeout(timer); resolve(performance.now() - start); });
+    });
+    const start = performance.now();
+    group.active = index;
+  });
+}"""
+
 #: Move the eps slider (the DiscreteSlider's Bokeh slider: start 0, end 6, an index) and time
-#: until a thumbnail caption says the new eps (the entropic plan re-solved and drawn).
+#: until the first frame after a thumbnail caption says the new eps (the entropic plan
+#: re-solved and drawn), with a change listener as above.
 SET_EPS = """async ([index, label]) => {
   const all = [...Bokeh.documents[0].all_models];
   const slider = all.find(
     m => m.start === 0 && m.end === 6 && m.step === 1 && 'value_throttled' in m);
   const html = all.find(m => typeof m.text === 'string' && m.text.includes('ct-thumbs'));
-  const start = performance.now();
-  slider.value = index;
-  slider.value_throttled = index;
-  while (performance.now() - start < 30000) {
-    const t = html.text;  // Panel sends the pane's HTML escaped
-    if (t.includes('ε = ' + label + '<') || t.includes('ε = ' + label + '&lt;')) {
-      return performance.now() - start;
-    }
-    await new Promise(r => setTimeout(r, 1));
-  }
-  return -1;
+  // Panel sends the pane's HTML escaped
+  const says = (t) => t.includes('ε = ' + label + '<') || t.includes('ε = ' + label + '&lt;');
+  return await new Promise((resolve) => {
+    let waiting = true;
+    const timer = setTimeout(() => { waiting = false; resolve(-1); }, 30000);
+    html.connect(html.properties.text.change, () => {
+      if (!waiting || !says(html.text)) return;
+      waiting = false;
+      requestAnimationFrame(() => { clearTimeout(timer); resolve(performance.now() - start); });
+    });
+    const start = performance.now();
+    slider.value = index;
+    slider.value_throttled = index;
+  });
 }"""
 
 #: Move the before/after split (a native range input): the time to the next painted frame,
@@ -238,6 +262,7 @@ LABELS = {"exact OT": "exact", "entropic OT": "entropic", "Gaussian map": "linea
 EPS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1)
 method = pn.widgets.RadioButtonGroup(options=LABELS, value="exact", orientation="vertical")
 eps = pn.widgets.DiscreteSlider(options={f"{e:g}": e for e in EPS}, value=0.01, name="Entropic ε")
+_compat.answer_at_once(eps)  # as the page's
 lines = ColumnDataSource({"x0": [0.0], "y0": [0.0], "x1": [0.0], "y1": [0.0]})
 fig = figure(width=300, height=300, tools="", toolbar_location=None)
 fig.segment("x0", "y0", "x1", "y1", source=lines)
@@ -281,7 +306,7 @@ def interactions(page, url: str, rounds: int, real: bool = True) -> dict:
         # to a method and back, so every switch changes the lines
         index = 1 + k % 3
         for i in (index, 0):
-            methods.append(page.evaluate(SWITCH_METHOD, [i, False])[0])
+            methods.append(page.evaluate(SWITCH_TO_PAINT, i))
             page.wait_for_timeout(150)
         for i, label in ((4 + k % 2, ("0.02", "0.05")[k % 2]), (3, "0.01")):
             eps.append(page.evaluate(SET_EPS, [i, label]))

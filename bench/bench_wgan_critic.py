@@ -22,7 +22,8 @@ trip without the paint; ``catch_up_ms``: pointer up to the last answer painted;
 ``curve_after_release_ms``: pointer up to the curve painted (it follows the release's answer
 in a message of its own); ``bytes_per_answer``: websocket bytes received per answer.
 **Echo floor** in the same run: the same drag on a stand-in page serving the same component
-(one point, the same names, bounds and flow control, Nagle off like every notebook page)
+(one point, the same names, bounds and flow control; Nagle off, as ``_browser.served_app``
+serves every stand-in)
 whose server copies the point into a second plot; its ``cloud_repaint`` is the handle's own
 repaint. ``goals`` compares both paths with the floor (issue #16: median <= floor + 10 ms,
 p95 <= 1.25 x floor, catch-up <= 50 ms).
@@ -169,11 +170,9 @@ STAND_IN = """
 import panel as pn
 from bokeh.models import ColumnDataSource
 
-from pages import compat
 from pages.components.points import DraggablePoints
 
 pn.extension()
-pn.state.onload(lambda: compat.set_nodelay(pn.state.curdoc))
 echo = ColumnDataSource({"x": [1.5], "y": [0.5]})
 
 
