@@ -32,7 +32,7 @@ import panel as pn
 import param
 
 from ot_engine.colour import METHODS, PaletteMap, map_colours, palette_transport, sample_palette
-from pages import query, shell, workers
+from pages import compat, query, shell, workers
 from pages.colour_transfer_images import (
     BUNDLED,
     DISPLAY_SIDE,
@@ -636,6 +636,14 @@ class ColourTransferPage(NotebookPage):
         )
         self.new_palettes.on_click(self._next_seed)
         m.param.watch(lambda e: setattr(self.new_palettes, "label", _palettes_label(e.new)), "seed")
+        self.eps_slider = pn.widgets.DiscreteSlider.from_param(
+            m.param.eps,
+            options={f"{e:g}": e for e in EPS_CHOICES},
+            sizing_mode="stretch_width",
+            stylesheets=phone,
+        )
+        # seven stops, each a warm-started solve that supersedes the last: no hold needed
+        compat.answer_at_once(self.eps_slider)
         text = {"font-size": "1rem"}
         self.control_panel = pn.Column(
             self.role_selects["source"],
@@ -648,12 +656,7 @@ class ColourTransferPage(NotebookPage):
                 stylesheets=phone,
                 orientation="vertical",
             ),
-            pn.widgets.DiscreteSlider.from_param(
-                m.param.eps,
-                options={f"{e:g}": e for e in EPS_CHOICES},
-                sizing_mode="stretch_width",
-                stylesheets=phone,
-            ),
+            self.eps_slider,
             pn.widgets.IntSlider.from_param(
                 m.param.n, sizing_mode="stretch_width", stylesheets=phone
             ),

@@ -76,6 +76,38 @@ def set_debounce(widget_class: type, milliseconds: int) -> type:
     return type(widget_class.__name__, (widget_class,), {"_debounce": milliseconds})
 
 
+#: Panel widgets whose browser change is one discrete choice: a click or a pick.
+CHOICE_WIDGETS = (
+    pn.widgets.Select,
+    pn.widgets.RadioButtonGroup,
+    pn.widgets.RadioBoxGroup,
+    pn.widgets.CheckButtonGroup,
+    pn.widgets.CheckBoxGroup,
+    pn.widgets.Checkbox,
+    pn.widgets.Toggle,
+    pn.widgets.Switch,
+)
+
+
+def answer_choices_at_once() -> None:
+    """Let every choice widget's browser change reach Python on the next loop turn.
+
+    Panel holds each change for 50 ms (``_debounce``) to merge a burst of them, such as a
+    slider drag. A click or a pick is one change, so the hold only delays the answer by 50 ms.
+    Changes that arrive in one message are still handled together. This sets a class
+    attribute once per process: every session gets the same setting.
+    """
+    for cls in CHOICE_WIDGETS:
+        cls._debounce = 0
+
+
+def answer_at_once(widget) -> None:
+    """The same for one widget (for a ``DiscreteSlider``, the slider it is built on): for a
+    control with a few stops whose work is coalesced anyway (a background job, newest wins)."""
+    inner = getattr(widget, "_slider", None)
+    (inner if inner is not None else widget)._debounce = 0
+
+
 class AttributedColumn(pn.Column):
     """A Column whose Bokeh model carries extra HTML attributes (``role``, ``aria-label``).
 
@@ -106,6 +138,8 @@ JS_HOOKS = {
     "ViewManager.query": "components/export.js: every plot view of the page (Save the figure)",
     "PlotView.export": "components/export.js: repaint a plot into a new PNG or SVG layer",
     "CanvasLayer.ctx.get_svg": "components/export.js: the SVG element of an SVG export layer",
+    "core/dom InlineStyleSheet._update": "notebook.js: a stylesheet rewritten with the same "
+    "text is left alone, so a repaint does not restyle the plot",
     "window.devicePixelRatio (replaceable)": "components/export.js: BokehJS and the Brenier "
     "canvas paint at 2x while the figure is saved",
 }

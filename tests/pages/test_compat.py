@@ -72,6 +72,28 @@ def test_slider_debounce_is_the_window_panel_waits_for_browser_changes():
     assert pn.widgets.FloatSlider._debounce == 50  # the stock slider is untouched
 
 
+def test_choice_widgets_answer_at_once(monkeypatch):
+    from panel.reactive import Syncable
+
+    assert "add_timeout_callback(cb, self._debounce)" in inspect.getsource(Syncable)
+    for cls in compat.CHOICE_WIDGETS:  # restored after the test
+        monkeypatch.setattr(cls, "_debounce", cls._debounce)
+    compat.answer_choices_at_once()
+    assert all(cls._debounce == 0 for cls in compat.CHOICE_WIDGETS)
+    assert pn.widgets.FloatSlider._debounce == 50  # sliders keep Panel's hold
+
+
+def test_answer_at_once_reaches_a_discrete_sliders_own_slider():
+    slider = pn.widgets.DiscreteSlider(options=[0.1, 0.2, 0.5], value=0.2)
+    assert isinstance(slider._slider, pn.widgets.IntSlider)
+    compat.answer_at_once(slider)
+    assert slider._slider._debounce == 0
+    assert pn.widgets.IntSlider._debounce == 50
+    select = pn.widgets.Select(options=["a", "b"])
+    compat.answer_at_once(select)
+    assert select._debounce == 0
+
+
 def test_attributed_column_puts_attributes_on_its_model():
     column = compat.AttributedColumn(
         pn.pane.Markdown("x"), html_attributes={"role": "figure", "aria-label": "A figure"}
