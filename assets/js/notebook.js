@@ -12,8 +12,34 @@
 //    plainly, with a reload button: the page's view lives in its address, so a reload (which
 //    a proxy sends to a live server) brings the same view back. Without it the figures would
 //    look alive and silently ignore every drag.
+// 4. A plot repaint no longer restyles its page. BokehJS rewrites the text of the <style>
+//    element that places each title, legend and colour bar on every paint, even when the text
+//    is the same; the browser then recomputes every style of the plot's shadow root at the next
+//    colour lookup, several times per paint. A rewrite with the same text is skipped.
 (function () {
   "use strict";
+
+  // BokehJS's InlineStyleSheet (core/dom) sets `el.textContent = css` in `_update`.
+  function restyleOnlyOnChange() {
+    const dom = window.Bokeh && window.Bokeh.require && window.Bokeh.require("core/dom");
+    const proto = dom && dom.InlineStyleSheet && dom.InlineStyleSheet.prototype;
+    if (proto == null || typeof proto._update !== "function") return false;
+    if (!proto._update.__otSameSkipped) {
+      const update = proto._update;
+      proto._update = function (css) {
+        if (this.el != null && this.el.textContent === css) return;
+        update.call(this, css);
+      };
+      proto._update.__otSameSkipped = true;
+    }
+    return true;
+  }
+  if (!restyleOnlyOnChange()) {
+    let tries = 0;
+    const wait = window.setInterval(function () {
+      if (restyleOnlyOnChange() || ++tries > 600) window.clearInterval(wait);
+    }, 20);
+  }
 
   function allRoots() {
     const roots = [document];

@@ -94,8 +94,18 @@ def test_bokehjs_still_has_the_internals_compat_lists(page):
             "CanvasView.events_el": plot.canvas_view.events_el instanceof HTMLElement,
             "UIEventBus.ui_gestures.constructor.press_threshold":
               plot.canvas_view.ui_event_bus.ui_gestures.constructor.press_threshold > 1e9,
+            "core/dom InlineStyleSheet._update": (() => {
+              const Sheet = Bokeh.require("core/dom").InlineStyleSheet;
+              const sheet = new Sheet("a { color: red; }");
+              const text = sheet.el.firstChild;
+              sheet.replace("a { color: red; }");  // the same text: the node is kept
+              const kept = sheet.el.firstChild === text;
+              sheet.replace("a { color: blue; }");
+              return Sheet.prototype._update.__otSameSkipped === true && kept &&
+                sheet.css === "a { color: blue; }";
+            })(),
           };
         }"""
     )
-    # These four here; export.js's hooks in test_takehome.py.
+    # These five here; export.js's hooks in test_takehome.py.
     assert set(found) <= set(compat.JS_HOOKS) and all(found.values()), found
