@@ -285,11 +285,7 @@ class WganCriticPage(NotebookPage):
         self.js_fig = DiscriminatorFigure(dark, self.clouds)
         self.gp_fig = TrainedFigure(dark, self.clouds)
         self.norm_fig = NormFigure(dark)
-        move_in_browser(
-            self.critic_fig,
-            self.clouds,
-            [f.layers.arrows for f in (self.critic_fig, self.js_fig, self.gp_fig)],
-        )
+        move_in_browser(self.critic_fig, self.clouds, [self.critic_fig.layers.arrows])
         self.readouts = ReadoutTable(
             columns=[["wgan-value", "value"]],
             label_header="quantity",

@@ -5,10 +5,11 @@ critic) drawn as images, the two clouds on each, the generator's push at every f
 an arrow, and a plot of both gradient sizes against the distance between the clouds.
 
 What a drag answer sends is kept small: each field as one byte per cell (a palette index; the
-colour bar keeps the real values), the clouds in one pair of sources shared by the three
-figures, points and arrows as float32, and a colour range that moves in steps (a new range
-makes the browser lay out the whole page). The browser moves the fake cloud and its arrows
-itself while the handle is dragged (``assets/js/wgan_critic_drag.js``).
+colour bar keeps the real values), the clouds in sources shared by the three figures, points
+and arrows as float32, and a colour range that moves in steps (a new range makes the browser
+lay out the whole page). While the handle is dragged the browser moves the critic figure's
+own copy of the fake cloud, and its arrows (``assets/js/wgan_critic_drag.js``): a frame of a
+drag repaints one figure, and a legend never names a source that moves.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from bokeh.models import (
 from bokeh.plotting import figure
 
 from pages import theme
-from pages.components import js
+from pages.components import js, legend
 from pages.components.points import DraggablePoints
 
 #: The square the clouds live in (data units); the handle (the fake cloud's centre) stays in.
@@ -109,13 +110,18 @@ def arrow_ends(P: np.ndarray, V: np.ndarray) -> dict:
 
 
 class Clouds:
-    """The real and the fake cloud, one pair of sources drawn by every field figure, and the
-    offset the server drew the fake cloud at (``drawn``: the browser moves the cloud from
-    there to the dragged handle)."""
+    """The real and the fake cloud, the sources every field figure draws, and the offset the
+    server drew the fake cloud at (``drawn``).
+
+    The critic figure, whose handle is dragged, draws its own copy of the fake cloud
+    (``dragged``): the browser moves it from ``drawn`` to the handle at every frame. The other
+    two draw ``fake`` where the server computed their fields, so a frame of a drag repaints
+    one figure, not three, and the answer repaints each once."""
 
     def __init__(self) -> None:
         self.real = ColumnDataSource({"x": [], "y": []})
-        self.fake = ColumnDataSource({"x": [], "y": []}, name="wgan_fake")
+        self.fake = ColumnDataSource({"x": [], "y": []})
+        self.dragged = ColumnDataSource({"x": [], "y": []}, name="wgan_fake")
         self.drawn = ColumnDataSource({"x": [0.0], "y": [0.0]}, name="wgan_drawn")
         self._real_drawn = None
 
@@ -123,7 +129,9 @@ class Clouds:
         if X is not self._real_drawn:  # the real cloud changes with the preset only
             self.real.data = {"x": _f32(X[:, 0]), "y": _f32(X[:, 1])}
             self._real_drawn = X
-        self.fake.data = {"x": _f32(Y[:, 0]), "y": _f32(Y[:, 1])}
+        fake = {"x": _f32(Y[:, 0]), "y": _f32(Y[:, 1])}
+        self.fake.data = fake
+        self.dragged.data = dict(fake)
         self.drawn.data = {"x": [float(offset[0])], "y": [float(offset[1])]}
 
 
@@ -134,7 +142,13 @@ class FieldLayers:
     the colour bar shows."""
 
     def __init__(
-        self, fig, mapper: LinearColorMapper, label: str, dark: bool, clouds: Clouds
+        self,
+        fig,
+        mapper: LinearColorMapper,
+        label: str,
+        dark: bool,
+        clouds: Clouds,
+        fake: ColumnDataSource | None = None,
     ) -> None:
         self.image = ColumnDataSource({"image": [np.zeros((GRID, GRID), np.uint8)]})
         codes = LinearColorMapper(palette=FIELD_PALETTE, low=-0.5, high=255.5)
@@ -151,7 +165,8 @@ class FieldLayers:
             marker="circle",
         )  # fmt: skip
         fake = fig.scatter(
-            "x", "y", source=clouds.fake, size=7, color=theme.TARGET_COLOR, line_color=edge,
+            "x", "y", source=fake or clouds.fake, size=7, color=theme.TARGET_COLOR,
+            line_color=edge,
             marker="square",
         )  # fmt: skip
         fig.add_layout(
@@ -164,16 +179,19 @@ class FieldLayers:
         fig.add_layout(
             ColorBar(color_mapper=mapper, width=8, title=label, title_standoff=4), "right"
         )
+        # The legend draws stand-ins with the clouds' style and no data: BokehJS rebuilds a
+        # legend's items whenever a source of the renderers it names changes, and the fake
+        # cloud's changes at every frame of a drag.
         items = [
-            LegendItem(label="real", renderers=[real]),
-            LegendItem(label="fake", renderers=[fake]),
+            LegendItem(label="real", renderers=[legend.stand_in(fig, real)]),
+            LegendItem(label="fake", renderers=[legend.stand_in(fig, fake)]),
         ]
-        legend = Legend(
+        key = Legend(
             items=items,
             location="top_left", background_fill_alpha=0.7, label_text_font_size="10pt",
             padding=4, spacing=0, margin=4,
         )  # fmt: skip
-        fig.add_layout(legend)
+        fig.add_layout(key)
 
     def update(self, codes: np.ndarray | None, Y, arrows: np.ndarray | None) -> None:
         """Draw the field's palette ``codes`` (None: keep the image) and the arrows ``arrows``
@@ -188,14 +206,14 @@ class FieldLayers:
 
 
 def move_in_browser(critic: CriticFigure, clouds: Clouds, arrows: list) -> None:
-    """Let the browser translate the fake cloud and the ``arrows`` sources with the dragged
-    handle (``assets/js/wgan_critic_drag.js``; set up once the critic figure is laid out, or
+    """Let the browser translate the critic figure's copy of the fake cloud and the ``arrows``
+    sources with the dragged handle (``assets/js/wgan_critic_drag.js``; set up once the critic figure is laid out, or
     when a drag starts, whichever comes first)."""
     callback = js.custom_js(
         "wgan_critic_drag.js",
         handle=critic.points.source,
         drawn=clouds.drawn,
-        moved=[clouds.fake, *arrows],
+        moved=[clouds.dragged, *arrows],
     )
     critic.figure.js_on_change("inner_width", callback)
     critic.figure.js_on_event("panstart", callback)
@@ -253,7 +271,7 @@ class CriticFigure:
         )
         self.figure = self.points.figure
         drop_grids(self.figure)
-        self.layers = FieldLayers(self.figure, self.mapper, "φ", dark, clouds)
+        self.layers = FieldLayers(self.figure, self.mapper, "φ", dark, clouds, clouds.dragged)
         # the handle is drawn above the fake cloud it moves and its arrows
         handle = self.points.renderer
         self.figure.renderers = [r for r in self.figure.renderers if r is not handle] + [handle]
