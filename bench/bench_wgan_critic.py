@@ -190,6 +190,10 @@ pn.Column(pts.pane(sizing_mode="fixed")).servable()
 """
 
 NAME = "wgan_handle"
+#: True once no training is running (the page's status line no longer says so); the floor
+#: has none.
+TRAINED = """() => ![...Bokeh.documents[0].all_models].some(
+  (m) => typeof m.text === "string" && m.text.includes("Training the WGAN-GP critic"))"""
 
 
 def summary(latencies: list[float]) -> dict:
@@ -228,7 +232,11 @@ def drag(page, url: str, moves: int = 150) -> dict:
     page.wait_for_function(
         "(args) => (" + _browser.DATA_TO_PAGE + ")(args) !== null", arg=[NAME, 0, 0]
     )
-    page.wait_for_timeout(2000)  # let the first training finish: the drag is measured alone
+    # The drag is measured alone: the first training (a background job) has finished. (A
+    # training thread competes with the event loop for the GIL on every websocket write.)
+    page.wait_for_timeout(1000)
+    page.wait_for_function(TRAINED, timeout=60_000)
+    page.wait_for_timeout(300)
     page.evaluate(HOOKS)
     frames.received = 0
     # pixels first: no page script runs between the moves but the page's own

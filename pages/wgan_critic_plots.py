@@ -207,8 +207,8 @@ class FieldLayers:
 
 def move_in_browser(critic: CriticFigure, clouds: Clouds, arrows: list) -> None:
     """Let the browser translate the critic figure's copy of the fake cloud and the ``arrows``
-    sources with the dragged handle (``assets/js/wgan_critic_drag.js``; set up once the critic figure is laid out, or
-    when a drag starts, whichever comes first)."""
+    sources with the dragged handle (``assets/js/wgan_critic_drag.js``; set up once the
+    critic figure is laid out, or when a drag starts, whichever comes first)."""
     callback = js.custom_js(
         "wgan_critic_drag.js",
         handle=critic.points.source,

@@ -94,6 +94,24 @@ def test_answer_at_once_reaches_a_discrete_sliders_own_slider():
     assert select._debounce == 0
 
 
+def test_small_arrays_travel_inside_the_json(monkeypatch):
+    import numpy as np
+    from bokeh.core.serialization import Deserializer, Serializer
+
+    source = inspect.getsource(Serializer._encode_bytes)
+    assert "self._buffers.append(buffer)" in source and "buffer.to_base64()" in source
+    monkeypatch.setattr(Serializer, "_encode_bytes", Serializer._encode_bytes)  # restored
+    compat.inline_small_buffers(64)
+    compat.inline_small_buffers(64)  # once is enough: not wrapped twice
+    small, large = np.arange(8, dtype=np.float64), np.arange(9, dtype=np.float64)
+    serializer = Serializer(deferred=True)
+    rep = serializer.encode({"small": small, "large": large})
+    assert len(serializer.buffers) == 1  # the 72-byte array only
+    assert isinstance(rep["entries"][0][1]["array"]["data"], str)
+    decoded = Deserializer().decode(rep, serializer.buffers)
+    assert np.array_equal(decoded["small"], small) and np.array_equal(decoded["large"], large)
+
+
 def test_attributed_column_puts_attributes_on_its_model():
     column = compat.AttributedColumn(
         pn.pane.Markdown("x"), html_attributes={"role": "figure", "aria-label": "A figure"}
