@@ -14,6 +14,7 @@ from bokeh.plotting import figure
 from bokeh.plotting.contour import contour_data
 
 from pages import theme
+from pages.components import legend
 from pages.components.points import DraggablePoints
 
 #: The square every sample lives in (data units).
@@ -171,12 +172,28 @@ class PlaneFigure:
         self.figure = fig
 
     def _legend(self, fig, moved, seg) -> None:
+        # stand-ins: a legend naming a renderer rebuilds its items whenever that renderer's
+        # source changes (pages/components/legend.py), and these change at every drag answer
+        nan = float("nan")
         items = [
-            LegendItem(label="transported source", renderers=[moved]),
-            LegendItem(label="plan's links", renderers=[seg]),
-            LegendItem(label="boundary before (dashed)", renderers=[self.before.line_renderer]),
+            LegendItem(
+                label="transported source",
+                renderers=[
+                    legend.stand_in(
+                        fig, moved, x=nan, y=nan, colour=CLASS_COLORS[0], marker="circle"
+                    )
+                ],
+            ),
+            LegendItem(
+                label="plan's links",
+                renderers=[legend.stand_in(fig, seg, x0=nan, y0=nan, x1=nan, y1=nan, alpha=0.8)],
+            ),
+            LegendItem(
+                label="boundary before (dashed)",
+                renderers=[legend.stand_in(fig, self.before.line_renderer)],
+            ),
         ]
-        legend = Legend(
+        key = Legend(
             items=items,
             location="top_left",
             background_fill_alpha=0.6,
@@ -184,7 +201,7 @@ class PlaneFigure:
             padding=4,
             spacing=0,
         )
-        fig.add_layout(legend)
+        fig.add_layout(key)
 
     def update(self, view) -> None:
         """Draw a :class:`pages.domain_adaptation.DomainView` (the samples are drawn by the

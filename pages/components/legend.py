@@ -12,8 +12,12 @@ from __future__ import annotations
 from bokeh.models import ColumnDataSource, GlyphRenderer
 
 
-def stand_in(fig, renderer: GlyphRenderer) -> GlyphRenderer:
-    """A renderer of ``fig`` drawn like ``renderer`` but with an empty source, for a legend.
+def stand_in(fig, renderer: GlyphRenderer, **row) -> GlyphRenderer:
+    """A renderer of ``fig`` drawn like ``renderer`` but with a source of its own, for a legend.
+
+    The source is empty, or holds the one ``row`` given (column=value), for a glyph whose
+    colour or marker comes from a column: the legend draws that row's look. Give the row's
+    coordinates as NaN so the plot itself draws nothing.
 
     >>> from bokeh.plotting import figure
     >>> fig = figure()
@@ -21,6 +25,9 @@ def stand_in(fig, renderer: GlyphRenderer) -> GlyphRenderer:
     >>> key = stand_in(fig, cloud)
     >>> type(key.glyph).__name__, key.glyph is cloud.glyph, len(key.data_source.data["x"])
     ('Scatter', False, 0)
+    >>> stand_in(fig, cloud, x=float("nan"), y=0.0).data_source.data["x"]
+    [nan]
     """
     columns = {name: [] for name in renderer.data_source.column_names}
+    columns.update({name: [value] for name, value in row.items()})
     return fig.add_glyph(ColumnDataSource(columns), renderer.glyph.clone())
