@@ -18,63 +18,10 @@ import sys
 from pathlib import Path
 
 import _browser
+from _embed_layout import figure_span, settled_layout
 
 sys.path.insert(0, str(_browser.ROOT))
 from pages import registry
-
-#: JS: the layout facts of the embed view (every shadow root searched).
-MEASURE = """() => {
-  const roots = [document], all = [];
-  for (let k = 0; k < roots.length; k++) {
-    for (const el of roots[k].querySelectorAll("*")) {
-      if (el.shadowRoot) roots.push(el.shadowRoot);
-      all.push(el);
-    }
-  }
-  const shown = (el) => {
-    if (el.getClientRects().length === 0) return null;
-    const r = el.getBoundingClientRect();
-    if (r.width < 1 || r.height < 1) return null;
-    const s = getComputedStyle(el);
-    if (s.visibility === "hidden" || s.display === "none") return null;
-    return r;
-  };
-  const sx = window.scrollX, sy = window.scrollY;
-  const box = (r) => [r.left + sx, r.top + sy, r.right + sx, r.bottom + sy].map(Math.round);
-  const CONTROL = 'input:not([type=hidden]), button, select, textarea, [role=slider], ' +
-                  '[role=button], [role=radio], [role=checkbox], a[href], ' +
-                  '[tabindex]:not([tabindex="-1"])';
-  const controls = [];
-  for (const el of all) {
-    if (!el.matches(CONTROL)) continue;
-    const r = shown(el);
-    if (!r) continue;
-    const name = (el.getAttribute("aria-label") || el.textContent || el.value || "")
-      .trim().replace(/\\s+/g, " ").slice(0, 40);
-    controls.push({kind: el.tagName.toLowerCase() + (el.type ? ":" + el.type : ""),
-                   name, box: box(r)});
-  }
-  // Drawn figure parts: Bokeh plots and other canvases (a Canvas-2D component).
-  const drawn = [];
-  const plotViews = [...Bokeh.index.all_views()].filter((v) => v.canvas_view && v.frame);
-  for (const v of plotViews) {
-    const r = shown(v.el);
-    if (r) drawn.push({kind: "plot", name: v.model.name || v.model.type, box: box(r)});
-  }
-  for (const el of all) {
-    if (el.tagName !== "CANVAS" || el.classList.contains("bk-layer")) continue;
-    const r = shown(el);
-    if (r && r.width > 60) drawn.push({kind: "canvas", name: el.className, box: box(r)});
-  }
-  for (const el of all) {
-    if (el.tagName !== "IMG") continue;
-    const r = shown(el);
-    if (r && r.width > 60) drawn.push({kind: "img", name: el.alt || "", box: box(r)});
-  }
-  const de = document.documentElement;
-  return {scrollWidth: de.scrollWidth, scrollHeight: de.scrollHeight,
-          innerWidth: window.innerWidth, innerHeight: window.innerHeight, controls, drawn};
-}"""
 
 
 def measure(page, base: str, slug: str, width: int, height: int, shots: Path | None) -> dict:
@@ -84,15 +31,11 @@ def measure(page, base: str, slug: str, width: int, height: int, shots: Path | N
         "() => window.Bokeh && Bokeh.index && Object.keys(Bokeh.index).length > 0",
         timeout=60_000,
     )
-    page.wait_for_timeout(1500)  # let late layout (math, fonts, images) settle
-    facts = page.evaluate(MEASURE)
+    facts = settled_layout(page, timeout=60_000)  # late layout (math, fonts, images) done
     if shots is not None:
         shots.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(shots / f"{slug}_{width}.png"), full_page=True)
-    drawn = [d["box"] for d in facts["drawn"]]
-    left = min((b[0] for b in drawn), default=0)
-    right = max((b[2] for b in drawn), default=0)
-    facts["figure_span"] = right - left
+    facts["figure_span"] = figure_span(facts)
     facts["outside"] = [
         c for c in facts["controls"] if c["box"][2] > width + 1 or c["box"][3] > height + 1
     ]

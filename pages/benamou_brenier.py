@@ -41,7 +41,7 @@ from ot_engine.dynamic import (
 )
 from ot_engine.histograms import PRESETS
 from pages import benamou_brenier_plots as plots
-from pages import compat
+from pages import compat, shell
 from pages import transport_plan as tp
 from pages.components.flow import Flow, scalar_request
 from pages.components.readouts import ReadoutTable, readout
@@ -590,9 +590,7 @@ class BenamouBrenierPage(NotebookPage):
         for pane in (self.probe, self.problem_note, self.readouts, self.gauss_readouts):
             pane.param.update(**stretch)
         self.probe.styles = {"font-size": "12px"}
-        for table in (self.readouts, self.gauss_readouts):
-            css = f"table.{table.table_class} {{ font-size: 12px; }}"
-            table.stylesheets = [*table.stylesheets, css]
+        shell.embed_small_type(self.readouts, self.gauss_readouts)
         time_row = pn.Row(
             pn.pane.Bokeh(f.play, margin=0),
             pn.pane.Bokeh(f.slider, margin=0, sizing_mode="stretch_width"),
@@ -610,28 +608,16 @@ class BenamouBrenierPage(NotebookPage):
             probe,
             sizing_mode="stretch_width",
         )
-        right = pn.Column(
+        right = (
             pn.pane.Bokeh(f.spacetime_fig, margin=0, sizing_mode="stretch_width"),
             self.problem_note,
             self.readouts,
-            sizing_mode="stretch_width",
         )
-        halves = {
-            "css_classes": ["ot-embed-row", "ot-embed-halves"],
-            "sizing_mode": "stretch_width",
-        }
-        line = pn.Column(self.control_panel, pn.Column(left, right, **halves))
-        gauss = pn.Column(
-            pn.pane.Bokeh(f.gauss_fig, margin=0),
-            pn.Column(self.gauss_controls, self.gauss_readouts, sizing_mode="stretch_width"),
-            **halves,
+        line = pn.Column(self.control_panel, shell.embed_row(left, *right))
+        gauss = shell.embed_row(
+            pn.pane.Bokeh(f.gauss_fig, margin=0), self.gauss_controls, self.gauss_readouts
         )
-        return pn.Tabs(
-            ("The flow on the line", line),
-            ("Two Gaussians", gauss),
-            dynamic=False,
-            sizing_mode="stretch_width",
-        )
+        return shell.embed_tabs(("The flow on the line", line), ("Two Gaussians", gauss))
 
     def controls(self) -> pn.viewable.Viewable | None:
         return None if self.embed else self.control_panel

@@ -39,7 +39,7 @@ from ot_engine import (
     uniform_grid,
 )
 from pages import duality_plots as plots
-from pages import theme
+from pages import shell, theme
 from pages import transport_plan as tp
 from pages.components.flow import Flow
 from pages.components.histogram import Histogram
@@ -390,10 +390,7 @@ SLACK_FRAME = 240
 EMBED_SIZES = {"bars": 70, "curves": 180, "f": 130, "slack": 140}
 #: Embed mode: the slack map and the tables in a column about as wide as the map, the
 #: curves take the rest of the width (one above the other on a phone).
-EMBED_COLUMNS_CSS = (
-    "@media (min-width: 600px) { :host(.ot-embed-row) "
-    "{ grid-template-columns: minmax(0, 1fr) 280px !important; } }"
-)
+EMBED_SIDE_WIDTH = 280
 EMBED_CONTROLS_CSS = (
     ":host(.ot-embed-controls) { grid-template-columns: "
     "repeat(auto-fill, minmax(min(100%, 9rem), 1fr)) !important; }"
@@ -619,9 +616,7 @@ class DualityPage(NotebookPage):
         self.slack.figure.width = None  # its frame is sized; 600 by default would widen it
         for pane in (self.problem_note, self.exact_table, self.sketch_table):
             pane.param.update(min_height=None, **stretch)
-        for table in (self.exact_table, self.sketch_table):
-            css = f"table.{table.table_class} {{ font-size: 12px; }}"
-            table.stylesheets = [*table.stylesheets, css]
+        shell.embed_small_type(self.exact_table, self.sketch_table)
         b = self.buttons
         for widget in (
             self.preset_select,
@@ -645,14 +640,9 @@ class DualityPage(NotebookPage):
             fig.legend.label_text_font_size = "11px"
         self.cost_buttons.styles = {"grid-column": "span 2"}  # wider than a cell
         self.slack.figure.title.text_font_size = "11px"  # its title is wider than the map
-        halves = {
-            "css_classes": ["ot-embed-row"],
-            "stylesheets": [EMBED_COLUMNS_CSS],
-            "sizing_mode": "stretch_width",
-        }
         exact = pn.Column(
             controls(self.preset_select, b["reset"], self.cost_buttons),
-            pn.Column(
+            shell.embed_row(
                 pn.Column(
                     pn.pane.Bokeh(
                         column(*bars, self.potentials.figure, sizing_mode="stretch_width"),
@@ -661,33 +651,28 @@ class DualityPage(NotebookPage):
                     self.bins_slider,  # under the curves: the row above is full
                     sizing_mode="stretch_width",
                 ),
-                pn.Column(
-                    pn.pane.Bokeh(self.slack.figure, margin=0),
-                    self.problem_note,
-                    self.exact_table,
-                    sizing_mode="stretch_width",
-                ),
-                **halves,
+                pn.pane.Bokeh(self.slack.figure, margin=0),
+                self.problem_note,
+                self.exact_table,
+                second_width=EMBED_SIDE_WIDTH,
             ),
             sizing_mode="stretch_width",
         )
         sketch = pn.Column(
             controls(b["optimal"], b["tighten"], b["clear"], self.eps_slider),
-            pn.Column(
+            shell.embed_row(
                 pn.pane.Bokeh(
                     column(self.f_hist.figure, self.transforms.figure, sizing_mode="stretch_width"),
                     margin=0,
                 ),
                 self.sketch_table,
-                **halves,
+                second_width=EMBED_SIDE_WIDTH,
             ),
             sizing_mode="stretch_width",
         )
-        return pn.Tabs(
+        return shell.embed_tabs(
             ("The exact LP: potentials", exact),
             ("Sketch a price list f", sketch),
-            dynamic=False,
-            sizing_mode="stretch_width",
         )
 
     def controls(self) -> pn.viewable.Viewable | None:

@@ -33,7 +33,7 @@ from ot_engine import (
 )
 from ot_engine.histograms import PRESET_PEAK
 from pages import interpolation_plots as plots
-from pages import query
+from pages import query, shell
 from pages import transport_plan as tp
 from pages.components.flow import Flow, scalar_request
 from pages.components.readouts import ReadoutTable, readout
@@ -770,26 +770,21 @@ class InterpolationPage(NotebookPage):
         self.problem_note.param.update(**stretch)
         for table in (self.readouts, self.cloud_readouts):
             table.param.update(max_width=None, min_width=None)
-            table.stylesheets = [*table.stylesheets, "table.interp-readouts { font-size: 12px; }"]
+        shell.embed_small_type(self.readouts, self.cloud_readouts)
         time_row = pn.Row(
             pn.pane.Bokeh(self.time.slider, margin=0, sizing_mode="stretch_width"),
             pn.pane.Bokeh(self.time.play, margin=0),
             sizing_mode="stretch_width",
         )
-        halves = {
-            "css_classes": ["ot-embed-row", "ot-embed-halves"],
-            "sizing_mode": "stretch_width",
-        }
         line = pn.Column(
             self.control_panel,
-            pn.Column(
+            shell.embed_row(
                 pn.Column(
                     pn.pane.Bokeh(column(*left, sizing_mode="stretch_width"), margin=0),
                     self.problem_note,
                     sizing_mode="stretch_width",
                 ),
                 pn.pane.Bokeh(column(*right, sizing_mode="stretch_width"), margin=0),
-                **halves,
             ),
             self.readouts,
             sizing_mode="stretch_width",
@@ -799,24 +794,18 @@ class InterpolationPage(NotebookPage):
         self.clouds.points.figure.title.text = "McCann: drag a point"
         self.clouds.mixture_fig.title.text = "Mixture: the clouds fade"
         plane = pn.Column(
-            pn.Column(
+            shell.embed_row(
                 pn.Column(
                     self.cloud_select,
                     self.clouds.points.pane(sizing_mode="fixed"),
                     sizing_mode="stretch_width",
                 ),
                 pn.pane.Bokeh(self.clouds.mixture_fig, sizing_mode="fixed"),
-                **halves,
             ),
             self.cloud_readouts,
             sizing_mode="stretch_width",
         )
-        tabs = pn.Tabs(
-            ("On the line", line),
-            ("In the plane", plane),
-            dynamic=False,
-            sizing_mode="stretch_width",
-        )
+        tabs = shell.embed_tabs(("On the line", line), ("In the plane", plane))
         return pn.Column(time_row, tabs, sizing_mode="stretch_width")
 
     def controls(self) -> pn.viewable.Viewable | None:

@@ -267,6 +267,38 @@ def embed_split(
     return pn.Column(plots, column, css_classes=["ot-embed-split"], sizing_mode="stretch_width")
 
 
+def embed_row(
+    first: pn.viewable.Viewable, *second: pn.viewable.Viewable, second_width: int | None = None
+) -> pn.viewable.Viewable:
+    """An embed view's two parts side by side (``ot-embed-row``, notebook.css), one above the
+    other on a phone: ``first`` beside a column of ``second`` (one part goes in as it is),
+    that column ``second_width`` px wide from 600 px, or the two sharing the width equally
+    (``ot-embed-halves``) with no width."""
+    side = second[0] if len(second) == 1 else pn.Column(*second, sizing_mode="stretch_width")
+    if second_width is None:
+        layout = {"css_classes": ["ot-embed-row", "ot-embed-halves"]}
+    else:
+        css = (
+            "@media (min-width: 600px) { :host(.ot-embed-row) "
+            f"{{ grid-template-columns: minmax(0, 1fr) {second_width}px !important; }} }}"
+        )
+        layout = {"css_classes": ["ot-embed-row"], "stylesheets": [css]}
+    return pn.Column(first, side, sizing_mode="stretch_width", **layout)
+
+
+def embed_small_type(*tables: pn.viewable.Viewable) -> None:
+    """Embed mode: these readout tables (``ReadoutTable``) in 12 px type, to fit the iframe."""
+    for table in tables:
+        css = f"table.{table.table_class} {{ font-size: 12px; }}"
+        table.stylesheets = [*table.stylesheets, css]
+
+
+def embed_tabs(*tabs: tuple[str, pn.viewable.Viewable]) -> pn.Tabs:
+    """An embed view in tabs, ``(title, part)`` each, as wide as the frame; every tab stays in
+    the document (``dynamic=False``), so a hidden tab keeps up with the model."""
+    return pn.Tabs(*tabs, dynamic=False, sizing_mode="stretch_width")
+
+
 def _body(
     controls: pn.viewable.Viewable | None,
     figure: pn.viewable.Viewable,

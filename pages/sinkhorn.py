@@ -27,7 +27,7 @@ from bokeh.models import CustomJSTickFormatter, Range1d
 
 from ot_engine import InvalidInput, SinkhornSteps, cost_matrix, sinkhorn, uniform_grid
 from ot_engine.sinkhorn_steps import sinkhorn_steps
-from pages import compat, theme, workers
+from pages import compat, shell, theme, workers
 from pages import sinkhorn_plots as plots
 from pages.components.flow import Flow
 from pages.components.readouts import ReadoutTable, readout
@@ -481,10 +481,6 @@ BAR_H = 120
 #: Embed mode (a 700 x 600 iframe): each plan's frame, the histograms' and the error plot's
 #: heights, and the width of the column that holds the two plans and the table.
 EMBED_HEAT, EMBED_BAR_H, EMBED_ERROR_H, EMBED_PLANS_WIDTH = 120, 90, 170, 360
-EMBED_COLUMNS_CSS = (
-    "@media (min-width: 600px) { :host(.ot-embed-row) "
-    f"{{ grid-template-columns: minmax(0, 1fr) {EMBED_PLANS_WIDTH}px !important; }} }}"
-)
 EMBED_CONTROLS_CSS = (
     ":host(.ot-embed-controls) { grid-template-columns: "
     "repeat(auto-fill, minmax(min(100%, 10rem), 1fr)) !important; }"
@@ -822,24 +818,15 @@ class SinkhornPage(NotebookPage):
         live = compat.AttributedColumn(
             self.state, html_attributes={"aria-live": "polite"}, sizing_mode="stretch_width"
         )
-        self.readouts.stylesheets = [
-            *self.readouts.stylesheets,
-            "table.sk-readouts { font-size: 12px; }",
-        ]
-        right = pn.Column(
+        shell.embed_small_type(self.readouts)
+        top = shell.embed_row(
+            left,
             plans,
             live,
             self.problem_note,
             self.readouts,
             self.full_page_link("the converged plan, iterations against ε"),
-            sizing_mode="stretch_width",
-        )
-        top = pn.Column(
-            left,
-            right,
-            css_classes=["ot-embed-row"],
-            stylesheets=[EMBED_COLUMNS_CSS],
-            sizing_mode="stretch_width",
+            second_width=EMBED_PLANS_WIDTH,
         )
         return pn.Column(top, self.control_panel, sizing_mode="stretch_width")
 

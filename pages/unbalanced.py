@@ -33,7 +33,7 @@ from ot_engine import (
     uniform_grid,
 )
 from ot_engine.unbalanced import UnbalancedResult
-from pages import compat, theme
+from pages import compat, shell, theme
 from pages import unbalanced_plots as plots
 from pages.components import js
 from pages.components.flow import Flow
@@ -408,10 +408,7 @@ HIST_WIDTH, HIST_HEIGHT, HEAT_SIZE, READOUT_WIDTH = 330, 170, 240, 270
 EMBED_HIST_HEIGHT, EMBED_HEAT_SIZE = 105, 170
 #: Embed mode: the plan and its numbers in a column as wide as the plan, the histograms and
 #: the controls take the rest of the width (one above the other on a phone).
-EMBED_COLUMNS_CSS = (
-    "@media (min-width: 600px) { :host(.ot-embed-row) "
-    "{ grid-template-columns: minmax(0, 1fr) 255px !important; } }"
-)
+EMBED_PLAN_WIDTH = 255
 #: Embed mode: the readouts shown (and any flagged one); the rest is on the full page.
 EMBED_ROWS = ("mass_p", "mass_q", "transported", "destroyed", "created", "cost", "converged")
 
@@ -702,29 +699,19 @@ class UnbalancedPage(NotebookPage):
             self.control_panel,
             sizing_mode="stretch_width",
         )
-        self.readouts.stylesheets = [
-            *self.readouts.stylesheets,
-            "table.ub-readouts { font-size: 12px; }",
-        ]
+        shell.embed_small_type(self.readouts)
         # Its frame is sized; the figure's default width (600) would be the column's minimum.
         self.heat.figure.width = None
         self.heat.figure.title.text = "plan P: mass from x to y"
         self.heat.figure.select_one({"type": ColorBar}).title = "cell mass / largest"
-        right = pn.Column(
+        return shell.embed_row(
+            left,
             pn.pane.Bokeh(self.heat.figure),
             self.problem_note,
             self.readouts,
             self.full_page_link("the objective's terms, the solver"),
-            sizing_mode="stretch_width",
+            second_width=EMBED_PLAN_WIDTH,
         )
-        figure = pn.Column(
-            left,
-            right,
-            css_classes=["ot-embed-row"],
-            stylesheets=[EMBED_COLUMNS_CSS],
-            sizing_mode="stretch_width",
-        )
-        return figure
 
     def controls(self) -> pn.viewable.Viewable | None:
         return None if self.embed else self.control_panel
