@@ -46,15 +46,14 @@ def expected(**query) -> dict[str, str]:
     return {row[0]: row[3] for row in view.readouts.rows}
 
 
-#: The fake cloud as drawn in the browser: its centre (the generator's base cloud is centred,
-#: so the mean of the fake points is the offset) and the handle's position.
+#: The fake cloud as drawn in the browser (the critic figure's copy, the one that follows the
+#: handle): its centre (the generator's base cloud is centred, so the mean of the fake points
+#: is the offset) and the handle's position.
 DRAWN = """() => {
   const doc = Bokeh.documents[0];
   const handle = doc.get_model_by_name("wgan_handle_points");
   const drawn = doc.get_model_by_name("wgan_drawn");
-  const fake = [...doc.all_models].find(
-    (m) => m.type === "GlyphRenderer" && m.glyph.marker?.value === "square"
-  ).data_source;
+  const fake = doc.get_model_by_name("wgan_fake");
   const mean = (a) => Array.from(a).reduce((s, v) => s + v, 0) / a.length;
   return {cloud: [mean(fake.data.x), mean(fake.data.y)],
           handle: [handle.data.x[0], handle.data.y[0]],
