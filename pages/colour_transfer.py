@@ -165,14 +165,20 @@ def solve_palettes(
     keep: dict[str, PaletteMap] | None = None,
     keep_thumbs: dict[str, str] | None = None,
     warm=None,
+    palettes: tuple[np.ndarray, np.ndarray] | None = None,
     progress=None,
 ) -> Solved:
     """Sample both palettes, solve every method not in ``keep``, draw their thumbnails.
 
     The source palette uses ``seed``, the target's ``seed + 1`` (two independent draws).
+    ``palettes``: the (X, Y) those draws gave before, kept as they are (an eps move: the
+    figure then sends neither the palettes nor the lines of a method it did not solve).
     """
-    X = sample_palette(to_colours(source), n, seed)
-    Y = sample_palette(to_colours(target), n, seed + 1)
+    if palettes is None:
+        X = sample_palette(to_colours(source), n, seed)
+        Y = sample_palette(to_colours(target), n, seed + 1)
+    else:
+        X, Y = palettes
     small = downscale(source, THUMB_SIDE)
     maps, thumbs = dict(keep or {}), dict(keep_thumbs or {})
     todo = [m for m in SOLVE_ORDER if m not in maps]
@@ -421,12 +427,13 @@ class ColourTransferPage(NotebookPage):
         m = self.model
         key = self.palette_key
         eps = float(m.eps)
-        keep = keep_thumbs = warm = None
+        keep = keep_thumbs = warm = palettes = None
         reuse = self.solved is not None and self.solved.key[0] == key
         if reuse and eps_only:
             keep = {k: v for k, v in self.solved.maps.items() if k != "entropic"}
             keep_thumbs = {k: v for k, v in self.solved.thumbs.items() if k != "entropic"}
             warm = self.solved.warm
+            palettes = (self.solved.X, self.solved.Y)
         elif reuse and self.solved.key[1] == eps:
             return  # nothing changed (e.g. the same picture picked again)
         self.problem = None
@@ -446,10 +453,29 @@ class ColourTransferPage(NotebookPage):
                 keep=keep,
                 keep_thumbs=keep_thumbs,
                 warm=warm,
+                palettes=palettes,
             )
         )
         self._busy_since = time.monotonic()
-        self._paint()
+        if keep is None:
+            self._paint()  # new palettes: say "solving…" at once
+        else:
+            self._paint_if_still_solving()
+
+    def _paint_if_still_solving(self) -> None:
+        """An eps move re-solves in tens of ms: its pending state ("ε being solved") is drawn
+        only if the solve is still running after PROGRESS_AFTER_S, like the progress bar (a
+        paint meanwhile would compete with the solve and lay the table out twice)."""
+        doc = self._solve_job.doc
+        if not self._solve_job.busy or getattr(doc, "session_context", None) is None:
+            return  # done already (without a server the solve ran in line)
+        generation = self._solve_job.generation
+
+        def later() -> None:
+            if self._solve_job.busy and self._solve_job.generation == generation:
+                self._paint()
+
+        doc.add_timeout_callback(later, round(PROGRESS_AFTER_S * 1000))
 
     def _show_solved(self, solved: Solved) -> None:
         self.solved = solved

@@ -107,6 +107,23 @@ def test_method_switch_reuses_the_solves_and_eps_resolves_only_the_entropic_one(
     assert "ε = 0.05" in view.thumbs.object
 
 
+def test_an_eps_move_keeps_the_palettes_and_sends_no_lines_of_another_method():
+    from bokeh.document import Document
+
+    view = ct.ColourTransferPage(ct.ColourModel(n=250, method="exact"), embed=False)
+    doc = Document()
+    doc.add_root(view.figure().get_root(doc))
+    X, Y = view.solved.X, view.solved.Y
+    changed = []
+    doc.on_change(lambda e: changed.append(getattr(e, "model", None)))
+    view.model.eps = 0.05
+    assert view.solved.key[1] == 0.05
+    assert view.solved.X is X and view.solved.Y is Y  # kept, not drawn again
+    sent = set(map(id, changed))
+    for quiet in (view.chroma.source, view.chroma.target, view.chroma.lines):
+        assert id(quiet) not in sent
+
+
 def test_larger_eps_pulls_the_entropic_colours_towards_the_target_mean():
     spread = []
     for eps in (0.001, 0.01, 0.1):
