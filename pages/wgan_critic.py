@@ -475,8 +475,8 @@ class WganCriticPage(NotebookPage):
                 self.x_slider.value, self.y_slider.value = m.offset
             finally:
                 self._syncing = False
-            self._refresh(curve=True)
-        self._request_training()
+            self._refresh(curve=True)  # draws the trained critic's part too
+        self._request_training(paint=False)
 
     def _on_scene(self, *_events) -> None:
         with hold(self._doc):
@@ -484,12 +484,15 @@ class WganCriticPage(NotebookPage):
         if _events and any(e.name == "preset" for e in _events):
             self._request_training()
 
-    def _request_training(self) -> None:
+    def _request_training(self, paint: bool = True) -> None:
+        """Train for the current setting in the background. The status line and the progress
+        bar appear with the job's first progress report (it starts TRAIN_DELAY_MS later), not
+        in the answer to the change: showing them lays the page out, and a release's answer
+        should paint at once. ``paint=False``: the caller has just drawn the trained critic's
+        figure and rows for this setting."""
         self._pending_key = self.model.train_key
         self._job.submit(self.model.train_job())
-        if self._job.busy:
-            self.progress.param.update(object=shell.progress_bar(0, _PROGRESS), visible=True)
-            self.status.object = "Training the WGAN-GP critic…"
+        if paint and self._job.busy:
             self._paint_trained()
 
     def _show_trained(self, result) -> None:
