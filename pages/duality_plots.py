@@ -21,7 +21,7 @@ from bokeh.palettes import Viridis256
 from bokeh.plotting import figure
 
 from pages import theme
-from pages.components import heatmap
+from pages.components import heatmap, legend
 
 #: The sketched f is drawn as bars of height f + F_OFFSET on [0, 1] (the shared histogram
 #: control draws heights from 0 up): f itself lies in [-0.5, 0.5], the range of a centred
@@ -69,8 +69,10 @@ def _zero_line() -> Span:
 
 
 def _legend(fig: figure, items) -> None:
-    legend = Legend(
-        items=items,
+    """A legend of ``items`` (label, renderers) drawn from stand-ins: the curves' sources change
+    at every drag answer, and a legend naming them would rebuild its items each time."""
+    key = Legend(
+        items=[(label, [legend.stand_in(fig, r) for r in rs]) for label, rs in items],
         orientation="vertical",
         label_text_font_size="12px",
         background_fill_alpha=0.6,
@@ -78,7 +80,7 @@ def _legend(fig: figure, items) -> None:
         padding=4,
         margin=4,
     )
-    fig.add_layout(legend, "below")
+    fig.add_layout(key, "below")
 
 
 class PotentialsFigure:

@@ -11,6 +11,7 @@ from bokeh.models import ColumnDataSource, Legend, LegendItem, Range1d, Span
 from bokeh.plotting import figure
 
 from pages import theme
+from pages.components import legend
 
 #: Half-width of the square every cloud plot shows (noise reaches about 3).
 HALF = 3.2
@@ -162,16 +163,17 @@ class W2Curve:
         fig.scatter("k", "ot", source=self.lines, color=theme.PLAN_COLOR, size=4)
         fig.add_layout(self.floor)
         fig.add_layout(self.now)
-        legend = Legend(
+        # stand-ins: a legend naming the curves would rebuild its items at every new fit
+        key = Legend(
             items=[
-                LegendItem(label="independent pairs", renderers=[ind]),
-                LegendItem(label="minibatch OT pairs", renderers=[ot]),
+                LegendItem(label="independent pairs", renderers=[legend.stand_in(fig, ind)]),
+                LegendItem(label="minibatch OT pairs", renderers=[legend.stand_in(fig, ot)]),
             ],
             location="top_right",
             background_fill_alpha=0.6,
             label_text_font_size="12px",
         )
-        fig.add_layout(legend)
+        fig.add_layout(key)
         self.figure = fig
         self._shown = None
 

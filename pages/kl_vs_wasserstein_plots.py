@@ -24,6 +24,7 @@ from bokeh.plotting import figure
 
 from ot_engine.shift_family import DIVERGENCES, FIXED, SHIFT_RANGE, Bump
 from pages import theme
+from pages.components import legend
 
 #: Height of each curve panel, and the room kept left of every frame so that the shift axes of
 #: all panels in a column line up whatever their tick labels.
@@ -172,9 +173,12 @@ class DensityFigure:
             fill_color="#6a3d9a",
             **overlay | {"fill_alpha": 0.45},
         )
+        # q and the overlap are keyed by stand-ins: a legend naming them would rebuild its
+        # items at every drag frame (p never changes)
+        keys = [legend.stand_in(fig, r) for r in (q_line, overlap)]
         fig.add_layout(
             Legend(
-                items=[("fixed p", [p_line]), ("sliding q", [q_line]), ("overlap", [overlap])],
+                items=[("fixed p", [p_line]), ("sliding q", keys[:1]), ("overlap", keys[1:])],
                 location="top_left",
                 background_fill_alpha=0.6,
             )
@@ -277,12 +281,13 @@ class CurvePanels:
             style = dict(color=self.colors[key], line_width=2, line_dash=DASHES.get(key, "solid"))
             for f, col in ((vfig, key), (dfig, f"d_{key}")):
                 r = f.line("shift", col, source=self.source, **style)
-                items[id(f)].append((LEGEND_LABELS[key], [r]))
+                # a stand-in: the curves change with the family
+                items[id(f)].append((LEGEND_LABELS[key], [legend.stand_in(f, r)]))
         # Legends in a row above each plot, the same on both sides: inside they would hide
         # curves or the ∞ bands, and beside the plot they would make the frames of a column
         # differ in width, so the shift axes of the panels would not line up.
         for f in (vfig, dfig):
-            legend = Legend(
+            key = Legend(
                 items=items[id(f)],
                 orientation="horizontal",
                 location="top_left",
@@ -292,7 +297,7 @@ class CurvePanels:
                 spacing=12,
                 label_text_font_size="12px",
             )
-            f.add_layout(legend, "above")
+            f.add_layout(key, "above")
 
     def _marker(self, fig, y: str, view) -> None:
         style = {"source": self.markers, "view": view, "level": "overlay"}

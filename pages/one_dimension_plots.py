@@ -19,6 +19,7 @@ from bokeh.plotting import figure
 from pages import theme
 from pages.components import js
 from pages.components.flow import Flow
+from pages.components.legend import stand_in
 
 #: Two CDF values closer than this are one level (their difference is rounding): the
 #: quantile at level s is the first point whose CDF reaches s - LEVEL_EPS.
@@ -309,8 +310,11 @@ class LevelFigures:
 
 def _legend(fig) -> None:
     """The legend above the frame, in one row: inside it, its box would take the pointer
-    moves (the level hover) over a band around it."""
+    moves (the level hover) over a band around it. Its keys are stand-ins: every curve it names
+    changes at every drag answer, and a legend naming them would rebuild its items each time."""
     legend = fig.legend[0]
+    for item in legend.items:
+        item.renderers = [stand_in(fig, r) for r in item.renderers]
     fig.center = [r for r in fig.center if r is not legend]
     legend.update(
         orientation="horizontal",

@@ -25,7 +25,7 @@ from bokeh.palettes import Category10_10, viridis
 from bokeh.plotting import figure
 
 from pages import theme
-from pages.components import heatmap
+from pages.components import heatmap, legend
 
 #: Finite plan entries use palette indices 0..254; 255 marks a cell that is NaN or inf.
 PALETTE = [*viridis(255), "#ff3d7f"]
@@ -221,11 +221,17 @@ class ErrorFigure:
         )  # fmt: skip
         self.cursor = Span(location=0, dimension="height", line_color=theme.MUTED_COLOR)
         fig.add_layout(self.cursor)
+        # stand-ins: a legend naming the curves would rebuild its items at every answer. The
+        # plain key shows the breakdown's x only while one is drawn (its row is there only
+        # then: a renderer with an empty source draws no key).
+        log_key, plain_key = legend.stand_in(fig, log_line), legend.stand_in(fig, plain_line)
+        self._end_key = legend.stand_in(fig, end)
+        self._end_key.data_source.data = {"it": [], "err": []}
         fig.add_layout(
             Legend(
                 items=[
-                    LegendItem(label="current ε, log domain", renderers=[log_line]),
-                    LegendItem(label="current ε, plain", renderers=[plain_line, end]),
+                    LegendItem(label="current ε, log domain", renderers=[log_key]),
+                    LegendItem(label="current ε, plain", renderers=[plain_key, self._end_key]),
                 ],
                 location="bottom_right",
                 label_text_font_size="11px",
@@ -246,6 +252,10 @@ class ErrorFigure:
             self.plain_end.data = {"it": [it], "err": [y]}
         elif len(self.plain_end.data["it"]):
             self.plain_end.data = {"it": [], "err": []}
+        key = self._end_key.data_source
+        if len(key.data["it"]) != (plain_breakdown is not None):
+            row = [math.nan] if plain_breakdown is not None else []
+            key.data = {"it": row, "err": row}
         self.set_step(step)
 
     def set_step(self, step: int) -> None:
@@ -292,7 +302,9 @@ class CountFigure:
                 "eps", "it", source=self.sources[key + "_capped"], marker="triangle",
                 fill_color=None, line_color=colour, size=10, line_width=2,
             )  # fmt: skip
-            items.append(LegendItem(label=label, renderers=[line, dots]))
+            # stand-ins: a legend naming these would rebuild its items at every new sweep
+            keys = [legend.stand_in(fig, r) for r in (line, dots)]
+            items.append(LegendItem(label=label, renderers=keys))
         self.cap_line = Span(
             location=cap, dimension="width", line_dash="dotted", line_color=theme.MUTED_COLOR
         )

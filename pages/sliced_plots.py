@@ -21,7 +21,7 @@ from bokeh.models import (
 from bokeh.plotting import figure
 
 from pages import theme
-from pages.components import js
+from pages.components import js, legend
 from pages.components.flow import Flow
 from pages.components.points import DraggablePoints
 
@@ -222,6 +222,8 @@ class ProjectionFigure:
             color=theme.TARGET_COLOR,
             line_color="white",
         )
+        # stand-ins: a legend naming these would rebuild its items at every drag answer
+        s, t, m = (legend.stand_in(fig, r) for r in (s, t, m))
         fig.add_layout(
             Legend(
                 items=[("μ", [s]), ("ν", [t]), ("sorted matching", [m])],
@@ -283,6 +285,8 @@ class ConvergenceFigure:
             location=1, dimension="height", line_color=theme.MUTED_COLOR, line_dash="dotted"
         )
         fig.add_layout(self.marker)
+        # stand-ins: a legend naming these would rebuild its items at every answer
+        sw, band, w2, mx = (legend.stand_in(fig, r) for r in (sw, band, w2, mx))
         fig.add_layout(
             Legend(
                 items=[
@@ -363,6 +367,9 @@ class DimensionFigure:
             color=theme.TARGET_COLOR,
             line_color="white",
         )
+        # stand-ins for the samples (new at a new seed) and the chosen d (at every d); the
+        # 1/√d curve never changes
+        sampled, current = legend.stand_in(fig, sampled), legend.stand_in(fig, current)
         fig.add_layout(
             Legend(
                 items=[
