@@ -17,6 +17,13 @@ largest cost:
 matched to its result through the page's flow control: a bar sync is only sent once the
 previous answer arrived, so the first plan after a sync is that sync's answer.
 
+**Echo floor** in the same run (issue #16): the same two paths on a stand-in page served by
+the same stack (``_browser.served_app``: Nagle off, small arrays inline) with the same
+components and names (the draggable histogram ``tp_p`` on the same grid, the same ε slider
+and its script, one flow answering both), whose server copies the bars into a second bar
+plot, or answers the slider with its ε, and computes nothing. ``goals`` compares the page
+with it: median <= floor + 10 ms, p95 <= 1.25 x floor, catch-up <= 50 ms.
+
 Usage::
 
     python3 bench/bench_transport_plan_latency.py            # starts serve.sh on a free port
@@ -35,6 +42,7 @@ import time
 from pathlib import Path
 
 import _browser
+import _measure
 
 QUERY = "?n=128&eps=0.001&cost=2"
 
@@ -200,12 +208,73 @@ def drag_slider(page, frames: FrameCounter, seconds: float) -> dict:
     return out
 
 
-def run(base: str, seconds: float) -> dict:
+#: The echo floor: the page's components and names, a server that copies and computes nothing.
+STAND_IN = """
+import numpy as np
+import panel as pn
+from bokeh.models import ColumnDataSource, Range1d, Slider
+from bokeh.plotting import figure
+
+from pages.components import js
+from pages.components.flow import Flow, scalar_request
+from pages.components.histogram import Histogram
+from ot_engine.geometry import uniform_grid
+from pages.transport_plan import _slider_eps
+from pages.transport_plan_plots import YMAX
+
+pn.extension()
+x = uniform_grid(128)
+heights = 0.2 + 0.6 * np.exp(-((x - 0.4) ** 2) / 0.02)
+echo = ColumnDataSource({"x": x, "top": heights})
+
+
+def apply(update):
+    log_eps = update.pop("log_eps", None)
+    if "p" in update:
+        echo.data = {"x": x, "top": np.asarray(update["p"], dtype=float)}
+    flow.answer(eps=_slider_eps(log_eps) if log_eps is not None else flow_eps[0])
+    if log_eps is not None:
+        flow_eps[0] = _slider_eps(log_eps)
+
+
+flow_eps = [0.001]
+flow = Flow(apply, name="tp_answer", eps=0.001)
+p = Histogram(x, heights, flow=flow, key="p", ymax=YMAX, title="p", width=600, height=170,
+              x_range=Range1d(0, 1, bounds=(0, 1)), name="tp_p")
+copy = figure(width=600, height=170, x_range=Range1d(0, 1), tools="", toolbar_location=None)
+copy.vbar(x="x", top="top", width=float(x[1] - x[0]), source=echo)
+request = ColumnDataSource({"log_eps": [-3.0]}, name="tp_eps_request")
+copy.tags = [flow.answer_source, request]
+slider = Slider(title="ε / largest cost (log scale)", start=-4.0, end=0.0, step=0.01,
+                value=-3.0, syncable=False, width=400)
+slider.js_on_change("value", js.custom_js("transport_plan_eps.js", Flow.JS, request=request,
+                                          answer=flow.answer_source))
+flow.listen(request, lambda data: scalar_request(data, "log_eps", -4.0, 0.0))
+pn.Column(pn.pane.Bokeh(slider), pn.pane.Bokeh(p.figure), pn.pane.Bokeh(copy)).servable()
+"""
+
+
+def goals(page: dict, floor: dict) -> dict:
+    """Issue #16's goals for each path against the floor of the same run."""
+    out = {}
+    for what in ("drag", "slider"):
+        p, f = page[what], floor[what]
+        out[what] = {
+            "median_ok": p["median_ms"] <= f["median_ms"] + 10,
+            "p95_ok": p["p95_ms"] <= 1.25 * f["p95_ms"],
+            "catch_up_ok": (p["catch_up_ms"] or 0) <= 50,
+            "median_over_floor_ms": round(p["median_ms"] - f["median_ms"], 1),
+            "p95_over_floor": round(p["p95_ms"] / max(f["p95_ms"], 1e-9), 2),
+        }
+    return out
+
+
+def run(base: str, seconds: float, path: str = "/transport_plan" + QUERY) -> dict:
     with _browser.chromium() as browser:
         page = browser.new_page(viewport={"width": 1280, "height": 1000})
         cdp = page.context.new_cdp_session(page)
         frames = FrameCounter(cdp)
-        page.goto(base + "/transport_plan" + QUERY)
+        _browser.goto_when_up(page, base + path)
         page.wait_for_function(
             "() => window.Bokeh && Bokeh.documents.length > 0 && "
             "Bokeh.documents[0].get_model_by_name('tp_answer') != null"
@@ -224,17 +293,22 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--json", help="write the results here")
     args = parser.parse_args()
-    with _browser.serving(args.url) as base:
-        runs = []
+    print(_measure.cpu_line())
+    runs = []
+    with _browser.serving(args.url) as base, _browser.served_app(STAND_IN) as echo:
         for _ in range(args.repeat):
             load_before = _browser.load_average()
             result = run(base, args.seconds)
+            result["echo_floor"] = run(echo, args.seconds, "")
+            result["goals"] = goals(result, result["echo_floor"])
             result["load_avg_1min"] = [round(load_before, 2), round(_browser.load_average(), 2)]
             runs.append(result)
     for k, r in enumerate(runs):
         print(f"run {k + 1} (load average before/after: {r['load_avg_1min']}):")
         for what in ("drag", "slider"):
-            print(f"  {what:6s} {json.dumps(r[what])}")
+            print(f"  {what:6s} page  {json.dumps(r[what])}")
+            print(f"  {what:6s} floor {json.dumps(r['echo_floor'][what])}")
+            print(f"  {what:6s} goals {json.dumps(r['goals'][what])}")
     if args.json:
         Path(args.json).write_text(json.dumps(runs, indent=2))
     sys.exit(0)
