@@ -464,17 +464,25 @@ class WganCriticPage(NotebookPage):
     def _on_slider(self, *_events) -> None:
         if self._syncing:
             return
-        self.model.offset = (float(self.x_slider.value), float(self.y_slider.value))
+        # The sliders are where the change came from: they are not written back (a rounded
+        # value sent back while keys are still pressed is taken by Panel for the echo of the
+        # browser's next change, which is then dropped, and the last press lost).
+        self._syncing = True
+        try:
+            self.model.offset = (float(self.x_slider.value), float(self.y_slider.value))
+        finally:
+            self._syncing = False
 
     def _on_offset(self, *_events) -> None:
         m = self.model
         self.offset = tuple(m.offset)
         with hold(self._doc):
-            self._syncing = True  # the sliders follow the model; they must not write it back
-            try:
-                self.x_slider.value, self.y_slider.value = m.offset
-            finally:
-                self._syncing = False
+            if not self._syncing:  # a drag or a link: the sliders follow the model
+                self._syncing = True  # and must not write it back
+                try:
+                    self.x_slider.value, self.y_slider.value = m.offset
+                finally:
+                    self._syncing = False
             self._refresh(curve=True)  # draws the trained critic's part too
         self._request_training(paint=False)
 
