@@ -108,3 +108,18 @@ def first_after(times: list[float], t: float) -> float | None:
     (2.0, None)
     """
     return next((u for u in times if u >= t), None)
+
+
+def budget(page: dict, floor: dict) -> dict:
+    """Issue #16's budget for one path: the page's ``median_ms`` at most the floor's + 10 ms
+    and its ``p95_ms`` at most 1.25 x the floor's (both measured in the same run).
+
+    >>> budget({"median_ms": 30.0, "p95_ms": 40.0}, {"median_ms": 25.0, "p95_ms": 30.0})
+    {'median_ok': True, 'p95_ok': False, 'median_over_floor_ms': 5.0, 'p95_over_floor': 1.33}
+    """
+    return {
+        "median_ok": page["median_ms"] <= floor["median_ms"] + 10,
+        "p95_ok": page["p95_ms"] <= 1.25 * floor["p95_ms"],
+        "median_over_floor_ms": round(page["median_ms"] - floor["median_ms"], 1),
+        "p95_over_floor": round(page["p95_ms"] / max(floor["p95_ms"], 1e-9), 2),
+    }

@@ -256,17 +256,13 @@ pn.Column(pn.pane.Bokeh(slider), pn.pane.Bokeh(p.figure), pn.pane.Bokeh(copy)).s
 
 def goals(page: dict, floor: dict) -> dict:
     """Issue #16's goals for each path against the floor of the same run."""
-    out = {}
-    for what in ("drag", "slider"):
-        p, f = page[what], floor[what]
-        out[what] = {
-            "median_ok": p["median_ms"] <= f["median_ms"] + 10,
-            "p95_ok": p["p95_ms"] <= 1.25 * f["p95_ms"],
-            "catch_up_ok": (p["catch_up_ms"] or 0) <= 50,
-            "median_over_floor_ms": round(p["median_ms"] - f["median_ms"], 1),
-            "p95_over_floor": round(p["p95_ms"] / max(f["p95_ms"], 1e-9), 2),
+    return {
+        what: {
+            **_measure.budget(page[what], floor[what]),
+            "catch_up_ok": (page[what]["catch_up_ms"] or 0) <= 50,
         }
-    return out
+        for what in ("drag", "slider")
+    }
 
 
 def run(base: str, seconds: float, path: str = "/transport_plan" + QUERY) -> dict:

@@ -289,15 +289,10 @@ def browser_part() -> dict:
 def goals(page: dict, floor: dict) -> dict:
     """Issue #16's goals against the floor of the same run: median <= floor + 10 ms, p95 <=
     1.25 x floor, catch-up <= 50 ms (the floor's answer paths are compared with the page's)."""
-    out = {}
-    for what in ("cloud_repaint", "answer_repaint"):
-        p, f = page[what], floor[what]
-        out[what] = {
-            "median_ok": p["median_ms"] <= f["median_ms"] + 10,
-            "p95_ok": p["p95_ms"] <= 1.25 * f["p95_ms"],
-            "median_over_floor_ms": round(p["median_ms"] - f["median_ms"], 1),
-            "p95_over_floor": round(p["p95_ms"] / max(f["p95_ms"], 1e-9), 2),
-        }
+    out = {
+        what: _measure.budget(page[what], floor[what])
+        for what in ("cloud_repaint", "answer_repaint")
+    }
     out["catch_up_ok"] = page["catch_up_ms"] <= 50
     return out
 
