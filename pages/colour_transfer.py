@@ -460,22 +460,9 @@ class ColourTransferPage(NotebookPage):
         if keep is None:
             self._paint()  # new palettes: say "solving…" at once
         else:
-            self._paint_if_still_solving()
-
-    def _paint_if_still_solving(self) -> None:
-        """An eps move re-solves in tens of ms: its pending state ("ε being solved") is drawn
-        only if the solve is still running after PROGRESS_AFTER_S, like the progress bar (a
-        paint meanwhile would compete with the solve and lay the table out twice)."""
-        doc = self._solve_job.doc
-        if not self._solve_job.busy or getattr(doc, "session_context", None) is None:
-            return  # done already (without a server the solve ran in line)
-        generation = self._solve_job.generation
-
-        def later() -> None:
-            if self._solve_job.busy and self._solve_job.generation == generation:
-                self._paint()
-
-        doc.add_timeout_callback(later, round(PROGRESS_AFTER_S * 1000))
+            # an eps move re-solves in tens of ms: "ε being solved" only if it lasts (a paint
+            # meanwhile would compete with the solve and lay the table out twice)
+            self._solve_job.if_still_busy(PROGRESS_AFTER_S, self._paint)
 
     def _show_solved(self, solved: Solved) -> None:
         self.solved = solved

@@ -134,6 +134,20 @@ class Job:
             self._start(generation, fn)
         return generation
 
+    def if_still_busy(self, seconds: float, callback: Callable[[], None]) -> None:
+        """Run ``callback`` on the session's loop after ``seconds`` if the request made last is
+        still running then (e.g. a "working…" state that would only flicker for quick work).
+        Nothing without a served session: there the job has already run in line."""
+        if not self.busy or not _served(self.doc):
+            return
+        generation = self.generation
+
+        def later() -> None:
+            if self.busy and self.generation == generation:
+                callback()
+
+        self.doc.add_timeout_callback(later, round(seconds * 1000))
+
     def cancel(self) -> None:
         """Drop every request made so far (the last finished result stays)."""
         self.generation += 1

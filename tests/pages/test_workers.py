@@ -251,6 +251,24 @@ def test_delay_starts_only_the_request_made_last(pool):
     assert ran == [2]
 
 
+def test_if_still_busy_runs_only_for_the_request_still_running(pool):
+    job, doc, rec = make_job(pool)
+    gate, started = threading.Event(), threading.Event()
+    job.submit(partial(blocked, gate, started, "slow"))
+    assert started.wait(WAIT)
+    calls = []
+    job.if_still_busy(0.25, lambda: calls.append("slow"))
+    doc.fire_timeouts()  # still running: the callback runs
+    assert calls == ["slow"]
+    job.if_still_busy(0.25, lambda: calls.append("late"))
+    gate.set()
+    doc.pump(lambda: rec.results == ["slow"])
+    doc.fire_timeouts()  # finished before its time: nothing
+    assert calls == ["slow"]
+    job.if_still_busy(0.25, lambda: calls.append("idle"))  # nothing running: not scheduled
+    assert doc.timeouts == []
+
+
 def test_without_a_server_the_job_runs_in_line():
     rec = Recorder()
     job = Job(rec.result, on_error=rec.error, on_progress=rec.on_progress, doc=None)
