@@ -213,13 +213,17 @@ def find_slider(models: dict[str, dict], match: dict) -> dict:
 TOKEN_RE = re.compile(r'"token":\s*"([A-Za-z0-9_\-.]+)"')
 
 
-def fetch_token(port: int, page: str) -> tuple[str, int, str]:
+def fetch_token(port: int, page: str, cookie: str = "") -> tuple[str, int, str]:
     """GET the page (this creates the session) and read its token from the HTML.
 
     Also returns the cookies the answer set (``name=value; ...``), which a browser sends back
     with the page's websocket: behind deploy/nginx.conf they route it to the same backend.
+    ``cookie`` is sent with the GET, as a browser returning with a route cookie would.
     """
-    with urllib.request.urlopen(f"http://{HOST}:{port}/{page}", timeout=60) as response:
+    request = urllib.request.Request(f"http://{HOST}:{port}/{page}")
+    if cookie:
+        request.add_header("Cookie", cookie)
+    with urllib.request.urlopen(request, timeout=60) as response:
         html = response.read().decode("utf-8", "replace")
         set_cookies = response.headers.get_all("Set-Cookie") or []
     match = TOKEN_RE.search(html)
@@ -242,10 +246,13 @@ class Student:
     sent: int = 0  # moves of the slider
     requests: int = 0  # change messages sent for them (fewer under flow control)
     errors: list[str] = field(default_factory=list)
+    cookie: str = ""  # sent with the page load (e.g. a known route cookie behind nginx)
 
     async def connect(self) -> None:
         loop = asyncio.get_running_loop()
-        token, _, cookies = await loop.run_in_executor(None, fetch_token, self.port, self.page)
+        token, _, cookies = await loop.run_in_executor(
+            None, fetch_token, self.port, self.page, self.cookie
+        )
         headers = {"Origin": f"http://{HOST}:{self.port}"}
         if cookies:
             headers["Cookie"] = cookies

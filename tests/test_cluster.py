@@ -22,6 +22,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import uuid
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -121,8 +122,12 @@ def cluster(tmp_path_factory):
 def test_a_class_spreads_over_both_backends_and_each_websocket_stays_with_its_session(
     cluster, run_async
 ):
+    # Route ids known to hash to each backend, so the spread is not left to chance (8 random
+    # ids all land on one backend about once in a hundred runs).
+    cookies = [f"ot_route={r}" for r in route_ids_per_backend(cluster, 4)]
+
     async def lesson():
-        students = [proto.Student(cluster["port"], PAGE) for _ in range(8)]
+        students = [proto.Student(cluster["port"], PAGE, cookie=c) for c in cookies]
         for s in students:
             await s.connect()
         for k, s in enumerate(students):
@@ -143,6 +148,22 @@ def test_a_class_spreads_over_both_backends_and_each_websocket_stays_with_its_se
     assert all(len(by_route[r]) == 1 for r in full), by_route  # sticky
     used = {next(iter(by_route[r])) for r in full}
     assert len(used) == 2, used  # eight students spread over both backends
+
+
+def route_ids_per_backend(cluster, count: int) -> list[str]:
+    """``count`` route ids for each backend, learnt from where nginx sends a /liveness probe."""
+    found = defaultdict(list)
+    for _ in range(200):
+        route = uuid.uuid4().hex
+        request = urllib.request.Request(f"{cluster['base']}/liveness?probe={route}")
+        request.add_header("Cookie", f"ot_route={route}")
+        urllib.request.urlopen(request, timeout=10).close()
+        rows = [r for r in local_proxy.access_log(cluster["scratch"]) if r["route"] == route]
+        if rows and len(found[rows[-1]["upstream"]]) < count:
+            found[rows[-1]["upstream"]].append(route)
+        if len(found) == len(cluster["backends"]) and all(len(v) == count for v in found.values()):
+            return [r for ids in zip(*found.values(), strict=True) for r in ids]
+    raise AssertionError(f"200 random route ids did not reach every backend: {dict(found)}")
 
 
 def routes(scratch: Path) -> tuple[dict, dict]:
