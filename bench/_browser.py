@@ -126,12 +126,13 @@ def chromium():
 
 #: Prepended to every served stand-in: it is served as every notebook page is, Nagle's
 #: algorithm off on its websocket (``pages.shell``), choice widgets answered without Panel's
-#: 50 ms hold and small arrays inside the JSON (``pages/server_setup.py``), so a floor never
-#: carries a delay the pages do not have.
+#: 50 ms hold, small arrays inside the JSON and short garbage-collection pauses
+#: (``pages/server_setup.py``), so a floor never carries a delay the pages do not have.
 SERVED_LIKE_A_PAGE = """import panel as _pn
-from pages import compat as _compat
+from pages import compat as _compat, memory as _memory
 _compat.answer_choices_at_once()
 _compat.inline_small_buffers()
+_memory.install()
 _pn.state.onload(lambda: _compat.set_nodelay(_pn.state.curdoc))
 """
 
