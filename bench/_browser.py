@@ -124,15 +124,19 @@ def chromium():
             browser.close()
 
 
-#: Prepended to every served stand-in: it is served as every notebook page is, Nagle's
-#: algorithm off on its websocket (``pages.shell``), choice widgets answered without Panel's
-#: 50 ms hold, small arrays inside the JSON and short garbage-collection pauses
-#: (``pages/server_setup.py``), so a floor never carries a delay the pages do not have.
+#: A stand-in is served as every notebook page is (``pages/server_setup.py``): choice widgets
+#: answered without Panel's 50 ms hold, small arrays inside the JSON, no per-load validation
+#: and short collection pauses (this setup file, run once per server process), and Nagle's
+#: algorithm off on its websocket (prepended to the app, per session, as ``pages.shell``
+#: does), so a floor never carries a delay the pages do not have.
+SERVED_SETUP = """from pages import compat, memory
+compat.answer_choices_at_once()
+compat.inline_small_buffers()
+compat.skip_served_diagnostics()
+memory.install()
+"""
 SERVED_LIKE_A_PAGE = """import panel as _pn
-from pages import compat as _compat, memory as _memory
-_compat.answer_choices_at_once()
-_compat.inline_small_buffers()
-_memory.install()
+from pages import compat as _compat
 _pn.state.onload(lambda: _compat.set_nodelay(_pn.state.curdoc))
 """
 
@@ -140,7 +144,7 @@ _pn.state.onload(lambda: _compat.set_nodelay(_pn.state.curdoc))
 @contextlib.contextmanager
 def served_app(source: str, name: str = "echo") -> Iterator[str]:
     """A one-file Panel app (``source``, e.g. an echo floor) served on a free loopback port for
-    the block, with Nagle's algorithm off like every notebook page (:data:`SERVED_LIKE_A_PAGE`);
+    the block, served like every notebook page (:data:`SERVED_SETUP`, :data:`SERVED_LIKE_A_PAGE`);
     yields its URL (it may take a few seconds to answer: see :func:`goto_when_up`)."""
     with tempfile.TemporaryDirectory() as tmp:
         app = Path(tmp) / f"{name}.py"
@@ -148,10 +152,13 @@ def served_app(source: str, name: str = "echo") -> Iterator[str]:
         if not sep:
             head, body = "", source
         app.write_text(head + sep + SERVED_LIKE_A_PAGE + body)
+        setup = Path(tmp) / "setup.py"
+        setup.write_text(SERVED_SETUP)
         port = free_port()
         proc = subprocess.Popen(
             [sys.executable, "-m", "panel", "serve", str(app), "--port", str(port),
-             "--address", HOST, "--allow-websocket-origin", f"{HOST}:{port}"],
+             "--address", HOST, "--allow-websocket-origin", f"{HOST}:{port}",
+             "--setup", str(setup)],
             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
         try:

@@ -109,6 +109,22 @@ def inline_small_buffers(limit: int = INLINE_BYTES) -> None:
     Serializer._encode_bytes = _encode_bytes
 
 
+def skip_served_diagnostics() -> None:
+    """Turn off two of Bokeh's development checks in a serving process (public settings).
+
+    - Document validation: Bokeh validates every model of a new session's document, 10-64 ms
+      of each page load here (/kl_vs_wasserstein the most). The tests validate every page's
+      document instead (``tests/pages/test_compat.py``), so a served page has passed it.
+    - Error diagnostics: reading a missing attribute of a model builds an error with difflib
+      suggestions (Panel reads one, ``rows`` of the readout table, on every readout update:
+      ~0.3 ms each), and every ``on_change`` inspects its callback's signature.
+    """
+    from bokeh.settings import settings
+
+    settings.perform_document_validation.set_value(False)
+    settings.perform_error_diagnostics.set_value(False)
+
+
 #: Panel widgets whose browser change is one discrete choice: a click or a pick.
 CHOICE_WIDGETS = (
     pn.widgets.Select,

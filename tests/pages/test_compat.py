@@ -17,7 +17,7 @@ from bokeh.server.connection import ServerConnection
 from bokeh.server.session import ServerSession
 from bokeh.server.views.ws import WSHandler
 
-from pages import compat
+from pages import compat, registry
 
 
 def _doc_with_socket(socket) -> SimpleNamespace:
@@ -246,3 +246,30 @@ def test_page_gate_answers_503_past_its_limit(run_async):
     # A browser reloads it by itself (it ignores Retry-After).
     assert refused.headers["Refresh"] == "3"
     assert '<meta http-equiv="refresh" content="3">' in refused.body
+
+
+def test_served_diagnostics_are_switched_off_by_public_settings():
+    from bokeh.settings import settings
+
+    try:
+        compat.skip_served_diagnostics()
+        assert settings.perform_document_validation() is False
+        assert settings.perform_error_diagnostics() is False
+    finally:  # this test process keeps Bokeh's checks
+        settings.perform_document_validation.unset_value()
+        settings.perform_error_diagnostics.unset_value()
+    assert settings.perform_document_validation() and settings.perform_error_diagnostics()
+
+
+@pytest.mark.parametrize("embed", [False, True], ids=["full", "embed"])
+@pytest.mark.parametrize("slug", [p.slug for p in registry.ALL])
+def test_every_page_document_passes_bokehs_validation(slug, embed):
+    """What a served session no longer checks at each load (``skip_served_diagnostics``)."""
+    from bokeh.core.validation import check_integrity
+
+    doc = Document()
+    doc.add_root(registry.page_class(slug)(embed=embed).__panel__().get_root(doc))
+    issues = check_integrity(doc.models)
+    assert not issues.error, [(e.code, e.name, e.text) for e in issues.error]
+    # Fixed-size layouts of fixed-size children are what the pages mean; nothing else.
+    assert {w.name for w in issues.warning} <= {"FIXED_SIZING_MODE"}, issues.warning
