@@ -138,9 +138,11 @@ def drag_bars(page, frames: FrameCounter, seconds: float) -> dict:
     moves, syncs = rec["moves"], rec["syncs"]
     paints = [t for t, _ in rec["paints"]]
     latencies = []
-    for t in moves:
+    for t, next_move in zip(moves, [*moves[1:], float("inf")], strict=True):
         sync = next((s for s in syncs if s >= t), None)
-        paint = next((p for p in paints if sync is not None and p > sync), None)
+        if sync is None or sync > next_move:
+            continue  # the move changed no bar (back over bars already at that height)
+        paint = next((p for p in paints if p > sync), None)
         if paint is not None:
             latencies.append(paint - t)
     # Catch-up: pointer up to the paint of the answer to the last sync (the final state).
