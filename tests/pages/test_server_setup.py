@@ -1,0 +1,34 @@
+"""pages/server_setup.py (run by ``panel serve --setup``) installs what it lists."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+PROBE = """
+import gc, json, runpy
+runpy.run_path("pages/server_setup.py")
+from bokeh.settings import settings
+from pages import memory
+print(json.dumps({
+    "validate_doc": settings.perform_document_validation(),
+    "diagnostics": settings.perform_error_diagnostics(),
+    "memory_hook": memory._installed is not None,
+    "frozen": gc.get_freeze_count(),
+}))
+"""
+
+
+def test_a_server_process_skips_per_load_checks_and_freezes_what_its_imports_built():
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert out.returncode == 0, out.stderr
+    state = json.loads(out.stdout.strip().splitlines()[-1])
+    assert state["validate_doc"] is False and state["diagnostics"] is False
+    assert state["memory_hook"]
+    assert state["frozen"] > 10_000  # Panel, Bokeh and the pages' imports
