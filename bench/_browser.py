@@ -129,11 +129,8 @@ def chromium():
 #: and short collection pauses (this setup file, run once per server process), and Nagle's
 #: algorithm off on its websocket (prepended to the app, per session, as ``pages.shell``
 #: does), so a floor never carries a delay the pages do not have.
-SERVED_SETUP = """from pages import compat, memory
-compat.answer_choices_at_once()
-compat.inline_small_buffers()
-compat.skip_served_diagnostics()
-memory.install()
+SERVED_SETUP = """from pages import compat
+compat.serve_fast()
 """
 SERVED_LIKE_A_PAGE = """import panel as _pn
 from pages import compat as _compat

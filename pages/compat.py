@@ -125,6 +125,18 @@ def skip_served_diagnostics() -> None:
     settings.perform_error_diagnostics.set_value(False)
 
 
+def serve_fast() -> None:
+    """The speed settings of a server process: every notebook server runs them
+    (``pages/server_setup.py``) and so does every bench's echo floor (``bench/_browser.py``),
+    so a floor never lacks a setting the pages have. Each is described where it is defined."""
+    from pages import memory
+
+    answer_choices_at_once()
+    inline_small_buffers()
+    skip_served_diagnostics()
+    memory.install()
+
+
 #: Panel widgets whose browser change is one discrete choice: a click or a pick.
 CHOICE_WIDGETS = (
     pn.widgets.Select,

@@ -9,6 +9,7 @@ the safety hooks of :mod:`pages.compat` that act on the server rather than on on
 * a click or a pick on a choice widget is answered without Panel's 50 ms hold;
 * small arrays go inside a message's JSON, not as two more websocket frames each;
 * no per-load document validation or error diagnostics (the tests validate every page);
+* built pages are frozen for Python's collector, so its pauses stay short (``pages/memory.py``);
 * the effects of one widget change or button click go out as one message
   (off unless ``HOLD_EVENTS=1``: a clean-clone CI run lost the last of five quick key presses on
   /wgan_critic with it on, once in two runs, and a lost latest value is worse than extra messages).
@@ -22,12 +23,6 @@ compat.install_patch_guard()
 compat.install_buffer_cap()
 compat.hide_server_header()
 compat.install_page_gate(int(os.environ.get("PAGE_LOADS", "8")))
-compat.answer_choices_at_once()
-compat.inline_small_buffers()
-compat.skip_served_diagnostics()
+compat.serve_fast()  # choices at once, small arrays inline, no per-load checks, frozen pages
 if os.environ.get("HOLD_EVENTS", "0") == "1":
     compat.install_event_hold()
-
-from pages import memory  # noqa: E402 - after the guards, as listed above
-
-memory.install()
