@@ -266,6 +266,9 @@ def test_several_processes_serve_every_page_offline_and_stop_together(page, serv
                 page.goto(base + path)
                 page.wait_for_bokeh()
                 page.wait_for_load_state("networkidle")
+        # Leave the page first: an open page's reconnection attempts to a stopped server are
+        # the browser's own console errors, not the notebook's.
+        page.goto("about:blank")
     # serve.sh passed the stop signal on to both workers: soon nothing listens on the port.
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
