@@ -10,6 +10,7 @@ the raw value (it could be hostile, and it is never rendered as HTML anyway).
 from __future__ import annotations
 
 import math
+import time
 import urllib.parse
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from typing import Any
 import panel as pn
 import param
 from panel.io.location import Location
+from panel.io.state import set_curdoc
 
 from pages import compat
 
@@ -241,6 +243,75 @@ def _url_writer() -> pn.widgets.TextInput:
     return writer
 
 
+#: Fewest seconds between two rewrites of the URL. Chrome ignores ``history.replaceState``
+#: beyond 200 calls in 10 s (its IPC flooding protection: "Throttling navigation to prevent the
+#: browser from hanging"), so a page that rewrote its URL on every answer of a long drag left
+#: the address bar at a stale state, and a copied link showed another view. One rewrite per
+#: 0.1 s is half that limit.
+URL_INTERVAL = 0.1
+
+
+class Throttle:
+    """Run ``action`` at most once per ``interval`` seconds, the latest request winning.
+
+    A request after a quiet spell runs at once; requests within ``interval`` of the last run
+    are merged into one run at the end of the interval (``later(seconds, fn)`` schedules it),
+    so the last request always runs. ``action`` reads the state when it runs, not when asked.
+
+    >>> runs, queued, now = [], [], [0.0]
+    >>> t = Throttle(lambda: runs.append(now[0]), 0.1, later=lambda s, fn: queued.append(fn),
+    ...              clock=lambda: now[0])
+    >>> t.request(); now[0] = 0.03; t.request(); now[0] = 0.06; t.request()
+    >>> runs, len(queued)  # the first at once, the next two merged into one queued run
+    ([0.0], 1)
+    >>> now[0] = 0.1; queued.pop()(); runs
+    [0.0, 0.1]
+    """
+
+    def __init__(
+        self,
+        action: Callable[[], None],
+        interval: float,
+        later: Callable[[float, Callable[[], None]], None],
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._action = action
+        self._interval = interval
+        self._later = later
+        self._clock = clock
+        self._last = -math.inf
+        self._queued = False
+
+    def request(self, *_events: Any) -> None:
+        if self._queued:
+            return
+        wait = self._last + self._interval - self._clock()
+        if wait <= 0:
+            self._run()
+        else:
+            self._queued = True
+            self._later(wait, self._run)
+
+    def _run(self) -> None:
+        self._queued = False
+        self._last = self._clock()
+        self._action()
+
+
+def _later_in(doc) -> Callable[[float, Callable[[], None]], None]:
+    """Schedule ``fn`` on ``doc``'s session loop in ``seconds``, with ``doc`` as Panel's
+    current document (so the widget it sets updates at once)."""
+
+    def later(seconds: float, fn: Callable[[], None]) -> None:
+        def run() -> None:
+            with set_curdoc(doc):
+                fn()
+
+        doc.add_timeout_callback(run, max(1, round(seconds * 1000)))
+
+    return later
+
+
 class _RawLocation(Location):
     """Panel's ``Location`` without its loose query parsing.
 
@@ -279,8 +350,9 @@ def bind_query(model: param.Parameterized, keys: Sequence[QueryKey]) -> list[str
 
     Returns the notices for rejected keys (plain text, for the page to show). Outside a server
     session this does nothing and returns no notices. The URL is rewritten with
-    ``history.replaceState`` (no reload, no new history entry) each time a bound parameter
-    changes, and once on load if the link carried values that were ignored.
+    ``history.replaceState`` (no reload, no new history entry) when a bound parameter changes,
+    at most every :data:`URL_INTERVAL` seconds (the last change is always written), and once on
+    load if the link carried values that were ignored.
     """
     if pn.state.curdoc is None or pn.state.curdoc.session_context is None:
         return []
@@ -299,7 +371,8 @@ def bind_query(model: param.Parameterized, keys: Sequence[QueryKey]) -> list[str
             state[spec.key] = spec.format(getattr(model, spec.param))
         writer.value = url_search(state)
 
-    model.param.watch(write_url, [spec.param for spec in keys])
+    throttle = Throttle(write_url, URL_INTERVAL, _later_in(pn.state.curdoc))
+    model.param.watch(throttle.request, [spec.param for spec in keys])
     if notices:
         # Drop the ignored values from the address bar too, so a copied link is a clean one.
         pn.state.onload(write_url)

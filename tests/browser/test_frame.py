@@ -109,3 +109,30 @@ def test_bokehjs_still_has_the_internals_compat_lists(page):
     )
     # These five here; export.js's hooks in test_takehome.py.
     assert set(found) <= set(compat.JS_HOOKS) and all(found.values()), found
+
+
+#: JS: count the page's URL rewrites (Chrome ignores those beyond 200 in 10 s).
+COUNT_REWRITES = """() => {
+  window.__rewrites = [];
+  const replace = history.replaceState.bind(history);
+  history.replaceState = (...args) => { window.__rewrites.push(performance.now());
+                                        return replace(...args); };
+}"""
+
+
+def test_a_burst_of_changes_rewrites_the_url_a_few_times_and_ends_on_the_last_state(page):
+    page.goto(page.base + "/unbalanced?n=16&mode=partial&m=0.3")
+    page.wait_for_bokeh()
+    expect(page.locator("table.ub-readouts")).to_contain_text("0.3 × min", timeout=15_000)
+    page.evaluate(COUNT_REWRITES)
+    handle = page.locator(".noUi-handle").nth(2)  # ρ, ε, then m
+    handle.focus()
+    for _ in range(30):
+        page.keyboard.press("ArrowRight")
+    page.wait_for_function("() => location.search.includes('m=0.6')", timeout=15_000)
+    page.wait_for_timeout(300)  # nothing is still queued
+    times = page.evaluate("() => window.__rewrites")
+    assert "m=0.6" in page.url
+    span = (times[-1] - times[0]) / 1000 if times else 0.0
+    # at most one rewrite per interval (the first at once), however many changes came
+    assert 1 <= len(times) <= span / 0.1 + 2, (len(times), span)

@@ -211,6 +211,23 @@ def test_bind_query_applies_validated_values_and_writes_the_url_on_change(sessio
         assert _writer_value(doc) == "?embed=1&eps=0.25&n=64&method=sinkhorn"
 
 
+def test_bind_query_writes_a_burst_of_changes_once_at_the_end_of_the_interval(session):
+    cm, doc = session({})
+    with cm:
+        model = Model()
+        query.bind_query(model, KEYS)
+        model.bins = 64  # after a quiet spell: written at once
+        assert _writer_value(doc) == "?eps=0.1&n=64&method=sinkhorn"
+        model.bins = 128
+        model.eps = 0.5  # within the interval: both wait for one queued write
+        assert _writer_value(doc) == "?eps=0.1&n=64&method=sinkhorn"
+        queued = [cb for cb in doc.session_callbacks if type(cb).__name__ == "TimeoutCallback"]
+        assert len(queued) == 1
+        assert 0 < queued[0].timeout <= query.URL_INTERVAL * 1000
+        queued[0].callback()  # what the session's loop runs when the interval ends
+        assert _writer_value(doc) == "?eps=0.5&n=128&method=sinkhorn"
+
+
 def test_bind_query_cleans_the_url_on_load_when_something_was_ignored(session):
     cm, doc = session({"eps": "nan"})
     with cm:
