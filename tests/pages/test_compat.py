@@ -273,3 +273,48 @@ def test_every_page_document_passes_bokehs_validation(slug, embed):
     assert not issues.error, [(e.code, e.name, e.text) for e in issues.error]
     # Fixed-size layouts of fixed-size children are what the pages mean; nothing else.
     assert {w.name for w in issues.warning} <= {"FIXED_SIZING_MODE"}, issues.warning
+
+
+class _CountingList(list):
+    """A list that counts how often it is formatted."""
+
+    reprs = 0
+
+    def __repr__(self) -> str:
+        type(self).reprs += 1
+        return super().__repr__()
+
+
+@pytest.fixture
+def lazy_trace():
+    from bokeh.core import has_props
+
+    original = has_props.HasProps.set_from_json
+    yield original
+    has_props.HasProps.set_from_json = original  # other tests see Bokeh's own method
+
+
+def test_a_browser_patch_is_not_formatted_for_a_trace_line_nobody_logs(lazy_trace, caplog):
+    import inspect
+    import logging
+
+    from bokeh.models import ColumnDataSource
+    from bokeh.util.logconfig import TRACE
+
+    # The method replaced: Bokeh's, which formats its trace line before checking the level.
+    assert 'log.trace(f"Patching attribute' in inspect.getsource(lazy_trace)
+    model = ColumnDataSource()
+    _CountingList.reprs = 0
+    model.set_from_json("tags", _CountingList([1, 2]))
+    assert _CountingList.reprs == 1  # Bokeh's own: formatted, then dropped
+    assert compat.lazy_patch_trace() and not compat.lazy_patch_trace()
+    _CountingList.reprs = 0
+    model.set_from_json("tags", _CountingList([3, 4]))
+    assert model.tags == [3, 4] and _CountingList.reprs == 0
+    # Same behaviour otherwise: TRACE still logs the line, an unknown attribute still warns.
+    with caplog.at_level(TRACE, logger="bokeh.core.has_props"):
+        model.set_from_json("tags", _CountingList([5]))
+    assert any("Patching attribute 'tags'" in r.getMessage() for r in caplog.records)
+    with caplog.at_level(logging.WARNING, logger="bokeh.core.has_props"):
+        model.set_from_json("not_a_property", 1)
+    assert any("invalid attribute" in r.getMessage() for r in caplog.records)
