@@ -189,6 +189,8 @@ class Student:
         assert ack.header["msgtype"] == "ACK", ack.header
         await self.send(cl.message_frames("PULL-DOC-REQ", {}))
         doc = await self.read_message()
+        while doc.header["msgtype"] == "PATCH-DOC":  # a change made before the pull: in it
+            doc = await self.read_message()
         assert doc.header["msgtype"] == "PULL-DOC-REPLY", doc.header
         order = model_order(doc.content["doc"])
         self.presses = self.recording.for_session(order)

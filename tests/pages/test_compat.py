@@ -318,3 +318,21 @@ def test_a_browser_patch_is_not_formatted_for_a_trace_line_nobody_logs(lazy_trac
     with caplog.at_level(logging.WARNING, logger="bokeh.core.has_props"):
         model.set_from_json("not_a_property", 1)
     assert any("invalid attribute" in r.getMessage() for r in caplog.records)
+
+
+def test_sliders_are_held_15_ms_and_a_page_own_hold_is_kept():
+    base = pn.widgets.slider._SliderBase
+    before = base.__dict__["_debounce"] if "_debounce" in base.__dict__ else None
+    own = compat.set_debounce(pn.widgets.IntSlider, 100)
+    try:
+        compat.answer_sliders_sooner()
+        for cls in (pn.widgets.FloatSlider, pn.widgets.IntSlider, pn.widgets.DiscreteSlider):
+            assert cls._debounce == compat.SLIDER_HOLD_MS == 15
+        assert own._debounce == 100
+        assert pn.widgets.Select._debounce != 15  # choices are another setting
+    finally:  # this test process keeps Panel's default
+        if before is None:
+            del base._debounce
+        else:
+            base._debounce = before
+    assert pn.widgets.FloatSlider._debounce == 50
