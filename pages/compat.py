@@ -160,6 +160,25 @@ def lazy_patch_trace() -> bool:
     return True
 
 
+#: Seconds a thread may hold Python's interpreter lock while another waits (Python: 0.005).
+SWITCH_INTERVAL = 0.001
+
+
+def switch_threads_often(seconds: float = SWITCH_INTERVAL) -> None:
+    """Let a waiting thread take Python's interpreter lock after ``seconds``, not 5 ms.
+
+    A background job (``pages.workers``: Brenier's sampled estimate, a barycenter, a fit) that
+    runs Python code between its numpy calls keeps the event loop, which answers every
+    session's events, waiting up to the switch interval each time it asks for the lock. With a
+    class of 30 on /brenier (each change starts a ~100 ms estimate) answers took 177 / 386 ms
+    (median / p95) at 5 ms and 101 / 164 ms at 1 ms (``bench/README_class_load.md``). Only a
+    process with two busy threads pays the extra switches.
+    """
+    import sys
+
+    sys.setswitchinterval(seconds)
+
+
 def serve_fast() -> None:
     """The speed settings of a server process: every notebook server runs them
     (``pages/server_setup.py``) and so does every bench's echo floor (``bench/_browser.py``),
@@ -171,6 +190,7 @@ def serve_fast() -> None:
     inline_small_buffers()
     skip_served_diagnostics()
     lazy_patch_trace()
+    switch_threads_often()
     memory.install()
 
 

@@ -336,3 +336,14 @@ def test_sliders_are_held_15_ms_and_a_page_own_hold_is_kept():
         else:
             base._debounce = before
     assert pn.widgets.FloatSlider._debounce == 50
+
+
+def test_threads_switch_every_millisecond_in_a_served_process():
+    import sys
+
+    before = sys.getswitchinterval()
+    try:
+        compat.switch_threads_often()
+        assert sys.getswitchinterval() == pytest.approx(compat.SWITCH_INTERVAL) == 0.001
+    finally:  # this test process keeps Python's default
+        sys.setswitchinterval(before)
