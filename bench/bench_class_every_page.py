@@ -48,8 +48,6 @@ from pathlib import Path
 import _browser
 import bench_class_load as cl
 import bench_page_load as pl
-from tornado.httpclient import HTTPRequest
-from tornado.websocket import websocket_connect
 
 HOST = cl.HOST
 #: The flow control's resend rule (flow.js): the held change goes out once the one in flight is
@@ -163,7 +161,7 @@ def with_new_id(message: list[str | bytes]) -> list[str | bytes]:
 
 
 @dataclass
-class Student:
+class Student(cl.SessionClient):
     port: int
     page: str
     recording: Recording
@@ -174,24 +172,7 @@ class Student:
     sent: int = 0
 
     async def connect(self) -> None:
-        loop = asyncio.get_running_loop()
-        token, _, cookies = await loop.run_in_executor(None, cl.fetch_token, self.port, self.page)
-        headers = {"Origin": f"http://{HOST}:{self.port}"}
-        if cookies:
-            headers["Cookie"] = cookies
-        request = HTTPRequest(f"ws://{HOST}:{self.port}/{self.page}/ws", headers=headers)
-        self.ws = await websocket_connect(
-            request, subprotocols=["bokeh", token], max_message_size=64 * 2**20
-        )
-        self.ws.protocol.stream.set_nodelay(True)  # as a browser does
-        self.assembler = cl.Assembler()
-        ack = await self.read_message()
-        assert ack.header["msgtype"] == "ACK", ack.header
-        await self.send(cl.message_frames("PULL-DOC-REQ", {}))
-        doc = await self.read_message()
-        while doc.header["msgtype"] == "PATCH-DOC":  # a change made before the pull: in it
-            doc = await self.read_message()
-        assert doc.header["msgtype"] == "PULL-DOC-REPLY", doc.header
+        doc = await self.open_session(self.port, self.page)
         order = model_order(doc.content["doc"])
         self.presses = self.recording.for_session(order)
         self.types = dict(order)
@@ -200,19 +181,6 @@ class Student:
         self.next_message = 0
         self.inflight_since: float | None = None
         self.held: list[float] = []
-
-    async def send(self, frames: list[str | bytes]) -> None:
-        for frame in frames:
-            await self.ws.write_message(frame, binary=isinstance(frame, bytes))
-
-    async def read_message(self) -> cl.Message:
-        while True:
-            frame = await self.ws.read_message()
-            if frame is None:
-                raise ConnectionError("websocket closed")
-            message = self.assembler.feed(frame)
-            if message is not None:
-                return message
 
     def is_answer(self, message: cl.Message) -> bool:
         """A change of anything but the URL writer or a background job's progress bar."""
@@ -267,62 +235,16 @@ class Student:
             next_at += 1 / rate
             await asyncio.sleep(max(0.0, next_at - time.perf_counter()))
 
-    def close(self) -> None:
-        self.ws.close()
-
 
 async def run_class(proc, port: int, recording: Recording, users: int, rate, seconds) -> dict:
     students = [Student(port, recording.page, recording) for _ in range(users)]
-    gate = asyncio.Semaphore(8)  # page loads a few at a time, as a class arriving
-
-    async def join(student: Student) -> None:
-        async with gate:
-            await student.connect()
-
-    t0 = time.perf_counter()
-    await asyncio.gather(*(join(s) for s in students))
-    join_s = time.perf_counter() - t0
-    rss_idle, _ = cl.server_usage(proc.pid)
-    measuring = asyncio.Event()
-    readers = [asyncio.create_task(s.reader(measuring)) for s in students]
-    await asyncio.sleep(2.0)  # onload work and first renders settle
-    measuring.set()
-    rss_peak = 0.0
-    _, cpu0 = cl.server_usage(proc.pid)
-    start = time.perf_counter()
-    until = start + seconds
-    rng = random.Random(1)
-    movers = [
-        asyncio.create_task(s.move(rate, until, random.Random(rng.random()))) for s in students
-    ]
-    while time.perf_counter() < until:
-        await asyncio.sleep(0.5)
-        rss_peak = max(rss_peak, cl.server_usage(proc.pid)[0])
-    await asyncio.gather(*movers)
-    await asyncio.sleep(min(5.0, 1.0 + seconds / 4))  # answers still on their way count
-    elapsed = time.perf_counter() - start
-    _, cpu1 = cl.server_usage(proc.pid)
-    for task in readers:
-        task.cancel()
-    for s in students:
-        s.close()
-    latencies = [x for s in students for x in s.latencies]
-    nbytes = [b for s in students for b in s.reply_bytes]
+    measured = await cl.drive_class([proc], students, rate, seconds, settle=2.0)
     return {
         "page": recording.page,
         "users": users,
         "changes": sum(s.changes for s in students),
         "sent": sum(s.sent for s in students),
-        "answered": len(latencies),
-        "p50_ms": 1000 * _browser.percentile(latencies, 0.50),
-        "p95_ms": 1000 * _browser.percentile(latencies, 0.95),
-        "max_ms": 1000 * max(latencies, default=float("nan")),
-        "replies_per_s": sum(s.replies for s in students) / seconds,
-        "kb_per_reply": sum(nbytes) / len(nbytes) / 1024 if nbytes else float("nan"),
-        "cpu_pct": 100 * (cpu1 - cpu0) / elapsed,
-        "join_s": join_s,
-        "rss_idle_mb": rss_idle,
-        "rss_peak_mb": rss_peak,
+        **measured,
         "load": os.getloadavg()[0],
     }
 

@@ -236,8 +236,54 @@ def fetch_token(port: int, page: str, cookie: str = "") -> tuple[str, int, str]:
 # --- one student ---------------------------------------------------------------------------
 
 
+class SessionClient:
+    """A browser's page session over Bokeh's protocol: what every simulated student shares."""
+
+    ws: object
+    assembler: Assembler
+
+    async def open_session(self, port: int, page: str, cookie: str = "") -> Message:
+        """GET the page (the session is built), open its websocket with the session's token as
+        a browser does, read the ``ACK`` and pull the document (returned)."""
+        loop = asyncio.get_running_loop()
+        token, _, cookies = await loop.run_in_executor(None, fetch_token, port, page, cookie)
+        headers = {"Origin": f"http://{HOST}:{port}"}
+        if cookies:
+            headers["Cookie"] = cookies
+        request = HTTPRequest(f"ws://{HOST}:{port}/{page}/ws", headers=headers)
+        self.ws = await websocket_connect(
+            request, subprotocols=["bokeh", token], max_message_size=64 * 2**20
+        )
+        self.ws.protocol.stream.set_nodelay(True)  # as a browser does
+        self.assembler = Assembler()
+        ack = await self.read_message()
+        assert ack.header["msgtype"] == "ACK", ack.header
+        await self.send(message_frames("PULL-DOC-REQ", {}))
+        doc = await self.read_message()
+        while doc.header["msgtype"] == "PATCH-DOC":  # a change made before the pull: in it
+            doc = await self.read_message()
+        assert doc.header["msgtype"] == "PULL-DOC-REPLY", doc.header
+        return doc
+
+    async def send(self, frames: list[str | bytes]) -> None:
+        for frame in frames:
+            await self.ws.write_message(frame, binary=isinstance(frame, bytes))
+
+    async def read_message(self) -> Message:
+        while True:
+            frame = await self.ws.read_message()
+            if frame is None:
+                raise ConnectionError("websocket closed")
+            message = self.assembler.feed(frame)
+            if message is not None:
+                return message
+
+    def close(self) -> None:
+        self.ws.close()
+
+
 @dataclass
-class Student:
+class Student(SessionClient):
     port: int
     page: str
     latencies: list[float] = field(default_factory=list)
@@ -249,24 +295,7 @@ class Student:
     cookie: str = ""  # sent with the page load (e.g. a known route cookie behind nginx)
 
     async def connect(self) -> None:
-        loop = asyncio.get_running_loop()
-        token, _, cookies = await loop.run_in_executor(
-            None, fetch_token, self.port, self.page, self.cookie
-        )
-        headers = {"Origin": f"http://{HOST}:{self.port}"}
-        if cookies:
-            headers["Cookie"] = cookies
-        request = HTTPRequest(f"ws://{HOST}:{self.port}/{self.page}/ws", headers=headers)
-        self.ws = await websocket_connect(
-            request, subprotocols=["bokeh", token], max_message_size=64 * 2**20
-        )
-        self.ws.protocol.stream.set_nodelay(True)  # as a browser does
-        self.assembler = Assembler()
-        ack = await self.read_message()
-        assert ack.header["msgtype"] == "ACK", ack.header
-        await self.send(message_frames("PULL-DOC-REQ", {}))
-        doc = await self.read_message()
-        assert doc.header["msgtype"] == "PULL-DOC-REPLY", doc.header
+        doc = await self.open_session(self.port, self.page, self.cookie)
         self.models: dict[str, dict] = {}
         walk_models(doc.content["doc"], self.models)
         match, values = SLIDERS[self.page]
@@ -304,19 +333,6 @@ class Student:
     async def send_change(self, value: float) -> None:
         for frames in self.change_frames(value):
             await self.send(frames)
-
-    async def send(self, frames: list[str]) -> None:
-        for frame in frames:
-            await self.ws.write_message(frame)
-
-    async def read_message(self) -> Message:
-        while True:
-            frame = await self.ws.read_message()
-            if frame is None:
-                raise ConnectionError("websocket closed")
-            message = self.assembler.feed(frame)
-            if message is not None:
-                return message
 
     def answer_eps(self, message: Message) -> float | None:
         """The ε of the last ``tp_answer`` change in this message (None if there is none)."""
@@ -421,9 +437,6 @@ class Student:
             next_at += 1 / rate
             await asyncio.sleep(max(0.0, next_at - time.perf_counter()))
 
-    def close(self) -> None:
-        self.ws.close()
-
 
 # --- the server ----------------------------------------------------------------------------
 
@@ -470,13 +483,15 @@ def usage(procs: list[subprocess.Popen]) -> tuple[float, float]:
     return sum(t[0] for t in totals), sum(t[1] for t in totals)
 
 
-async def run_class(
-    procs: list[subprocess.Popen], port: int, page: str, users: int, rate: float, seconds: float
-) -> dict:
-    students = [Student(port, page) for _ in range(users)]
-    gate = asyncio.Semaphore(8)  # page loads a few at a time, as a class arriving
+async def drive_class(procs: list, students: list, rate: float, seconds: float, settle=1.0) -> dict:
+    """Join ``students`` (a few page loads at a time, as a class arriving), let the pages
+    settle, let every student move for ``seconds`` at ``rate``, and measure what they waited
+    for and what the servers spent. A student has ``connect()``, ``reader(measuring)``,
+    ``move(rate, until, rng)``, ``close()``, and collects ``latencies`` (s), ``replies`` and
+    ``reply_bytes``."""
+    gate = asyncio.Semaphore(8)
 
-    async def join(student: Student) -> None:
+    async def join(student) -> None:
         async with gate:
             await student.connect()
 
@@ -487,7 +502,7 @@ async def run_class(
 
     measuring = asyncio.Event()
     readers = [asyncio.create_task(s.reader(measuring)) for s in students]
-    await asyncio.sleep(1.0)  # let onload work and first renders settle
+    await asyncio.sleep(settle)  # let onload work and first renders settle
     measuring.set()
     rss_peak = 0.0
     _, cpu0 = usage(procs)
@@ -510,26 +525,34 @@ async def run_class(
         s.close()
 
     latencies = [x for s in students for x in s.latencies]
-    sent = sum(s.sent for s in students)
     nbytes = [b for s in students for b in s.reply_bytes]
-    replies = sum(s.replies for s in students)
     return {
-        "page": page,
-        "users": users,
-        "rate": rate,
-        "seconds": seconds,
-        "changes": sent,
-        "requests": sum(s.requests for s in students),
         "answered": len(latencies),
         "p50_ms": 1000 * _browser.percentile(latencies, 0.50),
         "p95_ms": 1000 * _browser.percentile(latencies, 0.95),
         "max_ms": 1000 * max(latencies, default=float("nan")),
-        "replies_per_s": replies / seconds,  # answers to changes sent in the window
+        "replies_per_s": sum(s.replies for s in students) / seconds,
         "kb_per_reply": statistics.fmean(nbytes) / 1024 if nbytes else float("nan"),
         "cpu_pct": 100 * (cpu1 - cpu0) / elapsed,
         "rss_idle_mb": rss_idle,
         "rss_peak_mb": rss_peak,
         "join_s": join_s,
+    }
+
+
+async def run_class(
+    procs: list[subprocess.Popen], port: int, page: str, users: int, rate: float, seconds: float
+) -> dict:
+    students = [Student(port, page) for _ in range(users)]
+    measured = await drive_class(procs, students, rate, seconds)
+    return {
+        "page": page,
+        "users": users,
+        "rate": rate,
+        "seconds": seconds,
+        "changes": sum(s.sent for s in students),
+        "requests": sum(s.requests for s in students),
+        **measured,
     }
 
 
