@@ -130,9 +130,9 @@ def lazy_patch_trace() -> bool:
 
     ``HasProps.set_from_json``, run for every property a browser message sets, builds
     ``f"Patching attribute {name!r} of {self!r} with {value!r}"`` before asking whether the
-    line will be logged: a numpy repr of the value, ~0.4 ms for a synced histogram's 128 bars
-    and ~1 ms for 120 dragged points, on the event path of every drag. The replacement does the
-    same work with the formatting left to the logger. Returns False if already installed.
+    line will be logged: a numpy repr of a synced histogram or of dragged points, on the event
+    path of every drag (timed in ``bench/README_latency.md``). The replacement does the same
+    work with the formatting left to the logger. Returns False if already installed.
     """
     from bokeh.core import has_props
     from bokeh.util.logconfig import TRACE
@@ -169,10 +169,10 @@ def switch_threads_often(seconds: float = SWITCH_INTERVAL) -> None:
 
     A background job (``pages.workers``: Brenier's sampled estimate, a barycenter, a fit) that
     runs Python code between its numpy calls keeps the event loop, which answers every
-    session's events, waiting up to the switch interval each time it asks for the lock. With a
-    class of 30 on /brenier (each change starts a ~100 ms estimate) answers took 177 / 386 ms
-    (median / p95) at 5 ms and 101 / 164 ms at 1 ms (``bench/README_class_load.md``). Only a
-    process with two busy threads pays the extra switches.
+    session's events, waiting up to the switch interval each time it asks for the lock: a
+    class on /brenier, where each change starts an estimate, got its answers about twice as
+    fast at 1 ms (``bench/README_class_load.md``). Only a process with two busy threads pays
+    the extra switches.
     """
     import sys
 
@@ -228,11 +228,11 @@ def answer_sliders_sooner(milliseconds: int = SLIDER_HOLD_MS) -> None:
 
     The hold merges a burst of changes (a drag's, or a key press's ``value`` and
     ``value_throttled``) into one; it is not restarted by each change, so it is pure delay on
-    every answer: a class of 30 pressing the arrow keys on /kl_vs_wasserstein or /sliced
-    waited ~70 ms for answers that took ~20 ms to compute. 15 ms still merges a key press's two
-    messages; a drag is answered every 15 ms plus its compute, latest value winning. Sliders
-    that set their own hold (``set_debounce``: /flow_matching's k, which the browser answers
-    itself) keep it. A class attribute, once per process.
+    every answer (a class on /kl_vs_wasserstein or /sliced waited mostly for it:
+    ``bench/README_class_load.md``). 15 ms still merges a key press's two messages; a drag
+    is answered every 15 ms plus its compute, latest value winning. Sliders that set their own
+    hold (``set_debounce``: /flow_matching's k, which the browser answers itself) keep it. A
+    class attribute, once per process.
     """
     pn.widgets.slider._SliderBase._debounce = milliseconds
 
