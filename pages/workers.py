@@ -12,8 +12,9 @@ queue holds at most one job per session (below), so it stays bounded by the sess
   is cancelled before it starts, and a running one's result is dropped (by generation);
 - ``delay_ms`` waits for the controls to rest before starting (a slider drag submits often);
 - a job may take a ``progress`` keyword: calling ``progress(fraction, text)`` on the worker
-  reports to ``on_progress`` on the session's loop (coalesced: the latest report wins), and
-  raises :class:`Superseded` once the job is stale, so a cooperative job stops early;
+  reports to ``on_progress`` on the session's loop (coalesced: the latest report wins, at
+  most one every ``PROGRESS_INTERVAL`` seconds, none after the result), and raises
+  :class:`Superseded` once the job is stale, so a cooperative job stops early;
 - ``on_result`` / ``on_error`` run on the session's loop (Bokeh models must never be touched
   from a worker thread); an error becomes a short message, never a crashed session;
 - ``result`` keeps the last finished result, to show while a new one runs;
@@ -26,7 +27,9 @@ from __future__ import annotations
 
 import inspect
 import logging
+import math
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from functools import partial
@@ -36,6 +39,10 @@ log = logging.getLogger(__name__)
 
 #: The process's one background thread (see the module docstring for why one).
 POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ot-worker")
+#: Seconds between two progress reports shown by one job: each redraws a bar and a status line
+#: on the session's loop, which a class of 30 training at once would otherwise spend a large
+#: part of its time on (bench/README_class_load.md, "Progress reports").
+PROGRESS_INTERVAL = 0.2
 #: Longest error text shown to the student.
 MESSAGE_LIMIT = 160
 
@@ -106,6 +113,7 @@ class Job:
         self._future: Future | None = None
         self._lock = threading.Lock()  # guards the pending progress report
         self._progress: tuple[int, float, str] | None = None
+        self._progress_shown_at = -math.inf  # time.monotonic() of the last report shown
         if _served(self.doc):
             self.doc.on_session_destroyed(self._on_destroyed)
 
@@ -249,10 +257,19 @@ class Job:
             self.doc.add_next_tick_callback(self._deliver_progress)
 
     def _deliver_progress(self) -> None:
+        if _served(self.doc):
+            if not _alive(self.doc):
+                return
+            wait = self._progress_shown_at + PROGRESS_INTERVAL - time.monotonic()
+            if wait > 0:  # shown a moment ago: the latest report waits (still pending)
+                self.doc.add_timeout_callback(self._deliver_progress, max(1, round(wait * 1e3)))
+                return
         with self._lock:
             report, self._progress = self._progress, None
-        if report is None or report[0] != self.generation or self.closed:
-            return
+        generation = report[0] if report is not None else None
+        if generation != self.generation or generation == self.result_generation or self.closed:
+            return  # stale, or the result (which ends the progress) is already shown
+        self._progress_shown_at = time.monotonic()
         try:
             self.on_progress(report[1], report[2])
         except Exception:

@@ -157,11 +157,53 @@ def test_progress_is_delivered_on_the_loop_and_coalesced(pool):
     job.submit(work)
     doc.pump(lambda: rec.results == ["done"])
     doc.drain()
+    doc.fire_timeouts()  # a report held back by the interval: the result came first
+    doc.drain()
     assert rec.progress, "no progress delivered"
-    assert rec.progress[-1] == (1.0, "step 200")  # the latest report wins
-    assert len(rec.progress) <= 200
+    assert rec.progress == sorted(rec.progress)  # in order, each the latest at its time
+    assert len(rec.progress) <= 2  # the first at once, then one per interval at most
     assert rec.threads == {threading.get_ident()}
     assert threading.get_ident() not in worker_threads
+
+
+def test_progress_is_shown_at_most_once_per_interval_the_latest_last(pool):
+    job, doc, rec = make_job(pool)
+    gate, started = threading.Event(), threading.Event()
+    reports = []
+
+    def work(progress):
+        for i in range(1, 4):
+            progress(i / 4, f"step {i}")
+            reports.append(i)
+        started.set()
+        assert gate.wait(WAIT)
+        return "done"
+
+    job.submit(work)
+    assert started.wait(WAIT)
+    doc.pump(lambda: rec.progress)
+    assert rec.progress == [(0.75, "step 3")]  # three quick reports: the latest, at once
+    job._report(job.generation, 0.8, "later")  # what the worker reports next...
+    job._report(job.generation, 0.9, "latest")
+    doc.drain()
+    assert rec.progress == [(0.75, "step 3")]  # ...waits for the interval's end
+    assert len(doc.timeouts) == 1  # one delivery waits, however many reports come
+    time.sleep(workers.PROGRESS_INTERVAL)
+    doc.fire_timeouts()
+    assert rec.progress == [(0.75, "step 3"), (0.9, "latest")]
+    gate.set()
+    doc.pump(lambda: rec.results == ["done"])
+
+
+def test_no_progress_is_shown_after_the_result(pool):
+    job, doc, rec = make_job(pool)
+    job._progress_shown_at = time.monotonic()  # a report was just shown
+    job.submit(lambda progress: progress(0.99, "almost") or "done")
+    doc.pump(lambda: rec.results == ["done"])
+    time.sleep(workers.PROGRESS_INTERVAL)
+    doc.fire_timeouts()
+    doc.drain()
+    assert rec.progress == []  # the held report came after the result: dropped
 
 
 def test_a_superseded_job_stops_at_its_next_progress_call(pool):
