@@ -13,6 +13,7 @@ from functools import partial
 import numpy as np
 import panel as pn
 import param
+from panel.io.document import hold
 
 import ot_engine as oe
 from ot_engine.brenier_scene import (
@@ -334,7 +335,10 @@ class BrenierPage(NotebookPage):
         # The exact solves run on the process's worker thread (pages.workers; POT's network
         # simplex releases the GIL), so a slider moved while they run is answered at once.
         self._estimate = workers.Job(
-            self._show_estimate, on_error=self._show_problem, delay_ms=ESTIMATE_DELAY_MS
+            self._show_estimate,
+            on_error=self._show_problem,
+            delay_ms=ESTIMATE_DELAY_MS,
+            defer_under_load=True,
         )
         self._push_view()
         self._push_geometry()
@@ -372,8 +376,12 @@ class BrenierPage(NotebookPage):
         self.surface.param.update(mx=m.mx, my=m.my, probe=[*sides.x, *sides.tx])
         self.monge_ampere_readout.object = _monge_ampere_text(sides)
 
+    # Each change's pushes (the surface's properties, two readouts, the samples) are held and
+    # go out as one message: one serialization and one websocket write per change, not five.
+
     def _on_probe_change(self, *_events) -> None:
-        self._push_probe()
+        with hold():
+            self._push_probe()
 
     def _push_samples(self) -> None:
         x = self.model.source_samples()
@@ -381,14 +389,17 @@ class BrenierPage(NotebookPage):
         self._request_estimate()
 
     def _on_view_change(self, *_events) -> None:
-        self._push_view()
+        with hold():
+            self._push_view()
 
     def _on_geometry_change(self, *_events) -> None:
-        self._push_geometry()
-        self._push_samples()
+        with hold():
+            self._push_geometry()
+            self._push_samples()
 
     def _on_samples_change(self, *_events) -> None:
-        self._push_samples()
+        with hold():
+            self._push_samples()
 
     # --- drawing -> model (angles and t on release; the separation while dragged) -------
 

@@ -504,6 +504,7 @@ class DomainAdaptationPage(NotebookPage):
             on_error=self._sweep_failed,
             on_progress=self._sweep_progress,
             delay_ms=SWEEP_DELAY_MS,
+            defer_under_load=True,
         )
         self._build_controls()
         self._draw()

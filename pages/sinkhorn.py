@@ -553,6 +553,7 @@ class SinkhornPage(NotebookPage):
             on_error=self._sweep_failed,
             on_progress=self._sweep_progress,
             delay_ms=SWEEP_DELAY_MS,
+            defer_under_load=True,
         )
         # The full records of the current ε (error curve, iterations to tol), off the event
         # path: a bar event computes only the half-steps up to the one shown.

@@ -321,6 +321,7 @@ class WganCriticPage(NotebookPage):
             on_error=self._show_problem,
             on_progress=self._show_progress,
             delay_ms=TRAIN_DELAY_MS,
+            defer_under_load=True,
         )
         self._build_controls()
         self._refresh(curve=True)

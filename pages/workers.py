@@ -11,6 +11,13 @@ queue holds at most one job per session (below), so it stays bounded by the sess
 - ``submit(fn)`` asks for a new result; the newest request wins: a queued job it supersedes
   is cancelled before it starts, and a running one's result is dropped (by generation);
 - ``delay_ms`` waits for the controls to rest before starting (a slider drag submits often);
+- ``defer_under_load``, for work whose result is secondary on its page (a trained critic, a
+  sweep, an estimate): the rest it waits for grows with the other jobs of the process still
+  waiting for their results, ``delay_ms`` per job, up to ``LOADED_REST_MS``. A class changing
+  its views twice a second would otherwise start jobs faster than the one worker finishes
+  them, each superseded before it ends, and the worker would take the interpreter lock from
+  the loop that answers every session (bench/README_class_load.md, "Background work under
+  load"); a student who pauses still gets the result;
 - a job may take a ``progress`` keyword: calling ``progress(fraction, text)`` on the worker
   reports to ``on_progress`` on the session's loop (coalesced: the latest report wins, at
   most one every ``PROGRESS_INTERVAL`` seconds, none after the result), and raises
@@ -30,6 +37,7 @@ import logging
 import math
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from functools import partial
@@ -43,6 +51,10 @@ POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ot-worker")
 #: on the session's loop, which a class of 30 training at once would otherwise spend a large
 #: part of its time on (bench/README_class_load.md, "Progress reports").
 PROGRESS_INTERVAL = 0.2
+#: Longest wait for the controls to rest of a job that defers to load (``defer_under_load``).
+LOADED_REST_MS = 2000
+#: Every job of the process, to count the sessions waiting for background work.
+_JOBS: weakref.WeakSet = weakref.WeakSet()
 #: Longest error text shown to the student.
 MESSAGE_LIMIT = 160
 
@@ -92,6 +104,7 @@ class Job:
         on_error: Callable[[str], None] | None = None,
         on_progress: Callable[[float, str], None] | None = None,
         delay_ms: int = 0,
+        defer_under_load: bool = False,
         doc=None,
         pool: ThreadPoolExecutor | None = None,
     ) -> None:
@@ -99,6 +112,7 @@ class Job:
         self.on_error = on_error
         self.on_progress = on_progress
         self.delay_ms = int(delay_ms)
+        self.defer_under_load = bool(defer_under_load)
         self.pool = pool or POOL
         self.doc = doc
         if doc is None:
@@ -116,6 +130,7 @@ class Job:
         self._progress_shown_at = -math.inf  # time.monotonic() of the last report shown
         if _served(self.doc):
             self.doc.on_session_destroyed(self._on_destroyed)
+        _JOBS.add(self)
 
     # --- the page's side ------------------------------------------------------------------
 
@@ -137,10 +152,17 @@ class Job:
         if not _served(self.doc):
             self._run_inline(generation, fn)
         elif self.delay_ms > 0:
-            self.doc.add_timeout_callback(partial(self._start, generation, fn), self.delay_ms)
+            self.doc.add_timeout_callback(partial(self._start, generation, fn), self.rest_ms())
         else:
             self._start(generation, fn)
         return generation
+
+    def rest_ms(self) -> int:
+        """How long the controls must rest before a request made now starts (milliseconds)."""
+        if not self.defer_under_load or self.delay_ms <= 0:
+            return self.delay_ms
+        others = sum(1 for job in list(_JOBS) if job is not self and job.busy)
+        return min(self.delay_ms * (1 + others), max(self.delay_ms, LOADED_REST_MS))
 
     def if_still_busy(self, seconds: float, callback: Callable[[], None]) -> None:
         """Run ``callback`` on the session's loop after ``seconds`` if the request made last is

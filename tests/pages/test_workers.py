@@ -6,6 +6,7 @@ thread plays that loop (``pump``), so the tests can check which thread runs each
 
 from __future__ import annotations
 
+import gc
 import queue
 import threading
 import time
@@ -28,13 +29,15 @@ class FakeDoc:
         self.session_context = SimpleNamespace(destroyed=False)
         self.ticks: queue.Queue = queue.Queue()
         self.timeouts: list = []
+        self.timeout_ms: list = []
         self.destroyed_callbacks: list = []
 
     def add_next_tick_callback(self, callback) -> None:  # thread-safe, as Bokeh's is
         self.ticks.put(callback)
 
-    def add_timeout_callback(self, callback, _ms) -> None:
+    def add_timeout_callback(self, callback, ms) -> None:
         self.timeouts.append(callback)
+        self.timeout_ms.append(ms)
 
     def on_session_destroyed(self, callback) -> None:
         self.destroyed_callbacks.append(callback)
@@ -324,3 +327,25 @@ def test_without_a_server_the_job_runs_in_line():
     assert rec.results == ["now"] and rec.progress == [(0.5, "half")]
     job.submit(lambda: 1 / 0)
     assert rec.errors == ["division by zero"]
+
+
+def test_a_deferring_job_waits_longer_while_other_sessions_wait_for_theirs(pool):
+    gc.collect()  # jobs other tests left waiting
+    before = sum(1 for job in list(workers._JOBS) if job.busy)
+    waiting = [make_job(pool, delay_ms=100)[0] for _ in range(3)]
+    for job in waiting:
+        job.submit(lambda: None)  # each waits for its controls to rest: busy
+    deferring, doc, _ = make_job(pool, delay_ms=150, defer_under_load=True)
+    assert deferring.rest_ms() == 150 * (4 + before)  # once more per waiting job
+    deferring.submit(lambda: None)
+    assert doc.timeout_ms == [150 * (4 + before)]
+    plain, plain_doc, _ = make_job(pool, delay_ms=150)
+    plain.submit(lambda: None)
+    assert plain_doc.timeout_ms == [150]  # a page's main result never waits for others
+    more = [make_job(pool, delay_ms=100)[0] for _ in range(40)]
+    for job in more:
+        job.submit(lambda: None)
+    assert deferring.rest_ms() == workers.LOADED_REST_MS  # bounded
+    for job in [*waiting, *more, plain]:
+        job.cancel()
+    assert deferring.rest_ms() == 150 * (1 + before)  # its own request does not count
