@@ -504,6 +504,7 @@ async def drive_class(procs: list, students: list, rate: float, seconds: float, 
     readers = [asyncio.create_task(s.reader(measuring)) for s in students]
     await asyncio.sleep(settle)  # let onload work and first renders settle
     measuring.set()
+    print("# measuring", file=sys.stderr, flush=True)  # a mark for profilers (py-spy)
     rss_peak = 0.0
     _, cpu0 = usage(procs)
     start = time.perf_counter()

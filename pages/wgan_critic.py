@@ -201,6 +201,16 @@ def fmt(v: float) -> str:
     return f"{v:.6g}" if abs(v) >= 1e-4 else f"{v:.3e}"
 
 
+def clamp_offset(offset) -> tuple[float, float]:
+    """An offset inside the box, to the link's decimals.
+
+    >>> clamp_offset((1.7000000000000002, -9.0))  # a browser slider's sum; out of the box
+    (1.7, -4.0)
+    """
+    x, y = (min(BOX, max(-BOX, float(v))) for v in offset)
+    return (round(x, DECIMALS), round(y, DECIMALS))
+
+
 class WganModel(param.Parameterized):
     """What a link can carry."""
 
@@ -212,8 +222,7 @@ class WganModel(param.Parameterized):
 
     @param.depends("offset", watch=True, on_init=True)
     def _clamp(self) -> None:
-        x, y = (min(BOX, max(-BOX, float(v))) for v in self.offset)
-        clamped = (round(x, DECIMALS), round(y, DECIMALS))
+        clamped = clamp_offset(self.offset)
         if clamped != tuple(self.offset):
             self.offset = clamped
 
@@ -470,7 +479,9 @@ class WganCriticPage(NotebookPage):
         # browser's next change, which is then dropped, and the last press lost).
         self._syncing = True
         try:
-            self.model.offset = (float(self.x_slider.value), float(self.y_slider.value))
+            # clamped and rounded here: the model's own clamp would set it a second time
+            # and every watcher would run twice (1.7000000000000002 is a slider's 1.5 + 2 x 0.1)
+            self.model.offset = clamp_offset((self.x_slider.value, self.y_slider.value))
         finally:
             self._syncing = False
 

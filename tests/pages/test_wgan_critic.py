@@ -248,3 +248,13 @@ def test_sliders_and_model_stay_in_step():
     view.y_slider.value = 1.0
     assert view.model.offset == (-2.0, 1.0)
     assert shown(view)["dist"] == page.fmt(math.dist((-2.0, 1.0), page.REAL_CENTRE))
+
+
+def test_a_slider_step_with_float_noise_is_answered_once(monkeypatch):
+    view = page.WganCriticPage(embed=False)
+    refreshes = []
+    refresh = view._refresh
+    monkeypatch.setattr(view, "_refresh", lambda **kw: refreshes.append(kw) or refresh(**kw))
+    view.x_slider.value = 1.5 + 0.1 + 0.1  # what a browser slider sends: 1.7000000000000002
+    assert view.model.offset == (1.7, 0.5)
+    assert len(refreshes) == 1  # not once for the raw value and again for the clamped one
