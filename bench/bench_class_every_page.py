@@ -56,6 +56,18 @@ RESEND_AFTER_S = 0.25
 #: Models whose change is not an answer: the hidden URL writer (``pages.query``), a background
 #: job's progress bar.
 NOT_ANSWERS = {"TextInput", "Progress"}
+#: A progress report of a background job, as the pages write it (``shell.progress_bar``; a
+#: status line ending in "…"; the bar shown or hidden): not the answer it announces.
+PROGRESS_TEXT = re.compile(r"<progress |…\s*(</p>)?\s*$")
+
+
+def is_progress(event: dict) -> bool:
+    new = event.get("new")
+    if event.get("attr") == "visible":
+        return True
+    return isinstance(new, str) and PROGRESS_TEXT.search(new) is not None
+
+
 ID = re.compile(r'"(p\d+)"')
 HEADER = (
     "| page | students | changes | sent | answered | p50 ms | p95 ms | max ms | replies/s "
@@ -183,10 +195,13 @@ class Student(cl.SessionClient):
         self.held: list[float] = []
 
     def is_answer(self, message: cl.Message) -> bool:
-        """A change of anything but the URL writer or a background job's progress bar."""
+        """A change of anything but the URL writer or a background job's progress report."""
         events = message.content.get("events", [])
-        ids = [e.get("model", {}).get("id") for e in events if isinstance(e, dict)]
-        return any(self.types.get(i) not in NOT_ANSWERS for i in ids if i)
+        return any(
+            self.types.get(e.get("model", {}).get("id")) not in NOT_ANSWERS and not is_progress(e)
+            for e in events
+            if isinstance(e, dict) and e.get("model", {}).get("id")
+        )
 
     async def reader(self, measuring: asyncio.Event) -> None:
         pending_bytes = 0
