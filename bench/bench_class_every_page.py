@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import html
 import itertools
 import json
 import os
@@ -57,15 +58,26 @@ RESEND_AFTER_S = 0.25
 #: job's progress bar.
 NOT_ANSWERS = {"TextInput", "Progress"}
 #: A progress report of a background job, as the pages write it (``shell.progress_bar``; a
-#: status line ending in "…"; the bar shown or hidden): not the answer it announces.
-PROGRESS_TEXT = re.compile(r"<progress |…\s*(</p>)?\s*$")
+#: status line ending in "…"; /sinkhorn's "(40 %: ...)"; the bar shown or hidden): not the
+#: answer it announces.
+PROGRESS_TEXT = re.compile(r"<progress |…\s*(</p>)?\s*$|\(\d+ %")
 
 
 def is_progress(event: dict) -> bool:
-    new = event.get("new")
+    """True for a change that reports a job's progress.
+
+    >>> is_progress({"attr": "text", "new": "&lt;p&gt;Working: solving…&lt;/p&gt;\\n"})
+    True
+    >>> is_progress({"attr": "text", "new": "&lt;progress max=&quot;100&quot; value=&quot;3&quot;"})
+    True
+    >>> is_progress({"attr": "text", "new": "&lt;p&gt;W₂ = 0.31&lt;/p&gt;"})
+    False
+    """
     if event.get("attr") == "visible":
         return True
-    return isinstance(new, str) and PROGRESS_TEXT.search(new) is not None
+    new = event.get("new")
+    # Panel sends a pane's HTML escaped (the browser unescapes it)
+    return isinstance(new, str) and PROGRESS_TEXT.search(html.unescape(new)) is not None
 
 
 ID = re.compile(r'"(p\d+)"')

@@ -161,7 +161,7 @@ class Job:
         """How long the controls must rest before a request made now starts (milliseconds)."""
         if not self.defer_under_load or self.delay_ms <= 0:
             return self.delay_ms
-        others = sum(1 for job in list(_JOBS) if job is not self and job.busy)
+        others = sum(1 for job in _all_jobs() if job is not self and job.busy)
         return min(self.delay_ms * (1 + others), max(self.delay_ms, LOADED_REST_MS))
 
     def if_still_busy(self, seconds: float, callback: Callable[[], None]) -> None:
@@ -284,8 +284,11 @@ class Job:
                 return
             wait = self._progress_shown_at + PROGRESS_INTERVAL - time.monotonic()
             if wait > 0:  # shown a moment ago: the latest report waits (still pending)
-                self.doc.add_timeout_callback(self._deliver_progress, max(1, round(wait * 1e3)))
-                return
+                try:
+                    self.doc.add_timeout_callback(self._deliver_progress, max(1, round(wait * 1e3)))
+                    return
+                except Exception:  # never leave a report pending with no delivery coming
+                    log.debug("could not hold back a progress report", exc_info=True)
         with self._lock:
             report, self._progress = self._progress, None
         generation = report[0] if report is not None else None
@@ -299,6 +302,17 @@ class Job:
 
     def _on_destroyed(self, _session_context) -> None:
         self.close()
+
+
+def _all_jobs() -> list[Job]:
+    """The process's jobs. The collector may drop one on another thread while the set is
+    read ("changed size during iteration"): read again then."""
+    for _ in range(5):
+        try:
+            return list(_JOBS)
+        except RuntimeError:
+            continue
+    return []
 
 
 def _wants_progress(fn: Callable[..., Any]) -> bool:

@@ -349,3 +349,27 @@ def test_a_deferring_job_waits_longer_while_other_sessions_wait_for_theirs(pool)
     for job in [*waiting, *more, plain]:
         job.cancel()
     assert deferring.rest_ms() == 150 * (1 + before)  # its own request does not count
+
+
+def test_a_report_that_cannot_be_held_back_is_shown_at_once(pool):
+    job, doc, rec = make_job(pool)
+
+    def refuse(_callback, _ms):
+        raise RuntimeError("the loop is going away")
+
+    doc.add_timeout_callback = refuse
+    gate, started = threading.Event(), threading.Event()
+
+    def work(progress):
+        progress(0.5, "half")
+        started.set()
+        assert gate.wait(WAIT)
+        return "done"
+
+    job._progress_shown_at = time.monotonic()  # a report was just shown
+    job.submit(work)
+    assert started.wait(WAIT)
+    doc.pump(lambda: rec.progress)
+    assert rec.progress == [(0.5, "half")]  # not left pending for ever
+    gate.set()
+    doc.pump(lambda: rec.results == ["done"])
