@@ -196,7 +196,25 @@ def _accuracy(X: np.ndarray, y: np.ndarray, Xt: np.ndarray, yt: np.ndarray):
     # time at these sizes.
     with sklearn.config_context(assume_finite=True, skip_parameter_validation=True):
         clf = classifier().fit(X, y)
-        return clf, float(np.mean(clf.predict(Xt) == yt))
+    return clf, float(np.mean(predict(clf, Xt) == yt))
+
+
+def decision(clf: SVC, X: np.ndarray) -> np.ndarray:
+    """``clf.decision_function(X)`` of a fitted two-class classifier, from its public fitted
+    attributes: ``sum_k dual_coef_k exp(-gamma |x - s_k|^2) + intercept`` over the support
+    vectors ``s_k``.
+
+    scikit-learn predicts sample by sample after checking its input; on the 72 x 72 grid
+    this vectorized sum is about ten times faster, and it is tested against scikit-learn.
+    """
+    S = clf.support_vectors_
+    d2 = (X * X).sum(1)[:, None] - 2.0 * (X @ S.T) + (S * S).sum(1)[None, :]
+    return np.exp(-GAMMA * np.maximum(d2, 0.0)) @ clf.dual_coef_[0] + clf.intercept_[0]
+
+
+def predict(clf: SVC, X: np.ndarray) -> np.ndarray:
+    """``clf.predict(X)``: the second class where the decision is positive."""
+    return clf.classes_[(decision(clf, X) > 0).astype(np.intp)]
 
 
 def _mappings(Xs, ys, Xt, eps: float, eta: float) -> dict[str, DomainMapping]:
@@ -218,8 +236,7 @@ def compute_view(
     grid = grid_points()
     if _same_source(previous, Xs, ys):
         before, before_grid = previous.before_clf, previous.before_grid
-        with sklearn.config_context(assume_finite=True, skip_parameter_validation=True):
-            acc_before = float(np.mean(before.predict(Xt) == yt))
+        acc_before = float(np.mean(predict(before, Xt) == yt))
     else:
         before, acc_before = _accuracy(Xs, ys, Xt, yt)
         before_grid = _decision(before, grid)
@@ -229,8 +246,7 @@ def compute_view(
     for key, mp in mappings.items():
         clf, accuracy[key] = _accuracy(np.asarray(mp.mapped), ys, Xt, yt)
         if key == method:
-            with sklearn.config_context(assume_finite=True):
-                after_grid = clf.predict(grid).reshape(GRID, GRID)
+            after_grid = predict(clf, grid).reshape(GRID, GRID)
     exact = mappings["exact"]
     return DomainView(
         Xs=Xs,
@@ -260,8 +276,7 @@ def _same_source(previous: DomainView | None, Xs: np.ndarray, ys: np.ndarray) ->
 
 
 def _decision(clf: SVC, grid: np.ndarray) -> np.ndarray:
-    with sklearn.config_context(assume_finite=True):
-        return clf.decision_function(grid).reshape(GRID, GRID)
+    return decision(clf, grid).reshape(GRID, GRID)
 
 
 def _w2(X: np.ndarray, Y: np.ndarray) -> float:

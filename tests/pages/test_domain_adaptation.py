@@ -123,6 +123,20 @@ def test_boundary_layers_are_the_classifiers():
     assert image.dtype == np.int8 and image.shape == (page.GRID, page.GRID)
 
 
+@pytest.mark.parametrize("preset", page.PRESETS)
+@pytest.mark.parametrize("seed", [0, 7])
+def test_decision_and_predict_are_scikit_learns(preset, seed):
+    from pages.domain_adaptation_plots import grid_points
+
+    Xs, ys, Xt, _ = page.make_clouds(preset, 40, seed, 30.0, 0.5, -0.2, 1.2)
+    clf = SVC(kernel="rbf", gamma=page.GAMMA, C=page.PENALTY).fit(Xs, ys)
+    for X in (grid_points(), Xt, Xs):
+        ref = clf.decision_function(X)
+        assert np.allclose(page.decision(clf, X), ref, atol=1e-9)
+        away = np.abs(ref) > 1e-9  # the sign of an exact tie is the solver's to choose
+        assert np.array_equal(page.predict(clf, X)[away], clf.predict(X)[away])
+
+
 # --- drags, bad samples, hostile syncs -----------------------------------------------------
 
 
