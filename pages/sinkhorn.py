@@ -564,8 +564,7 @@ class SinkhornPage(NotebookPage):
         self._player = None
         self._build_controls()
         m.param.watch(self._bars_changed, ["p", "q"])
-        m.param.watch(self._run_changed, ["run", "problem"])
-        m.param.watch(self._frame_changed, ["frame", "log_color"])
+        m.param.watch(self._model_changed, ["run", "problem", "frame", "log_color"])
         self._run_changed()
 
     # --- browser -> model ------------------------------------------------------------------
@@ -584,6 +583,13 @@ class SinkhornPage(NotebookPage):
         x = uniform_grid(m.n)
         for name, hist in self.histograms.items():
             hist.update(getattr(m, name), x=x)
+
+    def _model_changed(self, *events) -> None:
+        # One watcher: a solve sets the run and its frame together, and draws them once.
+        if any(e.name in ("run", "problem") for e in events):
+            self._run_changed()
+        else:
+            self._frame_changed()
 
     def _run_changed(self, *_events) -> None:
         m = self.model

@@ -500,9 +500,9 @@ class WganCriticPage(NotebookPage):
 
     def _on_scene(self, *_events) -> None:
         with hold(self._doc):
-            self._refresh(curve=True)
+            self._refresh(curve=True)  # draws the trained critic's part ("training…") too
         if _events and any(e.name == "preset" for e in _events):
-            self._request_training()
+            self._request_training(paint=False)
 
     def _request_training(self, paint: bool = True) -> None:
         """Train for the current setting in the background. The status line and the progress
