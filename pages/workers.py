@@ -53,8 +53,9 @@ POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ot-worker")
 PROGRESS_INTERVAL = 0.2
 #: Longest wait for the controls to rest of a job that defers to load (``defer_under_load``).
 LOADED_REST_MS = 2000
-#: Every job of the process, to count the sessions waiting for background work.
-_JOBS: weakref.WeakSet = weakref.WeakSet()
+#: The jobs of the process waiting for a result (``Job.busy``), kept by each job as its state
+#: changes, all on the event loop: counting them reads the set's size, never iterates it.
+_BUSY: weakref.WeakSet = weakref.WeakSet()
 #: Longest error text shown to the student.
 MESSAGE_LIMIT = 160
 
@@ -130,7 +131,6 @@ class Job:
         self._progress_shown_at = -math.inf  # time.monotonic() of the last report shown
         if _served(self.doc):
             self.doc.on_session_destroyed(self._on_destroyed)
-        _JOBS.add(self)
 
     # --- the page's side ------------------------------------------------------------------
 
@@ -149,6 +149,7 @@ class Job:
         self.generation += 1
         generation = self.generation
         self._cancel_queued()
+        self._note_busy()
         if not _served(self.doc):
             self._run_inline(generation, fn)
         elif self.delay_ms > 0:
@@ -161,7 +162,7 @@ class Job:
         """How long the controls must rest before a request made now starts (milliseconds)."""
         if not self.defer_under_load or self.delay_ms <= 0:
             return self.delay_ms
-        others = sum(1 for job in _all_jobs() if job is not self and job.busy)
+        others = len(_BUSY) - (self in _BUSY)
         return min(self.delay_ms * (1 + others), max(self.delay_ms, LOADED_REST_MS))
 
     def if_still_busy(self, seconds: float, callback: Callable[[], None]) -> None:
@@ -183,11 +184,19 @@ class Job:
         self.generation += 1
         self.result_generation = self.generation
         self._cancel_queued()
+        self._note_busy()
 
     def close(self) -> None:
         """The session is over: nothing more starts or is delivered."""
         self.closed = True
         self.cancel()
+
+    def _note_busy(self) -> None:
+        """Keep :data:`_BUSY` in step with ``busy`` (called wherever it may change)."""
+        if self.busy:
+            _BUSY.add(self)
+        else:
+            _BUSY.discard(self)
 
     # --- running ----------------------------------------------------------------------------
 
@@ -242,6 +251,7 @@ class Job:
         if generation != self.generation or self.closed:
             return  # a newer request is on its way: this result is stale
         self.result, self.result_generation = value, generation
+        self._note_busy()
         try:
             self.on_result(value)
         except Exception as err:  # the page's own callback: report it, keep the session
@@ -252,6 +262,7 @@ class Job:
         if generation != self.generation or self.closed:
             return
         self.result_generation = generation
+        self._note_busy()
         log.warning("background job failed: %s", short_message(err), exc_info=err)
         self._report_error(err)
 
@@ -302,17 +313,6 @@ class Job:
 
     def _on_destroyed(self, _session_context) -> None:
         self.close()
-
-
-def _all_jobs() -> list[Job]:
-    """The process's jobs. The collector may drop one on another thread while the set is
-    read ("changed size during iteration"): read again then."""
-    for _ in range(5):
-        try:
-            return list(_JOBS)
-        except RuntimeError:
-            continue
-    return []
 
 
 def _wants_progress(fn: Callable[..., Any]) -> bool:

@@ -10,6 +10,7 @@ import gc
 import queue
 import threading
 import time
+import weakref
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from types import SimpleNamespace
@@ -331,7 +332,7 @@ def test_without_a_server_the_job_runs_in_line():
 
 def test_a_deferring_job_waits_longer_while_other_sessions_wait_for_theirs(pool):
     gc.collect()  # jobs other tests left waiting
-    before = sum(1 for job in list(workers._JOBS) if job.busy)
+    before = len(workers._BUSY)
     waiting = [make_job(pool, delay_ms=100)[0] for _ in range(3)]
     for job in waiting:
         job.submit(lambda: None)  # each waits for its controls to rest: busy
@@ -349,6 +350,31 @@ def test_a_deferring_job_waits_longer_while_other_sessions_wait_for_theirs(pool)
     for job in [*waiting, *more, plain]:
         job.cancel()
     assert deferring.rest_ms() == 150 * (1 + before)  # its own request does not count
+
+
+def test_the_busy_set_follows_every_way_a_job_stops_waiting(pool):
+    finished, doc, rec = make_job(pool)
+    finished.submit(lambda: "done")
+    assert finished in workers._BUSY
+    doc.pump(lambda: rec.results == ["done"])
+    assert finished not in workers._BUSY
+    failed, doc, rec = make_job(pool)
+    failed.submit(lambda: 1 / 0)
+    doc.pump(lambda: rec.errors)
+    assert failed not in workers._BUSY
+    cancelled, closed = make_job(pool, delay_ms=100)[0], make_job(pool, delay_ms=100)[0]
+    cancelled.submit(lambda: None)
+    closed.submit(lambda: None)
+    assert {cancelled, closed} <= set(workers._BUSY)
+    cancelled.cancel()
+    closed.close()
+    assert cancelled not in workers._BUSY and closed not in workers._BUSY
+    dropped = make_job(pool, delay_ms=100)[0]
+    dropped.submit(lambda: None)
+    gone = weakref.ref(dropped)
+    del dropped  # a session that went away without closing its job: not kept, not counted
+    gc.collect()
+    assert gone() is None
 
 
 def test_a_report_that_cannot_be_held_back_is_shown_at_once(pool):
