@@ -77,6 +77,10 @@ class DomainMapping:
         Wall-clock seconds.
     message : str
         A short status.
+    warm : SinkhornResult or None
+        The entropic solve a later :func:`map_all` may start from (``previous=``): the plain
+        entropic solve, or the class-regularized one's first penalized step. Not part of the
+        answer: a start, never a result.
     """
 
     method: str
@@ -90,6 +94,7 @@ class DomainMapping:
     eta: float
     solve_time: float
     message: str
+    warm: object = None
 
 
 def barycentric_map(plan, Y) -> np.ndarray:
@@ -274,28 +279,37 @@ def map_to_target(
         ys = _check_labels(labels, n)
         if isinstance(outer, bool) or not isinstance(outer, int) or outer < 1:
             raise InvalidInput(f"outer must be a positive whole number, got {outer!r}")
-        plan, err, ok, msg = _class_regularized(a, b, C, ys, eps, eta, outer, tol, max_time)
+        plan, err, ok, msg, _ = _class_regularized(a, b, C, ys, eps, eta, outer, tol, max_time)
         its = outer
     return _record(method, plan, Xt, C, err, ok, its, eps, eta, t0, msg)
 
 
-def _class_regularized(a, b, C, ys, eps, eta, outer, tol, max_time, first=None):
+def _class_regularized(a, b, C, ys, eps, eta, outer, tol, max_time, first=None, warm=None):
     """Majorization-minimization of the group penalty (POT's ``sinkhorn_lpl1_mm``); its
-    first step (``W = 0``) is the plain entropic problem, whose result ``first`` may be."""
+    first step (``W = 0``) is the plain entropic problem, whose result ``first`` may be.
+
+    Returns ``(plan, error, converged, message, penalized)``, ``penalized`` the first
+    penalized step's solve. That step moves the plan furthest (the penalty appears), so the
+    entropic plan is a poor start for it; ``warm``, the same step of nearby samples (the
+    last answer during a drag), is a good one. The later steps start from the step before.
+    """
     res = first
+    penalized = None
     all_ok = True
     for step in range(outer):
         if step > 0 or res is None:
             W = class_group_weights(res.plan, ys) if step > 0 else np.zeros_like(C)
-            # Warm start from the last step's potentials: the costs change little.
-            res = sinkhorn(a, b, C + eta * W, eps, warm_start=res, tol=tol, max_time=max_time)
+            start = warm if step == 1 and warm is not None else res
+            res = sinkhorn(a, b, C + eta * W, eps, warm_start=start, tol=tol, max_time=max_time)
+            if step == 1:
+                penalized = res
         all_ok = all_ok and res.converged
     message = (
         f"{outer} majorization steps, last marginal error {res.marginal_error:.1e}"
         if all_ok
         else f"an inner entropic solve did not converge: {res.message}"
     )
-    return res.plan, res.marginal_error, all_ok, message
+    return res.plan, res.marginal_error, all_ok, message, penalized
 
 
 def map_all(
@@ -308,12 +322,18 @@ def map_all(
     outer: int = 10,
     tol=1e-9,
     max_time: float = 0.5,
+    previous: dict[str, DomainMapping] | None = None,
 ) -> dict[str, DomainMapping]:
     """:func:`map_to_target` for every method at once, sharing the cost matrix and the
     entropic solve (the first step of the class-regularized one).
 
     Returns ``{"exact": ..., "entropic": ..., "class": ...}``, each the same as
-    ``map_to_target(Xs, Xt, method=key, labels=labels, eps=eps, eta=eta, ...)`` would give.
+    ``map_to_target(Xs, Xt, method=key, labels=labels, eps=eps, eta=eta, ...)`` would give
+    (to the solves' tolerance ``tol``).
+
+    ``previous``: an earlier result of this function, for samples near these (a drag, a
+    small move of the target). Its entropic solves are the starts of these ones (a cold
+    start where the sizes differ), which changes the work, not the answer.
 
     Examples
     --------
@@ -340,7 +360,9 @@ def map_all(
         "exact", ex.plan, Xt, C, ex.marginal_error, ex.converged, 0, 0.0, 0.0, t, ex.message
     )
     t = time.perf_counter()
-    en = sinkhorn(a, b, C, eps, tol=tol, max_time=max_time)
+    warm = previous if isinstance(previous, dict) else {}
+    start = getattr(warm.get("entropic"), "warm", None)
+    en = sinkhorn(a, b, C, eps, warm_start=start, tol=tol, max_time=max_time)
     out["entropic"] = _record(
         "entropic",
         en.plan,
@@ -353,14 +375,22 @@ def map_all(
         0.0,
         t,
         en.message,
+        warm=en,
     )
     t = time.perf_counter()
-    plan, err, ok, msg = _class_regularized(a, b, C, ys, eps, eta, outer, tol, max_time, en)
-    out["class"] = _record("class", plan, Xt, C, err, ok, outer, eps, eta, t - en.solve_time, msg)
+    start = getattr(warm.get("class"), "warm", None)
+    plan, err, ok, msg, penalized = _class_regularized(
+        a, b, C, ys, eps, eta, outer, tol, max_time, en, warm=start
+    )
+    out["class"] = _record(
+        "class", plan, Xt, C, err, ok, outer, eps, eta, t - en.solve_time, msg, warm=penalized
+    )
     return out
 
 
-def _record(method, plan, Xt, C, err, ok, its, eps, eta, started, message) -> DomainMapping:
+def _record(
+    method, plan, Xt, C, err, ok, its, eps, eta, started, message, warm=None
+) -> DomainMapping:
     return DomainMapping(
         method=method,
         plan=frozen_array(plan),
@@ -373,4 +403,5 @@ def _record(method, plan, Xt, C, err, ok, its, eps, eta, started, message) -> Do
         eta=float(eta),
         solve_time=time.perf_counter() - started,
         message=message,
+        warm=warm,
     )

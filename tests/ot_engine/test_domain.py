@@ -154,6 +154,41 @@ def test_map_all_gives_what_map_to_target_gives():
         assert res.cost == pytest.approx(one.cost, rel=1e-7)
 
 
+@pytest.mark.parametrize(
+    "move",
+    [
+        lambda Xs, Xt: (Xs, Xt + np.array([0.1, 0.0])),  # a slider step: the whole target shifts
+        lambda Xs, Xt: (Xs, np.vstack([Xt[:3], Xt[3:4] + 0.05, Xt[4:]])),  # one sample dragged
+        lambda Xs, Xt: (Xs, Xt[1:]),  # a sample removed: the sizes differ, a cold start
+    ],
+    ids=["shift", "drag", "removed"],
+)
+def test_a_start_from_nearby_samples_changes_the_work_not_the_answer(move):
+    Xs, ys, Xt, _ = toy(n=30, m=26, seed=6)
+    before = map_all(Xs, Xt, ys, eps=0.1, eta=1.0)
+    Xs2, Xt2 = move(Xs, Xt)
+    cold = map_all(Xs2, Xt2, ys, eps=0.1, eta=1.0)
+    warm = map_all(Xs2, Xt2, ys, eps=0.1, eta=1.0, previous=before)
+    for key in ("exact", "entropic", "class"):
+        assert warm[key].converged and cold[key].converged
+        assert np.allclose(warm[key].plan, cold[key].plan, atol=1e-9)
+        assert warm[key].cost == pytest.approx(cold[key].cost, rel=1e-7)
+    started = warm["entropic"].warm.warm_started
+    assert started == (Xt2.shape == Xt.shape)
+    if started:
+        assert warm["entropic"].iterations < cold["entropic"].iterations
+        assert warm["class"].warm.warm_started
+
+
+def test_a_start_at_another_eps_or_eta_is_still_the_same_answer():
+    Xs, ys, Xt, _ = toy(n=30, m=26, seed=6)
+    before = map_all(Xs, Xt, ys, eps=0.5, eta=5.0)
+    cold = map_all(Xs, Xt, ys, eps=0.1, eta=1.0)
+    warm = map_all(Xs, Xt, ys, eps=0.1, eta=1.0, previous=before)
+    for key in ("entropic", "class"):
+        assert np.allclose(warm[key].plan, cold[key].plan, atol=1e-9)
+
+
 def _class_objective(P, C, ys, eps, eta, floor=1e-3):
     per_class = np.stack([P[ys == c].sum(0) for c in np.unique(ys)])
     entropy = float(np.sum(P[P > 0] * np.log(P[P > 0])))
