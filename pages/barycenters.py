@@ -747,7 +747,8 @@ class BarycenterPage(NotebookPage):
                 max_iter=GRID_MAX_ITER,
                 max_time=GRID_BUDGET,
                 warm_start=warm,
-            )
+            ),
+            key=("barycenters.grid", key),
         )
         if self._job.busy:
             self.progress.param.update(object=shell.progress_bar(0, _PROGRESS), visible=True)

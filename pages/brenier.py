@@ -434,7 +434,14 @@ class BrenierPage(NotebookPage):
         runs (pages.workers.Job); without a server it is solved here and now.
         """
         self.readout.object = self._readout_text(None)
-        self._estimate.submit(self.model.estimate_job())
+        m = self.model
+        key = (
+            int(m.n_samples),
+            m.repeats,
+            m.seed,
+            *(np.asarray(v).tobytes() for v in m.gaussians()),
+        )
+        self._estimate.submit(m.estimate_job(), key=("brenier.estimate", *key))
 
     def _show_estimate(self, estimate: SampledW2Spread | None) -> None:
         if estimate is None:

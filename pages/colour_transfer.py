@@ -441,6 +441,9 @@ class ColourTransferPage(NotebookPage):
         # an eps move re-solves one warm-started plan (tens of ms): start at once; newer
         # requests still supersede older ones, so a slider drag builds no backlog
         self._solve_job.delay_ms = 0 if keep is not None else SOLVE_DELAY_MS
+        # Bundled pictures: the same palettes and plans for every student, solved once. An
+        # upload's never leave its session.
+        bundled_only = UPLOAD not in (m.source, m.target)
         self._solve_job.submit(
             partial(
                 solve_palettes,
@@ -454,7 +457,8 @@ class ColourTransferPage(NotebookPage):
                 keep_thumbs=keep_thumbs,
                 warm=warm,
                 palettes=palettes,
-            )
+            ),
+            key=("colour_transfer.solve", key, eps) if bundled_only else None,
         )
         self._busy_since = time.monotonic()
         if keep is None:

@@ -727,7 +727,7 @@ class DomainAdaptationPage(NotebookPage):
         if self.sweep is not None and self.sweep.key == key and not self._job.busy:
             self.sweep_plot.mark(float(self.model.angle))
             return
-        self._job.submit(partial(sweep_accuracy, key))
+        self._job.submit(partial(sweep_accuracy, key), key=("domain_adaptation.sweep", key))
         if self._job.busy:
             self.progress.param.update(object=shell.progress_bar(0, _PROGRESS), visible=True)
             self.status.object = "Sweeping the target's rotation…"

@@ -613,7 +613,9 @@ class SinkhornPage(NotebookPage):
         key = (m.n, m.p.tobytes(), m.q.tobytes())  # the sweep does not depend on ε
         if key != self._sweep_key:
             self._sweep_key = key
-            self._sweep.submit(partial(run_sweep, m.p.copy(), m.q.copy(), m.n))
+            self._sweep.submit(
+                partial(run_sweep, m.p.copy(), m.q.copy(), m.n), key=("sinkhorn.sweep", *key)
+            )
             self._sweep_stale(True)
 
     def _frame_changed(self, *_events) -> None:

@@ -511,7 +511,9 @@ class WganCriticPage(NotebookPage):
         should paint at once. ``paint=False``: the caller has just drawn the trained critic's
         figure and rows for this setting."""
         self._pending_key = self.model.train_key
-        self._job.submit(self.model.train_job())
+        self._job.submit(
+            self.model.train_job(), key=("wgan_critic.train", STEPS, *self._pending_key)
+        )
         if paint and self._job.busy:
             self._paint_trained()
 

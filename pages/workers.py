@@ -24,6 +24,11 @@ queue holds at most one job per session (below), so it stays bounded by the sess
   :class:`Superseded` once the job is stale, so a cooperative job stops early;
 - ``on_result`` / ``on_error`` run on the session's loop (Bokeh models must never be touched
   from a worker thread); an error becomes a short message, never a crashed session;
+- ``submit(fn, key=...)``, for a pure ``fn``: its value is shared by every session of the
+  process (the latest :data:`SHARED_KEPT` kept). A class opening the same view asks for the
+  same sweep, training or solve thirty times; the first request computes it, the queued ones
+  find it (the one worker runs them in turn), and later ones get it at once. Never keyed: what
+  depends on a student's own data (an upload), which must not outlive the session;
 - ``result`` keeps the last finished result, to show while a new one runs;
 - nothing is delivered, and nothing queued starts, once the session is destroyed.
 
@@ -38,7 +43,8 @@ import math
 import threading
 import time
 import weakref
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from concurrent.futures import Future, ThreadPoolExecutor
 from functools import partial
 from typing import Any
@@ -56,6 +62,9 @@ LOADED_REST_MS = 2000
 #: The jobs of the process waiting for a result (``Job.busy``), kept by each job as its state
 #: changes, all on the event loop: counting them reads the set's size, never iterates it.
 _BUSY: weakref.WeakSet = weakref.WeakSet()
+#: Values of keyed jobs kept for every session of the process (``Job.submit(key=...)``): the
+#: pages' background results are small (a sweep's curves, a trained network, palettes).
+SHARED_KEPT = 32
 #: Longest error text shown to the student.
 MESSAGE_LIMIT = 160
 
@@ -139,10 +148,18 @@ class Job:
         """A request is waiting or running whose result has not been delivered yet."""
         return self.result_generation != self.generation and not self.closed
 
-    def submit(self, fn: Callable[..., Any]) -> int:
+    def submit(self, fn: Callable[..., Any], *, key: Hashable | None = None) -> int:
         """Ask for ``fn()`` (or ``fn(progress=...)``); returns the request's generation.
 
         ``fn`` must read nothing that changes meanwhile: a ``functools.partial`` of copies.
+
+        ``key``: for a pure ``fn``, everything its value depends on, unique in the process
+        (start it with the page's slug). Values are then shared by every session of the
+        process (:data:`SHARED_KEPT` of them, the latest used kept): a value already known is
+        delivered at once, without a rest or the worker, and a queued request finds the value
+        another session's request has just computed. A class opening the same view asks for
+        the same background work thirty times; it is done once. Never for what depends on a
+        student's own data (an upload): it would outlive the session.
         """
         if self.closed:
             return self.generation
@@ -150,6 +167,12 @@ class Job:
         generation = self.generation
         self._cancel_queued()
         self._note_busy()
+        if key is not None:
+            known = shared_value(key)
+            if known is not _MISSING:
+                self._succeed(generation, known)
+                return generation
+            fn = _sharing(key, fn)
         if not _served(self.doc):
             self._run_inline(generation, fn)
         elif self.delay_ms > 0:
@@ -313,6 +336,54 @@ class Job:
 
     def _on_destroyed(self, _session_context) -> None:
         self.close()
+
+
+_MISSING = object()
+_SHARED: OrderedDict = OrderedDict()
+_SHARED_LOCK = threading.Lock()  # the worker stores, the loop reads
+
+
+def shared_value(key: Hashable) -> Any:
+    """The value computed for ``key`` (``Job.submit(..., key=...)``), or ``_MISSING``."""
+    with _SHARED_LOCK:
+        value = _SHARED.get(key, _MISSING)
+        if value is not _MISSING:
+            _SHARED.move_to_end(key)
+        return value
+
+
+def _share(key: Hashable, value: Any) -> None:
+    with _SHARED_LOCK:
+        _SHARED[key] = value
+        _SHARED.move_to_end(key)
+        while len(_SHARED) > SHARED_KEPT:
+            _SHARED.popitem(last=False)
+
+
+def _sharing(key: Hashable, fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``fn`` looking for its value among the shared ones first and sharing what it computes
+    (errors and superseded runs are not shared)."""
+    if _wants_progress(fn):
+
+        def call(progress):
+            known = shared_value(key)
+            if known is not _MISSING:
+                return known
+            value = fn(progress=progress)
+            _share(key, value)
+            return value
+
+        return call
+
+    def call_plain():
+        known = shared_value(key)
+        if known is not _MISSING:
+            return known
+        value = fn()
+        _share(key, value)
+        return value
+
+    return call_plain
 
 
 def _wants_progress(fn: Callable[..., Any]) -> bool:

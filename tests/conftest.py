@@ -308,3 +308,13 @@ def run_async():
         return out["value"]
 
     return run
+
+
+@pytest.fixture(autouse=True)
+def _no_shared_background_values(monkeypatch):
+    """Each test starts with an empty store of shared background values (``pages.workers``,
+    ``Job.submit(key=...)``): a value an earlier test's page computed never stands in for
+    this test's (patched) work."""
+    from pages import workers
+
+    monkeypatch.setattr(workers, "_SHARED", workers.OrderedDict())

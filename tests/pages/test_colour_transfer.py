@@ -143,6 +143,20 @@ def test_a_good_upload_becomes_the_source():
     assert view.uploads_widgets["source"].data == ""  # the bytes are not kept as text
 
 
+def test_bundled_solves_are_shared_between_sessions_and_uploads_never():
+    from pages import workers
+
+    first = ct.ColourTransferPage(ct.ColourModel(n=250), embed=False)
+    second = ct.ColourTransferPage(ct.ColourModel(n=250), embed=False)
+    assert second.solved is first.solved  # the second student's view was solved once
+    rng = np.random.default_rng(1)
+    picture = (rng.random((30, 40, 3)) * 255).astype(np.uint8)
+    _upload(second, "source", _png(picture))
+    assert second.model.source == ct.UPLOAD and second.solved is not first.solved
+    solved = [v for k, v in workers._SHARED.items() if k[0] == "colour_transfer.solve"]
+    assert solved and all(second.solved is not v for v in solved)  # not kept for others
+
+
 def _huge_header_png(width: int, height: int) -> bytes:
     """A tiny PNG whose header claims width x height (a decompression bomb's first bytes)."""
 

@@ -137,6 +137,17 @@ def test_decision_and_predict_are_scikit_learns(preset, seed):
         assert np.array_equal(page.predict(clf, X)[away], clf.predict(X)[away])
 
 
+def test_a_class_opening_the_same_view_sweeps_it_once(monkeypatch):
+    calls = []
+    real = page.sweep_accuracy
+    monkeypatch.setattr(page, "sweep_accuracy", lambda *a, **k: calls.append(1) or real(*a, **k))
+    first = page.DomainAdaptationPage(embed=False)
+    second = page.DomainAdaptationPage(embed=False)
+    assert len(calls) == 1 and second.sweep is first.sweep
+    second.model.eps = 0.5  # another view: swept for it
+    assert len(calls) == 2
+
+
 # --- drags, bad samples, hostile syncs -----------------------------------------------------
 
 

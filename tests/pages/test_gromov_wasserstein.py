@@ -70,7 +70,7 @@ def test_rotation_keeps_value_and_colours_without_a_new_solve(monkeypatch):
     before = dict(_shown(view))
     colours = np.array(view.matched())
     submitted = []
-    monkeypatch.setattr(view._job, "submit", lambda fn: submitted.append(fn))
+    monkeypatch.setattr(view._job, "submit", lambda fn, **_: submitted.append(fn))
     view.model.param.update(yaw=-140.0, pitch=70.0)
     after = _shown(view)
     assert submitted == []
@@ -135,7 +135,7 @@ def test_a_failed_solve_keeps_the_last_result_with_a_message():
 
 def test_a_new_scene_waits_for_its_solve_in_grey(monkeypatch):
     view = gw.GromovPage(gw.GromovModel(), embed=False)
-    monkeypatch.setattr(view._job, "submit", lambda fn: None)
+    monkeypatch.setattr(view._job, "submit", lambda fn, **_: None)
     view.model.n = 80
     assert view.matched() is None
     assert np.isnan(view.target_fig.points.data["c"]).all()
@@ -231,7 +231,7 @@ def test_new_samples_button_moves_to_the_next_seed():
 def test_turning_while_a_solve_runs_does_not_restart_it(monkeypatch):
     view = gw.GromovPage(gw.GromovModel(), embed=False)
     submitted = []
-    monkeypatch.setattr(view._job, "submit", lambda fn: submitted.append(fn))
+    monkeypatch.setattr(view._job, "submit", lambda fn, **_: submitted.append(fn))
     monkeypatch.setattr(type(view._job), "busy", property(lambda self: bool(submitted)))
     view.model.eps = 0.01  # a new setting: one solve requested, still running
     assert len(submitted) == 1

@@ -70,7 +70,7 @@ def no_background_work(monkeypatch):
     out (their reports are throttled when served); the answer on the event path is what
     this test counts."""
 
-    def submit(job, fn):
+    def submit(job, fn, **_):
         job.generation += 1
         return job.generation
 

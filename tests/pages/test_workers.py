@@ -399,3 +399,74 @@ def test_a_report_that_cannot_be_held_back_is_shown_at_once(pool):
     assert rec.progress == [(0.5, "half")]  # not left pending for ever
     gate.set()
     doc.pump(lambda: rec.results == ["done"])
+
+
+# --- values shared by every session (Job.submit(key=...)) ------------------------------------
+
+
+def test_a_keyed_value_computed_once_is_delivered_to_another_session_at_once(pool):
+    calls = []
+
+    def work(progress):
+        calls.append(1)
+        progress(0.5, "half")
+        return "value"
+
+    first, doc, rec = make_job(pool, delay_ms=150)
+    first.submit(work, key=("test", 1))
+    doc.fire_timeouts()
+    doc.pump(lambda: rec.results == ["value"])
+    other, other_doc, other_rec = make_job(pool, delay_ms=150)
+    other.submit(work, key=("test", 1))
+    assert other_rec.results == ["value"] and not other.busy  # no rest, no worker
+    assert other_doc.timeouts == [] and calls == [1]
+    other.submit(work, key=("test", 2))  # another key: computed
+    assert other.busy and other_doc.timeout_ms == [150]
+
+
+def test_queued_requests_for_one_key_compute_it_once(pool):
+    gate, started = threading.Event(), threading.Event()
+    calls = []
+
+    def slow():
+        calls.append(1)
+        started.set()
+        assert gate.wait(WAIT)
+        return 42
+
+    jobs = [make_job(pool) for _ in range(3)]
+    for job, _, _ in jobs:
+        job.submit(slow, key=("test", "slow"))  # the first runs, the others queue behind it
+    assert started.wait(WAIT)
+    gate.set()
+    for _job, doc, rec in jobs:
+        doc.pump(lambda rec=rec: rec.results == [42])
+    assert calls == [1]
+
+
+def test_errors_and_superseded_runs_are_not_shared(pool):
+    job, doc, rec = make_job(pool)
+    job.submit(lambda: 1 / 0, key=("test", "bad"))
+    doc.pump(lambda: rec.errors)
+    assert workers.shared_value(("test", "bad")) is workers._MISSING
+    job.submit(lambda: "fine", key=("test", "bad"))  # asked again: computed again
+    doc.pump(lambda: rec.results == ["fine"])
+    assert workers.shared_value(("test", "bad")) == "fine"
+
+
+def test_the_shared_store_keeps_the_latest_used_values_only(pool, monkeypatch):
+    monkeypatch.setattr(workers, "SHARED_KEPT", 2)
+    job, doc, rec = make_job(pool)
+    for k in range(3):
+        job.submit(lambda k=k: k, key=("test", k))
+        doc.pump(lambda k=k: rec.results[-1:] == [k])
+    assert workers.shared_value(("test", 0)) is workers._MISSING
+    assert workers.shared_value(("test", 1)) == 1 and workers.shared_value(("test", 2)) == 2
+
+
+def test_without_a_server_a_keyed_job_runs_in_line_and_is_shared():
+    rec = Recorder()
+    job = Job(rec.result)
+    job.submit(lambda: "inline", key=("test", "inline"))
+    assert rec.results == ["inline"]
+    assert workers.shared_value(("test", "inline")) == "inline"
