@@ -26,18 +26,24 @@ print(json.dumps({
 """
 
 
-def test_a_server_process_skips_per_load_checks_and_freezes_what_its_imports_built():
-    env = {k: v for k, v in os.environ.items() if k != "HOLD_EVENTS"}  # the default
+def probe(**env: str) -> dict:
+    """What a server process has installed after ``server_setup`` (``env`` added to the
+    environment, ``HOLD_EVENTS`` left to its default unless given)."""
+    base = {k: v for k, v in os.environ.items() if k != "HOLD_EVENTS"}
     out = subprocess.run(
         [sys.executable, "-c", PROBE],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=120,
-        env=env,
+        env={**base, **env},
     )
     assert out.returncode == 0, out.stderr
-    state = json.loads(out.stdout.strip().splitlines()[-1])
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_a_server_process_skips_per_load_checks_and_freezes_what_its_imports_built():
+    state = probe()
     assert state["validate_doc"] is False and state["diagnostics"] is False
     assert state["memory_hook"]
     assert state["frozen"] > 10_000  # Panel, Bokeh and the pages' imports
@@ -45,13 +51,4 @@ def test_a_server_process_skips_per_load_checks_and_freezes_what_its_imports_bui
 
 
 def test_hold_events_0_leaves_panels_event_path_alone():
-    out = subprocess.run(
-        [sys.executable, "-c", PROBE],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "HOLD_EVENTS": "0"},
-    )
-    assert out.returncode == 0, out.stderr
-    assert json.loads(out.stdout.strip().splitlines()[-1])["event_hold"] is False
+    assert probe(HOLD_EVENTS="0")["event_hold"] is False
