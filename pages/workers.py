@@ -363,27 +363,17 @@ def _share(key: Hashable, value: Any) -> None:
 def _sharing(key: Hashable, fn: Callable[..., Any]) -> Callable[..., Any]:
     """``fn`` looking for its value among the shared ones first and sharing what it computes
     (errors and superseded runs are not shared)."""
-    if _wants_progress(fn):
+    wants = _wants_progress(fn)
 
-        def call(progress):
-            known = shared_value(key)
-            if known is not _MISSING:
-                return known
-            value = fn(progress=progress)
-            _share(key, value)
-            return value
-
-        return call
-
-    def call_plain():
+    def call(progress):
         known = shared_value(key)
         if known is not _MISSING:
             return known
-        value = fn()
+        value = fn(progress=progress) if wants else fn()
         _share(key, value)
         return value
 
-    return call_plain
+    return call
 
 
 def _wants_progress(fn: Callable[..., Any]) -> bool:
