@@ -19,9 +19,7 @@ same link fits once.
 from __future__ import annotations
 
 import functools
-import threading
 import time
-from collections import OrderedDict
 from dataclasses import dataclass
 from functools import partial
 
@@ -157,27 +155,6 @@ def fit_both(key: tuple, progress=None) -> FlowFits:
     return FlowFits(runs, floor, time.perf_counter() - started)
 
 
-#: Finished fits by setting, shared by the sessions (read-only arrays): a class opening one
-#: link fits once. Bounded; the oldest goes first.
-_FITS: OrderedDict[tuple, FlowFits] = OrderedDict()
-_FITS_LOCK = threading.Lock()
-FITS_KEPT = 16
-
-
-def fit_job(key: tuple, progress=None) -> FlowFits:
-    """The background job: a finished fit of this setting at once, or a new one."""
-    with _FITS_LOCK:
-        hit = _FITS.get(key)
-    if hit is not None:
-        return hit
-    result = fit_both(key, progress)
-    with _FITS_LOCK:
-        _FITS[key] = result
-        while len(_FITS) > FITS_KEPT:
-            _FITS.popitem(last=False)
-    return result
-
-
 def fmt_w2(v: float) -> str:
     """A W2 as the page and the notebook print it.
 
@@ -306,7 +283,8 @@ class FlowMatchingPage(NotebookPage):
         key = self.model.scene_key
         self.problem = None
         self._pending = key
-        self._job.submit(partial(fit_job, key))
+        # A class opening one link fits it once (pages.workers shares the value).
+        self._job.submit(partial(fit_both, key), key=("flow_matching.fit", key))
         if self._job.busy:
             self.progress.param.update(object=shell.progress_bar(0, _PROGRESS), visible=True)
             self.status.object = "Fitting the velocity fields…"

@@ -97,7 +97,7 @@ def test_transport_pairs_cross_less_and_arrive_sooner(default_view):
 def test_changing_k_is_a_lookup_with_no_new_fit(monkeypatch):
     view = fm.FlowMatchingPage(fm.FlowModel(), embed=False)
     submitted = []
-    monkeypatch.setattr(view._job, "submit", lambda fn: submitted.append(fn))
+    monkeypatch.setattr(view._job, "submit", lambda fn, **_: submitted.append(fn))
     for k in (1, 7, 20):
         view.model.k = k
         run = view.fits.runs["ot"]
@@ -112,7 +112,7 @@ def test_changing_k_is_a_lookup_with_no_new_fit(monkeypatch):
 def test_a_new_setting_redraws_paths_at_once_and_keeps_the_last_fit(monkeypatch):
     view = fm.FlowMatchingPage(fm.FlowModel(), embed=False)
     submitted = []
-    monkeypatch.setattr(view._job, "submit", lambda fn: submitted.append(fn))
+    monkeypatch.setattr(view._job, "submit", lambda fn, **_: submitted.append(fn))
     view.model.batch = 8
     assert len(submitted) == 1
     shown = _shown(view)
@@ -145,10 +145,13 @@ def test_progress_is_shown_and_reported_in_order():
     assert seen[0][1].startswith("independent") and seen[-1][1].startswith("minibatch OT")
 
 
-def test_fits_are_shared_between_sessions():
-    key = fm.FlowModel(n=32, seed=5).scene_key
-    first = fm.fit_job(key)
-    assert fm.fit_job(key, progress=lambda *_: None) is first
+def test_fits_are_shared_between_sessions(monkeypatch):
+    calls = []
+    real = fm.fit_both
+    monkeypatch.setattr(fm, "fit_both", lambda *a, **k: calls.append(1) or real(*a, **k))
+    first = fm.FlowMatchingPage(fm.FlowModel(n=32, seed=5), embed=False)
+    second = fm.FlowMatchingPage(fm.FlowModel(n=32, seed=5), embed=False)
+    assert len(calls) == 1 and second._job.result is first._job.result
 
 
 def test_query_keys_accept_good_values():
@@ -207,7 +210,7 @@ def test_caption_lines_are_the_readouts(default_view):
 
 def test_new_samples_button_moves_to_the_next_seed(monkeypatch):
     view = fm.FlowMatchingPage(fm.FlowModel(n=32, seed=fm.MAX_SEED), embed=False)
-    monkeypatch.setattr(view._job, "submit", lambda fn: None)
+    monkeypatch.setattr(view._job, "submit", lambda fn, **_: None)
     view._next_seed()
     assert view.model.seed == 0
     assert view.new_samples.label == "New random samples (seed 0)"
@@ -265,10 +268,10 @@ def test_all_steps_are_sent_once_per_fit(monkeypatch):
     view = fm.FlowMatchingPage(fm.FlowModel(n=32), embed=False)
     sent = []
     view.steps.on_change("data", lambda attr, old, new: sent.append(1))
-    monkeypatch.setattr(view._job, "submit", lambda fn: None)
+    monkeypatch.setattr(view._job, "submit", lambda fn, **_: None)
     for k in (1, 5, 20):
         view.model.k = k
     view.model.seed = 9  # a new setting: the previous fit's steps stay until its own arrives
     assert sent == []
-    view._show_fits(fm.fit_job(view.model.scene_key))
+    view._show_fits(fm.fit_both(view.model.scene_key))
     assert len(sent) == 1
