@@ -46,13 +46,26 @@ def expected(view: dict, xy=None, groups=None) -> dict[str, str]:
     return {row[0]: row[3] for row in built.readouts.rows}
 
 
+def settled_pixel(page, x: float, y: float):
+    """The plot's pixel of (x, y) once the page's layout holds still (a reflow while the
+    page settles, e.g. a late scroll bar or typeset prose, moves the plot under the mouse)."""
+    last = None
+    for _ in range(40):
+        now = page.pixel("pd_diagram", x, y)
+        if now == last:
+            return now
+        last = now
+        page.wait_for_timeout(100)
+    return last
+
+
 def test_dragging_a_point_recomputes_the_matching(page):
     open_page(page, "?preset=custom")
     start = cell(page, "wp").inner_text()
     drawn = page.evaluate(DRAWN)
     k = 5  # D2's third point (0.2, 0.25), near the diagonal
-    a = page.pixel("pd_diagram", drawn["x"][k], drawn["y"][k])
-    b = page.pixel("pd_diagram", 0.3, 0.9)
+    a = settled_pixel(page, drawn["x"][k], drawn["y"][k])
+    b = settled_pixel(page, 0.3, 0.9)
     page.mouse.move(*a)
     page.mouse.down()
     for i in range(1, 11):
