@@ -13,7 +13,6 @@ from functools import partial
 import numpy as np
 import panel as pn
 import param
-from panel.io.document import hold
 
 import ot_engine as oe
 from ot_engine.brenier_scene import (
@@ -172,6 +171,17 @@ class BrenierModel(param.Parameterized):
     def monge_ampere(self) -> oe.MongeAmpere:
         """Both sides of p(x) = q(grad phi(x)) det D^2 phi(x) at the chosen point x."""
         return oe.monge_ampere([self.mx, self.my], *self.gaussians())
+
+    @property
+    def estimate_key(self) -> tuple:
+        """What the sampled estimate depends on: sessions asking the same share one solve."""
+        return (
+            "brenier.estimate",
+            int(self.n_samples),
+            self.repeats,
+            self.seed,
+            *(np.asarray(v).tobytes() for v in self.gaussians()),
+        )
 
     def estimate_job(self) -> partial:
         """The sampled estimate as a call that reads nothing from the model when it runs
@@ -376,12 +386,11 @@ class BrenierPage(NotebookPage):
         self.surface.param.update(mx=m.mx, my=m.my, probe=[*sides.x, *sides.tx])
         self.monge_ampere_readout.object = _monge_ampere_text(sides)
 
-    # Each change's pushes (the surface's properties, two readouts, the samples) are held and
-    # go out as one message: one serialization and one websocket write per change, not five.
+    # Each change's pushes (the surface's properties, two readouts, the samples) go out as one
+    # message: every browser event is answered inside one document hold (server_setup.py).
 
     def _on_probe_change(self, *_events) -> None:
-        with hold():
-            self._push_probe()
+        self._push_probe()
 
     def _push_samples(self) -> None:
         x = self.model.source_samples()
@@ -389,17 +398,14 @@ class BrenierPage(NotebookPage):
         self._request_estimate()
 
     def _on_view_change(self, *_events) -> None:
-        with hold():
-            self._push_view()
+        self._push_view()
 
     def _on_geometry_change(self, *_events) -> None:
-        with hold():
-            self._push_geometry()
-            self._push_samples()
+        self._push_geometry()
+        self._push_samples()
 
     def _on_samples_change(self, *_events) -> None:
-        with hold():
-            self._push_samples()
+        self._push_samples()
 
     # --- drawing -> model (angles and t on release; the separation while dragged) -------
 
@@ -434,14 +440,7 @@ class BrenierPage(NotebookPage):
         runs (pages.workers.Job); without a server it is solved here and now.
         """
         self.readout.object = self._readout_text(None)
-        m = self.model
-        key = (
-            int(m.n_samples),
-            m.repeats,
-            m.seed,
-            *(np.asarray(v).tobytes() for v in m.gaussians()),
-        )
-        self._estimate.submit(m.estimate_job(), key=("brenier.estimate", *key))
+        self._estimate.submit(self.model.estimate_job(), key=self.model.estimate_key)
 
     def _show_estimate(self, estimate: SampledW2Spread | None) -> None:
         if estimate is None:
