@@ -16,15 +16,51 @@ __all__ = ["ExactResult", "MonotonePlan", "SinkhornResult"]
 
 
 def frozen_array(arr) -> np.ndarray:
-    """Return a read-only float64 copy-or-view of ``arr``."""
+    """Return a read-only float64 copy of ``arr`` (``arr`` itself if :func:`freeze` made it)."""
+    if _frozen_own(arr):
+        return arr
     out = np.array(arr, dtype=np.float64, copy=True)
     out.setflags(write=False)
     return out
 
 
+def freeze(arr: np.ndarray) -> np.ndarray:
+    """Make ``arr``, a float64 array the caller owns and hands over, read-only in place.
+
+    A solver's plan is a fresh n x m array: a record can take it as it is instead of a copy.
+    """
+    arr.setflags(write=False)
+    return arr
+
+
+def _frozen_own(arr) -> bool:
+    return (
+        isinstance(arr, np.ndarray)
+        and arr.dtype == np.float64
+        and arr.base is None
+        and not arr.flags.writeable
+    )
+
+
+def sums(plan: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(plan 1, plan^T 1)``: row and column sums, as matrix-vector products.
+
+    Two BLAS products read the plan once each; ``plan.sum(axis)`` took 2-3x longer at
+    n = 256 (bench/README.md, "Fixed costs of one solve").  Not ``np.vdot`` over all n x m
+    entries, though: a long dot product wakes OpenBLAS's other threads, which then spin and
+    made every later Sinkhorn iteration of the process about 2x dearer in CPU time.
+
+    >>> [v.tolist() for v in sums(np.array([[1.0, 2.0], [3.0, 4.0]]))]
+    [[3.0, 7.0], [4.0, 6.0]]
+    """
+    n, m = plan.shape
+    return plan @ np.ones(m), np.ones(n) @ plan
+
+
 def marginal_error(plan: np.ndarray, a: np.ndarray, b: np.ndarray) -> float:
     """``|plan 1 - a|_1 + |plan^T 1 - b|_1``."""
-    return float(np.abs(plan.sum(1) - a).sum() + np.abs(plan.sum(0) - b).sum())
+    sent, received = sums(plan)
+    return float(np.abs(sent - a).sum() + np.abs(received - b).sum())
 
 
 def solver_record(cls, *, plan, C, f, g, started, masses, **fields):
@@ -39,7 +75,7 @@ def solver_record(cls, *, plan, C, f, g, started, masses, **fields):
     mass_a, mass_b, renormalized = masses
     return cls(
         plan=frozen_array(plan),
-        cost=float(np.sum(plan * C)),
+        cost=float(np.einsum("ij,ij->", plan, C)),  # no n x m temporary; np.vdot: see sums
         f=frozen_array(f),
         g=frozen_array(g),
         solve_time=time.perf_counter() - started,

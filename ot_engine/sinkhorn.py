@@ -9,7 +9,8 @@ import time
 import numpy as np
 
 from . import _sinkhorn_core as core
-from .results import SinkhornResult, frozen_array, marginal_error, solver_record
+from ._support import block, complement, spread
+from .results import SinkhornResult, freeze, frozen_array, solver_record, sums
 from .validation import (
     InvalidInput,
     check_cost,
@@ -94,8 +95,7 @@ def _warm_kernel(previous, a, b, ia, jb, f0, g0, eps, key):
         return None
     if jb.size != np.count_nonzero(b_old > TINY_MASS) or not (b_old[jb] > TINY_MASS).all():
         return None
-    full = ia.size == a.size and jb.size == b.size
-    kernel = previous.plan if full else previous.plan[np.ix_(ia, jb)]
+    kernel = block(previous.plan, ia, jb)
     f0 = f0 + eps * np.log(a_old[ia] / a[ia])
     g0 = g0 + eps * np.log(b_old[jb] / b[jb])
     return kernel, f0, g0
@@ -159,7 +159,7 @@ def sinkhorn(
         Potentials from a previous solve (e.g. the last widget event).  Ignored when their
         shapes do not match ``(n,)`` and ``(m,)``, so a page may pass it unconditionally.
         From a result, whose ``eps`` is known, a drop of ε is bridged by a short ε-scaling
-        from the old value (at most from ``0.03 (max C - min C)``, where cold starts begin);
+        from the old value (at most from ``0.01 (max C - min C)``, where cold starts begin);
         a tuple starts at the target ε.  If the scalings blow up from a far-off start, the
         stage is rerun from a log-domain restart and, failing that, the solve starts cold
         within the remaining budget.
@@ -232,7 +232,7 @@ def sinkhorn(
     ia = np.flatnonzero(a > TINY_MASS)
     jb = np.flatnonzero(b > TINY_MASS)
     full = ia.size == n and jb.size == m
-    Cs = C if full else np.ascontiguousarray(C[np.ix_(ia, jb)])
+    Cs = block(C, ia, jb)
     a_s, b_s = a[ia], b[jb]
     f0 = g0 = warm_eps = kernel = None
     key = cost_fingerprint(C)
@@ -262,23 +262,23 @@ def sinkhorn(
         toeplitz=toeplitz,
     )
 
+    plan = spread(plan_s, ia, jb, (n, m))
     if full:
-        plan, f, g = plan_s, f_s, g_s
+        f, g = f_s, g_s
     else:
-        plan = np.zeros((n, m))
-        plan[np.ix_(ia, jb)] = plan_s
         f = np.empty(n)
         g = np.empty(m)
         f[ia], g[jb] = f_s, g_s
         # Empty bars: extend the potentials by soft c-transforms of the other side.
         if ia.size < n:
-            rest = np.setdiff1d(np.arange(n), ia)
-            f[rest] = core.softmin_rows(g_s, np.log(b_s), C[np.ix_(rest, jb)], eps)
+            rest = complement(ia, n)
+            f[rest] = core.softmin_rows(g_s, np.log(b_s), block(C, rest, jb), eps)
         if jb.size < m:
-            rest = np.setdiff1d(np.arange(m), jb)
+            rest = complement(jb, m)
             g[rest] = core.softmin_cols(f_s, np.log(a_s), C[np.ix_(ia, rest)], eps)
 
-    err = marginal_error(plan, a, b)
+    sent, received = sums(plan)
+    err = float(np.abs(sent - a).sum() + np.abs(received - b).sum())
     trace.append(err)
     converged = bool(err <= tol)
     if converged:
@@ -290,7 +290,7 @@ def sinkhorn(
         )
     return solver_record(
         SinkhornResult,
-        plan=plan,
+        plan=freeze(plan),  # the solver's own array: frozen, not copied
         C=C,
         f=f,
         g=g,
@@ -301,7 +301,7 @@ def sinkhorn(
         converged=converged,
         error_trace=frozen_array(trace),
         eps=eps,
-        objective=float(f @ plan.sum(1) + g @ plan.sum(0)),
+        objective=float(f @ sent + g @ received),
         warm_started=warm is not None,
         message=message,
         warm_state=(frozen_array(a), frozen_array(b), key),

@@ -70,6 +70,7 @@ import ot
 from scipy.special import kl_div
 
 from . import _sinkhorn_core as core
+from ._support import block, complement, spread
 from .results import frozen_array
 from .validation import InvalidInput, check_cost, check_eps, check_histogram, check_positive
 
@@ -99,6 +100,9 @@ CHECK_EVERY = 2
 MIN_TOTAL = 1e-200
 #: Bars holding at most this fraction of the larger total mass count as empty.
 TINY_MASS = core.TINY_MASS
+#: Cold ε-scaling starts at this fraction of max C - min C (or at the target ε if larger).
+#: The balanced solver starts at 0.01 since Dec 1; this one keeps the value it was tuned with.
+COLD_EPS_START = 0.03
 
 
 # --- results ---------------------------------------------------------------------------------
@@ -455,9 +459,9 @@ def _solve(a, b, C, eps, rho, f, g, *, tol, max_iter, deadline, warm_eps):
     if f is None:
         f = np.zeros(a.size)
         g = np.zeros(b.size)
-        start = max(core.COLD_EPS_START * spread, eps)
+        start = max(COLD_EPS_START * spread, eps)
     else:
-        start = core.first_eps(eps, spread, warm_eps)
+        start = core.first_eps(eps, spread, warm_eps, COLD_EPS_START)
     stages = core.eps_schedule(start, eps)
     total = 0
     trace: list[float] = []
@@ -624,7 +628,7 @@ def sinkhorn_unbalanced(
                 f"{name} holds {total:.3g}, less than {TINY_MASS:g} of the other side's mass: "
                 "too little to compute with; give it some mass"
             )
-    Cs = np.ascontiguousarray(C[np.ix_(ia, jb)])
+    Cs = block(C, ia, jb)
     a_s, b_s = a[ia], b[jb]
     f0 = g0 = warm_eps = None
     if warm is not None:
@@ -645,17 +649,16 @@ def sinkhorn_unbalanced(
     # The plan of the final potentials (one exp): what is reported is what is returned.
     with np.errstate(under="ignore"):
         P_s = core._kernel(f_s, g_s, np.log(a_s), np.log(b_s), Cs, eps)
-    plan = np.zeros((n, m))
-    plan[np.ix_(ia, jb)] = P_s
+    plan = spread(P_s, ia, jb, (n, m))
     tau = rho / (rho + eps)
     f = np.empty(n)
     g = np.empty(m)
     f[ia], g[jb] = f_s, g_s
     # Empty bars: the potentials' own update formula extends them (finite, for drawing).
-    rest_a = np.setdiff1d(np.arange(n), ia)
-    rest_b = np.setdiff1d(np.arange(m), jb)
+    rest_a = complement(ia, n)
+    rest_b = complement(jb, m)
     if rest_a.size:
-        f[rest_a] = tau * core.softmin_rows(g_s, np.log(b_s), C[np.ix_(rest_a, jb)], eps)
+        f[rest_a] = tau * core.softmin_rows(g_s, np.log(b_s), block(C, rest_a, jb), eps)
     if rest_b.size:
         g[rest_b] = tau * core.softmin_cols(f_s, np.log(a_s), C[np.ix_(ia, rest_b)], eps)
 

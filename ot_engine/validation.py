@@ -45,6 +45,11 @@ def _as_float_array(name: str, value) -> np.ndarray:
 
 
 def _check_finite(name: str, arr: np.ndarray) -> None:
+    # One pass when all is well: a sum is finite only if every term is (NaN and inf spread
+    # through a sum); finite entries whose sum overflows take the two exact passes below.
+    with np.errstate(over="ignore", invalid="ignore"):
+        if np.isfinite(arr.sum()):
+            return
     if np.isnan(arr).any():
         raise InvalidInput(f"{name} contains NaN (not a number): every entry needs a value")
     if not np.isfinite(arr).all():

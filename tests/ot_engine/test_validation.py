@@ -184,3 +184,23 @@ def test_uniform_grid_cap_is_max_size(monkeypatch):
     assert uniform_grid(8).size == 8
     with pytest.raises(InvalidInput, match="between 1 and 8"):
         uniform_grid(9)
+
+
+@pytest.mark.parametrize(
+    ("bad", "match"),
+    [(np.nan, "NaN"), (np.inf, "infinite"), (-np.inf, "infinite")],
+)
+def test_cost_with_one_bad_entry_among_huge_ones(bad, match):
+    # The finiteness check sums the matrix first; a sum that overflows (finite entries, the
+    # first row) or one that is NaN from inf - inf must still name the real problem.
+    Cb = np.full((3, 2), 1e308)
+    Cb[1, 0] = -1e308
+    Cb[2, 1] = bad
+    with pytest.raises(InvalidInput, match=match):
+        sinkhorn(A, B, Cb, 0.1)
+
+
+def test_cost_of_huge_finite_entries_is_accepted():
+    # Every entry is finite although their sum overflows: not an error of the input.
+    res = sinkhorn(A, B, np.full((3, 2), 1e308), 1e307)
+    assert np.isfinite(res.plan).all()
