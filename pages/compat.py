@@ -14,6 +14,7 @@ import inspect
 import logging
 from typing import Any
 
+import numpy as np
 import panel as pn
 
 
@@ -609,3 +610,43 @@ def install_page_gate(limit: int, retry_after: int = 2) -> PageGate | None:
     for handler in (server.DocHandler, server.RootHandler):
         handler.get = gate.wrap(handler.get)
     return gate
+
+
+def __getattr__(name: str):
+    # TwoClassSVC is built on first use: importing scikit-learn takes ~1 s and ~30 MB, which
+    # only a process serving /domain_adaptation needs.
+    if name == "TwoClassSVC":
+        cls = globals()["TwoClassSVC"] = _two_class_svc()
+        return cls
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _two_class_svc() -> type:
+    from sklearn.svm import SVC
+
+    class TwoClassSVC(SVC):
+        """scikit-learn's ``SVC`` for targets its caller has checked: two classes, no weights.
+
+        ``SVC.fit`` checks its targets generically (``type_of_target``, which asks narwhals
+        whether they are a dataframe column): half of a fit of 60 samples here, 0.25 of
+        0.5 ms, and /domain_adaptation fits three classifiers per answer and 52 per sweep.
+        This class computes what that check returns for two classes of plain labels and
+        leaves the rest to scikit-learn; with class weights asked for, or not exactly two
+        classes, it is ``SVC``. Hook: ``sklearn.svm.SVC._validate_targets`` (sets
+        ``classes_`` and ``class_weight_``, returns the class indices as float64).
+        """
+
+        def _validate_targets(self, y):
+            y = np.asarray(y)
+            if self.class_weight is not None or y.ndim != 1:
+                return super()._validate_targets(y)
+            classes, index = np.unique(y, return_inverse=True)
+            if classes.size != 2:
+                return super()._validate_targets(y)
+            self.classes_ = classes
+            self.class_weight_ = np.ones(2)
+            return np.asarray(index, dtype=np.float64, order="C")
+
+    TwoClassSVC.__module__ = __name__
+    TwoClassSVC.__qualname__ = "TwoClassSVC"
+    return TwoClassSVC

@@ -122,8 +122,9 @@ def make_clouds(preset: str, n: int, seed: int, angle: float, dx: float, dy: flo
 
 
 def classifier() -> SVC:
-    """A fresh, unfitted classifier (the same for every fit on the page)."""
-    return SVC(kernel="rbf", gamma=GAMMA, C=PENALTY)
+    """A fresh, unfitted classifier (the same for every fit on the page): scikit-learn's
+    ``SVC``, without its generic check of the labels the page has checked already."""
+    return compat.TwoClassSVC(kernel="rbf", gamma=GAMMA, C=PENALTY)
 
 
 def check_domains(Xs, ys, Xt, yt) -> None:
@@ -807,6 +808,8 @@ entropic = ot.da.SinkhornTransport(reg_e=eps, max_iter=20_000, tol=1e-11).fit(Xs
 # The class-regularized plan, written out: POT's SinkhornLpl1Transport runs these same ten
 # majorization steps with a plain Sinkhorn capped at 200 iterations; here the log-domain one,
 # each step warm-started from the last, and the final plan's marginal error is printed.
+# (The page stops once a step moves the plan by less than 1e-9: the later ones change it
+# less than that again, so its numbers are these.)
 def class_plan(C, labels, eps, eta, steps=10):
     a, b = np.full(C.shape[0], 1 / C.shape[0]), np.full(C.shape[1], 1 / C.shape[1])
     onehot = np.eye(labels.max() + 1)[labels]

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ot_engine import InvalidInput, empirical_w2
+from ot_engine import InvalidInput, empirical_w2, sinkhorn
 from ot_engine.domain import barycentric_map, class_group_weights, map_all, map_to_target
 
 
@@ -66,6 +66,24 @@ def test_class_matches_sinkhorn_lpl1_transport(eps, eta):
     assert ours.converged and ours.iterations == 10
     assert np.allclose(ours.plan, da.coupling_, atol=1e-9)
     assert np.allclose(ours.mapped, da.transform(Xs=Xs), atol=1e-7)
+
+
+@pytest.mark.parametrize(("eps", "eta"), [(0.3, 0.5), (1.0, 1.0), (1.0, 2.0)])
+def test_class_steps_stop_at_the_fixed_point_with_the_ten_step_plan(eps, eta):
+    # With the default tol the steps stop once one moves the plan by at most 1e-9; the plan
+    # is still the one of all ten steps, run here one by one as POT's sinkhorn_lpl1_mm does
+    # (with log-domain inner solves: where the penalty reaches its fixed point early, POT's
+    # own inner solves do not converge, even its log-domain ones within 20,000 iterations).
+    Xs, ys, Xt, _ = toy(seed=4)
+    ours = map_to_target(Xs, Xt, method="class", labels=ys, eps=eps, eta=eta)
+    a, b, C = np.full(len(Xs), 1 / len(Xs)), np.full(len(Xt), 1 / len(Xt)), ot.dist(Xs, Xt)
+    W = np.zeros_like(C)
+    for _ in range(10):
+        plan = sinkhorn(a, b, C + eta * W, eps, tol=1e-13).plan
+        W = class_group_weights(plan, ys)
+    assert ours.converged and ours.iterations < 10 and "fixed point" in ours.message
+    assert np.abs(ours.plan - plan).sum() <= 1e-8
+    assert ours.mapped == pytest.approx(barycentric_map(plan, Xt), abs=1e-8)
 
 
 def test_class_penalty_separates_classes_more_than_plain_entropic():

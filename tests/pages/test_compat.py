@@ -347,3 +347,38 @@ def test_threads_switch_every_millisecond_in_a_served_process():
         assert sys.getswitchinterval() == pytest.approx(compat.SWITCH_INTERVAL) == 0.001
     finally:  # this test process keeps Python's default
         sys.setswitchinterval(before)
+
+
+@pytest.mark.parametrize("labels", [(0, 1), (3, 7)])
+def test_two_class_svc_fits_what_svc_fits(labels):
+    import numpy as np
+    from sklearn.svm import SVC
+
+    assert callable(getattr(SVC, "_validate_targets", None))  # the hook this class replaces
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(60, 2))
+    y = np.where(X[:, 0] + 0.3 * rng.normal(size=60) > 0, *labels[::-1])
+    calls = []
+
+    class Spy(compat.TwoClassSVC):
+        def _validate_targets(self, y):
+            calls.append(len(y))
+            return super()._validate_targets(y)
+
+    ours = Spy(kernel="rbf", gamma=2.0, C=10.0).fit(X, y)
+    assert calls == [60]  # scikit-learn still goes through the hook
+    ref = SVC(kernel="rbf", gamma=2.0, C=10.0).fit(X, y)
+    for name in ("classes_", "class_weight_", "support_", "dual_coef_", "intercept_"):
+        np.testing.assert_array_equal(getattr(ours, name), getattr(ref, name))
+    Z = rng.normal(size=(200, 2))
+    np.testing.assert_array_equal(ours.predict(Z), ref.predict(Z))
+
+
+def test_two_class_svc_leaves_other_targets_to_svc():
+    import numpy as np
+
+    X = np.random.default_rng(3).normal(size=(30, 2))
+    with pytest.raises(ValueError, match="greater than one"):
+        compat.TwoClassSVC().fit(X, np.zeros(30, int))
+    three = compat.TwoClassSVC().fit(X, np.arange(30) % 3)
+    assert three.classes_.tolist() == [0, 1, 2]
