@@ -36,7 +36,7 @@ Layout (geometry / problem / solver):
   adaptation); :func:`diagram_distance`, :func:`sublevel_diagram`, :func:`check_diagram`
   (persistence diagrams); :func:`flow_matching_run`, :func:`minibatch_ot_pairing`,
   :func:`fit_velocity`, :func:`euler`, :func:`crossing_pairs` (flow matching);
-  :func:`w1_critic`, :func:`js_discriminator`, :func:`gp_critic_loss`,
+  :func:`w1_critic`, :func:`js_discriminator`, :func:`smoothed_density`, :func:`gp_critic_loss`,
   :func:`train_gp_critic` (the WGAN critic)
 """
 
@@ -133,9 +133,11 @@ from .validation import MAX_SIZE, InvalidInput
 from .wgan import (
     GPCritic,
     JSDiscriminator,
+    SmoothedDensity,
     W1Critic,
     gp_critic_loss,
     js_discriminator,
+    smoothed_density,
     train_gp_critic,
     w1_critic,
 )
@@ -172,6 +174,7 @@ __all__ = [
     "SinkhornResult",
     "SinkhornSteps",
     "SlicedResult",
+    "SmoothedDensity",
     "UnbalancedResult",
     "VelocityFit",
     "W1Critic",
@@ -242,6 +245,7 @@ __all__ = [
     "sinkhorn_unbalanced",
     "slack",
     "sliced_wasserstein",
+    "smoothed_density",
     "soft_c_transform",
     "sphere_directions",
     "sublevel_diagram",

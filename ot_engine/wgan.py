@@ -54,11 +54,13 @@ __all__ = [
     "GPCritic",
     "JSDiscriminator",
     "MLPParams",
+    "SmoothedDensity",
     "W1Critic",
     "gp_critic_loss",
     "js_discriminator",
     "mlp_input_gradient",
     "mlp_value",
+    "smoothed_density",
     "train_gp_critic",
     "upper_extension",
     "w1_critic",
@@ -297,17 +299,64 @@ def _log_kde(Z: np.ndarray, P: np.ndarray, h: float) -> tuple[np.ndarray, np.nda
     return log_p, grad
 
 
-def js_discriminator(X, Y, h, Z) -> JSDiscriminator:
+@dataclass(frozen=True, eq=False)
+class SmoothedDensity:
+    r"""A cloud convolved with :math:`N(0, h^2 I)`, at the rows of some points ``Z``.
+
+    Attributes
+    ----------
+    log_p : ndarray, shape (k,)
+        :math:`\log p(z)`.
+    grad_log_p : ndarray, shape (k, 2)
+        :math:`\nabla_z \log p(z)`.
+    """
+
+    log_p: np.ndarray
+    grad_log_p: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.log_p)
+
+
+def smoothed_density(P, h, Z) -> SmoothedDensity:
+    r"""The cloud ``P`` convolved with :math:`N(0, h^2 I)`: its log-density and gradient at ``Z``.
+
+    The mean of the Gaussian densities centred at the rows of ``P``, by log-sum-exp (far
+    from the cloud nothing underflows to ``log 0``).
+
+    Raises
+    ------
+    InvalidInput
+        A bad cloud or bad points, or ``h`` not positive and finite.
+
+    Examples
+    --------
+    >>> d = smoothed_density([[0.0, 0.0]], 1.0, [[0.0, 0.0], [1.0, 0.0]])
+    >>> bool(np.isclose(d.log_p[0], -np.log(2 * np.pi))), d.grad_log_p.tolist()
+    (True, [[0.0, 0.0], [-1.0, 0.0]])
+    """
+    P = _cloud("P", P)
+    h = check_positive("h", h, meaning="the smoothing width")
+    Z = check_points("Z", Z, dim=2)
+    log_p, grad = _log_kde(Z, P, h)
+    return SmoothedDensity(log_p=frozen_array(log_p), grad_log_p=frozen_array(grad))
+
+
+def js_discriminator(X, Y, h, Z, *, real: SmoothedDensity | None = None) -> JSDiscriminator:
     r"""The JS-GAN's optimal discriminator on smoothed densities, at the rows of ``Z``.
 
     :math:`p_r` and :math:`p_g` are the clouds ``X`` and ``Y`` convolved with
     :math:`N(0, h^2 I)`; logs and ratios are formed by log-sum-exp, so far from both clouds
     nothing underflows to 0/0.
 
+    ``real``: ``smoothed_density(X, h, Z)`` if already known (it does not depend on ``Y``:
+    a page moving the generated cloud over a fixed grid computes it once).
+
     Raises
     ------
     InvalidInput
-        Bad clouds or points, or ``h`` not positive and finite.
+        Bad clouds or points, ``h`` not positive and finite, or ``real`` not of ``len(Z)``
+        points.
 
     Examples
     --------
@@ -318,7 +367,12 @@ def js_discriminator(X, Y, h, Z) -> JSDiscriminator:
     X, Y = _pair(X, Y)
     h = check_positive("h", h, meaning="the smoothing width")
     Z = check_points("Z", Z, dim=2)
-    log_pr, g_r = _log_kde(Z, X, h)
+    if real is None:
+        log_pr, g_r = _log_kde(Z, X, h)
+    elif len(real) != len(Z):
+        raise InvalidInput(f"real has the density at {len(real)} points, Z has {len(Z)}")
+    else:
+        log_pr, g_r = np.asarray(real.log_p), np.asarray(real.grad_log_p)
     log_pg, g_g = _log_kde(Z, Y, h)
     log_total = np.logaddexp(log_pr, log_pg)
     D = np.exp(log_pr - log_total)

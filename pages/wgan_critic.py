@@ -29,7 +29,9 @@ from panel.io.document import hold
 from ot_engine import (
     InvalidInput,
     JSDiscriminator,
+    SmoothedDensity,
     js_discriminator,
+    smoothed_density,
     train_gp_critic,
     w1_critic,
 )
@@ -145,6 +147,12 @@ def grid_lipschitz(field: np.ndarray) -> float:
     return float(max(slopes))
 
 
+@functools.lru_cache(maxsize=16)
+def _real_on_grid(preset: str, h: float) -> SmoothedDensity:
+    """The real cloud's smoothed density on the grid: it does not move with the fake cloud."""
+    return smoothed_density(_clouds(preset)[0], h, grid_points()[1])
+
+
 def compute_view(preset: str, offset, h: float) -> CriticView:
     """The exact critic and the JS discriminator for the fake cloud centred at ``offset``."""
     X, B = _clouds(preset)
@@ -152,7 +160,13 @@ def compute_view(preset: str, offset, h: float) -> CriticView:
     critic = w1_critic(X, Y)
     _, Z = grid_points()
     field = critic(Z)
-    js = js_discriminator(X, Y, h, np.vstack([Z, Y]))  # the grid and the fake points at once
+    # The grid and the fake points at once; the real density on the grid is known already.
+    on_grid, at_fake = _real_on_grid(preset, float(h)), smoothed_density(X, h, Y)
+    real = SmoothedDensity(
+        np.concatenate([on_grid.log_p, at_fake.log_p]),
+        np.vstack([on_grid.grad_log_p, at_fake.grad_log_p]),
+    )
+    js = js_discriminator(X, Y, h, np.vstack([Z, Y]), real=real)
     k = len(Z)
     js_fake = JSDiscriminator(
         *(frozen_array(np.asarray(getattr(js, f.name))[k:]) for f in fields(JSDiscriminator))
