@@ -55,7 +55,7 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse import linalg as sparse_linalg
 
-from .results import marginal_error
+from .results import col_sums, marginal_error, row_sums
 
 #: Geometric factor between two successive ε stages.
 EPS_FACTOR = 0.5
@@ -187,16 +187,6 @@ def _kernel(f, g, log_a, log_b, C, eps):
     M *= 1.0 / eps
     np.exp(M, out=M)
     return M
-
-
-def col_sums(K):
-    """``K^T 1`` as a matrix-vector product (2-3x faster than ``K.sum(axis=0)`` at n = 256)."""
-    return np.ones(K.shape[0]) @ K
-
-
-def row_sums(K):
-    """``K 1`` as a matrix-vector product."""
-    return K @ np.ones(K.shape[1])
 
 
 class Workspace:

@@ -27,11 +27,11 @@ def block(A: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(A[np.ix_(rows, cols)])
 
 
-def spread(B: np.ndarray, rows: np.ndarray, cols: np.ndarray, shape) -> np.ndarray:
+def embed(B: np.ndarray, rows: np.ndarray, cols: np.ndarray, shape) -> np.ndarray:
     """The ``shape`` matrix that is ``B`` on ``(rows, cols)`` and 0 elsewhere (inverse of
     :func:`block`; ``B`` itself when it already has the full shape).
 
-    >>> spread(np.ones((1, 2)), np.array([1]), np.array([0, 2]), (2, 3)).tolist()
+    >>> embed(np.ones((1, 2)), np.array([1]), np.array([0, 2]), (2, 3)).tolist()
     [[0.0, 0.0, 0.0], [1.0, 0.0, 1.0]]
     """
     n, m = shape

@@ -8,7 +8,7 @@ import warnings
 import numpy as np
 import ot
 
-from ._support import block, spread
+from ._support import block, embed
 from .geometry import cost_matrix
 from .results import ExactResult, MonotonePlan, frozen_array, marginal_error, solver_record
 from .validation import (
@@ -111,7 +111,7 @@ def exact(a, b, C, *, normalize=True) -> ExactResult:
     a_s = a[ia] / a[ia].sum()
     b_s = b[jb] / b[jb].sum()
     plan_s, f_s, g_s, optimal, message = _network_simplex(a_s, b_s, Cs)
-    plan = spread(plan_s, ia, jb, (n, m))
+    plan = embed(plan_s, ia, jb, (n, m))
     # Extend the potentials to empty bars by (hard) c-transforms: first f on the empty rows
     # against the columns with mass, then g on the empty columns against *every* row, so
     # that f_i + g_j <= C_ij also holds when row i and column j are both empty.

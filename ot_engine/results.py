@@ -42,25 +42,39 @@ def _frozen_own(arr) -> bool:
     )
 
 
-def sums(plan: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``(plan 1, plan^T 1)``: row and column sums, as matrix-vector products.
+def row_sums(K: np.ndarray) -> np.ndarray:
+    """``K 1`` as a matrix-vector product.
 
-    Two BLAS products read the plan once each; ``plan.sum(axis)`` took 2-3x longer at
-    n = 256 (bench/README.md, "Fixed costs of one solve").  Not ``np.vdot`` over all n x m
-    entries, though: a long dot product wakes OpenBLAS's other threads, which then spin and
-    made every later Sinkhorn iteration of the process about 2x dearer in CPU time.
+    A BLAS product reads ``K`` once; ``K.sum(axis)`` took 2-3x longer at n = 256
+    (bench/README.md, "Fixed costs of one solve"). Not ``np.vdot`` over all n x m entries,
+    though: a long dot product wakes OpenBLAS's other threads, which then spin and made
+    every later Sinkhorn iteration of the process about 2x dearer in CPU time.
+    """
+    return K @ np.ones(K.shape[1])
+
+
+def col_sums(K: np.ndarray) -> np.ndarray:
+    """``K^T 1`` as a matrix-vector product (see :func:`row_sums`)."""
+    return np.ones(K.shape[0]) @ K
+
+
+def sums(plan: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(plan 1, plan^T 1)``: what each bar sends and receives.
 
     >>> [v.tolist() for v in sums(np.array([[1.0, 2.0], [3.0, 4.0]]))]
     [[3.0, 7.0], [4.0, 6.0]]
     """
-    n, m = plan.shape
-    return plan @ np.ones(m), np.ones(n) @ plan
+    return row_sums(plan), col_sums(plan)
+
+
+def marginal_gap(sent: np.ndarray, received: np.ndarray, a: np.ndarray, b: np.ndarray) -> float:
+    """``|sent - a|_1 + |received - b|_1``: the marginal error of a plan from its :func:`sums`."""
+    return float(np.abs(sent - a).sum() + np.abs(received - b).sum())
 
 
 def marginal_error(plan: np.ndarray, a: np.ndarray, b: np.ndarray) -> float:
     """``|plan 1 - a|_1 + |plan^T 1 - b|_1``."""
-    sent, received = sums(plan)
-    return float(np.abs(sent - a).sum() + np.abs(received - b).sum())
+    return marginal_gap(*sums(plan), a, b)
 
 
 def solver_record(cls, *, plan, C, f, g, started, masses, **fields):
@@ -75,7 +89,7 @@ def solver_record(cls, *, plan, C, f, g, started, masses, **fields):
     mass_a, mass_b, renormalized = masses
     return cls(
         plan=frozen_array(plan),
-        cost=float(np.einsum("ij,ij->", plan, C)),  # no n x m temporary; np.vdot: see sums
+        cost=float(np.einsum("ij,ij->", plan, C)),  # no n x m temporary; np.vdot: see row_sums
         f=frozen_array(f),
         g=frozen_array(g),
         solve_time=time.perf_counter() - started,

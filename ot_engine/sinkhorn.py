@@ -9,8 +9,8 @@ import time
 import numpy as np
 
 from . import _sinkhorn_core as core
-from ._support import block, complement, spread
-from .results import SinkhornResult, freeze, frozen_array, solver_record, sums
+from ._support import block, complement, embed
+from .results import SinkhornResult, freeze, frozen_array, marginal_gap, solver_record, sums
 from .validation import (
     InvalidInput,
     check_cost,
@@ -262,7 +262,7 @@ def sinkhorn(
         toeplitz=toeplitz,
     )
 
-    plan = spread(plan_s, ia, jb, (n, m))
+    plan = embed(plan_s, ia, jb, (n, m))
     if full:
         f, g = f_s, g_s
     else:
@@ -278,7 +278,7 @@ def sinkhorn(
             g[rest] = core.softmin_cols(f_s, np.log(a_s), C[np.ix_(ia, rest)], eps)
 
     sent, received = sums(plan)
-    err = float(np.abs(sent - a).sum() + np.abs(received - b).sum())
+    err = marginal_gap(sent, received, a, b)
     trace.append(err)
     converged = bool(err <= tol)
     if converged:

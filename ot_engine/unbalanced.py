@@ -70,7 +70,7 @@ import ot
 from scipy.special import kl_div
 
 from . import _sinkhorn_core as core
-from ._support import block, complement, spread
+from ._support import block, complement, embed
 from .results import frozen_array
 from .validation import InvalidInput, check_cost, check_eps, check_histogram, check_positive
 
@@ -649,7 +649,7 @@ def sinkhorn_unbalanced(
     # The plan of the final potentials (one exp): what is reported is what is returned.
     with np.errstate(under="ignore"):
         P_s = core._kernel(f_s, g_s, np.log(a_s), np.log(b_s), Cs, eps)
-    plan = spread(P_s, ia, jb, (n, m))
+    plan = embed(P_s, ia, jb, (n, m))
     tau = rho / (rho + eps)
     f = np.empty(n)
     g = np.empty(m)

@@ -3,12 +3,12 @@
 import numpy as np
 import pytest
 
-from ot_engine._support import block, complement, spread
+from ot_engine._support import block, complement, embed
 
 
 @pytest.mark.parametrize("keep_rows", ["all", "some"])
 @pytest.mark.parametrize("keep_cols", ["all", "some"])
-def test_block_and_spread_are_ix_indexing(keep_rows, keep_cols):
+def test_block_and_embed_are_ix_indexing(keep_rows, keep_cols):
     rng = np.random.default_rng(7)
     A = rng.random((9, 7))
     rows = np.arange(9) if keep_rows == "all" else np.array([0, 3, 4, 8])
@@ -18,7 +18,7 @@ def test_block_and_spread_are_ix_indexing(keep_rows, keep_cols):
     np.testing.assert_array_equal(B, A[np.ix_(rows, cols)])
     expected = np.zeros_like(A)
     expected[np.ix_(rows, cols)] = B
-    np.testing.assert_array_equal(spread(B, rows, cols, A.shape), expected)
+    np.testing.assert_array_equal(embed(B, rows, cols, A.shape), expected)
 
 
 def test_complement_is_setdiff():
